@@ -1,0 +1,53 @@
+/* harness/verify.h — how a device result is judged against the float64 reference:
+ * componentwise rounding bounds from energy-field.md, and the invariants measured on a
+ * device's own output. Called by the runner once per case; never prints.
+ */
+#ifndef EF_VERIFY_H
+#define EF_VERIFY_H
+
+#include <math.h>
+
+#include "backends/backend.h"
+
+/* Timing of one case (harness/timing.c). reps == 0: not timed. */
+typedef struct ef_timing {
+    double median_ms, min_ms, max_ms;
+    int reps;
+} ef_timing;
+
+/* Accuracy against the reference. NAN where a workload does not produce the field. */
+typedef struct ef_accuracy {
+    double rel_fro_err;     /* ||X_dev - X_ref||_F / ||X_ref||_F over the checked part   */
+    double max_abs_err;     /* max |X_dev - X_ref|                                       */
+    long bound_violations;  /* entries outside c * (componentwise rounding bound)        */
+    long rows_checked;      /* rows (or entries for vectors) compared; -1 if none        */
+    double input_rel_err;   /* ||E(rounded inputs) - E(fp32 inputs)||_F / ||E(fp32)||_F   */
+    double bound_c;         /* the constant c the bound was held to                      */
+    double unit_roundoff;   /* u of the accumulation precision the bound used            */
+} ef_accuracy;
+
+/* Invariants (energy-field.md 1-6). NAN where the workload does not produce one;
+ * bound_ok: 1 holds, 0 violated, -1 not evaluated. */
+typedef struct ef_invariants {
+    double rowsum_rel, rowsum_bound;
+    double rank_tail, rank_tail_bound;
+    double sv_rel_err, sv_rel_bound;
+    double pr_over_n, v_max;
+    double mu_k;
+    int rank_k;
+    double srank;
+    int bound_ok;
+    double bound_slack;     /* min_j (l_j / srank - v_j): >= 0 when the link holds */
+} ef_invariants;
+
+void ef_accuracy_clear(ef_accuracy *a);
+void ef_invariants_clear(ef_invariants *v);
+
+/* Unit roundoff of the accumulation of a device writing elements of type t. */
+static inline double ef_unit_roundoff(ef_dtype t) { return t == EF_F64 ? 0x1p-53 : 0x1p-24; }
+/* gamma_k = k u / (1 - k u) (Higham); +inf when k u >= 1. */
+static inline double ef_gamma(double k, double u) { return k * u < 1 ? k * u / (1 - k * u) : INFINITY; }
+/* Roundings a key mean may take: pairwise / blocked summation, log2(n) + 2. */
+static inline double ef_mean_roundings(int n) { return ceil(log2((double)(n > 1 ? n : 2))) + 2; }
+
+#endif
