@@ -29,8 +29,13 @@ void ef_head_free(ef_head *h);
 /* The options a suite gives every source. */
 typedef struct ef_source_args {
     uint64_t seed;
-    int d;          /* head dimension for synthetic sources (models have their own) */
-    int heads;      /* how many heads to yield per length (synthetic: independent draws) */
+    int d;              /* head dimension for synthetic sources (models have their own) */
+    int heads;          /* heads to yield per length; synthetic: independent draws;
+                           models: the first `heads` query heads of each layer, -1 = all */
+    const char *model;  /* model sources: "default" or a GGUF path (suite key `model`) */
+    const char *texts;  /* model sources: comma list of text names or paths (`texts`) */
+    const char *layers; /* model sources: "all" or a comma list of layer indices (`layers`) */
+    const char *qk;     /* imported sources: a safetensors path (`--qk`), else NULL */
 } ef_source_args;
 
 /* A kind of source. `spec` is the suite's word for it (e.g. "gaussian", "sink"). */
