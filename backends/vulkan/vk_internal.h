@@ -1,0 +1,157 @@
+/* backends/vulkan/vk_internal.h — what the files of the Vulkan backend share: the device
+ * context, buffers, the push-constant block and specialization constants every shader
+ * sees (mirrors shaders/vulkan/common.glsl), and the functions of each file.
+ * Only the backends/vulkan sources include it; the harness sees the ef_backend table alone.
+ */
+#ifndef EF_VK_INTERNAL_H
+#define EF_VK_INTERNAL_H
+
+#include <vulkan/vulkan.h>
+
+#include "backends/backend.h"
+
+/* Turn a failed VkResult into an error code with the call named; returns from the caller. */
+#define VK_CHECK(err, call)                                                      \
+    do {                                                                         \
+        VkResult vk_check_r_ = (call);                                           \
+        if (vk_check_r_ != VK_SUCCESS) return vk_result_fail((err), vk_check_r_, #call); \
+    } while (0)
+
+/* EF_NOMEM for out-of-memory results, EF_ERROR otherwise; msg names call and result. */
+int vk_result_fail(ef_error *err, VkResult r, const char *what);
+const char *vk_result_name(VkResult r);
+
+/* ---- shaders (vk_shaders.c) ----------------------------------------------------------- */
+
+typedef enum {
+    VK_SH_KEYS_DECODE, VK_SH_TREE_LEVEL, VK_SH_KEYS_CENTER, VK_SH_ROW_SHIFT, VK_SH_ENERGY,
+    VK_SH_ROWSUM, VK_SH_COLENERGY, VK_SH_REDUCE, VK_SH_GRAM, VK_SH_RANKTAIL_PROJ,
+    VK_SH_RANKTAIL_RESID, VK_SH_REDUCE_PAIRS, VK_SH_LEVERAGE, VK_SH_COUNT
+} vk_shader_id;
+
+typedef struct vk_shader_code {
+    const char *name;
+    const uint32_t *words;
+    size_t bytes;
+} vk_shader_code;
+extern const vk_shader_code vk_shaders[VK_SH_COUNT];
+
+/* Specialization constants by id (common.glsl): precision, workgroup x / y, rows and
+ * columns per thread, k-slice, masked. */
+enum { VK_SPEC_PREC, VK_SPEC_WGX, VK_SPEC_WGY, VK_SPEC_TM, VK_SPEC_TN, VK_SPEC_BK,
+       VK_SPEC_MASKED, VK_SPEC_COUNT };
+typedef struct vk_spec {
+    uint32_t v[VK_SPEC_COUNT];
+} vk_spec;
+
+/* The push-constant block of every shader (common.glsl `Push`). */
+typedef struct vk_push {
+    int32_t n, d, row0, rows, window, shift, off_src, off_dst, count, len, aux0, aux1;
+    float scale;
+} vk_push;
+
+/* Tile of the energy GEMM: workgroup wgx x wgy threads, tm x tn results each, bk slice. */
+typedef struct vk_tile {
+    uint32_t wgx, wgy, tm, tn, bk;
+} vk_tile;
+
+/* ---- device ---------------------------------------------------------------------------- */
+
+struct ef_buffer {
+    VkBuffer buf;
+    VkDeviceMemory mem;
+    VkDeviceSize size;     /* bytes allocated (request rounded up to 16) */
+    void *map;             /* persistent mapping when host-visible and coherent, else NULL */
+};
+
+#define VK_PIPELINE_CACHE_MAX 64
+#define VK_SETS_PER_RUN 256
+#define VK_BINDINGS 6
+
+typedef struct vk_pipeline_entry {
+    vk_shader_id shader;
+    vk_spec spec;
+    VkPipeline pipe;
+} vk_pipeline_entry;
+
+struct ef_device {
+    VkInstance instance;
+    VkPhysicalDevice phys;
+    VkPhysicalDeviceProperties props;
+    VkPhysicalDeviceMemoryProperties mem_props;
+    uint64_t max_buffer_bytes;
+    VkDevice dev;
+    uint32_t queue_family;
+    VkQueue queue;
+    VkCommandPool cmd_pool;
+    VkCommandBuffer cmd;
+    VkFence fence;
+    VkQueryPool queries;       /* 2 timestamps per run */
+    uint64_t ts_mask;          /* valid bits of the queue's timestamps */
+    VkDescriptorSetLayout set_layout;
+    VkPipelineLayout layout;
+    VkDescriptorPool desc_pool;
+    int sets_used;
+    vk_pipeline_entry pipes[VK_PIPELINE_CACHE_MAX];
+    int pipe_count;
+    ef_buffer *scratch;        /* key tree, row shifts, partial sums (grown on demand) */
+    ef_buffer *dummy;          /* bound to unused bindings */
+    ef_buffer *staging;        /* for devices without host-visible device memory */
+    vk_tile tile;
+    char tile_source[16];      /* "default", "cache", "tuned" */
+    int lost;                  /* VK_ERROR_DEVICE_LOST seen: every later call fails */
+};
+
+/* vk_instance.c */
+int vk_instance_acquire(VkInstance *inst, ef_error *err);
+void vk_instance_release(void);
+int vk_physical_list(VkInstance inst, VkPhysicalDevice *out, uint32_t cap, uint32_t *count,
+                     ef_error *err);
+uint64_t vk_physical_max_buffer(VkPhysicalDevice phys);
+int vk_device_count(ef_error *err);
+int vk_device_info(int index, ef_device_info *info, ef_error *err);
+
+/* vk_device.c */
+int vk_device_open(int index, ef_device **dev, ef_error *err);
+void vk_device_close(ef_device *dev);
+
+/* vk_memory.c */
+int vk_buffer_alloc(ef_device *dev, size_t bytes, ef_buffer **buf, ef_error *err);
+void vk_buffer_free(ef_device *dev, ef_buffer *buf);
+int vk_buffer_upload(ef_device *dev, ef_buffer *buf, size_t offset, const void *src,
+                     size_t bytes, ef_error *err);
+int vk_buffer_download(ef_device *dev, ef_buffer *buf, size_t offset, void *dst,
+                       size_t bytes, ef_error *err);
+/* Make dev->scratch hold at least `bytes`. */
+int vk_scratch_reserve(ef_device *dev, size_t bytes, ef_error *err);
+
+/* vk_pipeline.c */
+int vk_layout_create(ef_device *dev, ef_error *err);
+void vk_layout_destroy(ef_device *dev);
+int vk_pipeline_get(ef_device *dev, vk_shader_id sh, const vk_spec *spec, VkPipeline *out,
+                    ef_error *err);
+vk_spec vk_spec_1d(ef_precision prec);
+/* Destroy every cached pipeline when more than `keep` are held (between command buffers). */
+void vk_pipeline_trim(ef_device *dev, int keep);
+
+/* vk_dispatch.c: record one command buffer, submit it, wait, time it. */
+int vk_cmd_begin(ef_device *dev, ef_error *err);
+/* Bind bufs[0..VK_BINDINGS) (NULL: dummy), push `pc`, dispatch, barrier after. */
+int vk_cmd_dispatch(ef_device *dev, vk_shader_id sh, const vk_spec *spec,
+                    ef_buffer *const bufs[VK_BINDINGS], const vk_push *pc,
+                    uint32_t gx, uint32_t gy, uint32_t gz, ef_error *err);
+int vk_cmd_copy(ef_device *dev, ef_buffer *src, size_t src_off, ef_buffer *dst,
+                size_t dst_off, size_t bytes, ef_error *err);
+/* End, submit, wait; *ms = GPU time between the first and last command (may be NULL). */
+int vk_cmd_submit(ef_device *dev, double *ms, ef_error *err);
+
+/* vk_workloads.c */
+int vk_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err);
+int vk_tile_check(const ef_device *dev, vk_tile t);
+
+/* vk_tune.c */
+void vk_tile_default(ef_device *dev);
+void vk_tile_load(ef_device *dev);
+int vk_tune(ef_device *dev, ef_error *err);
+
+#endif

@@ -1,0 +1,62 @@
+/* backends/vulkan/vk_shaders.c — the SPIR-V of the shaders/vulkan compute shaders, embedded. glslc
+ * writes each module as a C initialiser list (<name>.spv.h) at build time; this file only
+ * names them. Read by vk_pipeline.c.
+ */
+#include "vk_internal.h"
+
+static const uint32_t spv_keys_decode[] =
+#include "keys_decode.spv.h"
+;
+static const uint32_t spv_tree_level[] =
+#include "tree_level.spv.h"
+;
+static const uint32_t spv_keys_center[] =
+#include "keys_center.spv.h"
+;
+static const uint32_t spv_row_shift[] =
+#include "row_shift.spv.h"
+;
+static const uint32_t spv_energy[] =
+#include "energy.spv.h"
+;
+static const uint32_t spv_rowsum[] =
+#include "rowsum.spv.h"
+;
+static const uint32_t spv_colenergy[] =
+#include "colenergy.spv.h"
+;
+static const uint32_t spv_reduce[] =
+#include "reduce.spv.h"
+;
+static const uint32_t spv_gram[] =
+#include "gram.spv.h"
+;
+static const uint32_t spv_ranktail_proj[] =
+#include "ranktail_proj.spv.h"
+;
+static const uint32_t spv_ranktail_resid[] =
+#include "ranktail_resid.spv.h"
+;
+static const uint32_t spv_reduce_pairs[] =
+#include "reduce_pairs.spv.h"
+;
+static const uint32_t spv_leverage[] =
+#include "leverage.spv.h"
+;
+
+#define VK_SHADER(id, nm) [id] = {.name = #nm, .words = spv_##nm, .bytes = sizeof spv_##nm}
+const vk_shader_code vk_shaders[VK_SH_COUNT] = {
+    VK_SHADER(VK_SH_KEYS_DECODE, keys_decode),
+    VK_SHADER(VK_SH_TREE_LEVEL, tree_level),
+    VK_SHADER(VK_SH_KEYS_CENTER, keys_center),
+    VK_SHADER(VK_SH_ROW_SHIFT, row_shift),
+    VK_SHADER(VK_SH_ENERGY, energy),
+    VK_SHADER(VK_SH_ROWSUM, rowsum),
+    VK_SHADER(VK_SH_COLENERGY, colenergy),
+    VK_SHADER(VK_SH_REDUCE, reduce),
+    VK_SHADER(VK_SH_GRAM, gram),
+    VK_SHADER(VK_SH_RANKTAIL_PROJ, ranktail_proj),
+    VK_SHADER(VK_SH_RANKTAIL_RESID, ranktail_resid),
+    VK_SHADER(VK_SH_REDUCE_PAIRS, reduce_pairs),
+    VK_SHADER(VK_SH_LEVERAGE, leverage),
+};

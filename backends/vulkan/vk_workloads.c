@@ -1,0 +1,279 @@
+/* backends/vulkan/vk_workloads.c — `run`: checks one ef_op against the buffer layouts of
+ * backend.h and records its dispatches into one command buffer: the key passes (decode,
+ * pairwise tree, centering, tree of the centered keys, row shifts), then the workload's
+ * shader and its fixed-order reductions. Shaders: shaders/vulkan.
+ * Called through the ef_backend table; the harness times it by the GPU timestamps.
+ */
+#include "vk_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define VK_WG 256u
+#define VK_COLENERGY_CHUNK 64    /* rows per partial column sum */
+#define VK_GRAM_CHUNKS 64        /* at most this many partial Gram matrices */
+
+static uint32_t vk_groups(uint64_t items, uint32_t per) { return (uint32_t)((items + per - 1) / per); }
+
+static int vk_pow2_at_least(int n)
+{
+    int p = 2;
+    while (p < n) p *= 2;
+    return p;
+}
+
+static int vk_size_check(const ef_buffer *b, const char *name, uint64_t need, ef_error *err)
+{
+    if (!b) return ef_fail(err, EF_ERROR, "vulkan: the op has no %s buffer", name);
+    if (b->size < need)
+        return ef_fail(err, EF_ERROR, "vulkan: buffer %s holds %llu bytes, the op needs %llu",
+                       name, (unsigned long long)b->size, (unsigned long long)need);
+    return EF_OK;
+}
+
+/* Every buffer the workload touches is present and large enough (backend.h layouts). */
+static int vk_op_check(const ef_op *op, ef_error *err)
+{
+    if (op->n < 1 || op->d < 1)
+        return ef_fail(err, EF_ERROR, "vulkan: n = %d, d = %d: both must be positive", op->n, op->d);
+    if (op->row0 < 0 || op->rows < 1 || op->row0 + op->rows > op->n)
+        return ef_fail(err, EF_ERROR, "vulkan: row block %d + %d outside n = %d", op->row0,
+                       op->rows, op->n);
+    if ((unsigned)op->precision >= EF_PREC_COUNT)
+        return ef_fail(err, EF_UNSUPPORTED, "vulkan: unknown precision %d", (int)op->precision);
+    if (op->variant && op->variant[0])
+        return ef_fail(err, EF_UNSUPPORTED, "vulkan: no variant '%s'", op->variant);
+    if (op->fault != EF_FAULT_NONE && op->fault != EF_FAULT_MASK_OFF_BY_ONE)
+        return ef_fail(err, EF_UNSUPPORTED, "vulkan: fault %d is not offered", (int)op->fault);
+    if (op->mask.kind == EF_MASK_WINDOW && op->mask.window < 1)
+        return ef_fail(err, EF_ERROR, "vulkan: window %d must be at least 1", op->mask.window);
+    uint64_t n = (uint64_t)op->n, d = (uint64_t)op->d, rows = (uint64_t)op->rows;
+    uint64_t in = n * d * ef_precision_size(op->precision);
+    int rc = EF_OK;
+    switch (op->workload) {
+    case EF_WL_ENERGY:
+        if ((rc = vk_size_check(op->q, "q", in, err)) || (rc = vk_size_check(op->k, "k", in, err)))
+            return rc;
+        return vk_size_check(op->e, "e", rows * n * 4, err);
+    case EF_WL_ROWSUM:
+        if ((rc = vk_size_check(op->e, "e", rows * n * 4, err))) return rc;
+        return vk_size_check(op->out, "out", 2 * rows * 4, err);
+    case EF_WL_COLENERGY:
+        if ((rc = vk_size_check(op->e, "e", rows * n * 4, err))) return rc;
+        return vk_size_check(op->out, "out", n * 4, err);
+    case EF_WL_GRAM:
+        if ((rc = vk_size_check(op->q, "q", in, err)) || (rc = vk_size_check(op->k, "k", in, err)))
+            return rc;
+        return vk_size_check(op->out, "out", 2 * d * d * 4, err);
+    case EF_WL_RANKTAIL:
+        if (op->mask.kind != EF_MASK_FULL || op->rows != op->n || op->row0 != 0)
+            return ef_fail(err, EF_UNSUPPORTED, "vulkan: ranktail needs the whole full field");
+        if ((rc = vk_size_check(op->e, "e", n * n * 4, err)) ||
+            (rc = vk_size_check(op->aux, "aux (U_Q)", n * d * 4, err)))
+            return rc;
+        return vk_size_check(op->out, "out", 2 * 4, err);
+    case EF_WL_LEVERAGE:
+        if ((rc = vk_size_check(op->k, "k", in, err)) ||
+            (rc = vk_size_check(op->aux, "aux (T)", d * d * 4, err)))
+            return rc;
+        return vk_size_check(op->out, "out", n * 4, err);
+    default:
+        return ef_fail(err, EF_UNSUPPORTED, "vulkan: unknown workload %d", (int)op->workload);
+    }
+}
+
+/* Pairwise sums of level 0 (n_pad rows of d floats at scratch 0) up to the root, which
+ * ends at float offset (2 n_pad - 2) d. */
+static int vk_tree_record(ef_device *dev, const ef_op *op, int npad, ef_error *err)
+{
+    vk_spec spec = vk_spec_1d(op->precision);
+    ef_buffer *bufs[VK_BINDINGS] = {dev->scratch};
+    int32_t off = 0;
+    for (int size = npad; size > 1; size /= 2) {
+        vk_push pc = {.n = op->n, .d = op->d, .off_src = off, .off_dst = off + size * op->d,
+                      .count = size / 2};
+        int rc = vk_cmd_dispatch(dev, VK_SH_TREE_LEVEL, &spec, bufs, &pc,
+                                 vk_groups((uint64_t)(size / 2) * op->d, VK_WG), 1, 1, err);
+        if (rc != EF_OK) return rc;
+        off += size * op->d;
+    }
+    return EF_OK;
+}
+
+/* Keys centered over all n positions into scratch level 0 (fp32, n_pad x d); with
+ * `masked`, the pairwise tree of the centered keys above it. */
+static int vk_keys_record(ef_device *dev, const ef_op *op, int npad, int masked, ef_error *err)
+{
+    vk_spec spec = vk_spec_1d(op->precision);
+    ef_buffer *dec[VK_BINDINGS] = {op->k, dev->scratch};
+    ef_buffer *own[VK_BINDINGS] = {dev->scratch};
+    vk_push pc = {.n = op->n, .d = op->d, .count = npad};
+    int rc = vk_cmd_dispatch(dev, VK_SH_KEYS_DECODE, &spec, dec, &pc,
+                             vk_groups((uint64_t)npad * op->d, VK_WG), 1, 1, err);
+    if (rc == EF_OK) rc = vk_tree_record(dev, op, npad, err);
+    pc.off_src = (2 * npad - 2) * op->d;
+    if (rc == EF_OK)
+        rc = vk_cmd_dispatch(dev, VK_SH_KEYS_CENTER, &spec, own, &pc,
+                             vk_groups((uint64_t)op->n * op->d, VK_WG), 1, 1, err);
+    if (rc == EF_OK && masked) rc = vk_tree_record(dev, op, npad, err);
+    return rc;
+}
+
+static int vk_energy_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
+{
+    int npad = vk_pow2_at_least(op->n);
+    uint64_t tree = (uint64_t)(2 * npad - 1) * op->d;
+    int rc = vk_scratch_reserve(dev, (tree + op->rows) * 4, err);
+    if (rc != EF_OK) return rc;
+    int masked = op->mask.kind != EF_MASK_FULL;
+    vk_push pc = {
+        .n = op->n, .d = op->d, .row0 = op->row0, .rows = op->rows,
+        .window = op->mask.kind == EF_MASK_WINDOW ? op->mask.window : op->n + 1,
+        .shift = masked && op->fault == EF_FAULT_MASK_OFF_BY_ONE ? 1 : 0,
+        .off_dst = (int32_t)tree, .count = npad, .scale = (float)op->scale,
+    };
+    if ((rc = vk_cmd_begin(dev, err)) != EF_OK) return rc;
+    if ((rc = vk_keys_record(dev, op, npad, masked, err)) != EF_OK) return rc;
+    if (masked) {
+        vk_spec spec = vk_spec_1d(op->precision);
+        ef_buffer *bufs[VK_BINDINGS] = {op->q, dev->scratch, dev->scratch};
+        rc = vk_cmd_dispatch(dev, VK_SH_ROW_SHIFT, &spec, bufs, &pc, vk_groups(op->rows, VK_WG),
+                             1, 1, err);
+        if (rc != EF_OK) return rc;
+    }
+    vk_tile t = dev->tile;
+    vk_spec spec = {.v = {
+        [VK_SPEC_PREC] = op->precision, [VK_SPEC_WGX] = t.wgx, [VK_SPEC_WGY] = t.wgy,
+        [VK_SPEC_TM] = t.tm, [VK_SPEC_TN] = t.tn, [VK_SPEC_BK] = t.bk,
+        [VK_SPEC_MASKED] = (uint32_t)masked,
+    }};
+    ef_buffer *bufs[VK_BINDINGS] = {op->q, dev->scratch, dev->scratch, op->e};
+    rc = vk_cmd_dispatch(dev, VK_SH_ENERGY, &spec, bufs, &pc, vk_groups(op->n, t.tn * t.wgx),
+                         vk_groups(op->rows, t.tm * t.wgy), 1, err);
+    if (rc != EF_OK) return rc;
+    snprintf(res->path, sizeof res->path, "fused-%ux%u-k%u%s", t.tm * t.wgy, t.tn * t.wgx,
+             t.bk, pc.shift ? "-fault" : "");
+    return vk_cmd_submit(dev, &res->time_ms, err);
+}
+
+static int vk_rowsum_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
+{
+    vk_spec spec = vk_spec_1d(op->precision);
+    ef_buffer *bufs[VK_BINDINGS] = {op->e, op->out};
+    vk_push pc = {.n = op->n, .d = op->d, .rows = op->rows};
+    int rc = vk_cmd_begin(dev, err);
+    if (rc == EF_OK)
+        rc = vk_cmd_dispatch(dev, VK_SH_ROWSUM, &spec, bufs, &pc, (uint32_t)op->rows, 1, 1, err);
+    snprintf(res->path, sizeof res->path, "rowsum-wg%u", VK_WG);
+    return rc == EF_OK ? vk_cmd_submit(dev, &res->time_ms, err) : rc;
+}
+
+static int vk_colenergy_record(ef_device *dev, const ef_op *op, ef_run_result *res,
+                               ef_error *err)
+{
+    uint32_t chunks = vk_groups(op->rows, VK_COLENERGY_CHUNK);
+    int rc = vk_scratch_reserve(dev, (size_t)chunks * op->n * 4, err);
+    if (rc != EF_OK) return rc;
+    vk_spec spec = vk_spec_1d(op->precision);
+    ef_buffer *part[VK_BINDINGS] = {op->e, dev->scratch};
+    ef_buffer *sum[VK_BINDINGS] = {dev->scratch, op->out};
+    vk_push pc = {.n = op->n, .d = op->d, .rows = op->rows, .len = VK_COLENERGY_CHUNK};
+    if ((rc = vk_cmd_begin(dev, err)) != EF_OK) return rc;
+    rc = vk_cmd_dispatch(dev, VK_SH_COLENERGY, &spec, part, &pc, vk_groups(op->n, VK_WG),
+                         chunks, 1, err);
+    if (rc != EF_OK) return rc;
+    vk_push red = {.n = op->n, .d = op->d, .len = op->n, .count = (int32_t)chunks};
+    rc = vk_cmd_dispatch(dev, VK_SH_REDUCE, &spec, sum, &red, vk_groups(op->n, VK_WG), 1, 1, err);
+    if (rc != EF_OK) return rc;
+    snprintf(res->path, sizeof res->path, "colenergy-chunk%d", VK_COLENERGY_CHUNK);
+    return vk_cmd_submit(dev, &res->time_ms, err);
+}
+
+static int vk_gram_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
+{
+    int npad = vk_pow2_at_least(op->n);
+    uint64_t tree = (uint64_t)(2 * npad - 1) * op->d, dd = (uint64_t)op->d * op->d;
+    int chunk = (op->n + VK_GRAM_CHUNKS - 1) / VK_GRAM_CHUNKS;
+    if (chunk < 64) chunk = 64;
+    uint32_t chunks = vk_groups(op->n, (uint32_t)chunk);
+    int rc = vk_scratch_reserve(dev, (tree + 2 * chunks * dd) * 4, err);
+    if (rc != EF_OK) return rc;
+    if ((rc = vk_cmd_begin(dev, err)) != EF_OK) return rc;
+    if ((rc = vk_keys_record(dev, op, npad, 0, err)) != EF_OK) return rc;
+    vk_spec spec = vk_spec_1d(op->precision);
+    ef_buffer *part[VK_BINDINGS] = {op->q, dev->scratch, dev->scratch};
+    ef_buffer *sum[VK_BINDINGS] = {dev->scratch, op->out};
+    vk_push pc = {.n = op->n, .d = op->d, .len = chunk, .count = (int32_t)chunks,
+                  .off_dst = (int32_t)tree};
+    rc = vk_cmd_dispatch(dev, VK_SH_GRAM, &spec, part, &pc, vk_groups(dd, VK_WG), chunks, 2, err);
+    if (rc != EF_OK) return rc;
+    vk_push red = {.n = op->n, .d = op->d, .len = (int32_t)dd, .count = (int32_t)chunks,
+                   .off_src = (int32_t)tree, .aux0 = op->d};
+    rc = vk_cmd_dispatch(dev, VK_SH_REDUCE, &spec, sum, &red, vk_groups(dd, VK_WG), 2, 1, err);
+    if (rc != EF_OK) return rc;
+    snprintf(res->path, sizeof res->path, "gram-split%u", chunks);
+    return vk_cmd_submit(dev, &res->time_ms, err);
+}
+
+static int vk_ranktail_record(ef_device *dev, const ef_op *op, ef_run_result *res,
+                              ef_error *err)
+{
+    uint64_t w = (uint64_t)op->d * op->n;
+    int rc = vk_scratch_reserve(dev, (w + 2 * (uint64_t)op->n) * 4, err);
+    if (rc != EF_OK) return rc;
+    vk_spec spec = vk_spec_1d(op->precision);
+    ef_buffer *bufs[VK_BINDINGS] = {op->e, op->aux, dev->scratch};
+    ef_buffer *sum[VK_BINDINGS] = {dev->scratch, op->out};
+    vk_push pc = {.n = op->n, .d = op->d, .rows = op->rows, .off_src = 0,
+                  .off_dst = (int32_t)w, .count = op->n};
+    if ((rc = vk_cmd_begin(dev, err)) != EF_OK) return rc;
+    vk_push proj = pc;
+    proj.off_dst = 0;
+    rc = vk_cmd_dispatch(dev, VK_SH_RANKTAIL_PROJ, &spec, bufs, &proj, vk_groups(op->n, VK_WG),
+                         (uint32_t)op->d, 1, err);
+    if (rc == EF_OK)
+        rc = vk_cmd_dispatch(dev, VK_SH_RANKTAIL_RESID, &spec, bufs, &pc, (uint32_t)op->n, 1, 1,
+                             err);
+    vk_push red = {.n = op->n, .d = op->d, .off_src = (int32_t)w, .count = op->n};
+    if (rc == EF_OK)
+        rc = vk_cmd_dispatch(dev, VK_SH_REDUCE_PAIRS, &spec, sum, &red, 1, 1, 1, err);
+    if (rc != EF_OK) return rc;
+    snprintf(res->path, sizeof res->path, "ranktail-explicit");
+    return vk_cmd_submit(dev, &res->time_ms, err);
+}
+
+static int vk_leverage_record(ef_device *dev, const ef_op *op, ef_run_result *res,
+                              ef_error *err)
+{
+    int npad = vk_pow2_at_least(op->n);
+    int rc = vk_scratch_reserve(dev, (size_t)(2 * npad - 1) * op->d * 4, err);
+    if (rc != EF_OK) return rc;
+    if ((rc = vk_cmd_begin(dev, err)) != EF_OK) return rc;
+    if ((rc = vk_keys_record(dev, op, npad, 0, err)) != EF_OK) return rc;
+    vk_spec spec = vk_spec_1d(op->precision);
+    ef_buffer *bufs[VK_BINDINGS] = {dev->scratch, op->aux, op->out};
+    vk_push pc = {.n = op->n, .d = op->d};
+    rc = vk_cmd_dispatch(dev, VK_SH_LEVERAGE, &spec, bufs, &pc, vk_groups(op->n, VK_WG), 1, 1, err);
+    if (rc != EF_OK) return rc;
+    snprintf(res->path, sizeof res->path, "leverage-row");
+    return vk_cmd_submit(dev, &res->time_ms, err);
+}
+
+int vk_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
+{
+    memset(res, 0, sizeof *res);
+    if (dev->lost) return ef_fail(err, EF_ERROR, "vulkan: the device was lost earlier");
+    int rc = vk_op_check(op, err);
+    if (rc != EF_OK) return rc;
+    switch (op->workload) {
+    case EF_WL_ENERGY: rc = vk_energy_record(dev, op, res, err); break;
+    case EF_WL_ROWSUM: rc = vk_rowsum_record(dev, op, res, err); break;
+    case EF_WL_COLENERGY: rc = vk_colenergy_record(dev, op, res, err); break;
+    case EF_WL_GRAM: rc = vk_gram_record(dev, op, res, err); break;
+    case EF_WL_RANKTAIL: rc = vk_ranktail_record(dev, op, res, err); break;
+    case EF_WL_LEVERAGE: rc = vk_leverage_record(dev, op, res, err); break;
+    default: rc = ef_fail(err, EF_UNSUPPORTED, "vulkan: unknown workload"); break;
+    }
+    if (rc != EF_OK) vkResetCommandBuffer(dev->cmd, 0); /* drop a half-recorded buffer */
+    return rc;
+}
