@@ -1,0 +1,99 @@
+/* model/forward.h — a float32 CPU forward pass (OpenBLAS sgemm) for GGUF models of the
+ * architectures gemma3, llama and qwen2, written like llama2.c's forward(): a config, the
+ * weights (quantised, in the mapping; dequantised per matrix on use) and a run state.
+ * It exists to capture Q and K exactly as they enter the attention logits (the capture
+ * hook) and to score text (next-token logits, perplexity) so tests can tell a correct pass
+ * from a broken one. Callers: model/capture.c, the tests. Math: gguf-models.md C, E, F.
+ */
+#ifndef EF_MODEL_FORWARD_H
+#define EF_MODEL_FORWARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backends/backend.h"
+#include "model/gguf.h"
+#include "model/tokenizer.h"
+
+typedef enum { MODEL_ARCH_GEMMA3, MODEL_ARCH_LLAMA, MODEL_ARCH_QWEN2 } model_arch;
+
+/* Hyper-parameters, read from the GGUF metadata and checked against the tensor shapes. */
+typedef struct model_config {
+    model_arch arch;
+    int n_embd;        /* width of the residual stream */
+    int n_layer;       /* L */
+    int n_head;        /* H query heads */
+    int n_head_kv;     /* Hkv key/value heads; query head h uses KV head h / (H / Hkv) */
+    int d;             /* head dimension of Q and K */
+    int d_v;           /* head dimension of V */
+    int n_ff;          /* FFN hidden width */
+    int n_vocab;
+    int n_rot;         /* rotated dimensions per head (<= d) */
+    int rope_neox;     /* 1: pairs (i, i + n_rot/2) (gemma3, qwen2); 0: (2i, 2i+1) (llama) */
+    float rope_base;     /* global layers */
+    float rope_base_swa; /* sliding-window layers (gemma3) */
+    float rope_freq_scale; /* global layers; 1 unless linear rope scaling */
+    float eps;         /* RMSNorm epsilon */
+    int n_swa;         /* sliding window w (gemma3 local layers), 0 = none */
+    int swa_period;    /* layer l is local iff n_swa && l % period < period - 1 */
+    float embd_scale;  /* the embedding row is multiplied by this (gemma3: sqrt(n_embd)) */
+    double attn_scale; /* a: logit = a * q . k */
+} model_config;
+
+typedef struct model model;
+
+/* Opens a GGUF (mmap), reads the config, finds and shape-checks every weight, loads the
+ * tokenizer. Errors name the file and the problem (EF_UNSUPPORTED for an architecture or
+ * quant type this pass does not run). */
+int model_open(const char *path, model **out, ef_error *err);
+void model_close(model *m);
+
+const model_config *model_config_get(const model *m);
+const tokenizer *model_tokenizer(const model *m);
+gguf_file *model_gguf(model *m);
+/* Short name for results: the file name without directory and ".gguf". */
+const char *model_name(const model *m);
+/* 1 if layer l uses the sliding window; the layer's mask and logit scale. */
+int model_layer_is_local(const model_config *c, int layer);
+ef_mask model_layer_mask(const model_config *c, int layer);
+
+/* What the capture hook receives: one query head of one layer, all n positions.
+ * q row t is q + t * q_stride (d floats), k row t is k + t * k_stride: exactly the vectors
+ * of the logit a * q_t . k_u (after biases, q/k norm and RoPE; before any scale). The
+ * pointers are valid only during the call. */
+typedef struct forward_qk {
+    int layer, head, kv_head;
+    int n, d;
+    const float *q;
+    size_t q_stride;
+    const float *k;
+    size_t k_stride;
+    double scale;
+    ef_mask mask; /* causal, or window of w */
+} forward_qk;
+
+/* Called for every layer (in order) and every query head; nonzero aborts the pass. */
+typedef int (*forward_capture_fn)(void *user, const forward_qk *qk);
+
+typedef struct forward_request {
+    const int32_t *tokens; /* n ids, each < n_vocab */
+    int n;
+    forward_capture_fn capture; /* optional */
+    void *capture_user;
+    float *logits_last;    /* optional: n_vocab logits of the last position */
+    double *nll;           /* optional: sum of -log p(tokens[t+1] | tokens[..t]) for t in */
+    int nll_from;          /*   [nll_from, n-1); *nll_count gets the number of terms */
+    int *nll_count;
+    int progress;          /* 1: progress line on stderr when it is a terminal */
+} forward_request;
+
+/* Runs the whole sequence as one batch (positions 0..n-1, causal). */
+int model_forward(model *m, const forward_request *req, ef_error *err);
+
+/* Perplexity llama-perplexity style: consecutive chunks of `ctx` tokens from `tokens`
+ * (the first of each replaced by BOS when the vocabulary has one), scoring the second half
+ * of each chunk; at most max_chunks chunks (0 = all). */
+int model_perplexity(model *m, const int32_t *tokens, int n, int ctx, int max_chunks,
+                     double *ppl, int *scored, ef_error *err);
+
+#endif

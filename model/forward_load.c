@@ -1,0 +1,268 @@
+/* model/forward_load.c — model_open: GGUF -> config (gguf-models.md C.1/C.2, E.1, F) and
+ * weights table, with every tensor's presence, shape and type checked up front so the
+ * forward pass (forward.c) never meets a surprise.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/forward_impl.h"
+
+static const char *const arch_names[] = {"gemma3", "llama", "qwen2"};
+
+static int ml_u32(const gguf_file *f, const char *arch, const char *key, int required, int def,
+                  int *v, ef_error *err)
+{
+    char full[128];
+    uint32_t u;
+    snprintf(full, sizeof full, "%s.%s", arch, key);
+    if (gguf_kv_find(f, full) < 0) {
+        if (required)
+            return ef_fail(err, EF_ERROR, "%s: metadata key %s is missing", gguf_path(f), full);
+        *v = def;
+        return EF_OK;
+    }
+    int rc = gguf_get_u32(f, full, &u, err);
+    if (rc) return rc;
+    if (u == 0 || u > (1u << 24))
+        return ef_fail(err, EF_ERROR, "%s: %s = %u is out of range", gguf_path(f), full, u);
+    *v = (int)u;
+    return EF_OK;
+}
+
+static int ml_f32(const gguf_file *f, const char *arch, const char *key, float def, float *v,
+                  ef_error *err)
+{
+    char full[128];
+    snprintf(full, sizeof full, "%s.%s", arch, key);
+    if (gguf_kv_find(f, full) < 0) {
+        *v = def;
+        return EF_OK;
+    }
+    int rc = gguf_get_f32(f, full, v, err);
+    if (rc) return rc;
+    if (!isfinite(*v))
+        return ef_fail(err, EF_ERROR, "%s: %s is not finite", gguf_path(f), full);
+    return EF_OK;
+}
+
+static int ml_config(const gguf_file *f, model_config *c, ef_error *err)
+{
+    const char *arch = gguf_arch(f);
+    int a = -1, rc;
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(arch, arch_names[i])) a = i;
+    if (a < 0)
+        return ef_fail(err, EF_UNSUPPORTED,
+                       "%s: architecture '%s' is not supported (gemma3, llama, qwen2)",
+                       gguf_path(f), arch);
+    memset(c, 0, sizeof *c);
+    c->arch = (model_arch)a;
+    if ((rc = ml_u32(f, arch, "embedding_length", 1, 0, &c->n_embd, err)) ||
+        (rc = ml_u32(f, arch, "block_count", 1, 0, &c->n_layer, err)) ||
+        (rc = ml_u32(f, arch, "feed_forward_length", 1, 0, &c->n_ff, err)) ||
+        (rc = ml_u32(f, arch, "attention.head_count", 1, 0, &c->n_head, err)))
+        return rc;
+    if ((rc = ml_u32(f, arch, "attention.head_count_kv", 0, c->n_head, &c->n_head_kv, err)) ||
+        (rc = ml_u32(f, arch, "attention.key_length", 0, c->n_embd / c->n_head, &c->d, err)) ||
+        (rc = ml_u32(f, arch, "attention.value_length", 0, c->d, &c->d_v, err)) ||
+        (rc = ml_u32(f, arch, "rope.dimension_count", 0, c->d, &c->n_rot, err)))
+        return rc;
+    if (c->n_head % c->n_head_kv)
+        return ef_fail(err, EF_ERROR, "%s: head_count %d is not a multiple of head_count_kv %d",
+                       gguf_path(f), c->n_head, c->n_head_kv);
+    if (c->n_rot > c->d || c->n_rot % 2 || c->d % 2)
+        return ef_fail(err, EF_ERROR, "%s: rope dimension %d does not fit head dimension %d",
+                       gguf_path(f), c->n_rot, c->d);
+    if (c->arch == MODEL_ARCH_LLAMA && c->n_rot != c->d)
+        return ef_fail(err, EF_UNSUPPORTED, "%s: llama rope.dimension_count %d != head dim %d",
+                       gguf_path(f), c->n_rot, c->d);
+    if ((rc = ml_f32(f, arch, "attention.layer_norm_rms_epsilon",
+                     c->arch == MODEL_ARCH_GEMMA3 ? 1e-6f : 1e-5f, &c->eps, err)) ||
+        (rc = ml_f32(f, arch, "rope.freq_base", 10000.0f, &c->rope_base, err)) ||
+        (rc = ml_f32(f, arch, "rope.freq_base_swa", 10000.0f, &c->rope_base_swa, err)))
+        return rc;
+    c->rope_neox = c->arch != MODEL_ARCH_LLAMA;
+    c->rope_freq_scale = 1.0f;
+    char key[128];
+    snprintf(key, sizeof key, "%s.rope.scaling.type", arch);
+    const char *st;
+    size_t stl;
+    if (gguf_get_str(f, key, &st, &stl, NULL) == EF_OK && stl == 6 && !memcmp(st, "linear", 6)) {
+        float factor;
+        if ((rc = ml_f32(f, arch, "rope.scaling.factor", 1.0f, &factor, err))) return rc;
+        if (factor > 0) c->rope_freq_scale = 1.0f / factor;
+    }
+    c->embd_scale = 1.0f;
+    c->attn_scale = 1.0 / sqrt((double)c->d);
+    if (c->arch == MODEL_ARCH_GEMMA3) {
+        c->embd_scale = sqrtf((float)c->n_embd);
+        if ((rc = ml_u32(f, arch, "attention.sliding_window", 0, 0, &c->n_swa, err))) return rc;
+        c->swa_period = 6;
+        snprintf(key, sizeof key, "%s.attention.sliding_window_pattern", arch);
+        uint32_t p;
+        if (gguf_get_u32(f, key, &p, NULL) == EF_OK && p > 0 && p < 1024) c->swa_period = (int)p;
+        if (c->n_layer == 62) c->attn_scale = 1.0 / sqrt((double)c->n_embd / c->n_head);
+    }
+    if (c->n_layer > 4096 || c->n_head > 4096 || c->d > 4096)
+        return ef_fail(err, EF_ERROR, "%s: absurd model dimensions (L %d, H %d, d %d)",
+                       gguf_path(f), c->n_layer, c->n_head, c->d);
+    return EF_OK;
+}
+
+int model_layer_is_local(const model_config *c, int layer)
+{
+    return c->n_swa > 0 && c->swa_period > 1 && layer % c->swa_period < c->swa_period - 1;
+}
+
+ef_mask model_layer_mask(const model_config *c, int layer)
+{
+    if (model_layer_is_local(c, layer)) return (ef_mask){EF_MASK_WINDOW, c->n_swa};
+    return (ef_mask){EF_MASK_CAUSAL, 0};
+}
+
+/* Finds a tensor and checks its shape [ne0, ne1] (ne1 = 0: a vector). */
+static int ml_tensor(const gguf_file *f, const char *name, uint64_t ne0, uint64_t ne1,
+                     int required, const gguf_tensor **out, ef_error *err)
+{
+    const gguf_tensor *t = gguf_tensor_find(f, name);
+    *out = NULL;
+    if (!t) {
+        if (!required) return EF_OK;
+        return ef_fail(err, EF_ERROR, "%s: tensor %s is missing", gguf_path(f), name);
+    }
+    uint64_t want1 = ne1 ? ne1 : 1;
+    if (t->ne[0] != ne0 || t->ne[1] != want1 || t->ne[2] != 1 || t->ne[3] != 1)
+        return ef_fail(err, EF_ERROR,
+                       "%s: tensor %s has shape [%llu, %llu, %llu, %llu], expected [%llu, %llu]",
+                       gguf_path(f), name, (unsigned long long)t->ne[0],
+                       (unsigned long long)t->ne[1], (unsigned long long)t->ne[2],
+                       (unsigned long long)t->ne[3], (unsigned long long)ne0,
+                       (unsigned long long)want1);
+    if (!dequant_type_supported(t->type)) {
+        const char *tn = dequant_type_name(t->type);
+        return ef_fail(err, EF_UNSUPPORTED, "%s: tensor %s has type %s%s%d, which is not supported",
+                       gguf_path(f), name, tn ? tn : "", tn ? " / id " : "id ", t->type);
+    }
+    *out = t;
+    return EF_OK;
+}
+
+/* Copies a vector tensor into the pool (dst), or sets *dst NULL when optional and absent. */
+static int ml_vector(const gguf_file *f, const char *name, uint64_t n, int required,
+                     float **pool, float **dst, ef_error *err)
+{
+    const gguf_tensor *t;
+    int rc = ml_tensor(f, name, n, 0, required, &t, err);
+    *dst = NULL;
+    if (rc || !t) return rc;
+    *dst = *pool;
+    *pool += n;
+    return gguf_tensor_read_f32(t, *dst, err);
+}
+
+static int ml_weights(model *m, ef_error *err)
+{
+    const gguf_file *f = m->gguf;
+    const model_config *c = &m->cfg;
+    model_weights *w = &m->w;
+    int L = c->n_layer, rc;
+    uint64_t qw = (uint64_t)c->n_head * c->d, kw = (uint64_t)c->n_head_kv * c->d;
+    uint64_t vw = (uint64_t)c->n_head_kv * c->d_v, ow = (uint64_t)c->n_head * c->d_v;
+    uint64_t per_layer = 2 * (uint64_t)c->n_embd + 2 * c->d + 2 * (uint64_t)c->n_embd + qw + kw + vw;
+    uint64_t total = per_layer * L + c->n_embd + c->n_rot / 2 + (uint64_t)c->n_vocab;
+    w->pool = malloc(total * sizeof(float));
+    w->layers = calloc((size_t)L, sizeof *w->layers);
+    if (!w->pool || !w->layers)
+        return ef_fail(err, EF_NOMEM, "%s: out of memory for %llu norm/bias floats", gguf_path(f),
+                       (unsigned long long)total);
+    float *pool = w->pool;
+    if ((rc = ml_tensor(f, "token_embd.weight", c->n_embd, c->n_vocab, 1, &w->token_embd, err)) ||
+        (rc = ml_tensor(f, "output.weight", c->n_embd, c->n_vocab, 0, &w->output, err)) ||
+        (rc = ml_vector(f, "output_norm.weight", c->n_embd, 1, &pool, &w->output_norm, err)) ||
+        (rc = ml_vector(f, "output.bias", c->n_vocab, 0, &pool, &w->output_bias, err)) ||
+        (rc = ml_vector(f, "rope_freqs.weight", c->n_rot / 2, 0, &pool, &w->rope_freqs, err)))
+        return rc;
+    int gemma = c->arch == MODEL_ARCH_GEMMA3;
+    size_t max = 0;
+    for (int l = 0; l < L; l++) {
+        layer_weights *lw = &w->layers[l];
+        char n[96];
+#define ML_T(field, nm, a, b)                                                            \
+        snprintf(n, sizeof n, "blk.%d.%s", l, nm);                                       \
+        if ((rc = ml_tensor(f, n, a, b, 1, &lw->field, err))) return rc;                \
+        if ((size_t)(a) * (size_t)(b) > max) max = (size_t)(a) * (size_t)(b);
+#define ML_V(field, nm, len, req)                                                        \
+        snprintf(n, sizeof n, "blk.%d.%s", l, nm);                                       \
+        if ((rc = ml_vector(f, n, len, req, &pool, &lw->field, err))) return rc;
+        ML_T(wq, "attn_q.weight", c->n_embd, qw);
+        ML_T(wk, "attn_k.weight", c->n_embd, kw);
+        ML_T(wv, "attn_v.weight", c->n_embd, vw);
+        ML_T(wo, "attn_output.weight", ow, c->n_embd);
+        ML_T(w_gate, "ffn_gate.weight", c->n_embd, c->n_ff);
+        ML_T(w_up, "ffn_up.weight", c->n_embd, c->n_ff);
+        ML_T(w_down, "ffn_down.weight", c->n_ff, c->n_embd);
+        ML_V(attn_norm, "attn_norm.weight", c->n_embd, 1);
+        ML_V(ffn_norm, "ffn_norm.weight", c->n_embd, 1);
+        ML_V(q_norm, "attn_q_norm.weight", c->d, gemma);
+        ML_V(k_norm, "attn_k_norm.weight", c->d, gemma);
+        ML_V(post_attn_norm, "post_attention_norm.weight", c->n_embd, gemma);
+        ML_V(post_ffw_norm, "post_ffw_norm.weight", c->n_embd, gemma);
+        ML_V(bq, "attn_q.bias", qw, 0);
+        ML_V(bk, "attn_k.bias", kw, 0);
+        ML_V(bv, "attn_v.bias", vw, 0);
+#undef ML_T
+#undef ML_V
+    }
+    m->max_matrix = max;
+    return EF_OK;
+}
+
+int model_open(const char *path, model **out, ef_error *err)
+{
+    *out = NULL;
+    model *m = calloc(1, sizeof *m);
+    if (!m) return ef_fail(err, EF_NOMEM, "%s: out of memory", path);
+    int rc = gguf_open(path, &m->gguf, err);
+    if (rc) goto fail;
+    if ((rc = ml_config(m->gguf, &m->cfg, err))) goto fail;
+    const gguf_tensor *emb = gguf_tensor_find(m->gguf, "token_embd.weight");
+    if (!emb || emb->ne[1] == 0 || emb->ne[1] > INT32_MAX) {
+        rc = ef_fail(err, EF_ERROR, "%s: tensor token_embd.weight is missing or empty", path);
+        goto fail;
+    }
+    m->cfg.n_vocab = (int)emb->ne[1];
+    if ((rc = ml_weights(m, err))) goto fail;
+    if ((rc = tokenizer_load(m->gguf, &m->tok, err))) goto fail;
+    if (tokenizer_n_vocab(m->tok) != m->cfg.n_vocab) {
+        rc = ef_fail(err, EF_ERROR, "%s: the tokenizer has %d tokens but token_embd.weight has %d rows",
+                     path, tokenizer_n_vocab(m->tok), m->cfg.n_vocab);
+        goto fail;
+    }
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    snprintf(m->name, sizeof m->name, "%s", base);
+    size_t bl = strlen(m->name);
+    if (bl > 5 && !strcmp(m->name + bl - 5, ".gguf")) m->name[bl - 5] = 0;
+    *out = m;
+    return EF_OK;
+fail:
+    model_close(m);
+    return rc;
+}
+
+void model_close(model *m)
+{
+    if (!m) return;
+    tokenizer_free(m->tok);
+    free(m->w.pool);
+    free(m->w.layers);
+    gguf_close(m->gguf);
+    free(m);
+}
+
+const model_config *model_config_get(const model *m) { return &m->cfg; }
+const tokenizer *model_tokenizer(const model *m) { return m->tok; }
+gguf_file *model_gguf(model *m) { return m->gguf; }
+const char *model_name(const model *m) { return m->name; }

@@ -1,0 +1,46 @@
+/* model/texts.h — the texts efbench feeds models, by name: `gpl3`, `fortunes`, `debref`,
+ * `csource`, `pysource` (files any Debian machine has once the setup installs their
+ * packages), the generated controls `csv` and `random`, or a path to any UTF-8 file; and
+ * the token sequence of a length n. Callers: model/source_model.c, model/cmd_capture.c.
+ */
+#ifndef EF_MODEL_TEXTS_H
+#define EF_MODEL_TEXTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backends/backend.h"
+#include "model/tokenizer.h"
+
+/* Default text set, in report order. */
+extern const char *const text_default_names[];
+/* Comma list of the default set ("gpl3,fortunes,..."). */
+extern const char text_default_list[];
+
+typedef struct text_source {
+    char name[128];  /* as given: "gpl3" or the path */
+    char path[512];  /* file read, or "" for generated texts */
+    char *bytes;     /* UTF-8 text (NULL for `random`) */
+    size_t len;
+    int random;      /* 1: seeded uniformly random token ids, no text */
+    uint64_t seed;
+    char hash[17];   /* 64-bit FNV-1a of the bytes (or of "random:<seed>"), hex */
+} text_source;
+
+/* Loads or generates a text. Missing default texts are EF_UNSUPPORTED naming the package
+ * to install; an unreadable path or invalid UTF-8 is EF_ERROR naming the file. */
+int text_open(const char *name, uint64_t seed, text_source *t, ef_error *err);
+void text_close(text_source *t);
+
+/* The model's input for length n: BOS (if the tokenizer adds one) followed by the first
+ * tokens of the text, n ids in all — never padded or repeated: a text with too few tokens
+ * is EF_UNSUPPORTED with the count in the reason. *ids is malloc'd. */
+int text_tokens(const text_source *t, const tokenizer *tok, int n, int32_t **ids,
+                ef_error *err);
+
+/* Same tokens, all of them (BOS first if added), for scoring whole texts; `max_bytes`
+ * bounds the prefix read (0 = all). */
+int text_tokens_all(const text_source *t, const tokenizer *tok, size_t max_bytes,
+                    int32_t **ids, int *n, ef_error *err);
+
+#endif
