@@ -1,0 +1,262 @@
+/* backends/opencl/ocl_program.c — OpenCL C sources (the .cl files of shaders/opencl, embedded at build
+ * time into ocl_kernels.h) assembled into programs, built once per device and cached as
+ * program binaries per device + driver + source + options under
+ * $XDG_CACHE_HOME/efbench/opencl (else ~/.cache/efbench/opencl). A failed build returns
+ * EF_ERROR with the build log. Callers: ocl_device.c (lazily via ocl_energy.c), ocl_tune.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ocl_internal.h"
+#include "opencl/ocl_kernels.h"
+
+static const char *const prec_suffix[EF_PREC_COUNT] = {"f32", "f16", "bf16"};
+
+/* Defines that paste a templated file once for precision p. */
+static const char *const prec_prelude[EF_PREC_COUNT] = {
+    "#define SUF f32\n#define IN_T float\n#define LOAD_IN(p, i) ((p)[i])\n",
+    "#define SUF f16\n#define IN_T half\n#define LOAD_IN(p, i) vload_half((i), (p))\n",
+    "#define SUF bf16\n#define IN_T ushort\n"
+    "#define LOAD_IN(p, i) as_float((uint)(p)[i] << 16)\n",
+};
+static const char prec_epilogue[] = "#undef SUF\n#undef IN_T\n#undef LOAD_IN\n";
+
+static const char *const aux_names[OCLK_COUNT] = {
+    [OCLK_TREE_FIRST] = "keys_tree_first", [OCLK_CENTER] = "keys_center",
+    [OCLK_ROW_SHIFT] = "row_shift", [OCLK_TO_F32] = "to_f32",
+    [OCLK_GRAM_PARTIAL] = "gram_partial", [OCLK_TREE_NEXT] = "keys_tree_next",
+    [OCLK_ROWSUM] = "field_rowsum", [OCLK_COLENERGY] = "field_colenergy",
+    [OCLK_GRAM_REDUCE] = "gram_reduce", [OCLK_RANK_W_PARTIAL] = "rank_w_partial",
+    [OCLK_RANK_W_REDUCE] = "rank_w_reduce", [OCLK_RANK_RESID] = "rank_resid",
+    [OCLK_SUM_PAIRS] = "sum_pairs", [OCLK_LEVERAGE] = "leverage",
+    [OCLK_ROW_CENTER] = "row_center",
+};
+
+unsigned long long ocl_hash(unsigned long long h, const char *s)
+{
+    if (h == 0) h = 1469598103934665603ull;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return (h ^ 0xff) * 1099511628211ull; /* separator, so ("ab","c") != ("a","bc") */
+}
+
+void ocl_cache_stem(const ef_device *dev, char *buf, size_t len)
+{
+    size_t o = 0;
+    for (const char *s = dev->info.name; *s && o + 1 < len && o < 40; s++)
+        buf[o++] = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+                   (*s >= '0' && *s <= '9') ? *s : '-';
+    buf[o] = '\0';
+}
+
+void ocl_cache_dir(char *buf, size_t len)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    char base[512];
+    if (xdg && xdg[0] == '/') snprintf(base, sizeof base, "%s", xdg);
+    else if (home && home[0]) snprintf(base, sizeof base, "%s/.cache", home);
+    else { buf[0] = '\0'; return; }
+    snprintf(buf, len, "%s/efbench/opencl", base);
+    /* mkdir -p, component by component */
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        mkdir(buf, 0755);
+        *p = '/';
+    }
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST) buf[0] = '\0';
+}
+
+/* Append src to a growing string. */
+static int ocl_src_append(char **s, size_t *len, size_t *cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (*len + n + 1 > *cap) {
+        size_t cap2 = (*len + n + 1) * 2;
+        char *s2 = realloc(*s, cap2);
+        if (!s2) return EF_NOMEM;
+        *s = s2;
+        *cap = cap2;
+    }
+    memcpy(*s + *len, src, n + 1);
+    *len += n;
+    return EF_OK;
+}
+
+/* common.cl, then each templated file once per precision, then the float-only files. */
+static char *ocl_source_assemble(const char *const *templated, int nt, const char *plain)
+{
+    char *s = NULL;
+    size_t len = 0, cap = 0;
+    int rc = ocl_src_append(&s, &len, &cap, ef_cl_common);
+    for (int p = 0; p < EF_PREC_COUNT && rc == EF_OK; p++) {
+        rc = ocl_src_append(&s, &len, &cap, prec_prelude[p]);
+        for (int t = 0; t < nt && rc == EF_OK; t++) rc = ocl_src_append(&s, &len, &cap, templated[t]);
+        if (rc == EF_OK) rc = ocl_src_append(&s, &len, &cap, prec_epilogue);
+    }
+    if (rc == EF_OK && plain) rc = ocl_src_append(&s, &len, &cap, plain);
+    if (rc != EF_OK) { free(s); return NULL; }
+    return s;
+}
+
+static int ocl_binary_load(ef_device *dev, const char *path, const char *opts, cl_program *out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return EF_ERROR;
+    unsigned char *bin = NULL;
+    size_t size = 0;
+    cl_program prog = NULL;
+    int rc = EF_ERROR;
+    if (fseek(f, 0, SEEK_END) != 0) goto close_file;
+    long sz = ftell(f);
+    if (sz <= 0 || fseek(f, 0, SEEK_SET) != 0) goto close_file;
+    size = (size_t)sz;
+    if (!(bin = malloc(size)) || fread(bin, 1, size, f) != size) goto free_bin;
+    cl_int status, e;
+    const unsigned char *bins[1] = {bin};
+    prog = clCreateProgramWithBinary(dev->ctx, 1, &dev->id, &size, bins, &status, &e);
+    if (e != CL_SUCCESS || status != CL_SUCCESS) goto free_prog;
+    if (clBuildProgram(prog, 1, &dev->id, opts, NULL, NULL) != CL_SUCCESS) goto free_prog;
+    *out = prog;
+    prog = NULL;
+    rc = EF_OK;
+free_prog:
+    if (prog) clReleaseProgram(prog);
+free_bin:
+    free(bin);
+close_file:
+    fclose(f);
+    return rc;
+}
+
+/* Best effort: a cache that cannot be written only costs the next run a build. */
+static void ocl_binary_save(ef_device *dev, cl_program prog, const char *path)
+{
+    size_t size = 0;
+    if (clGetProgramInfo(prog, CL_PROGRAM_BINARY_SIZES, sizeof size, &size, NULL) != CL_SUCCESS ||
+        size == 0)
+        return;
+    (void)dev;
+    unsigned char *bin = malloc(size);
+    if (!bin) return;
+    unsigned char *bins[1] = {bin};
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+    if (clGetProgramInfo(prog, CL_PROGRAM_BINARIES, sizeof bins, bins, NULL) == CL_SUCCESS) {
+        FILE *f = fopen(tmp, "wb");
+        if (f) {
+            int ok = fwrite(bin, 1, size, f) == size;
+            ok = fclose(f) == 0 && ok;
+            if (!ok || rename(tmp, path) != 0) remove(tmp);
+        }
+    }
+    free(bin);
+}
+
+/* Build `src` with `opts` for the device, through the binary cache. */
+static int ocl_program_build(ef_device *dev, const char *src, const char *opts,
+                            const char *label, cl_program *out, ef_error *err)
+{
+    char dir[600], stem[64], path[1024] = "";
+    ocl_cache_dir(dir, sizeof dir);
+    ocl_cache_stem(dev, stem, sizeof stem);
+    unsigned long long h = ocl_hash(0, dev->platform_name);
+    h = ocl_hash(h, dev->info.name);
+    h = ocl_hash(h, dev->info.driver_version);
+    h = ocl_hash(h, dev->info.api_version);
+    h = ocl_hash(h, opts);
+    h = ocl_hash(h, src);
+    if (dir[0]) {
+        snprintf(path, sizeof path, "%s/%s-%s-%016llx.bin", dir, stem, label, h);
+        if (ocl_binary_load(dev, path, opts, out) == EF_OK) return EF_OK;
+    }
+
+    cl_int e;
+    cl_program prog = clCreateProgramWithSource(dev->ctx, 1, &src, NULL, &e);
+    if (e != CL_SUCCESS) return ocl_fail(err, e, "creating an OpenCL program from source");
+    e = clBuildProgram(prog, 1, &dev->id, opts, NULL, NULL);
+    if (e != CL_SUCCESS) {
+        char log[600] = "";
+        size_t got = 0;
+        clGetProgramBuildInfo(prog, dev->id, CL_PROGRAM_BUILD_LOG, sizeof log - 1, log, &got);
+        log[sizeof log - 1] = '\0';
+        clReleaseProgram(prog);
+        return ef_fail(err, EF_ERROR, "building the OpenCL %s program (%s) for %s: %s (%d); "
+                       "build log: %s", label, opts, dev->info.name, ocl_error_name(e), (int)e,
+                       log[0] ? log : "(empty)");
+    }
+    if (path[0]) ocl_binary_save(dev, prog, path);
+    *out = prog;
+    return EF_OK;
+}
+
+static int ocl_kernel_create(cl_program prog, const char *name, const char *suffix,
+                            cl_kernel *k, ef_error *err)
+{
+    char full[96];
+    cl_int e;
+    snprintf(full, sizeof full, suffix ? "%s_%s" : "%s", name, suffix);
+    *k = clCreateKernel(prog, full, &e);
+    if (e == CL_SUCCESS) return EF_OK;
+    return ef_fail(err, ocl_error_code(e), "creating OpenCL kernel %s: %s (%d)", full,
+                   ocl_error_name(e), (int)e);
+}
+
+cl_kernel ocl_kernel_get(ef_device *dev, ocl_kernel_id id, ef_precision p)
+{
+    if (id < OCLK_PER_PREC_COUNT) return dev->k[id * EF_PREC_COUNT + p];
+    return dev->k[OCLK_PER_PREC_COUNT * EF_PREC_COUNT + (id - OCLK_PER_PREC_COUNT)];
+}
+
+int ocl_program_aux_build(ef_device *dev, ef_error *err)
+{
+    if (dev->aux) return EF_OK;
+    const char *templated[] = {ef_cl_keys, ef_cl_gram};
+    char opts[128];
+    snprintf(opts, sizeof opts, "-cl-std=CL1.2 -DRED_WG=%d", dev->red_wg);
+    char *src = ocl_source_assemble(templated, 2, ef_cl_field);
+    if (!src) return ef_fail(err, EF_NOMEM, "out of host memory assembling OpenCL sources");
+    int rc = ocl_program_build(dev, src, opts, "aux", &dev->aux, err);
+    free(src);
+    if (rc != EF_OK) return rc;
+    for (int id = 0; id < OCLK_COUNT && rc == EF_OK; id++) {
+        if (id < OCLK_PER_PREC_COUNT) {
+            for (int p = 0; p < EF_PREC_COUNT && rc == EF_OK; p++)
+                rc = ocl_kernel_create(dev->aux, aux_names[id], prec_suffix[p],
+                                      &dev->k[id * EF_PREC_COUNT + p], err);
+        } else {
+            rc = ocl_kernel_create(dev->aux, aux_names[id], NULL,
+                                  &dev->k[OCLK_PER_PREC_COUNT * EF_PREC_COUNT +
+                                          (id - OCLK_PER_PREC_COUNT)], err);
+        }
+    }
+    return rc;
+}
+
+int ocl_program_energy_build(ef_device *dev, ocl_tiles t, cl_program *prog,
+                            cl_kernel kernels[EF_PREC_COUNT], ef_error *err)
+{
+    const char *templated[] = {ef_cl_energy};
+    char opts[192], label[64];
+    snprintf(opts, sizeof opts, "-cl-std=CL1.2 -DRED_WG=%d -DBM=%d -DBN=%d -DBK=%d -DTM=%d "
+             "-DTN=%d", dev->red_wg, t.bm, t.bn, t.bk, t.tm, t.tn);
+    snprintf(label, sizeof label, "energy%dx%dx%d-%dx%d", t.bm, t.bn, t.bk, t.tm, t.tn);
+    char *src = ocl_source_assemble(templated, 1, NULL);
+    if (!src) return ef_fail(err, EF_NOMEM, "out of host memory assembling OpenCL sources");
+    *prog = NULL;
+    int rc = ocl_program_build(dev, src, opts, label, prog, err);
+    free(src);
+    for (int p = 0; p < EF_PREC_COUNT; p++) kernels[p] = NULL;
+    for (int p = 0; p < EF_PREC_COUNT && rc == EF_OK; p++)
+        rc = ocl_kernel_create(*prog, "energy", prec_suffix[p], &kernels[p], err);
+    if (rc != EF_OK) {
+        for (int p = 0; p < EF_PREC_COUNT; p++)
+            if (kernels[p]) clReleaseKernel(kernels[p]);
+        if (*prog) clReleaseProgram(*prog);
+        *prog = NULL;
+    }
+    return rc;
+}

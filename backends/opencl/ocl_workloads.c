@@ -1,0 +1,238 @@
+/* backends/opencl/ocl_workloads.c — launching and timing (profiling events), the dispatch
+ * of an ef_op, and the workloads other than the energy field: rowsum, colenergy, gram
+ * (split along n, fixed-order reduction), ranktail and leverage, with the buffer layouts
+ * of backends/backend.h. Called through the backend table's `run` (ocl_device.c).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ocl_internal.h"
+
+int ocl_kernel_run(ef_device *dev, cl_kernel k, const ocl_arg *args, int nargs, cl_uint dims,
+                  const size_t *global, const size_t *local, ocl_timer *t, ef_error *err)
+{
+    char name[64] = "?";
+    cl_int e = CL_SUCCESS;
+    clGetKernelInfo(k, CL_KERNEL_FUNCTION_NAME, sizeof name, name, NULL);
+    name[sizeof name - 1] = '\0';
+    for (int i = 0; i < nargs && e == CL_SUCCESS; i++) {
+        e = clSetKernelArg(k, (cl_uint)i, args[i].size, args[i].ptr);
+        if (e != CL_SUCCESS)
+            return ef_fail(err, EF_ERROR, "setting argument %d of OpenCL kernel %s: %s (%d)",
+                           i, name, ocl_error_name(e), (int)e);
+    }
+    cl_event ev = NULL;
+    e = clEnqueueNDRangeKernel(dev->queue, k, dims, NULL, global, local, 0, NULL, &ev);
+    if (e != CL_SUCCESS) {
+        int code = ocl_error_code(e);
+        return ef_fail(err, code, "launching OpenCL kernel %s (global %zu x %zu, local %zu x "
+                       "%zu): %s (%d)", name, global[0], dims > 1 ? global[1] : 1,
+                       local ? local[0] : 0, local && dims > 1 ? local[1] : 0,
+                       ocl_error_name(e), (int)e);
+    }
+    if (!t->first) {
+        t->first = ev;
+    } else {
+        if (t->last) clReleaseEvent(t->last);
+        t->last = ev;
+    }
+    return EF_OK;
+}
+
+void ocl_timer_release(ocl_timer *t)
+{
+    if (t->first) clReleaseEvent(t->first);
+    if (t->last) clReleaseEvent(t->last);
+    t->first = t->last = NULL;
+}
+
+int ocl_timer_finish(ef_device *dev, ocl_timer *t, double *ms, ef_error *err)
+{
+    cl_event last = t->last ? t->last : t->first;
+    cl_ulong start = 0, end = 0;
+    cl_int e = clFinish(dev->queue);
+    if (e != CL_SUCCESS) return ocl_fail(err, e, "waiting for the OpenCL queue (clFinish)");
+    if (!last) { *ms = 0; return EF_OK; }
+    cl_int status = CL_COMPLETE;
+    clGetEventInfo(last, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof status, &status, NULL);
+    if (status < 0) return ocl_fail(err, status, "an OpenCL kernel failed while running");
+    e = clGetEventProfilingInfo(t->first, CL_PROFILING_COMMAND_START, sizeof start, &start, NULL);
+    if (e == CL_SUCCESS)
+        e = clGetEventProfilingInfo(last, CL_PROFILING_COMMAND_END, sizeof end, &end, NULL);
+    if (e != CL_SUCCESS) return ocl_fail(err, e, "reading OpenCL profiling timestamps");
+    *ms = end > start ? (double)(end - start) * 1e-6 : 0.0;
+    return EF_OK;
+}
+
+static int ocl_rowsum_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_error *err)
+{
+    int n = op->n, rows = op->rows, rc;
+    if ((rc = ocl_buffer_need(op->e, (size_t)rows * n * sizeof(float), "e", err)) ||
+        (rc = ocl_buffer_need(op->out, 2 * (size_t)rows * sizeof(float), "out", err)))
+        return rc;
+    size_t local = (size_t)dev->red_wg, global = (size_t)rows * local;
+    ocl_arg a[] = {OCLA(op->e->mem), OCLA(n), OCLA(rows), OCLA(op->out->mem)};
+    return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_ROWSUM, 0), a, OCL_COUNT(a), 1, &global,
+                         &local, t, err);
+}
+
+static int ocl_colenergy_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_error *err)
+{
+    int n = op->n, rows = op->rows, rc;
+    if ((rc = ocl_buffer_need(op->e, (size_t)rows * n * sizeof(float), "e", err)) ||
+        (rc = ocl_buffer_need(op->out, (size_t)n * sizeof(float), "out", err)))
+        return rc;
+    size_t local = 64, global = ocl_round_up(n, 64);
+    ocl_arg a[] = {OCLA(op->e->mem), OCLA(n), OCLA(rows), OCLA(op->out->mem)};
+    return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_COLENERGY, 0), a, OCL_COUNT(a), 1, &global,
+                         &local, t, err);
+}
+
+/* Rows per chunk of a split-along-n product: at least 256, at most `max_chunks` chunks. */
+static int ocl_chunk_rows(int n, int max_chunks)
+{
+    int rows = (n + max_chunks - 1) / max_chunks;
+    if (rows < 256) rows = 256;
+    return (int)ocl_round_up(rows, 16);
+}
+
+/* X^T X of x (n x d, kernel kx) into out at element offset `off`. */
+static int ocl_gram_one(ef_device *dev, cl_kernel kx, cl_mem x, int n, int d, cl_mem out,
+                       int off, ocl_timer *t, ef_error *err)
+{
+    int chunk = ocl_chunk_rows(n, 64), chunks = (n + chunk - 1) / chunk, rc;
+    int tiles = (d + 15) / 16;
+    cl_mem part;
+    if ((rc = ocl_scratch_get(dev, OCLS_PART, (size_t)chunks * d * d * sizeof(float), &part, err)))
+        return rc;
+    size_t local[2] = {16, 16};
+    size_t global[2] = {(size_t)tiles * (tiles + 1) / 2 * 16, (size_t)chunks * 16};
+    ocl_arg a[] = {OCLA(x), OCLA(n), OCLA(d), OCLA(chunk), OCLA(part)};
+    if ((rc = ocl_kernel_run(dev, kx, a, OCL_COUNT(a), 2, global, local, t, err))) return rc;
+    size_t l1 = 64, g1 = ocl_round_up((size_t)d * d, 64);
+    ocl_arg r[] = {OCLA(part), OCLA(chunks), OCLA(d), OCLA(off), OCLA(out)};
+    return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_GRAM_REDUCE, 0), r, OCL_COUNT(r), 1, &g1,
+                         &l1, t, err);
+}
+
+static int ocl_gram_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_error *err)
+{
+    int n = op->n, d = op->d, rc;
+    size_t in = ef_precision_size(op->precision);
+    if ((rc = ocl_buffer_need(op->q, (size_t)n * d * in, "q", err)) ||
+        (rc = ocl_buffer_need(op->k, (size_t)n * d * in, "k", err)) ||
+        (rc = ocl_buffer_need(op->out, 2 * (size_t)d * d * sizeof(float), "out", err)))
+        return rc;
+    if ((rc = ocl_gram_one(dev, ocl_kernel_get(dev, OCLK_GRAM_PARTIAL, op->precision),
+                          op->q->mem, n, d, op->out->mem, 0, t, err)))
+        return rc;
+    if ((rc = ocl_keys_prepare(dev, op, 1, t, err))) return rc;
+    return ocl_gram_one(dev, ocl_kernel_get(dev, OCLK_GRAM_PARTIAL, EF_PREC_FP32),
+                       dev->scratch[OCLS_KC], n, d, op->out->mem, d * d, t, err);
+}
+
+static int ocl_ranktail_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_error *err)
+{
+    int n = op->n, d = op->d, rc;
+    if (op->mask.kind != EF_MASK_FULL)
+        return ef_fail(err, EF_UNSUPPORTED, "ranktail is defined on the full field only");
+    if (op->row0 != 0 || op->rows != n)
+        return ef_fail(err, EF_UNSUPPORTED, "ranktail needs the whole field (rows %d..%d of %d "
+                       "given)", op->row0, op->row0 + op->rows - 1, n);
+    if ((rc = ocl_buffer_need(op->e, (size_t)n * n * sizeof(float), "e", err)) ||
+        (rc = ocl_buffer_need(op->aux, (size_t)n * d * sizeof(float), "aux (U_Q)", err)) ||
+        (rc = ocl_buffer_need(op->out, 2 * sizeof(float), "out", err)))
+        return rc;
+    /* chunks bounded so the partials of U^T E stay within 256 MiB */
+    int max_chunks = (int)((256u << 20) / ((size_t)d * n * sizeof(float)));
+    if (max_chunks < 1) max_chunks = 1;
+    if (max_chunks > 64) max_chunks = 64;
+    int chunk = ocl_chunk_rows(n, max_chunks), chunks = (n + chunk - 1) / chunk;
+    int tn = (n + 15) / 16, td = (d + 15) / 16;
+    cl_mem wpart, w, part;
+    if ((rc = ocl_scratch_get(dev, OCLS_W, (size_t)d * n * sizeof(float), &w, err)) ||
+        (rc = ocl_scratch_get(dev, OCLS_PART, (size_t)chunks * d * n * sizeof(float), &wpart, err)))
+        return rc;
+    size_t local3[3] = {16, 16, 1}, global3[3] = {(size_t)tn * 16, (size_t)td * 16, (size_t)chunks};
+    ocl_arg a1[] = {OCLA(op->aux->mem), OCLA(op->e->mem), OCLA(n), OCLA(d), OCLA(chunk), OCLA(wpart)};
+    if ((rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_RANK_W_PARTIAL, 0), a1, OCL_COUNT(a1), 3,
+                            global3, local3, t, err)))
+        return rc;
+    size_t l1 = 64, g1 = ocl_round_up((size_t)d * n, 64);
+    ocl_arg a2[] = {OCLA(wpart), OCLA(chunks), OCLA(d), OCLA(n), OCLA(w)};
+    if ((rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_RANK_W_REDUCE, 0), a2, OCL_COUNT(a2), 1,
+                            &g1, &l1, t, err)))
+        return rc;
+    /* the residual partials reuse the partial scratch (U^T E is reduced by now) */
+    long blocks = (long)tn * tn;
+    if ((rc = ocl_scratch_get(dev, OCLS_PART, (size_t)blocks * 2 * sizeof(float), &part, err)))
+        return rc;
+    size_t local2[2] = {16, 16}, global2[2] = {(size_t)tn * 16, (size_t)tn * 16};
+    ocl_arg a3[] = {OCLA(op->aux->mem), OCLA(w), OCLA(op->e->mem), OCLA(n), OCLA(d), OCLA(part)};
+    if ((rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_RANK_RESID, 0), a3, OCL_COUNT(a3), 2,
+                            global2, local2, t, err)))
+        return rc;
+    size_t lr = (size_t)dev->red_wg;
+    ocl_arg a4[] = {OCLA(part), OCLA(blocks), OCLA(op->out->mem)};
+    return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_SUM_PAIRS, 0), a4, OCL_COUNT(a4), 1, &lr,
+                         &lr, t, err);
+}
+
+static int ocl_leverage_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_error *err)
+{
+    int n = op->n, d = op->d, rc;
+    size_t in = ef_precision_size(op->precision);
+    if ((rc = ocl_buffer_need(op->k, (size_t)n * d * in, "k", err)) ||
+        (rc = ocl_buffer_need(op->aux, (size_t)d * d * sizeof(float), "aux (T)", err)) ||
+        (rc = ocl_buffer_need(op->out, (size_t)n * sizeof(float), "out", err)))
+        return rc;
+    if ((rc = ocl_keys_prepare(dev, op, 1, t, err))) return rc;
+    size_t local[2] = {16, 16}, global[2] = {ocl_round_up(n, 16), 16};
+    ocl_arg a[] = {OCLA(dev->scratch[OCLS_KC]), OCLA(op->aux->mem), OCLA(n), OCLA(d),
+                  OCLA(op->out->mem)};
+    return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_LEVERAGE, 0), a, OCL_COUNT(a), 2, global,
+                         local, t, err);
+}
+
+static const char *const wl_path[EF_WL_COUNT] = {
+    [EF_WL_ROWSUM] = "rowsum-tree", [EF_WL_COLENERGY] = "colenergy-blocked",
+    [EF_WL_GRAM] = "gram-split-n", [EF_WL_RANKTAIL] = "ranktail-split-n",
+    [EF_WL_LEVERAGE] = "leverage-tiled",
+};
+
+int ocl_workload_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
+{
+    int rc;
+    memset(res, 0, sizeof *res);
+    if ((unsigned)op->workload >= EF_WL_COUNT || (unsigned)op->precision >= EF_PREC_COUNT ||
+        (unsigned)op->mask.kind >= EF_MASK_COUNT)
+        return ef_fail(err, EF_ERROR, "invalid op (workload %d, precision %d, mask %d)",
+                       (int)op->workload, (int)op->precision, (int)op->mask.kind);
+    if (op->n < 1 || op->d < 1 || op->row0 < 0 || op->rows < 1 || op->row0 + op->rows > op->n)
+        return ef_fail(err, EF_ERROR, "invalid op shape: n %d, d %d, rows %d..%d", op->n,
+                       op->d, op->row0, op->row0 + op->rows - 1);
+    if (op->fault != EF_FAULT_NONE && op->fault != EF_FAULT_MASK_OFF_BY_ONE)
+        return ef_fail(err, EF_UNSUPPORTED, "opencl does not offer fault %d", (int)op->fault);
+    if (op->variant && op->variant[0]) {
+        if (op->workload == EF_WL_ENERGY && strcmp(op->variant, "clblast") == 0)
+            return ocl_clblast_energy(dev, op, res, err);
+        return ef_fail(err, EF_UNSUPPORTED, "opencl has no variant '%s' of %s", op->variant,
+                       ef_workload_name(op->workload));
+    }
+    if ((rc = ocl_program_aux_build(dev, err)) != EF_OK) return rc;
+    if (op->workload == EF_WL_ENERGY) return ocl_energy_run(dev, op, res, err);
+
+    ocl_timer t = {0};
+    switch (op->workload) {
+    case EF_WL_ROWSUM: rc = ocl_rowsum_run(dev, op, &t, err); break;
+    case EF_WL_COLENERGY: rc = ocl_colenergy_run(dev, op, &t, err); break;
+    case EF_WL_GRAM: rc = ocl_gram_run(dev, op, &t, err); break;
+    case EF_WL_RANKTAIL: rc = ocl_ranktail_run(dev, op, &t, err); break;
+    case EF_WL_LEVERAGE: rc = ocl_leverage_run(dev, op, &t, err); break;
+    default: rc = ef_fail(err, EF_UNSUPPORTED, "unknown workload"); break;
+    }
+    if (rc == EF_OK) rc = ocl_timer_finish(dev, &t, &res->time_ms, err);
+    if (rc == EF_OK) snprintf(res->path, sizeof res->path, "%s", wl_path[op->workload]);
+    ocl_timer_release(&t);
+    return rc;
+}
