@@ -97,16 +97,20 @@ static int ocl_device_count(ef_error *err)
     return count;
 }
 
+/* A device string, cut to fit `buf` (the query itself needs room for all of it). */
 static void ocl_info_string(cl_device_id d, cl_device_info what, char *buf, size_t len)
 {
-    buf[0] = '\0';
-    if (clGetDeviceInfo(d, what, len, buf, NULL) != CL_SUCCESS) snprintf(buf, len, "?");
-    buf[len - 1] = '\0';
+    char tmp[8192];
+    if (clGetDeviceInfo(d, what, sizeof tmp, tmp, NULL) != CL_SUCCESS) snprintf(tmp, sizeof tmp, "?");
+    tmp[sizeof tmp - 1] = '\0';
+    size_t m = strlen(tmp) < len ? strlen(tmp) : len - 1;
+    memcpy(buf, tmp, m);
+    buf[m] = '\0';
 }
 
 static void ocl_info_fill(cl_platform_id p, cl_device_id d, ef_device_info *info)
 {
-    char plat[128] = "", ext[4096] = "";
+    char plat[128] = "", ext[8192] = "";
     cl_device_type type = 0;
     cl_ulong mem = 0, alloc = 0, local = 0;
     cl_uint cus = 0, mhz = 0;

@@ -71,7 +71,7 @@ int ocl_energy_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error
     if ((rc = ocl_scratch_get(dev, OCLS_SHIFT, (size_t)rows * sizeof(float), &shift, err)))
         goto done;
     if (has_shift) {
-        size_t l1 = 64, g1 = ocl_round_up(rows, 64);
+        size_t l1 = 64, g1 = (size_t)rows * 64;   /* one group per row */
         ocl_arg a[] = {OCLA(op->q->mem), OCLA(n), OCLA(d), OCLA(L), OCLA(dev->scratch[OCLS_TREE]),
                       OCLA(kind), OCLA(window), OCLA(row0), OCLA(rows), OCLA(scale), OCLA(shift)};
         rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_ROW_SHIFT, op->precision), a,

@@ -24,7 +24,7 @@ int ocl_tiles_valid(const ef_device *dev, ocl_tiles t)
     if (t.bm <= 0 || t.bn <= 0 || t.bk <= 0 || t.tm <= 0 || t.tn <= 0) return 0;
     if (t.bm % t.tm || t.bn % t.tn || t.bm > 256 || t.bn > 256 || t.bk > 64) return 0;
     size_t wg = (size_t)(t.bm / t.tm) * (size_t)(t.bn / t.tn);
-    size_t local = (size_t)(t.bm + t.bn) * (size_t)t.bk * sizeof(float);
+    size_t local = (size_t)(t.bm + t.bn + 2) * (size_t)t.bk * sizeof(float);
     return wg <= dev->max_wg && local <= dev->local_mem;
 }
 

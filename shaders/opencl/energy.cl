@@ -15,8 +15,8 @@ void KNAME(energy)(__global const IN_T *q, __global const float *kc,
                    int n, int d, int row0, int rows, float scale,
                    int kind, int window, int extra)
 {
-    __local float As[BK][BM];   /* q slice, k-major */
-    __local float Bs[BK][BN];   /* kc slice, k-major */
+    __local float As[BK][BM + 1];   /* q slice, k-major; +1: the transposing stores */
+    __local float Bs[BK][BN + 1];   /* kc slice, k-major    hit distinct banks      */
     const int tx = get_local_id(0), ty = get_local_id(1);
     const int lid = ty * WGX + tx;
     const int j0 = get_group_id(0) * BN;      /* first key of the block */

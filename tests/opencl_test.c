@@ -1,0 +1,324 @@
+/* tests/opencl_test.c — the OpenCL backend (suite `opencl`, PoCL in CI): the opencl.ini
+ * suite through the runner passes against the float64 reference; the off-by-one mask
+ * fault makes the verifier fail; row blocks reproduce the whole field bit for bit; Gram
+ * reductions are deterministic; the clBLAST variant agrees with the fused kernel; bad ops
+ * return codes; tuning and the program cache write their files. No device: skip, except CI.
+ */
+#include <criterion/criterion.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backends/backend.h"
+#include "harness/runner.h"
+#include "test_util.h"
+
+static void opencl_setup(void) { ef_test_require_device("opencl"); }
+
+TestSuite(opencl, .init = opencl_setup, .timeout = 600);
+
+static void suite_path(char *buf, size_t len, const char *file)
+{
+    const char *dir = getenv("EF_TEST_SUITE_DIR");
+    snprintf(buf, len, "%s/%s", dir ? dir : "tests/suites", file);
+}
+
+/* The first failing or erroring case, for the assertion message. */
+static const ef_case *first_bad(const ef_run *run)
+{
+    for (int i = 0; i < run->case_count; i++)
+        if (run->cases[i].status == EF_CASE_FAIL || run->cases[i].status == EF_CASE_ERROR)
+            return &run->cases[i];
+    return NULL;
+}
+
+Test(opencl, suite_passes)
+{
+    char path[1024];
+    suite_path(path, sizeof path, "opencl.ini");
+    ef_run_config cfg = {.suite = path, .backends = "opencl"};
+    ef_run run;
+    ef_error err = {{0}};
+    int rc = runner_run(&cfg, &run, &err);
+    cr_assert_eq(rc, EF_OK, "runner_run: %s", err.msg);
+    const ef_case *bad = first_bad(&run);
+    char mask[32] = "";
+    if (bad) ef_mask_format(bad->mask, mask, sizeof mask);
+    cr_expect(bad == NULL, "%d failed, %d errors; first: %s%s%s %s %s n=%d d=%d source %s seed %llu: %s",
+              run.counts[EF_CASE_FAIL], run.counts[EF_CASE_ERROR],
+              bad ? ef_workload_name(bad->workload) : "", bad && bad->variant[0] ? "/" : "",
+              bad ? bad->variant : "", mask, bad ? ef_precision_name(bad->precision) : "",
+              bad ? bad->n : 0, bad ? bad->d : 0, bad ? bad->source : "",
+              bad ? (unsigned long long)bad->seed : 0ull, bad ? bad->reasons : "");
+    cr_expect_eq(run.counts[EF_CASE_FAIL], 0);
+    cr_expect_eq(run.counts[EF_CASE_ERROR], 0);
+    cr_expect_gt(run.counts[EF_CASE_PASS], 0, "no case passed");
+    /* every precision of every workload passed (default variant), under every mask for the
+     * workloads that read a masked field (gram, ranktail and leverage are full-field) */
+    int seen[EF_WL_COUNT][EF_MASK_COUNT][EF_PREC_COUNT] = {{{0}}};
+    for (int i = 0; i < run.case_count; i++) {
+        const ef_case *c = &run.cases[i];
+        if (c->status == EF_CASE_PASS && !c->variant[0] && (unsigned)c->mask.kind < EF_MASK_COUNT)
+            seen[c->workload][c->mask.kind][c->precision] = 1;
+    }
+    for (int w = 0; w < EF_WL_COUNT; w++)
+        for (int p = 0; p < EF_PREC_COUNT; p++)
+            for (int m = 0; m < EF_MASK_COUNT; m++) {
+                int masked = w == EF_WL_ENERGY || w == EF_WL_ROWSUM || w == EF_WL_COLENERGY;
+                if (!masked && m != EF_MASK_FULL) continue;
+                cr_expect(seen[w][m][p], "no passing case for %s, mask kind %d, %s",
+                          ef_workload_name((ef_workload)w), m, ef_precision_name((ef_precision)p));
+            }
+    runner_free(&run);
+}
+
+Test(opencl, mask_off_by_one_fault_is_caught)
+{
+    char path[] = "/tmp/efbench-opencl-fault-XXXXXX.ini";
+    int fd = mkstemps(path, 4);
+    cr_assert_geq(fd, 0, "mkstemps");
+    const char *text =
+        "[suite]\nname = opencl-fault\nseed = 7\ntarget_time = 0.01\nwarmup = 0\n"
+        "min_reps = 1\nmax_reps = 1\n\n"
+        "[cases masked]\nsources = gaussian\nlengths = 64\ndims = 32\n"
+        "masks = causal, window:8\nprecisions = fp32, bf16\nworkloads = energy\n";
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    ef_run_config cfg = {.suite = path, .backends = "opencl", .fault = EF_FAULT_MASK_OFF_BY_ONE};
+    ef_run run;
+    ef_error err = {{0}};
+    int rc = runner_run(&cfg, &run, &err);
+    unlink(path);
+    cr_assert_eq(rc, EF_OK, "runner_run: %s", err.msg);
+    cr_expect_gt(run.case_count, 0);
+    cr_expect_eq(run.counts[EF_CASE_FAIL], run.case_count,
+                 "the off-by-one mask passed verification in %d of %d cases",
+                 run.case_count - run.counts[EF_CASE_FAIL], run.case_count);
+    for (int i = 0; i < run.case_count; i++)
+        cr_expect(strstr(run.cases[i].path, "fault") != NULL, "path '%s' does not name the fault",
+                  run.cases[i].path);
+    runner_free(&run);
+}
+
+/* ---- direct use of the backend table ------------------------------------------------- */
+
+typedef struct cl_fixture {
+    const ef_backend *b;
+    ef_device *dev;
+    ef_buffer *q, *k, *e, *out;
+    int n, d;
+} cl_fixture;
+
+static void fixture_open(cl_fixture *f, int n, int d, uint32_t seed)
+{
+    ef_error err = {{0}};
+    f->b = ef_backend_find("opencl");
+    cr_assert_not_null(f->b);
+    f->n = n;
+    f->d = d;
+    cr_assert_eq(f->b->device_open(0, &f->dev, &err), EF_OK, "%s", err.msg);
+    size_t in = (size_t)n * d * 4;
+    float *h = malloc(in);
+    cr_assert_not_null(h);
+    for (int i = 0; i < n * d; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        h[i] = (float)(seed >> 8) / 16777216.0f - 0.5f;
+    }
+    cr_assert_eq(f->b->buffer_alloc(f->dev, in, &f->q, &err), EF_OK, "%s", err.msg);
+    cr_assert_eq(f->b->buffer_alloc(f->dev, in, &f->k, &err), EF_OK, "%s", err.msg);
+    cr_assert_eq(f->b->buffer_alloc(f->dev, (size_t)n * n * 4, &f->e, &err), EF_OK, "%s", err.msg);
+    cr_assert_eq(f->b->buffer_alloc(f->dev, 2 * (size_t)d * d * 4 + (size_t)n * 8, &f->out, &err),
+                 EF_OK, "%s", err.msg);
+    cr_assert_eq(f->b->buffer_upload(f->dev, f->q, 0, h, in, &err), EF_OK, "%s", err.msg);
+    for (int i = 0; i < n * d; i++) h[i] = h[i] * 0.5f + 0.25f; /* keys with an offset */
+    cr_assert_eq(f->b->buffer_upload(f->dev, f->k, 0, h, in, &err), EF_OK, "%s", err.msg);
+    free(h);
+}
+
+static void fixture_close(cl_fixture *f)
+{
+    f->b->buffer_free(f->dev, f->out);
+    f->b->buffer_free(f->dev, f->e);
+    f->b->buffer_free(f->dev, f->k);
+    f->b->buffer_free(f->dev, f->q);
+    f->b->device_close(f->dev);
+}
+
+static ef_op energy_op(const cl_fixture *f, ef_mask mask, int row0, int rows)
+{
+    return (ef_op){.workload = EF_WL_ENERGY, .mask = mask, .precision = EF_PREC_FP32,
+                   .n = f->n, .d = f->d, .row0 = row0, .rows = rows, .scale = 0.125,
+                   .q = f->q, .k = f->k, .e = f->e, .out = f->out};
+}
+
+Test(opencl, row_blocks_reproduce_the_whole_field)
+{
+    cl_fixture f;
+    fixture_open(&f, 203, 40, 11u);
+    ef_error err = {{0}};
+    ef_run_result res;
+    const ef_mask masks[] = {{EF_MASK_FULL, 0}, {EF_MASK_CAUSAL, 0}, {EF_MASK_WINDOW, 9}};
+    size_t bytes = (size_t)f.n * f.n * 4;
+    float *whole = malloc(bytes), *blocks = malloc(bytes);
+    cr_assert(whole && blocks);
+    for (int m = 0; m < 3; m++) {
+        ef_op op = energy_op(&f, masks[m], 0, f.n);
+        cr_assert_eq(f.b->run(f.dev, &op, &res, &err), EF_OK, "%s", err.msg);
+        cr_assert_eq(f.b->buffer_download(f.dev, f.e, 0, whole, bytes, &err), EF_OK, "%s", err.msg);
+        const int starts[] = {0, 37, 101, 202, 203}; /* uneven, none aligned to a tile */
+        for (int b = 0; b < 4; b++) {
+            op = energy_op(&f, masks[m], starts[b], starts[b + 1] - starts[b]);
+            cr_assert_eq(f.b->run(f.dev, &op, &res, &err), EF_OK, "%s", err.msg);
+            cr_assert_eq(f.b->buffer_download(f.dev, f.e, 0, blocks + (size_t)starts[b] * f.n,
+                                              (size_t)op.rows * f.n * 4, &err), EF_OK, "%s", err.msg);
+        }
+        cr_expect(memcmp(whole, blocks, bytes) == 0, "mask %d: row blocks differ from the whole field", m);
+        /* masked: exact zeros above the diagonal and outside the window */
+        for (int i = 0; i < f.n && m > 0; i++)
+            for (int j = 0; j < f.n; j++)
+                if (!ef_mask_visible(masks[m], i, j) && whole[(size_t)i * f.n + j] != 0.0f) {
+                    cr_expect_fail("mask %d: E[%d][%d] = %g is not masked", m, i, j,
+                                   whole[(size_t)i * f.n + j]);
+                    i = f.n;
+                    break;
+                }
+    }
+    free(whole);
+    free(blocks);
+    fixture_close(&f);
+}
+
+Test(opencl, gram_is_deterministic_and_symmetric)
+{
+    cl_fixture f;
+    fixture_open(&f, 1000, 40, 5u); /* several chunks along n */
+    ef_error err = {{0}};
+    ef_run_result res;
+    ef_op op = energy_op(&f, (ef_mask){EF_MASK_FULL, 0}, 0, f.n);
+    op.workload = EF_WL_GRAM;
+    size_t bytes = 2 * (size_t)f.d * f.d * 4;
+    float *a = malloc(bytes), *b = malloc(bytes);
+    cr_assert(a && b);
+    cr_assert_eq(f.b->run(f.dev, &op, &res, &err), EF_OK, "%s", err.msg);
+    cr_assert_eq(f.b->buffer_download(f.dev, f.out, 0, a, bytes, &err), EF_OK, "%s", err.msg);
+    cr_assert_eq(f.b->run(f.dev, &op, &res, &err), EF_OK, "%s", err.msg);
+    cr_assert_eq(f.b->buffer_download(f.dev, f.out, 0, b, bytes, &err), EF_OK, "%s", err.msg);
+    cr_expect(memcmp(a, b, bytes) == 0, "two Gram runs differ");
+    for (int m = 0; m < 2; m++)
+        for (int x = 0; x < f.d; x++)
+            for (int y = 0; y < x; y++)
+                cr_expect_eq(a[m * f.d * f.d + x * f.d + y], a[m * f.d * f.d + y * f.d + x],
+                             "Gram %d not symmetric at (%d, %d)", m, x, y);
+    free(a);
+    free(b);
+    fixture_close(&f);
+}
+
+Test(opencl, clblast_variant_agrees_with_the_fused_kernel)
+{
+    cl_fixture f;
+    fixture_open(&f, 130, 24, 9u);
+    const char *name = f.b->variant_name ? f.b->variant_name(f.dev, EF_WL_ENERGY, 0) : NULL;
+    if (!name) {
+        fixture_close(&f);
+        cr_skip_test("built without clBLAST");
+    }
+    cr_assert_str_eq(name, "clblast");
+    ef_error err = {{0}};
+    ef_run_result res;
+    size_t bytes = (size_t)f.n * f.n * 4;
+    float *fused = malloc(bytes), *lib = malloc(bytes);
+    cr_assert(fused && lib);
+    ef_op op = energy_op(&f, (ef_mask){EF_MASK_FULL, 0}, 0, f.n);
+    cr_assert_eq(f.b->run(f.dev, &op, &res, &err), EF_OK, "%s", err.msg);
+    cr_assert_eq(f.b->buffer_download(f.dev, f.e, 0, fused, bytes, &err), EF_OK, "%s", err.msg);
+    op.variant = "clblast";
+    cr_assert_eq(f.b->run(f.dev, &op, &res, &err), EF_OK, "%s", err.msg);
+    cr_expect(strstr(res.path, "clblast") != NULL, "path %s", res.path);
+    cr_assert_eq(f.b->buffer_download(f.dev, f.e, 0, lib, bytes, &err), EF_OK, "%s", err.msg);
+    double diff2 = 0, ref2 = 0;
+    for (size_t i = 0; i < (size_t)f.n * f.n; i++) {
+        diff2 += ((double)fused[i] - lib[i]) * ((double)fused[i] - lib[i]);
+        ref2 += (double)fused[i] * fused[i];
+    }
+    /* two fp32 evaluations of a length-24 product: far below 1e-5 apart */
+    cr_expect_lt(sqrt(diff2 / ref2), 1e-5, "clblast and fused differ by %g (relative)",
+                 sqrt(diff2 / ref2));
+    op.mask = (ef_mask){EF_MASK_CAUSAL, 0};
+    cr_expect_eq(f.b->run(f.dev, &op, &res, &err), EF_UNSUPPORTED, "masked clblast: %s", err.msg);
+    free(fused);
+    free(lib);
+    fixture_close(&f);
+}
+
+Test(opencl, bad_ops_return_codes)
+{
+    cl_fixture f;
+    fixture_open(&f, 64, 16, 3u);
+    ef_error err = {{0}};
+    ef_run_result res;
+    ef_op op = energy_op(&f, (ef_mask){EF_MASK_FULL, 0}, 0, 64);
+    op.n = 128; /* e and q are too small for n = 128 */
+    cr_expect_eq(f.b->run(f.dev, &op, &res, &err), EF_ERROR);
+    cr_expect(strstr(err.msg, "buffer") != NULL, "message: %s", err.msg);
+    op = energy_op(&f, (ef_mask){EF_MASK_FULL, 0}, 60, 8); /* rows past n */
+    cr_expect_eq(f.b->run(f.dev, &op, &res, &err), EF_ERROR);
+    op = energy_op(&f, (ef_mask){EF_MASK_FULL, 0}, 0, 64);
+    op.variant = "no-such-variant";
+    cr_expect_eq(f.b->run(f.dev, &op, &res, &err), EF_UNSUPPORTED);
+    op = energy_op(&f, (ef_mask){EF_MASK_CAUSAL, 0}, 0, 32);
+    op.workload = EF_WL_RANKTAIL; /* needs the whole full field */
+    op.aux = f.q;
+    cr_expect_eq(f.b->run(f.dev, &op, &res, &err), EF_UNSUPPORTED);
+    ef_buffer *huge = NULL;
+    cr_expect_eq(f.b->buffer_alloc(f.dev, (size_t)1 << 62, &huge, &err), EF_NOMEM, "%s", err.msg);
+    cr_expect_null(huge);
+    cr_expect(strstr(err.msg, "bytes") != NULL, "message: %s", err.msg);
+    /* the device still works after the refusals */
+    op = energy_op(&f, (ef_mask){EF_MASK_FULL, 0}, 0, 64);
+    cr_expect_eq(f.b->run(f.dev, &op, &res, &err), EF_OK, "%s", err.msg);
+    fixture_close(&f);
+}
+
+static int dir_has_suffix(const char *dir, const char *suffix)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "ls '%s' 2>/dev/null | grep -q '%s$'", dir, suffix);
+    return system(cmd) == 0;
+}
+
+Test(opencl, tune_and_program_cache_write_their_files)
+{
+    char dir[] = "/tmp/efbench-opencl-cache-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    setenv("XDG_CACHE_HOME", dir, 1);
+    cl_fixture f;
+    fixture_open(&f, 96, 32, 5u);
+    ef_error err = {{0}};
+    cr_assert_eq(f.b->tune(f.dev, &err), EF_OK, "%s", err.msg);
+    ef_run_result tuned, cached;
+    ef_op op = energy_op(&f, (ef_mask){EF_MASK_CAUSAL, 0}, 0, 96);
+    cr_assert_eq(f.b->run(f.dev, &op, &tuned, &err), EF_OK, "%s", err.msg);
+    fixture_close(&f);
+
+    char sub[512];
+    snprintf(sub, sizeof sub, "%s/efbench/opencl", dir);
+    struct stat st;
+    cr_expect(stat(sub, &st) == 0 && S_ISDIR(st.st_mode), "no cache folder %s", sub);
+    cr_expect(dir_has_suffix(sub, ".tiles"), "no tuned tile file in %s", sub);
+    cr_expect(dir_has_suffix(sub, ".bin"), "no program binary in %s", sub);
+
+    fixture_open(&f, 96, 32, 5u); /* reopened: reads the tiles, loads the binaries */
+    op = energy_op(&f, (ef_mask){EF_MASK_CAUSAL, 0}, 0, 96);
+    cr_assert_eq(f.b->run(f.dev, &op, &cached, &err), EF_OK, "%s", err.msg);
+    cr_expect_str_eq(cached.path, tuned.path, "the reopened device did not read the tuned tile");
+    fixture_close(&f);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_expect_eq(system(cmd), 0);
+    unsetenv("XDG_CACHE_HOME");
+}
