@@ -12,6 +12,8 @@
 
 #include "half.h"
 
+#include <openblas_config.h>
+
 int hostmem_alloc(ef_device *dev, size_t bytes, ef_buffer **buf, ef_error *err)
 {
     (void)dev;
@@ -116,7 +118,7 @@ void host_os_name(char *buf, size_t len)
                 char *v = line + 12;
                 v[strcspn(v, "\n")] = '\0';
                 if (*v == '"') { v++; v[strcspn(v, "\"")] = '\0'; }
-                snprintf(pretty, sizeof pretty, "%s", v);
+                snprintf(pretty, sizeof pretty, "%.200s", v);
             }
         fclose(f);
     }
@@ -131,4 +133,14 @@ double host_clock_ms(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return t.tv_sec * 1e3 + t.tv_nsec * 1e-6;
+}
+
+const char *host_blas_version(void)
+{
+    static char v[64];
+    const char *s = OPENBLAS_VERSION; /* " OpenBLAS 0.3.21 ": trimmed */
+    while (*s == ' ') s++;
+    snprintf(v, sizeof v, "%s", s);
+    for (size_t n = strlen(v); n && v[n - 1] == ' '; n--) v[n - 1] = '\0';
+    return v;
 }

@@ -32,6 +32,9 @@ int host_cpu_count(void);
 uint64_t host_memory_bytes(void);
 void host_os_name(char *buf, size_t len);
 
+/* "OpenBLAS 0.3.21": the BLAS the CPU backends run on. */
+const char *host_blas_version(void);
+
 /* Monotonic clock in milliseconds: the CPU backends' timer. */
 double host_clock_ms(void);
 

@@ -47,6 +47,7 @@ typedef struct ef_run {
     ef_suite suite;
     ef_run_device devices[32];
     int device_count;
+    char absent[1024];          /* backends that found no device, with why ("; "-separated) */
     ef_case *cases;
     int case_count, case_cap;
     int counts[4];              /* by ef_case_status */
@@ -60,12 +61,22 @@ typedef struct ef_run_config {
     int has_seed;
     uint64_t seed;              /* overrides the suite's when has_seed */
     ef_fault fault;             /* tests only: inject a defect into every device run */
+    int max_block_rows;         /* tests only: split E into blocks of at most this many rows */
     int progress;               /* print progress on stderr */
+    const char *model;          /* --model: overrides the suite's `model` */
+    const char *text;           /* --text: overrides the suite's `texts` */
+    const char *qk;             /* --qk: imported Q/K (safetensors) replaces the suite's sources */
 } ef_run_config;
 
 /* Run the suite. EF_OK when it ran (cases may still fail: see run->counts); EF_ERROR for
  * bad input (unknown backend or device, suite that does not parse) with err filled. */
 int runner_run(const ef_run_config *cfg, ef_run *run, ef_error *err);
 void runner_free(ef_run *run);
+
+/* Select and open the devices cfg names (backends, device selector) into run->devices and
+ * open[] (32 slots); an unknown backend, a named backend without devices, or a selector
+ * matching nothing is EF_ERROR. Used by runner_run and `efbench tune`. */
+int runner_devices_open(const ef_run_config *cfg, ef_run *run, ef_device **open, ef_error *err);
+void runner_devices_close(ef_run *run, ef_device **open);
 
 #endif

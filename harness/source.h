@@ -62,6 +62,8 @@ void source_close(ef_source *src);
 void source_heads_free(ef_head *heads, int count);
 /* 1 if some registered source kind accepts spec. */
 int source_known(const char *spec);
+/* 1 if the source takes its head dimension from the suite's `dims` (synthetic). */
+int source_uses_dims(const char *spec);
 
 /* The synthetic kinds (source_synth.c). */
 extern const ef_source_ops ef_source_synthetic;

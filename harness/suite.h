@@ -20,14 +20,20 @@ typedef struct ef_case_set {
     int length_count;
     int dims[EF_SUITE_MAX_LIST];
     int dim_count;
-    int heads;                       /* heads per source and length */
+    int heads;                       /* heads per source and length; -1: all (models) */
     ef_mask masks[EF_SUITE_MAX_LIST];
     int mask_count;
     ef_precision precisions[EF_PREC_COUNT];
     int precision_count;
     ef_workload workloads[EF_WL_COUNT];
     int workload_count;
+    char model[512];                 /* model sources: "default" or a GGUF path */
+    char texts[1024];                /* model sources: comma list of text names or paths */
+    char layers[256];                /* model sources: "all" or a comma list */
 } ef_case_set;
+
+/* The mask word `model` in a suite: each head runs with the mask its layer uses. */
+#define EF_MASK_MODEL EF_MASK_COUNT
 
 typedef struct ef_suite {
     char path[512];

@@ -43,6 +43,38 @@ typedef struct ef_invariants {
 void ef_accuracy_clear(ef_accuracy *a);
 void ef_invariants_clear(ef_invariants *v);
 
+/* The constant c of every bound: rounding bounds are worst cases up to first order; c = 2
+ * covers the second-order terms and the different summation orders of the devices. */
+#define VERIFY_C 2.0
+
+/* The outcome of one check: what was measured, and why it failed if it did. */
+typedef struct ef_verdict {
+    ef_accuracy acc;
+    ef_invariants inv;
+    int failed;
+    char reasons[1024];
+} ef_verdict;
+
+void verdict_init(ef_verdict *v, double u);
+void verdict_fail(ef_verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The checks (harness/verify.c). `r` is the reference of the case group, u the unit
+ * roundoff of the device's accumulation; device outputs converted to double. */
+struct ef_reference;
+void verify_energy(const struct ef_reference *r, double u, const double *E_rows, ef_verdict *v);
+void verify_rowsum(const struct ef_reference *r, double u, const double *s, const double *t, ef_verdict *v);
+void verify_colenergy(const struct ef_reference *r, double u, const double *c, ef_verdict *v);
+/* also returns the device's singular values in sv (d values) when sv != NULL */
+void verify_gram(const struct ef_reference *r, double u, const double *GQ, const double *GK, double *sv,
+                 ef_verdict *v);
+void verify_ranktail(const struct ef_reference *r, double u, double tail2, double total2, ef_verdict *v);
+void verify_leverage(const struct ef_reference *r, double u, const double *lev, ef_verdict *v);
+/* the link v_j <= l_j / srank on every column, from column energies c and leverage */
+void verify_link(const struct ef_reference *r, double u, const double *c, const double *lev, double sv1,
+                 ef_verdict *v);
+/* Fill r->inv, the invariants of the float64 reference itself. */
+void reference_invariants(struct ef_reference *r);
+
 /* Unit roundoff of the accumulation of a device writing elements of type t. */
 static inline double ef_unit_roundoff(ef_dtype t) { return t == EF_F64 ? 0x1p-53 : 0x1p-24; }
 /* gamma_k = k u / (1 - k u) (Higham); +inf when k u >= 1. */

@@ -27,7 +27,7 @@ static int cpu_device_info(int index, ef_device_info *info, ef_error *err)
     memset(info, 0, sizeof *info);
     host_cpu_model(info->name, sizeof info->name);
     snprintf(info->vendor, sizeof info->vendor, "host CPU");
-    snprintf(info->driver_version, sizeof info->driver_version, "OpenBLAS %s", OPENBLAS_VERSION + (OPENBLAS_VERSION[0] == ' '));
+    snprintf(info->driver_version, sizeof info->driver_version, "%s", host_blas_version());
     snprintf(info->api_version, sizeof info->api_version, "CBLAS");
     snprintf(info->type, sizeof info->type, "cpu");
     info->memory_bytes = host_memory_bytes();

@@ -28,7 +28,7 @@ static int ref_device_info(int index, ef_device_info *info, ef_error *err)
     memset(info, 0, sizeof *info);
     snprintf(info->name, sizeof info->name, "float64 reference");
     host_cpu_model(info->vendor, sizeof info->vendor);
-    snprintf(info->driver_version, sizeof info->driver_version, "OpenBLAS %s", OPENBLAS_VERSION + (OPENBLAS_VERSION[0] == ' '));
+    snprintf(info->driver_version, sizeof info->driver_version, "%s", host_blas_version());
     snprintf(info->api_version, sizeof info->api_version, "CBLAS/LAPACKE");
     snprintf(info->type, sizeof info->type, "cpu");
     info->memory_bytes = host_memory_bytes();

@@ -93,7 +93,7 @@ int ref_svals(int m, int n, const double *A, double *sv, ef_error *err)
     double *W = malloc(sizeof(double) * m * n);
     if (!W) return ef_fail(err, EF_NOMEM, "SVD of a %d x %d matrix: out of memory", m, n);
     memcpy(W, A, sizeof(double) * m * n);
-    lapack_int info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'N', m, n, W, n, sv, NULL, 1, NULL, 1);
+    lapack_int info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'N', m, n, W, n, sv, NULL, m, NULL, n);
     if (info != 0) rc = ef_fail(err, EF_ERROR, "LAPACKE_dgesdd failed (info %d)", (int)info);
     free(W);
     return rc;

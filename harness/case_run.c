@@ -1,0 +1,211 @@
+/* harness/case_run.c — runs one case group (one head x mask x precision) on one open
+ * device: uploads the inputs, then for each workload and variant verifies (run, read
+ * back, judge against the reference) and only then times. The field is split into row
+ * blocks when it does not fit one device buffer. Called by the runner.
+ */
+#include "case_run.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/timing.h"
+#include "harness/workload.h"
+
+typedef struct pass_ctx {
+    ef_group *g;
+    const ef_workload_desc *desc;
+    const char *variant;
+    ef_fault fault;
+    ef_collected *collect; /* NULL while timing */
+    int field_ready;       /* E of the whole field is in g->e: timing reruns only the op */
+    char path[64];
+} pass_ctx;
+
+static ef_op op_for(const ef_group *g, ef_workload wl, int row0, int rows)
+{
+    const ef_reference *r = g->ref;
+    return (ef_op){.workload = wl, .mask = r->mask, .precision = r->precision, .n = r->n, .d = r->d,
+                   .row0 = row0, .rows = rows, .scale = r->a, .q = g->q, .k = g->k, .e = g->e,
+                   .aux = g->aux, .out = g->out};
+}
+
+/* One pass of the workload over the whole field; returns its device time in *ms. */
+static int pass_run(void *vctx, double *ms, ef_error *err)
+{
+    pass_ctx *p = vctx;
+    ef_group *g = p->g;
+    const ef_workload_desc *w = p->desc;
+    int n = g->ref->n, rc;
+    ef_run_result res = {0};
+    *ms = 0;
+    if (w->id != EF_WL_ENERGY && !w->reads_field) { /* works on q, k directly */
+        ef_op op = op_for(g, w->id, 0, n);
+        op.variant = p->variant;
+        if ((rc = g->backend->run(g->dev, &op, &res, err))) return rc;
+        *ms = res.time_ms;
+        snprintf(p->path, sizeof p->path, "%s", res.path);
+        return p->collect ? w->collect(g, 0, n, p->collect, err) : EF_OK;
+    }
+    for (int row0 = 0; row0 < n; row0 += g->block_rows) {
+        int rows = n - row0 < g->block_rows ? n - row0 : g->block_rows;
+        if (!p->field_ready) {
+            ef_op e = op_for(g, EF_WL_ENERGY, row0, rows);
+            e.fault = p->fault;
+            if (w->id == EF_WL_ENERGY) e.variant = p->variant;
+            if ((rc = g->backend->run(g->dev, &e, &res, err))) return rc;
+            if (w->id == EF_WL_ENERGY) *ms += res.time_ms;
+        }
+        if (w->id != EF_WL_ENERGY) {
+            ef_op op = op_for(g, w->id, row0, rows);
+            op.variant = p->variant;
+            if ((rc = g->backend->run(g->dev, &op, &res, err))) return rc;
+            *ms += res.time_ms;
+        }
+        snprintf(p->path, sizeof p->path, "%s", res.path);
+        if (p->collect && (rc = w->collect(g, row0, rows, p->collect, err))) return rc;
+    }
+    return EF_OK;
+}
+
+static void case_finish(ef_case *c, ef_case_status st, const char *reason)
+{
+    c->status = st;
+    if (reason && *reason) snprintf(c->reasons, sizeof c->reasons, "%s", reason);
+}
+
+/* Verify, then time, one workload variant. */
+static void run_one(ef_group *g, const ef_workload_desc *w, const char *variant,
+                    const ef_group_plan *plan, ef_case *c)
+{
+    const ef_reference *r = g->ref;
+    ef_error err = {{0}};
+    ef_verdict v;
+    ef_collected col;
+    pass_ctx p = {.g = g, .desc = w, .variant = variant, .fault = plan->fault};
+    int rc;
+
+    verdict_init(&v, ef_unit_roundoff(g->info->out_dtype));
+    if (collected_alloc(r, &col) != EF_OK) {
+        case_finish(c, EF_CASE_ERROR, "host out of memory for the read-back");
+        return;
+    }
+    p.collect = &col;
+    double ms;
+    if ((w->prepare && (rc = w->prepare(g, &err))) || (rc = pass_run(&p, &ms, &err))) {
+        case_finish(c, rc == EF_UNSUPPORTED ? EF_CASE_UNSUPPORTED : EF_CASE_ERROR, err.msg);
+        goto out;
+    }
+    w->judge(g, &col, &v);
+    c->accuracy = v.acc;
+    c->invariants = v.inv;
+    snprintf(c->path, sizeof c->path, "%s", p.path);
+
+    p.collect = NULL;
+    p.field_ready = w->reads_field && g->block_rows == r->n;
+    if ((rc = timing_measure(&plan->timing, pass_run, &p, &c->time, &err))) {
+        case_finish(c, EF_CASE_ERROR, err.msg);
+        goto out;
+    }
+    double sec = c->time.median_ms * 1e-3;
+    size_t in = ef_precision_size(r->precision), os = ef_dtype_size(g->info->out_dtype);
+    c->gflops = sec > 0 ? w->flops(r->n, r->d, r->mask) / sec * 1e-9 : -1;
+    c->gbps = sec > 0 ? w->bytes(r->n, r->d, r->mask, in, os) / sec * 1e-9 : -1;
+    case_finish(c, v.failed ? EF_CASE_FAIL : EF_CASE_PASS, v.reasons);
+out:
+    collected_free(&col);
+}
+
+static void group_free(ef_group *g)
+{
+    ef_buffer *bufs[] = {g->q, g->k, g->e, g->aux, g->out};
+    for (int i = 0; i < 5; i++)
+        if (bufs[i]) g->backend->buffer_free(g->dev, bufs[i]);
+    free(g->host);
+    free(g->raw);
+    free(g->dev_col);
+}
+
+/* Rows of E per block, or 0 with the reason when not even one row fits. */
+static int choose_block_rows(const ef_group *g, int max_rows, char *why, size_t len)
+{
+    int n = g->ref->n;
+    size_t row_bytes = (size_t)n * ef_dtype_size(g->info->out_dtype);
+    uint64_t limit = g->info->max_buffer_bytes;
+    if (row_bytes > limit) {
+        snprintf(why, len, "one row of E (%zu bytes) exceeds the device's largest buffer (%llu bytes)",
+                 row_bytes, (unsigned long long)limit);
+        return 0;
+    }
+    uint64_t rows = limit / row_bytes;
+    if (rows >= (uint64_t)n) rows = n;
+    else if (rows >= 64) rows -= rows % 64; /* whole tiles per block */
+    if (max_rows > 0 && rows > (uint64_t)max_rows) rows = max_rows;
+    return (int)rows;
+}
+
+/* Allocate and fill the buffers; EF_UNSUPPORTED with the reason when they cannot fit. */
+static int group_setup(ef_group *g, const ef_group_plan *plan, ef_error *err)
+{
+    const ef_reference *r = g->ref;
+    int n = r->n, d = r->d, rc;
+    size_t in = ef_precision_size(r->precision), os = ef_dtype_size(g->info->out_dtype);
+    char why[256];
+    if (!(g->info->precisions & (1u << r->precision)))
+        return ef_fail(err, EF_UNSUPPORTED, "the device does not accept %s inputs", ef_precision_name(r->precision));
+    if (!(g->block_rows = choose_block_rows(g, plan->max_block_rows, why, sizeof why)))
+        return ef_fail(err, EF_UNSUPPORTED, "%s", why);
+    size_t aux = (size_t)(n > d ? n : d) * d, out = 2 * (size_t)(n > d * d ? n : d * d);
+    if (out < 2 * (size_t)g->block_rows) out = 2 * (size_t)g->block_rows;
+    double need = 2.0 * n * d * in + (double)g->block_rows * n * os + (double)(aux + out) * os;
+    if (g->info->memory_bytes && need > 0.9 * (double)g->info->memory_bytes)
+        return ef_fail(err, EF_UNSUPPORTED, "needs %.3g GB of device memory, the device has %.3g GB",
+                       need * 1e-9, g->info->memory_bytes * 1e-9);
+    size_t stage = aux > out ? aux : out;
+    if (stage < (size_t)n) stage = n;
+    g->host = malloc(stage * sizeof(double));
+    g->raw = malloc(stage * sizeof(double));
+    g->dev_col = malloc(sizeof(double) * n);
+    if (!g->host || !g->raw || !g->dev_col) return ef_fail(err, EF_NOMEM, "host staging for n = %d: out of memory", n);
+    const ef_backend *be = g->backend;
+    if ((rc = be->buffer_alloc(g->dev, (size_t)n * d * in, &g->q, err)) ||
+        (rc = be->buffer_alloc(g->dev, (size_t)n * d * in, &g->k, err)) ||
+        (rc = be->buffer_alloc(g->dev, (size_t)g->block_rows * n * os, &g->e, err)) ||
+        (rc = be->buffer_alloc(g->dev, aux * os, &g->aux, err)) ||
+        (rc = be->buffer_alloc(g->dev, out * os, &g->out, err)))
+        return rc == EF_NOMEM ? EF_UNSUPPORTED : rc;
+    /* the inputs, rounded to the case's precision and encoded as the device reads them */
+    reference_encode(r->precision, r->q_in, (size_t)n * d, g->raw);
+    if ((rc = be->buffer_upload(g->dev, g->q, 0, g->raw, (size_t)n * d * in, err))) return rc;
+    reference_encode(r->precision, r->k_in, (size_t)n * d, g->raw);
+    return be->buffer_upload(g->dev, g->k, 0, g->raw, (size_t)n * d * in, err);
+}
+
+int case_group_run(const ef_backend *be, ef_device *dev, const ef_device_info *info,
+                   const ef_reference *ref, const ef_group_plan *plan, const ef_case *tmpl,
+                   case_emit_fn emit, void *emit_ctx)
+{
+    ef_group g = {.backend = be, .dev = dev, .info = info, .ref = ref};
+    ef_error err = {{0}};
+    int setup = group_setup(&g, plan, &err), rc = EF_OK;
+    for (int i = 0; i < plan->workload_count && rc == EF_OK; i++) {
+        const ef_workload_desc *w = &ef_workloads[plan->workloads[i]];
+        if (w->full_only && ref->mask.kind != EF_MASK_FULL) continue; /* defined on the full field only */
+        for (int vi = -1; rc == EF_OK; vi++) {
+            const char *variant = vi < 0 ? NULL : be->variant_name ? be->variant_name(dev, w->id, vi) : NULL;
+            if (vi >= 0 && !variant) break;
+            ef_case c = *tmpl;
+            c.workload = w->id;
+            snprintf(c.variant, sizeof c.variant, "%s", variant ? variant : "");
+            if (setup != EF_OK)
+                case_finish(&c, setup == EF_UNSUPPORTED ? EF_CASE_UNSUPPORTED : EF_CASE_ERROR, err.msg);
+            else if (w->whole_field && g.block_rows < ref->n)
+                case_finish(&c, EF_CASE_UNSUPPORTED, "needs the whole n x n field in one device buffer");
+            else
+                run_one(&g, w, variant, plan, &c);
+            rc = emit(emit_ctx, &c);
+        }
+    }
+    group_free(&g);
+    return rc;
+}

@@ -1,0 +1,236 @@
+/* harness/reference.c — builds the float64 reference of one case group: one pass over
+ * the field in row blocks (dgemm), keeping the sampled rows and the row / column sums the
+ * verifier's bounds need, then the d x d quantities of the full field. See reference.h.
+ */
+#include "reference.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backends/half.h"
+#include "backends/ref/ref_math.h"
+
+enum { BLOCK_ROWS = 128 };
+
+void reference_encode(ef_precision p, const float *x, size_t count, void *dst)
+{
+    if (p == EF_PREC_FP32) { memcpy(dst, x, count * sizeof(float)); return; }
+    uint16_t *h = dst;
+    for (size_t i = 0; i < count; i++) h[i] = p == EF_PREC_FP16 ? ef_f32_to_f16(x[i]) : ef_f32_to_bf16(x[i]);
+}
+
+static void round_inputs(ef_precision p, const float *x, size_t count, float *out)
+{
+    for (size_t i = 0; i < count; i++)
+        out[i] = p == EF_PREC_FP32 ? x[i]
+               : p == EF_PREC_FP16 ? ef_f16_to_f32(ef_f32_to_f16(x[i]))
+                                   : ef_bf16_to_f32(ef_f32_to_bf16(x[i]));
+}
+
+void reference_free(ef_reference *r)
+{
+    void *all[] = {r->q_in, r->k_in, r->Q, r->K, r->Kc, r->Mabs, r->rows, r->E_rows, r->B_rows,
+                   r->row_abs, r->row_bound, r->col, r->col_eb, r->col_bb, r->GQ, r->GK,
+                   r->GQ_bound, r->GK_bound, r->sv, r->U, r->lev, r->T};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) free(all[i]);
+    memset(r, 0, sizeof *r);
+}
+
+static int cmp_int(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
+
+/* All rows when n is small, else a seeded sample that always holds the first and last. */
+static int choose_rows(ef_reference *r, const ef_reference_opts *o)
+{
+    int n = r->n, want = n <= o->full_check_max ? n : (o->check_rows < n ? o->check_rows : n);
+    r->rows = malloc(sizeof(int) * want);
+    if (!r->rows) return EF_NOMEM;
+    if (want == n) {
+        for (int i = 0; i < n; i++) r->rows[i] = i;
+    } else {
+        char *taken = calloc(n, 1);
+        if (!taken) return EF_NOMEM;
+        uint64_t x = o->seed ^ (uint64_t)n * 0x9e3779b97f4a7c15ull;
+        int got = 0;
+        r->rows[got++] = 0;
+        r->rows[got++] = n - 1;
+        taken[0] = taken[n - 1] = 1;
+        while (got < want) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+            int i = (int)(x % (uint64_t)n);
+            if (!taken[i]) taken[i] = 1, r->rows[got++] = i;
+        }
+        free(taken);
+        qsort(r->rows, want, sizeof(int), cmp_int);
+    }
+    r->check_count = want;
+    return EF_OK;
+}
+
+/* E(rounded) against E(unrounded inputs) on the checked rows. */
+static int input_error(ef_reference *r, const ef_head *h, ef_error *err)
+{
+    int n = r->n, d = r->d, rc = EF_OK;
+    size_t nd = (size_t)n * d;
+    if (r->precision == EF_PREC_FP32) { r->input_rel_err = 0; return EF_OK; }
+    double *Q = malloc(nd * 8), *K = malloc(nd * 8), *Kc = malloc(nd * 8), *M = malloc(nd * 8);
+    double *row = malloc((size_t)n * 8), kbar[d];
+    if (!Q || !K || !Kc || !M || !row) { rc = ef_fail(err, EF_NOMEM, "input error n = %d: out of memory", n); goto out; }
+    for (size_t i = 0; i < nd; i++) Q[i] = h->q[i], K[i] = h->k[i];
+    ref_key_mean(n, d, K, kbar);
+    ref_keys_center(n, d, K, kbar, Kc);
+    if ((rc = ref_key_means(r->mask, n, d, K, 0, M, err))) goto out;
+    double diff = 0, norm = 0;
+    for (int c = 0; c < r->check_count; c++) {
+        ref_energy_block(r->mask, n, d, r->a, Q, K, Kc, M, r->rows[c], 1, row);
+        for (int j = 0; j < n; j++) {
+            double e = r->E_rows[(size_t)c * n + j] - row[j];
+            diff += e * e;
+            norm += row[j] * row[j];
+        }
+    }
+    r->input_rel_err = norm > 0 ? sqrt(diff / norm) : 0;
+out:
+    free(Q);
+    free(K);
+    free(Kc);
+    free(M);
+    free(row);
+    return rc;
+}
+
+/* One pass over the field in row blocks: E, the bound base B, their sums. */
+static int field_pass(ef_reference *r, ef_error *err)
+{
+    int n = r->n, d = r->d, rc = EF_OK, next = 0;
+    size_t nd = (size_t)n * d;
+    double *E = malloc(sizeof(double) * BLOCK_ROWS * n), *B = malloc(sizeof(double) * BLOCK_ROWS * n);
+    double *Qa = malloc(nd * 8), *Ka = malloc(nd * 8), *M = malloc(nd * 8);
+    if (!E || !B || !Qa || !Ka || !M) { rc = ef_fail(err, EF_NOMEM, "reference n = %d: out of memory", n); goto out; }
+    for (size_t i = 0; i < nd; i++) Qa[i] = fabs(r->Q[i]), Ka[i] = fabs(r->K[i]);
+    if ((rc = ref_key_means(r->mask, n, d, r->K, 0, M, err))) goto out;
+    for (int r0 = 0; r0 < n; r0 += BLOCK_ROWS) {
+        int rows = n - r0 < BLOCK_ROWS ? n - r0 : BLOCK_ROWS;
+        ref_energy_block(r->mask, n, d, r->a, r->Q, r->K, r->Kc, M, r0, rows, E);
+        /* B_ij = a |q_i|.|k_j| + a |q_i|.mabs_i on visible entries */
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n, d, r->a, Qa + (size_t)r0 * d, d,
+                    Ka, d, 0.0, B, n);
+        for (int t = 0; t < rows; t++) {
+            int i = r0 + t;
+            double shift = r->a * cblas_ddot(d, Qa + (size_t)i * d, 1, r->Mabs + (size_t)i * d, 1);
+            double sum = 0, abs_sum = 0, bsum = 0;
+            double *e = E + (size_t)t * n, *b = B + (size_t)t * n;
+            for (int j = 0; j < n; j++) {
+                b[j] = ef_mask_visible(r->mask, i, j) ? b[j] + shift : 0.0;
+                sum += e[j];
+                abs_sum += fabs(e[j]);
+                bsum += b[j];
+                r->col[j] += e[j] * e[j];
+                r->col_eb[j] += fabs(e[j]) * b[j];
+                r->col_bb[j] += b[j] * b[j];
+                r->fro2 += e[j] * e[j];
+                r->bound_fro2 += b[j] * b[j];
+            }
+            r->row_abs[i] = abs_sum;
+            r->row_bound[i] = bsum;
+            double rel = abs_sum > 0 ? fabs(sum) / abs_sum : 0;
+            if (rel > r->inv.rowsum_rel || isnan(r->inv.rowsum_rel)) r->inv.rowsum_rel = rel;
+            if (next < r->check_count && r->rows[next] == i) {
+                memcpy(r->E_rows + (size_t)next * n, e, sizeof(double) * n);
+                memcpy(r->B_rows + (size_t)next * n, b, sizeof(double) * n);
+                next++;
+            }
+        }
+    }
+out:
+    free(E);
+    free(B);
+    free(Qa);
+    free(Ka);
+    free(M);
+    return rc;
+}
+
+/* Grams, their bound bases, singular values, U_Q, leverage: the full field's d x d side. */
+static int full_extras(ef_reference *r, ef_error *err)
+{
+    int n = r->n, d = r->d, k = n < d ? n : d, rc;
+    size_t dd = (size_t)d * d, nd = (size_t)n * d;
+    double *Ka = malloc(nd * 8), *Qa = malloc(nd * 8), *svk = malloc(sizeof(double) * k);
+    r->GQ = malloc(dd * 8), r->GK = malloc(dd * 8), r->GQ_bound = malloc(dd * 8), r->GK_bound = malloc(dd * 8);
+    r->sv = malloc(sizeof(double) * k), r->U = malloc(nd * 8), r->lev = malloc((size_t)n * 8), r->T = malloc(dd * 8);
+    if (!Ka || !Qa || !svk || !r->GQ || !r->GK || !r->GQ_bound || !r->GK_bound || !r->sv || !r->U ||
+        !r->lev || !r->T) {
+        rc = ef_fail(err, EF_NOMEM, "reference d x d side n = %d: out of memory", n);
+        goto out;
+    }
+    r->sv_count = k;
+    for (size_t i = 0; i < nd; i++) Qa[i] = fabs(r->Q[i]), Ka[i] = fabs(r->K[i]) + r->Mabs[i];
+    ref_gram(n, d, r->Q, r->GQ);
+    ref_gram(n, d, r->Kc, r->GK);
+    ref_gram(n, d, Qa, r->GQ_bound);
+    ref_gram(n, d, Ka, r->GK_bound);
+    if ((rc = ref_energy_svals_qr(n, d, r->a, r->Q, r->Kc, r->sv, err))) goto out;
+    if ((rc = ref_orth_basis(n, d, r->Q, r->U, err))) goto out;
+    /* keys known to precision u_in carry no information below max(n, d) u_in s_1 */
+    r->rank_tol = (n > d ? n : d) * (r->precision == EF_PREC_FP32 ? 0x1p-24
+                                    : r->precision == EF_PREC_FP16 ? 0x1p-11 : 0x1p-8);
+    if (r->rank_tol > 0.5) r->rank_tol = 0.5;
+    if ((rc = ref_leverage(n, d, r->Kc, r->rank_tol, r->lev, r->T, svk, &r->rank_k, err))) goto out;
+    r->sv_k1 = svk[0];
+out:
+    free(Ka);
+    free(Qa);
+    free(svk);
+    return rc;
+}
+
+int reference_build(const ef_head *h, ef_mask mask, ef_precision precision,
+                    const ef_reference_opts *opts, ef_reference *r, ef_error *err)
+{
+    int n = h->n, d = h->d, rc;
+    size_t nd = (size_t)n * d;
+    memset(r, 0, sizeof *r);
+    ef_invariants_clear(&r->inv);
+    r->n = n, r->d = d, r->mask = mask, r->precision = precision, r->a = h->scale;
+    r->q_in = malloc(nd * 4), r->k_in = malloc(nd * 4);
+    r->Q = malloc(nd * 8), r->K = malloc(nd * 8), r->Kc = malloc(nd * 8), r->Mabs = malloc(nd * 8);
+    r->row_abs = calloc(n, 8), r->row_bound = calloc(n, 8), r->col = calloc(n, 8);
+    r->col_eb = calloc(n, 8), r->col_bb = calloc(n, 8);
+    if (!r->q_in || !r->k_in || !r->Q || !r->K || !r->Kc || !r->Mabs || !r->row_abs || !r->row_bound ||
+        !r->col || !r->col_eb || !r->col_bb || choose_rows(r, opts) != EF_OK) {
+        rc = ef_fail(err, EF_NOMEM, "reference n = %d, d = %d: out of memory", n, d);
+        goto fail;
+    }
+    r->E_rows = malloc(sizeof(double) * r->check_count * n);
+    r->B_rows = malloc(sizeof(double) * r->check_count * n);
+    if (!r->E_rows || !r->B_rows) {
+        rc = ef_fail(err, EF_NOMEM, "reference rows n = %d: out of memory", n);
+        goto fail;
+    }
+    round_inputs(precision, h->q, nd, r->q_in);
+    round_inputs(precision, h->k, nd, r->k_in);
+    for (size_t i = 0; i < nd; i++) {
+        r->Q[i] = r->q_in[i], r->K[i] = r->k_in[i];
+        if (!isfinite(r->Q[i]) || !isfinite(r->K[i])) {
+            rc = ef_fail(err, EF_UNSUPPORTED, "inputs overflow %s (|x| beyond its range)", ef_precision_name(precision));
+            goto fail;
+        }
+    }
+    {
+        double kbar[d];
+        ref_key_mean(n, d, r->K, kbar);
+        ref_keys_center(n, d, r->K, kbar, r->Kc);
+    }
+    if ((rc = ref_key_means(mask, n, d, r->K, 1, r->Mabs, err))) goto fail;
+    r->inv.rowsum_rel = 0;
+    if ((rc = field_pass(r, err))) goto fail;
+    if ((rc = input_error(r, h, err))) goto fail;
+    if (mask.kind == EF_MASK_FULL && (rc = full_extras(r, err))) goto fail;
+    reference_invariants(r);
+    return EF_OK;
+fail:
+    reference_free(r);
+    return rc;
+}

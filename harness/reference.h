@@ -1,0 +1,65 @@
+/* harness/reference.h — everything the verifier needs about one case group (one head,
+ * one mask, one input precision), computed once in float64 from the rounded inputs:
+ * the checked rows of E, the rounding-bound bases, row and column statistics, Grams,
+ * singular values, the basis U_Q and the key leverage. Built by the runner.
+ */
+#ifndef EF_REFERENCE_H
+#define EF_REFERENCE_H
+
+#include "backends/backend.h"
+#include "harness/source.h"
+#include "harness/verify.h"
+
+typedef struct ef_reference {
+    int n, d;
+    ef_mask mask;
+    ef_precision precision;
+    double a;                 /* logit scale */
+    float *q_in, *k_in;       /* the inputs rounded to `precision`, as float (n x d) */
+    double *Q, *K;            /* the same in double */
+    double *Kc;               /* keys centered over all n (n x d) */
+    double *Mabs;             /* row i: mean of |k_j| over the keys visible from i (n x d) */
+
+    int *rows;                /* the checked rows, ascending (check_count) */
+    int check_count;
+    double *E_rows;           /* check_count x n: reference field on the checked rows */
+    double *B_rows;           /* check_count x n: bound base a |q_i|.(|k_j| + mabs_i), 0 if masked */
+    double input_rel_err;     /* rounding of the inputs alone, on the checked rows */
+
+    double *row_abs;          /* (n) sum_j |E_ij| */
+    double *row_bound;        /* (n) sum_j B_ij */
+    double *col;              /* (n) c_j = sum_i E_ij^2 */
+    double *col_eb;           /* (n) sum_i |E_ij| B_ij */
+    double *col_bb;           /* (n) sum_i B_ij^2 */
+    double fro2, bound_fro2;  /* ||E||_F^2, ||B||_F^2 */
+
+    /* full mask only (NULL otherwise) */
+    double *GQ, *GK;          /* Q^T Q, Kc^T Kc (d x d) */
+    double *GQ_bound, *GK_bound; /* |Q|^T |Q|, (|K| + mabs)^T (|K| + mabs) */
+    double *sv;               /* singular values of E, QR route (min(n, d)) */
+    int sv_count;
+    double *U;                /* orthonormal basis of col(Q) (n x d) */
+    double *lev;              /* leverage of the centered keys (n) */
+    double *T;                /* Sigma_r^-1 V_r^T (d x d) */
+    double sv_k1;             /* largest singular value of Kc */
+    double rank_tol;          /* relative threshold that decided rank_k */
+    int rank_k;
+
+    ef_invariants inv;        /* the invariants of the reference itself */
+} ef_reference;
+
+typedef struct ef_reference_opts {
+    int check_rows;           /* rows sampled when n > full_check_max */
+    int full_check_max;       /* every row checked up to this n */
+    uint64_t seed;            /* for the row sample */
+} ef_reference_opts;
+
+/* Build the reference of `head` under `mask` with inputs rounded to `precision`. */
+int reference_build(const ef_head *head, ef_mask mask, ef_precision precision,
+                    const ef_reference_opts *opts, ef_reference *ref, ef_error *err);
+void reference_free(ef_reference *ref);
+
+/* Inputs rounded to `p` and encoded for upload (fp32 floats or 16-bit patterns). */
+void reference_encode(ef_precision p, const float *x, size_t count, void *dst);
+
+#endif

@@ -1,0 +1,340 @@
+/* harness/runner.c — the loop of `efbench run`: selects backends and devices, walks the
+ * suite's cross product, builds each group's float64 reference once, runs it on every
+ * device (case_run.c) and collects the records. See runner.h.
+ */
+#include "runner.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "harness/case_run.h"
+#include "harness/reference.h"
+#include "harness/source.h"
+
+typedef struct run_state {
+    ef_run *run;
+    ef_device *open[32];
+    const ef_run_config *cfg;
+} run_state;
+
+const char *ef_case_status_name(ef_case_status s)
+{
+    static const char *const names[] = {"pass", "fail", "unsupported", "error"};
+    return (unsigned)s < 4 ? names[s] : "?";
+}
+
+static void append_note(char *buf, size_t len, const char *fmt, const char *a, const char *b)
+{
+    size_t at = strlen(buf);
+    if (at && at + 2 < len) strcat(buf, "; "), at += 2;
+    snprintf(buf + at, len - at, fmt, a, b);
+}
+
+static int contains_nocase(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *hay; hay++)
+        if (strncasecmp(hay, needle, n) == 0) return 1;
+    return n == 0;
+}
+
+/* Does device (backend be, index i, info) match one of the comma-separated selectors?
+ * A selector is a type (cpu, gpu, accelerator), an index, backend:index, or a
+ * case-insensitive substring of the device name. */
+static int device_selected(const char *sel, const ef_backend *be, int i, const ef_device_info *info)
+{
+    if (!sel || !*sel) return 1;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", sel);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        while (isspace((unsigned char)*tok)) tok++;
+        char *colon = strchr(tok, ':'), *end;
+        if (colon) {
+            long idx = strtol(colon + 1, &end, 10);
+            if ((size_t)(colon - tok) == strlen(be->name) && strncmp(tok, be->name, colon - tok) == 0 &&
+                *end == '\0' && idx == i)
+                return 1;
+            continue;
+        }
+        long idx = strtol(tok, &end, 10);
+        if (end != tok && *end == '\0') {
+            if (idx == i) return 1;
+            continue;
+        }
+        if (strcasecmp(tok, info->type) == 0) return 1;
+        if (contains_nocase(info->name, tok)) return 1;
+    }
+    return 0;
+}
+
+static int backend_listed(const char *list, const char *name)
+{
+    if (!list || !*list || strcmp(list, "all") == 0) return 1;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *tok = strtok(buf, ", "); tok; tok = strtok(NULL, ", "))
+        if (strcmp(tok, name) == 0) return 1;
+    return 0;
+}
+
+/* Every name in --backend must be a backend compiled in. */
+static int check_backend_names(const char *list, ef_error *err)
+{
+    if (!list || !*list || strcmp(list, "all") == 0) return EF_OK;
+    char buf[256], known[256] = "";
+    snprintf(buf, sizeof buf, "%s", list);
+    for (int i = 0; ef_backends[i]; i++) append_note(known, sizeof known, "%s%s", ef_backends[i]->name, "");
+    for (char *tok = strtok(buf, ", "); tok; tok = strtok(NULL, ", ")) {
+        if (ef_backend_find(tok)) continue;
+        for (int i = 0; ef_backends_absent[i][0]; i++)
+            if (strcmp(ef_backends_absent[i][0], tok) == 0)
+                return ef_fail(err, EF_ERROR, "backend '%s' is %s", tok, ef_backends_absent[i][1]);
+        return ef_fail(err, EF_ERROR, "unknown backend '%s' (compiled in: %s)", tok, known);
+    }
+    return EF_OK;
+}
+
+int runner_devices_open(const ef_run_config *cfg, ef_run *run, ef_device **open, ef_error *err)
+{
+    int rc = check_backend_names(cfg->backends, err), explicit_list = cfg->backends && strcmp(cfg->backends, "all");
+    if (rc) return rc;
+    for (int b = 0; ef_backends[b]; b++) {
+        const ef_backend *be = ef_backends[b];
+        if (!backend_listed(cfg->backends, be->name)) continue;
+        ef_error why = {{0}};
+        int count = be->device_count(&why);
+        if (count <= 0) {
+            if (explicit_list)
+                return ef_fail(err, EF_ERROR, "backend '%s' found no device: %s", be->name,
+                               *why.msg ? why.msg : "none reported");
+            append_note(run->absent, sizeof run->absent, "%s: %s", be->name, *why.msg ? why.msg : "no device");
+            continue;
+        }
+        for (int i = 0; i < count && run->device_count < 32; i++) {
+            ef_run_device *d = &run->devices[run->device_count];
+            if ((rc = be->device_info(i, &d->info, err))) return rc;
+            if (!device_selected(cfg->device, be, i, &d->info)) continue;
+            d->backend = be;
+            d->index = i;
+            if ((rc = be->device_open(i, &open[run->device_count], err))) {
+                char msg[sizeof err->msg];
+                snprintf(msg, sizeof msg, "%s", err->msg);
+                return ef_fail(err, EF_ERROR, "%s device %d (%s): %s", be->name, i, d->info.name, msg);
+            }
+            run->device_count++;
+        }
+    }
+    if (run->device_count == 0)
+        return ef_fail(err, EF_ERROR, "no device matches --device '%s' (see `efbench devices`)",
+                       cfg->device ? cfg->device : "");
+    return EF_OK;
+}
+
+static int emit_case(void *ctx, const ef_case *c)
+{
+    run_state *st = ctx;
+    ef_run *run = st->run;
+    if (run->case_count == run->case_cap) {
+        int cap = run->case_cap ? 2 * run->case_cap : 64;
+        ef_case *grown = realloc(run->cases, sizeof(ef_case) * cap);
+        if (!grown) return EF_NOMEM;
+        run->cases = grown;
+        run->case_cap = cap;
+    }
+    run->cases[run->case_count++] = *c;
+    run->counts[c->status]++;
+    if (st->cfg->progress) {
+        char mask[32];
+        ef_mask_format(c->mask, mask, sizeof mask);
+        const ef_run_device *d = &run->devices[c->device];
+        fprintf(stderr, "\r\033[K[%d] %s:%d %s%s%s %s %s n=%d d=%d %s: %s", run->case_count, d->backend->name,
+                d->index, ef_workload_name(c->workload), *c->variant ? "/" : "", c->variant, mask,
+                ef_precision_name(c->precision), c->n, c->d, c->source, ef_case_status_name(c->status));
+        if (c->status == EF_CASE_PASS || c->status == EF_CASE_FAIL)
+            fprintf(stderr, " %.3f ms", c->time.median_ms);
+        fprintf(stderr, c->status == EF_CASE_PASS ? "" : "\n");
+        fflush(stderr);
+    }
+    return EF_OK;
+}
+
+/* Every device x workload of a group gets the same record when the group cannot run. */
+static int emit_group_status(run_state *st, const ef_case *tmpl, const ef_case_set *set, ef_case_status status,
+                             const char *reason)
+{
+    for (int dv = 0; dv < st->run->device_count; dv++)
+        for (int w = 0; w < set->workload_count; w++) {
+            ef_case c = *tmpl;
+            c.device = dv;
+            c.workload = set->workloads[w];
+            c.status = status;
+            snprintf(c.reasons, sizeof c.reasons, "%s", reason);
+            int rc = emit_case(st, &c);
+            if (rc) return rc;
+        }
+    return EF_OK;
+}
+
+static int run_group(run_state *st, const ef_case_set *set, const ef_head *h, ef_mask mask, ef_precision p,
+                     const ef_group_plan *plan)
+{
+    const ef_suite *suite = &st->run->suite;
+    ef_reference ref;
+    ef_error err = {{0}};
+    ef_case tmpl;
+    memset(&tmpl, 0, sizeof tmpl);
+    ef_accuracy_clear(&tmpl.accuracy);
+    ef_invariants_clear(&tmpl.invariants);
+    ef_invariants_clear(&tmpl.reference);
+    tmpl.mask = mask, tmpl.precision = p, tmpl.n = h->n, tmpl.d = h->d, tmpl.seed = h->seed;
+    tmpl.layer = h->layer, tmpl.head = h->head, tmpl.kv_head = h->kv_head;
+    tmpl.gflops = tmpl.gbps = -1;
+    snprintf(tmpl.source, sizeof tmpl.source, "%s", h->source);
+    snprintf(tmpl.text, sizeof tmpl.text, "%s", h->text);
+    ef_reference_opts ro = {.check_rows = suite->check_rows, .full_check_max = suite->full_check_max_n,
+                            .seed = h->seed};
+    int rc = reference_build(h, mask, p, &ro, &ref, &err);
+    if (rc != EF_OK)
+        return emit_group_status(st, &tmpl, set, rc == EF_UNSUPPORTED ? EF_CASE_UNSUPPORTED : EF_CASE_ERROR, err.msg);
+    tmpl.reference = ref.inv;
+    for (int dv = 0; dv < st->run->device_count && rc == EF_OK; dv++) {
+        const ef_run_device *d = &st->run->devices[dv];
+        tmpl.device = dv;
+        rc = case_group_run(d->backend, st->open[dv], &d->info, &ref, plan, &tmpl, emit_case, st);
+    }
+    reference_free(&ref);
+    return rc;
+}
+
+/* The workloads of a set in table order, so colenergy and gram precede leverage. */
+static int plan_workloads(const ef_case_set *set, ef_workload *out)
+{
+    int count = 0;
+    for (int w = 0; w < EF_WL_COUNT; w++)
+        for (int i = 0; i < set->workload_count; i++)
+            if (set->workloads[i] == (ef_workload)w) out[count++] = (ef_workload)w;
+    return count;
+}
+
+static int run_heads(run_state *st, const ef_case_set *set, ef_head *heads, int count, const ef_group_plan *plan)
+{
+    int rc = EF_OK;
+    for (int h = 0; h < count && rc == EF_OK; h++)
+        for (int m = 0; m < set->mask_count && rc == EF_OK; m++) {
+            ef_mask mask = set->masks[m];
+            if (mask.kind == EF_MASK_MODEL) {
+                if (!heads[h].has_model_mask) continue; /* synthetic heads have no model mask */
+                mask = heads[h].model_mask;
+            }
+            for (int p = 0; p < set->precision_count && rc == EF_OK; p++)
+                rc = run_group(st, set, &heads[h], mask, set->precisions[p], plan);
+        }
+    return rc;
+}
+
+static int run_set(run_state *st, ef_case_set *set, ef_error *err)
+{
+    const ef_run_config *cfg = st->cfg;
+    ef_workload order[EF_WL_COUNT];
+    ef_group_plan plan = {.workloads = order, .workload_count = plan_workloads(set, order), .fault = cfg->fault,
+                          .max_block_rows = cfg->max_block_rows,
+                          .timing = {.warmup_s = st->run->suite.warmup_s, .target_s = st->run->suite.target_time_s,
+                                     .min_reps = st->run->suite.min_reps, .max_reps = st->run->suite.max_reps}};
+    int rc = EF_OK;
+    for (int s = 0; s < set->source_count && rc == EF_OK; s++)
+        for (int di = 0; di < set->dim_count && rc == EF_OK; di++) {
+            if (di > 0 && !source_uses_dims(set->sources[s])) break; /* models have their own d */
+            ef_source src;
+            ef_source_args args = {.seed = st->run->suite.seed, .d = set->dims[di], .heads = set->heads,
+                                   .model = cfg->model ? cfg->model : set->model,
+                                   .texts = cfg->text ? cfg->text : set->texts, .layers = set->layers,
+                                   .qk = cfg->qk};
+            if ((rc = source_open(set->sources[s], &args, &src, err))) return rc;
+            for (int l = 0; l < set->length_count && rc == EF_OK; l++) {
+                ef_head *heads;
+                int count;
+                ef_error why = {{0}};
+                int hrc = source_heads(&src, set->lengths[l], &heads, &count, &why);
+                if (hrc == EF_OK) {
+                    rc = run_heads(st, set, heads, count, &plan);
+                    source_heads_free(heads, count);
+                    continue;
+                }
+                ef_case tmpl;
+                memset(&tmpl, 0, sizeof tmpl);
+                ef_accuracy_clear(&tmpl.accuracy);
+                ef_invariants_clear(&tmpl.invariants);
+                ef_invariants_clear(&tmpl.reference);
+                tmpl.n = set->lengths[l], tmpl.d = set->dims[di], tmpl.layer = tmpl.head = tmpl.kv_head = -1;
+                tmpl.gflops = tmpl.gbps = -1;
+                snprintf(tmpl.source, sizeof tmpl.source, "%.63s", set->sources[s]);
+                rc = emit_group_status(st, &tmpl, set, hrc == EF_UNSUPPORTED ? EF_CASE_UNSUPPORTED : EF_CASE_ERROR,
+                                       why.msg);
+            }
+            source_close(&src);
+        }
+    return rc;
+}
+
+static void apply_overrides(const ef_run_config *cfg, ef_suite *suite)
+{
+    if (cfg->has_seed) suite->seed = cfg->seed;
+    for (int i = 0; i < suite->set_count; i++) {
+        ef_case_set *set = &suite->sets[i];
+        if (cfg->precisions) {
+            set->precision_count = 0;
+            char buf[128];
+            snprintf(buf, sizeof buf, "%s", cfg->precisions);
+            for (char *tok = strtok(buf, ", "); tok; tok = strtok(NULL, ", ")) {
+                ef_precision p;
+                if (ef_precision_parse(tok, &p) == EF_OK) set->precisions[set->precision_count++] = p;
+            }
+        }
+        if (cfg->qk) {
+            set->source_count = 1;
+            snprintf(set->sources[0], sizeof set->sources[0], "qk");
+        }
+    }
+}
+
+int runner_run(const ef_run_config *cfg, ef_run *run, ef_error *err)
+{
+    run_state st = {.run = run, .cfg = cfg};
+    memset(run, 0, sizeof *run);
+    int rc = suite_load(cfg->suite ? cfg->suite : "default", &run->suite, err);
+    if (rc) return rc;
+    if (cfg->precisions) {
+        char buf[128];
+        snprintf(buf, sizeof buf, "%s", cfg->precisions);
+        for (char *tok = strtok(buf, ", "); tok; tok = strtok(NULL, ", ")) {
+            ef_precision p;
+            if (ef_precision_parse(tok, &p) != EF_OK)
+                return ef_fail(err, EF_ERROR, "--precision: '%s' is not fp32, fp16 or bf16", tok);
+        }
+    }
+    if (cfg->qk && !source_known("qk"))
+        return ef_fail(err, EF_ERROR, "--qk: this build has no importer for Q/K files");
+    apply_overrides(cfg, &run->suite);
+    if ((rc = runner_devices_open(cfg, run, st.open, err))) goto out;
+    for (int i = 0; i < run->suite.set_count && rc == EF_OK; i++) rc = run_set(&st, &run->suite.sets[i], err);
+    if (cfg->progress) fprintf(stderr, "\r\033[K");
+out:
+    runner_devices_close(run, st.open);
+    return rc;
+}
+
+void runner_devices_close(ef_run *run, ef_device **open)
+{
+    for (int i = 0; i < run->device_count; i++)
+        if (open[i]) run->devices[i].backend->device_close(open[i]), open[i] = NULL;
+}
+
+void runner_free(ef_run *run)
+{
+    free(run->cases);
+    run->cases = NULL;
+    run->case_count = run->case_cap = 0;
+}
