@@ -95,6 +95,19 @@ int vk_cmd_dispatch(ef_device *dev, vk_shader_id sh, const vk_spec *spec,
     return EF_OK;
 }
 
+int vk_cmd_dispatch_linear(ef_device *dev, vk_shader_id sh, const vk_spec *spec,
+                           ef_buffer *const bufs[VK_BINDINGS], const vk_push *pc,
+                           uint64_t groups, ef_error *err)
+{
+    uint64_t gx = groups, limit = dev->props.limits.maxComputeWorkGroupCount[0];
+    if (gx > limit) gx = limit;
+    uint64_t gy = gx ? (groups + gx - 1) / gx : 0;
+    if (gy > UINT32_MAX) gy = UINT32_MAX; /* refused by vk_cmd_dispatch with the sizes */
+    vk_push folded = *pc;
+    folded.fold = (int32_t)gx;
+    return vk_cmd_dispatch(dev, sh, spec, bufs, &folded, (uint32_t)gx, (uint32_t)gy, 1, err);
+}
+
 int vk_cmd_copy(ef_device *dev, ef_buffer *src, size_t src_off, ef_buffer *dst,
                 size_t dst_off, size_t bytes, ef_error *err)
 {

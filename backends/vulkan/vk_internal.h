@@ -46,7 +46,8 @@ typedef struct vk_spec {
 
 /* The push-constant block of every shader (common.glsl `Push`). */
 typedef struct vk_push {
-    int32_t n, d, row0, rows, window, shift, off_src, off_dst, count, len, aux0, aux1;
+    int32_t n, d, row0, rows, window, shift, off_src, off_dst, count, len, aux0;
+    int32_t fold; /* set by vk_cmd_dispatch_linear */
     float scale;
 } vk_push;
 
@@ -140,6 +141,11 @@ int vk_cmd_begin(ef_device *dev, ef_error *err);
 int vk_cmd_dispatch(ef_device *dev, vk_shader_id sh, const vk_spec *spec,
                     ef_buffer *const bufs[VK_BINDINGS], const vk_push *pc,
                     uint32_t gx, uint32_t gy, uint32_t gz, ef_error *err);
+/* A 1-D launch of `groups` workgroups, folded into x * y when it exceeds the device's
+ * x limit (the shaders read ef_linear_id / ef_linear_group). */
+int vk_cmd_dispatch_linear(ef_device *dev, vk_shader_id sh, const vk_spec *spec,
+                           ef_buffer *const bufs[VK_BINDINGS], const vk_push *pc,
+                           uint64_t groups, ef_error *err);
 int vk_cmd_copy(ef_device *dev, ef_buffer *src, size_t src_off, ef_buffer *dst,
                 size_t dst_off, size_t bytes, ef_error *err);
 /* End, submit, wait; *ms = GPU time between the first and last command (may be NULL). */

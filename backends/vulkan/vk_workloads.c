@@ -92,8 +92,8 @@ static int vk_tree_record(ef_device *dev, const ef_op *op, int npad, ef_error *e
     for (int size = npad; size > 1; size /= 2) {
         vk_push pc = {.n = op->n, .d = op->d, .off_src = off, .off_dst = off + size * op->d,
                       .count = size / 2};
-        int rc = vk_cmd_dispatch(dev, VK_SH_TREE_LEVEL, &spec, bufs, &pc,
-                                 vk_groups((uint64_t)(size / 2) * op->d, VK_WG), 1, 1, err);
+        int rc = vk_cmd_dispatch_linear(dev, VK_SH_TREE_LEVEL, &spec, bufs, &pc,
+                                        vk_groups((uint64_t)(size / 2) * op->d, VK_WG), err);
         if (rc != EF_OK) return rc;
         off += size * op->d;
     }
@@ -108,13 +108,13 @@ static int vk_keys_record(ef_device *dev, const ef_op *op, int npad, int masked,
     ef_buffer *dec[VK_BINDINGS] = {op->k, dev->scratch};
     ef_buffer *own[VK_BINDINGS] = {dev->scratch};
     vk_push pc = {.n = op->n, .d = op->d, .count = npad};
-    int rc = vk_cmd_dispatch(dev, VK_SH_KEYS_DECODE, &spec, dec, &pc,
-                             vk_groups((uint64_t)npad * op->d, VK_WG), 1, 1, err);
+    int rc = vk_cmd_dispatch_linear(dev, VK_SH_KEYS_DECODE, &spec, dec, &pc,
+                                    vk_groups((uint64_t)npad * op->d, VK_WG), err);
     if (rc == EF_OK) rc = vk_tree_record(dev, op, npad, err);
     pc.off_src = (2 * npad - 2) * op->d;
     if (rc == EF_OK)
-        rc = vk_cmd_dispatch(dev, VK_SH_KEYS_CENTER, &spec, own, &pc,
-                             vk_groups((uint64_t)op->n * op->d, VK_WG), 1, 1, err);
+        rc = vk_cmd_dispatch_linear(dev, VK_SH_KEYS_CENTER, &spec, own, &pc,
+                                    vk_groups((uint64_t)op->n * op->d, VK_WG), err);
     if (rc == EF_OK && masked) rc = vk_tree_record(dev, op, npad, err);
     return rc;
 }
@@ -163,7 +163,7 @@ static int vk_rowsum_record(ef_device *dev, const ef_op *op, ef_run_result *res,
     vk_push pc = {.n = op->n, .d = op->d, .rows = op->rows};
     int rc = vk_cmd_begin(dev, err);
     if (rc == EF_OK)
-        rc = vk_cmd_dispatch(dev, VK_SH_ROWSUM, &spec, bufs, &pc, (uint32_t)op->rows, 1, 1, err);
+        rc = vk_cmd_dispatch_linear(dev, VK_SH_ROWSUM, &spec, bufs, &pc, (uint64_t)op->rows, err);
     snprintf(res->path, sizeof res->path, "rowsum-wg%u", VK_WG);
     return rc == EF_OK ? vk_cmd_submit(dev, &res->time_ms, err) : rc;
 }
@@ -232,8 +232,8 @@ static int vk_ranktail_record(ef_device *dev, const ef_op *op, ef_run_result *re
     rc = vk_cmd_dispatch(dev, VK_SH_RANKTAIL_PROJ, &spec, bufs, &proj, vk_groups(op->n, VK_WG),
                          (uint32_t)op->d, 1, err);
     if (rc == EF_OK)
-        rc = vk_cmd_dispatch(dev, VK_SH_RANKTAIL_RESID, &spec, bufs, &pc, (uint32_t)op->n, 1, 1,
-                             err);
+        rc = vk_cmd_dispatch_linear(dev, VK_SH_RANKTAIL_RESID, &spec, bufs, &pc,
+                                    (uint64_t)op->n, err);
     vk_push red = {.n = op->n, .d = op->d, .off_src = (int32_t)w, .count = op->n};
     if (rc == EF_OK)
         rc = vk_cmd_dispatch(dev, VK_SH_REDUCE_PAIRS, &spec, sum, &red, 1, 1, 1, err);

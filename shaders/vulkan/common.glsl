@@ -17,9 +17,17 @@ layout(push_constant) uniform Push {
     int shift;         // 0, or 1 for the off-by-one fault
     int off_src, off_dst;  // element offsets into scratch buffers
     int count, len;    // workload-specific sizes (levels, chunks, partials)
-    int aux0, aux1;
+    int aux0;
+    int fold;          // workgroups per grid row of a folded 1-D launch (0: not folded)
     float scale;       // a
 } pc;
+
+// Index of this workgroup / invocation in a 1-D launch that the host folded into a 2-D
+// grid of pc.fold workgroups per row when it exceeds maxComputeWorkGroupCount[0].
+// Macros, not functions: gl_WorkGroupSize is only specialized after the shader's own
+// `layout(local_size_x_id ...) in;`, which comes after this file is included.
+#define EF_LINEAR_GROUP (gl_WorkGroupID.y * uint(pc.fold) + gl_WorkGroupID.x)
+#define EF_LINEAR_ID (EF_LINEAR_GROUP * gl_WorkGroupSize.x + gl_LocalInvocationID.x)
 
 // Element idx of a buffer of packed inputs (declared uint[]) in storage precision PREC.
 // fp16 and bf16 pack two elements per uint, the lower index in the low half.

@@ -9,7 +9,7 @@ layout(std430, binding = 0) buffer T { float t[]; };
 
 void main()
 {
-    uint x = gl_GlobalInvocationID.x;
+    uint x = EF_LINEAR_ID;
     uint d = uint(pc.d);
     if (x >= uint(pc.n) * d) return;
     float kbar = t[uint(pc.off_src) + x % d] / float(pc.n);

@@ -9,7 +9,7 @@ layout(std430, binding = 1) writeonly buffer T { float t[]; };
 
 void main()
 {
-    uint x = gl_GlobalInvocationID.x;
+    uint x = EF_LINEAR_ID;
     uint total = uint(pc.count) * uint(pc.d);
     if (x >= total) return;
     uint j = x / uint(pc.d);

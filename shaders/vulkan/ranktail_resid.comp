@@ -14,8 +14,9 @@ shared float s1[gl_WorkGroupSize.x];
 
 void main()
 {
-    uint t = gl_LocalInvocationID.x, i = gl_WorkGroupID.x;
+    uint t = gl_LocalInvocationID.x, i = EF_LINEAR_GROUP;
     uint n = uint(pc.n), d = uint(pc.d), woff = uint(pc.off_src);
+    if (i >= uint(pc.n)) return;
     float a = 0.0, b = 0.0;
     for (uint j = t; j < n; j += gl_WorkGroupSize.x) {
         float v = e[i * n + j], proj = 0.0;

@@ -13,7 +13,8 @@ shared float s1[gl_WorkGroupSize.x];
 
 void main()
 {
-    uint t = gl_LocalInvocationID.x, r = gl_WorkGroupID.x, n = uint(pc.n);
+    uint t = gl_LocalInvocationID.x, r = EF_LINEAR_GROUP, n = uint(pc.n);
+    if (r >= uint(pc.rows)) return;
     float a = 0.0, b = 0.0;
     for (uint j = t; j < n; j += gl_WorkGroupSize.x) {
         float v = e[r * n + j];

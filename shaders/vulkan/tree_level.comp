@@ -10,7 +10,7 @@ layout(std430, binding = 0) buffer T { float t[]; };
 
 void main()
 {
-    uint x = gl_GlobalInvocationID.x;
+    uint x = EF_LINEAR_ID;
     uint d = uint(pc.d);
     if (x >= uint(pc.count) * d) return;
     uint b = x / d, c = x % d;
