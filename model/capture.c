@@ -1,0 +1,232 @@
+/* model/capture.c — the capture hook that copies Q/K out of the forward pass, the
+ * safetensors exchange layout on top of model/safetensors.h, and the on-disk cache under
+ * the efbench cache directory (files named by model hash, text hash, length, tokenizer).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "model/capture.h"
+#include "model/safetensors.h"
+
+void capture_free(capture_set *c)
+{
+    if (!c) return;
+    for (int l = 0; l < c->n_layers && c->layers; l++) {
+        free(c->layers[l].q);
+        free(c->layers[l].k);
+    }
+    free(c->layers);
+    memset(c, 0, sizeof *c);
+}
+
+static int capture_alloc(capture_set *c, int n_layers)
+{
+    c->layers = calloc((size_t)n_layers, sizeof *c->layers);
+    c->n_layers = c->layers ? n_layers : 0;
+    return c->layers ? 0 : -1;
+}
+
+static int capture_layer_alloc(capture_layer *L)
+{
+    L->q = malloc((size_t)L->n_head * L->n * L->d * sizeof *L->q);
+    L->k = malloc((size_t)L->n_head_kv * L->n * L->d * sizeof *L->k);
+    return L->q && L->k ? 0 : -1;
+}
+
+/* The hook: copy query head h (and its KV head, once) into the layer's arrays. */
+static int capture_hook(void *user, const forward_qk *qk)
+{
+    capture_set *c = user;
+    capture_layer *L = &c->layers[qk->layer];
+    if (!L->q) {
+        L->layer = qk->layer;
+        L->n = qk->n;
+        L->d = qk->d;
+        L->scale = qk->scale;
+        L->mask = qk->mask;
+        if (capture_layer_alloc(L)) return -1;
+    }
+    size_t nd = (size_t)qk->n * qk->d;
+    float *q = L->q + (size_t)qk->head * nd;
+    for (int t = 0; t < qk->n; t++)
+        memcpy(q + (size_t)t * qk->d, qk->q + (size_t)t * qk->q_stride, (size_t)qk->d * sizeof *q);
+    if (qk->head % (L->n_head / L->n_head_kv) == 0) {
+        float *k = L->k + (size_t)qk->kv_head * nd;
+        for (int t = 0; t < qk->n; t++)
+            memcpy(k + (size_t)t * qk->d, qk->k + (size_t)t * qk->k_stride, (size_t)qk->d * sizeof *k);
+    }
+    return 0;
+}
+
+int capture_run(model *m, const int32_t *ids, int n, const char *text_name, int progress,
+                capture_set *out, ef_error *err)
+{
+    const model_config *c = model_config_get(m);
+    memset(out, 0, sizeof *out);
+    if (capture_alloc(out, c->n_layer))
+        return ef_fail(err, EF_NOMEM, "capture: out of memory");
+    snprintf(out->model, sizeof out->model, "%s", model_name(m));
+    snprintf(out->text, sizeof out->text, "%s", text_name ? text_name : "");
+    out->n = n;
+    for (int l = 0; l < c->n_layer; l++) {
+        out->layers[l].n_head = c->n_head;
+        out->layers[l].n_head_kv = c->n_head_kv;
+    }
+    forward_request req = {.tokens = ids, .n = n, .capture = capture_hook, .capture_user = out,
+                           .progress = progress};
+    int rc = model_forward(m, &req, err);
+    if (rc == EF_ERROR && strstr(err->msg, "capture hook"))
+        rc = ef_fail(err, EF_NOMEM, "capture: out of memory for the Q/K of %d tokens", n);
+    if (rc) capture_free(out);
+    return rc;
+}
+
+int capture_write(const capture_set *c, const char *path, ef_error *err)
+{
+    size_t nt = 2 * (size_t)c->n_layers, nm = 3 + 2 * (size_t)c->n_layers;
+    safetensors_out *t = calloc(nt ? nt : 1, sizeof *t);
+    safetensors_kv *meta = calloc(nm, sizeof *meta);
+    char *strs = calloc(8 * (size_t)c->n_layers + 8, 64), *s = strs;
+    int rc;
+    if (!t || !meta || !strs) {
+        rc = ef_fail(err, EF_NOMEM, "%s: out of memory", path);
+        goto cleanup;
+    }
+    meta[0] = (safetensors_kv){"model", c->model};
+    meta[1] = (safetensors_kv){"text", c->text};
+    snprintf(s, 64, "%d", c->n);
+    meta[2] = (safetensors_kv){"length", s};
+    s += 64;
+    for (int i = 0; i < c->n_layers; i++) {
+        const capture_layer *L = &c->layers[i];
+        char *mk = s, *mv = s + 64, *sk = s + 128, *sv = s + 192, *qn = s + 256, *kn = s + 320;
+        s += 384;
+        snprintf(mk, 64, "mask.%d", L->layer);
+        ef_mask_format(L->mask, mv, 64);
+        snprintf(sk, 64, "scale.%d", L->layer);
+        snprintf(sv, 64, "%.17g", L->scale);
+        snprintf(qn, 64, "q.%d", L->layer);
+        snprintf(kn, 64, "k.%d", L->layer);
+        meta[3 + 2 * i] = (safetensors_kv){mk, mv};
+        meta[4 + 2 * i] = (safetensors_kv){sk, sv};
+        t[2 * i] = (safetensors_out){.name = qn, .n_dims = 3,
+                                     .shape = {L->n_head, L->n, L->d}, .data = L->q};
+        t[2 * i + 1] = (safetensors_out){.name = kn, .n_dims = 3,
+                                         .shape = {L->n_head_kv, L->n, L->d}, .data = L->k};
+    }
+    rc = safetensors_write(path, t, nt, meta, nm, err);
+cleanup:
+    free(t);
+    free(meta);
+    free(strs);
+    return rc;
+}
+
+int capture_read(const char *path, capture_set *out, ef_error *err)
+{
+    safetensors_file *f = NULL;
+    safetensors_qk_layer *ql = NULL;
+    int nl = 0;
+    memset(out, 0, sizeof *out);
+    int rc = safetensors_open(path, &f, err);
+    if (rc) return rc;
+    if ((rc = safetensors_qk_layout(f, &ql, &nl, err))) goto cleanup;
+    if (nl == 0) {
+        rc = ef_fail(err, EF_ERROR, "%s: no q.<layer> / k.<layer> tensors", path);
+        goto cleanup;
+    }
+    if (capture_alloc(out, nl)) {
+        rc = ef_fail(err, EF_NOMEM, "%s: out of memory", path);
+        goto cleanup;
+    }
+    const char *model = safetensors_meta_get(f, "model"), *text = safetensors_meta_get(f, "text");
+    if (!model || !*model) {
+        model = strrchr(path, '/');
+        model = model ? model + 1 : path;
+    }
+    snprintf(out->model, sizeof out->model, "%s", model);
+    snprintf(out->text, sizeof out->text, "%s", text ? text : "");
+    out->n = ql[0].n;
+    for (int i = 0; i < nl; i++) {
+        capture_layer *L = &out->layers[i];
+        *L = (capture_layer){.layer = ql[i].layer, .n_head = ql[i].n_head,
+                             .n_head_kv = ql[i].n_head_kv, .n = ql[i].n, .d = ql[i].d,
+                             .scale = ql[i].scale, .mask = ql[i].mask};
+        if (capture_layer_alloc(L)) {
+            rc = ef_fail(err, EF_NOMEM, "%s: out of memory for layer %d", path, L->layer);
+            goto cleanup;
+        }
+        if ((rc = safetensors_tensor_read_f32(f, ql[i].q, L->q, err)) ||
+            (rc = safetensors_tensor_read_f32(f, ql[i].k, L->k, err)))
+            goto cleanup;
+    }
+cleanup:
+    if (rc) capture_free(out);
+    free(ql);
+    safetensors_close(f);
+    return rc;
+}
+
+int capture_cache_dir(char *buf, size_t len, ef_error *err)
+{
+    const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    int w;
+    if (x && *x) w = snprintf(buf, len, "%s/efbench", x);
+    else if (home && *home) w = snprintf(buf, len, "%s/.cache/efbench", home);
+    else return ef_fail(err, EF_ERROR, "neither XDG_CACHE_HOME nor HOME is set: no cache directory");
+    if (w < 0 || (size_t)w >= len) return ef_fail(err, EF_ERROR, "cache directory path too long");
+    return EF_OK;
+}
+
+/* mkdir -p for the two levels we need. */
+static int capture_mkdirs(const char *dir)
+{
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s", dir);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        if (mkdir(tmp, 0755) && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+int capture_cached(model *m, const text_source *t, int n, int progress, capture_set *out,
+                   int *from_cache, ef_error *err)
+{
+    char dir[900], path[1200];
+    int32_t *ids = NULL;
+    int have_dir = capture_cache_dir(dir, sizeof dir, NULL) == EF_OK;
+    *from_cache = 0;
+    if (have_dir) {
+        const char *sha = gguf_file_hash(model_gguf(m));
+        size_t dl = strlen(dir);
+        snprintf(dir + dl, sizeof dir - dl, "/qk");
+        snprintf(path, sizeof path, "%s/%.16s-%s-n%d-%s.safetensors", dir, sha ? sha : "nohash",
+                 t->hash, n, tokenizer_name(model_tokenizer(m)));
+        ef_error e2;
+        if (capture_read(path, out, &e2) == EF_OK) {
+            if (out->n == n && out->n_layers == model_config_get(m)->n_layer) {
+                snprintf(out->model, sizeof out->model, "%s", model_name(m));
+                snprintf(out->text, sizeof out->text, "%s", t->name);
+                *from_cache = 1;
+                return EF_OK;
+            }
+            capture_free(out); /* stale or foreign: recompute and replace */
+        }
+    }
+    int rc = text_tokens(t, model_tokenizer(m), n, &ids, err);
+    if (rc) return rc;
+    rc = capture_run(m, ids, n, t->name, progress, out, err);
+    free(ids);
+    if (rc) return rc;
+    if (have_dir && capture_mkdirs(dir) == 0) {
+        ef_error e2;
+        capture_write(out, path, &e2); /* best effort: a read-only cache only costs time */
+    }
+    return EF_OK;
+}

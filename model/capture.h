@@ -1,0 +1,54 @@
+/* model/capture.h — captured Q/K of a model on a text at one length (all layers, all
+ * heads), the disk cache that makes a second run free, and the safetensors exchange
+ * layout (README, issue 5 item 8): F32 `q.<layer>` [n_head, n, d], `k.<layer>`
+ * [n_head_kv, n, d], string metadata `model`, `text`, `length`, `mask.<layer>`,
+ * `scale.<layer>`. Callers: model/source_model.c, model/cmd_capture.c, the tests.
+ */
+#ifndef EF_MODEL_CAPTURE_H
+#define EF_MODEL_CAPTURE_H
+
+#include <stddef.h>
+
+#include "backends/backend.h"
+#include "model/forward.h"
+#include "model/texts.h"
+
+typedef struct capture_layer {
+    int layer;            /* model layer index */
+    int n_head, n_head_kv, n, d;
+    float *q;             /* (n_head, n, d) */
+    float *k;             /* (n_head_kv, n, d); query head h uses KV head h / (n_head / n_head_kv) */
+    double scale;         /* logit = scale * q . k */
+    ef_mask mask;         /* causal, or window of w */
+} capture_layer;
+
+typedef struct capture_set {
+    char model[64];
+    char text[128];
+    int n;                /* positions (rows of every q and k) */
+    int n_layers;
+    capture_layer *layers; /* (n_layers), increasing layer index */
+} capture_set;
+
+void capture_free(capture_set *c);
+
+/* Runs the forward pass on ids[0..n) and keeps every layer's Q and K. */
+int capture_run(model *m, const int32_t *ids, int n, const char *text_name, int progress,
+                capture_set *out, ef_error *err);
+
+/* Writes the set in the exchange layout (atomically: nothing at `path` on failure). */
+int capture_write(const capture_set *c, const char *path, ef_error *err);
+/* Reads any file in the exchange layout (q/k of any float dtype); shape or metadata errors
+ * name the file and tensor. */
+int capture_read(const char *path, capture_set *out, ef_error *err);
+
+/* ${XDG_CACHE_HOME:-$HOME/.cache}/efbench (no trailing slash). */
+int capture_cache_dir(char *buf, size_t len, ef_error *err);
+
+/* Q/K of model m on text t at length n: from the cache when present (key: model file
+ * SHA-256, text hash, n, tokenizer), else computed and stored. *from_cache says which.
+ * Text too short: EF_UNSUPPORTED. A cache that cannot be written is not an error. */
+int capture_cached(model *m, const text_source *t, int n, int progress, capture_set *out,
+                   int *from_cache, ef_error *err);
+
+#endif
