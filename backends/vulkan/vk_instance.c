@@ -234,11 +234,42 @@ static int vk_has_extension(VkPhysicalDevice phys, const char *name)
     return found;
 }
 
-/* Driver version as the vendor writes it (NVIDIA packs 10.8.8.6 bits). */
-static void vk_driver_format(const VkPhysicalDeviceProperties *p, char *buf, size_t len)
+static const char *vk_vendor_name(uint32_t id)
 {
-    uint32_t v = p->driverVersion;
-    if (p->vendorID == 0x10de)
+    switch (id) {
+    case 0x10de: return "NVIDIA";
+    case 0x1002: return "AMD";
+    case 0x8086: return "Intel";
+    case 0x13b5: return "ARM";
+    case 0x5143: return "Qualcomm";
+    case 0x106b: return "Apple";
+    case 0x10005: return "Mesa";
+    default: return NULL;
+    }
+}
+
+void vk_driver_describe(VkPhysicalDevice phys, char *buf, size_t len)
+{
+    VkPhysicalDeviceProperties p;
+    vkGetPhysicalDeviceProperties(phys, &p);
+    /* Vulkan 1.2 drivers name themselves ("Mesa 22.3.6 (LLVM 15.0.6)", "565.57.01"). */
+    if (p.apiVersion >= VK_API_VERSION_1_2) {
+        VkPhysicalDeviceDriverProperties drv = {
+            .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES,
+        };
+        VkPhysicalDeviceProperties2 p2 = {
+            .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
+            .pNext = &drv,
+        };
+        vkGetPhysicalDeviceProperties2(phys, &p2);
+        if (drv.driverInfo[0]) {
+            snprintf(buf, len, "%.40s %.60s", drv.driverName, drv.driverInfo);
+            return;
+        }
+    }
+    /* else the packed version as the vendor writes it (NVIDIA packs 10.8.8.6 bits) */
+    uint32_t v = p.driverVersion;
+    if (p.vendorID == 0x10de)
         snprintf(buf, len, "%u.%u.%u", v >> 22, (v >> 14) & 0xff, (v >> 6) & 0xff);
     else
         snprintf(buf, len, "%u.%u.%u", VK_API_VERSION_MAJOR(v), VK_API_VERSION_MINOR(v),
@@ -272,8 +303,10 @@ int vk_device_info(int index, ef_device_info *info, ef_error *err)
 
     memset(info, 0, sizeof *info);
     snprintf(info->name, sizeof info->name, "%.127s", p->deviceName);
-    snprintf(info->vendor, sizeof info->vendor, "0x%04x", p->vendorID);
-    vk_driver_format(p, info->driver_version, sizeof info->driver_version);
+    const char *vendor = vk_vendor_name(p->vendorID);
+    if (vendor) snprintf(info->vendor, sizeof info->vendor, "%s", vendor);
+    else snprintf(info->vendor, sizeof info->vendor, "0x%04x", p->vendorID);
+    vk_driver_describe(phys[index], info->driver_version, sizeof info->driver_version);
     snprintf(info->api_version, sizeof info->api_version, "Vulkan %u.%u.%u",
              VK_API_VERSION_MAJOR(p->apiVersion), VK_API_VERSION_MINOR(p->apiVersion),
              VK_API_VERSION_PATCH(p->apiVersion));

@@ -109,6 +109,8 @@ void vk_instance_release(void);
 int vk_physical_list(VkInstance inst, VkPhysicalDevice *out, uint32_t cap, uint32_t *count,
                      ef_error *err);
 uint64_t vk_physical_max_buffer(VkPhysicalDevice phys);
+/* "driver name + info" where the driver reports them (Vulkan 1.2), else its version. */
+void vk_driver_describe(VkPhysicalDevice phys, char *buf, size_t len);
 int vk_device_count(ef_error *err);
 int vk_device_info(int index, ef_device_info *info, ef_error *err);
 

@@ -61,9 +61,10 @@ static int vk_cache_path(const ef_device *dev, char *path, size_t len, int make_
             }
         if (mkdir(dir, 0755) != 0 && errno != EEXIST) return -1;
     }
-    char name[160];
-    snprintf(name, sizeof name, "%.120s-%04x-%04x-%08x", dev->props.deviceName,
-             dev->props.vendorID, dev->props.deviceID, dev->props.driverVersion);
+    char driver[128], name[200];
+    vk_driver_describe(dev->phys, driver, sizeof driver);
+    snprintf(name, sizeof name, "%.80s-%04x-%04x-%08x-%.80s", dev->props.deviceName,
+             dev->props.vendorID, dev->props.deviceID, dev->props.driverVersion, driver);
     for (char *p = name; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
               *p == '-' || *p == '.'))
