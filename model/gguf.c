@@ -188,8 +188,9 @@ static int gg_parse_kv(gguf_file *f, gg_cur *c)
 {
     /* each record needs at least 8 (key length) + 1 (key) + 4 (type) + 1 bytes */
     if (f->n_kv > (c->size - c->pos) / 14)
-        return gg_fail(c->err, EF_ERROR, f->path, "kv_count %llu is impossible for a %llu-byte file",
-                       (unsigned long long)f->n_kv, (unsigned long long)f->size);
+        return gg_fail(c->err, EF_ERROR, f->path,
+                       "truncated or corrupt file: kv_count %llu needs more than the %llu bytes "
+                       "left", (unsigned long long)f->n_kv, (unsigned long long)(c->size - c->pos));
     f->kv = calloc(f->n_kv ? f->n_kv : 1, sizeof *f->kv);
     f->kv_by_key = calloc(f->n_kv ? f->n_kv : 1, sizeof *f->kv_by_key);
     if (!f->kv || !f->kv_by_key)
@@ -362,8 +363,9 @@ static int gg_parse_tensors(gguf_file *f, gg_cur *c)
     /* each record needs at least 8 + 1 + 4 + 4 + 8 bytes */
     if (f->n_tensors > (c->size - c->pos) / 25)
         return gg_fail(c->err, EF_ERROR, f->path,
-                       "tensor_count %llu is impossible for a %llu-byte file",
-                       (unsigned long long)f->n_tensors, (unsigned long long)f->size);
+                       "truncated or corrupt file: tensor_count %llu needs more than the %llu "
+                       "bytes left", (unsigned long long)f->n_tensors,
+                       (unsigned long long)(c->size - c->pos));
     uint64_t n = f->n_tensors ? f->n_tensors : 1;
     f->tensors = calloc(n, sizeof *f->tensors);
     f->t_by_name = calloc(n, sizeof *f->t_by_name);

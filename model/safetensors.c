@@ -200,7 +200,7 @@ int safetensors_write(const char *path, const safetensors_out *tensors, size_t n
     for (int i = 0; i < 8; i++) le[i] = (uint8_t)((uint64_t)hlen >> (8 * i));
     if (st_write_all(fd, le, 8) || st_write_all(fd, header, hlen)) goto fail_write;
     for (size_t i = 0; i < n; i++) {
-        uint64_t numel;
+        uint64_t numel = 0;
         st_out_numel(&tensors[i], &numel); /* validated while building the header */
         if (numel && st_write_all(fd, tensors[i].data, (size_t)numel * 4)) goto fail_write;
     }
