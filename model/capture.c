@@ -76,7 +76,7 @@ int capture_run(model *m, const int32_t *ids, int n, const char *text_name, int 
         out->layers[l].n_head_kv = c->n_head_kv;
     }
     forward_request req = {.tokens = ids, .n = n, .capture = capture_hook, .capture_user = out,
-                           .progress = progress};
+                           .progress = progress, .progress_label = text_name};
     int rc = model_forward(m, &req, err);
     if (rc == EF_ERROR && strstr(err->msg, "capture hook"))
         rc = ef_fail(err, EF_NOMEM, "capture: out of memory for the Q/K of %d tokens", n);

@@ -295,12 +295,14 @@ cleanup:
     return rc;
 }
 
-static void fw_progress(int on, int l, int L, int n, double t0)
+static void fw_progress(const forward_request *req, int on, int l, int L, double t0)
 {
     if (!on) return;
     double dt = fw_now() - t0;
-    double tps = dt > 0 ? (double)n * (l + 1) / L / dt : 0.0;
-    fprintf(stderr, "\r  forward: layer %d/%d, %d tokens, %.0f tokens/s ", l + 1, L, n, tps);
+    double tps = dt > 0 ? (double)req->n * (l + 1) / L / dt : 0.0;
+    fprintf(stderr, "\r  %s%slayer %d/%d, %d tokens, %.0f tokens/s ",
+            req->progress_label ? req->progress_label : "",
+            req->progress_label ? ": " : "", l + 1, L, req->n, tps);
     if (l + 1 == L) fputc('\n', stderr);
     fflush(stderr);
 }
@@ -372,7 +374,7 @@ int model_forward(model *m, const forward_request *req, ef_error *err)
             }
         }
         if (!need_out && l == c->n_layer - 1) {
-            fw_progress(progress, l, c->n_layer, n, t0);
+            fw_progress(req, progress, l, c->n_layer, t0);
             break; /* nothing downstream of the last Q/K is wanted */
         }
 
@@ -396,7 +398,7 @@ int model_forward(model *m, const forward_request *req, ef_error *err)
         if (lw->post_ffw_norm)
             fw_rmsnorm_rows(s.xb2, s.xb2, lw->post_ffw_norm, n, E, (size_t)E, c->eps);
         for (size_t i = 0; i < (size_t)n * E; i++) s.x[i] += s.xb2[i];
-        fw_progress(progress, l, c->n_layer, n, t0);
+        fw_progress(req, progress, l, c->n_layer, t0);
     }
     if (!need_out) goto cleanup;
 

@@ -85,6 +85,7 @@ typedef struct forward_request {
     int nll_from;          /*   [nll_from, n-1); *nll_count gets the number of terms */
     int *nll_count;
     int progress;          /* 1: progress line on stderr when it is a terminal */
+    const char *progress_label; /* shown on that line (e.g. the text name), may be NULL */
 } forward_request;
 
 /* Runs the whole sequence as one batch (positions 0..n-1, causal). */

@@ -1,0 +1,20 @@
+/* model/source_model.h — the input sources of real models: `model` (Q/K captured from a
+ * GGUF on named texts, cached on disk) and `qk` (Q/K imported from a safetensors file in
+ * the exchange layout). The harness lists both in its source table (harness/source.c).
+ */
+#ifndef EF_MODEL_SOURCE_MODEL_H
+#define EF_MODEL_SOURCE_MODEL_H
+
+#include "harness/source.h"
+
+/* spec "model" (texts from args->texts, default text_default_list) or "model:TEXT" (one
+ * text, so a too-short text is reported per text). args->model: "default" / NULL = the
+ * fetched Gemma 3 270M in the efbench cache dir, else a GGUF path. */
+extern const ef_source_ops ef_source_model;
+/* spec "qk": args->qk is the safetensors file. */
+extern const ef_source_ops ef_source_qk;
+
+/* Path of the default model file (may not exist). */
+int source_model_default_path(char *buf, size_t len, ef_error *err);
+
+#endif
