@@ -34,10 +34,11 @@ int cmd_devices(int argc, char **argv)
     static const struct option opts[] = {{"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int as_json = 0, c;
     optind = 1;
+    opterr = 0; /* our own one-line message below */
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'j') as_json = 1;
         else if (c == 'h') { devices_usage(stdout); return EF_EXIT_OK; }
-        else { devices_usage(stderr); return EF_EXIT_USAGE; }
+        else { fprintf(stderr, "efbench devices: unknown option '%s' (see efbench devices --help)\n", argv[optind - 1]); return EF_EXIT_USAGE; }
     }
     if (optind < argc) {
         fprintf(stderr, "efbench devices: unexpected argument '%s'\n", argv[optind]);

@@ -32,6 +32,9 @@ static void run_usage(FILE *f)
           "  --text FILE         input text for model sources, overriding the suite's texts\n"
           "  --qk FILE           run the suite on Q/K imported from a safetensors file\n"
           "  --quiet             no progress on stderr (it is shown only on a terminal anyway)\n"
+          "  --inject-fault mask-off-by-one\n"
+          "                      run the masked energy kernels with a deliberate off-by-one mask, to\n"
+          "                      see the verifier fail on this device (exit status 1)\n"
           "  --help              this text\n\n"
           "exit status: 0 every check passed, 1 a check failed or a device errored, 2 usage or input error\n", f);
 }
@@ -95,11 +98,13 @@ int cmd_run(int argc, char **argv)
         {"out", required_argument, 0, 'o'},   {"seed", required_argument, 0, 'S'},
         {"model", required_argument, 0, 'm'}, {"text", required_argument, 0, 't'},
         {"qk", required_argument, 0, 'k'},    {"quiet", no_argument, 0, 'q'},
+        {"inject-fault", required_argument, 0, 'F'},
         {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
     ef_run_config cfg = {.suite = "default", .progress = isatty(STDERR_FILENO)};
     const char *out = NULL;
     int c;
     optind = 1;
+    opterr = 0; /* our own one-line message below */
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 's': cfg.suite = optarg; break;
@@ -111,6 +116,13 @@ int cmd_run(int argc, char **argv)
         case 't': cfg.text = optarg; break;
         case 'k': cfg.qk = optarg; break;
         case 'q': cfg.progress = 0; break;
+        case 'F':
+            if (strcmp(optarg, "mask-off-by-one") != 0) {
+                fprintf(stderr, "efbench run: --inject-fault '%s': the only fault is mask-off-by-one\n", optarg);
+                return EF_EXIT_USAGE;
+            }
+            cfg.fault = EF_FAULT_MASK_OFF_BY_ONE;
+            break;
         case 'S': {
             char *end;
             unsigned long long s = strtoull(optarg, &end, 0);
@@ -123,7 +135,9 @@ int cmd_run(int argc, char **argv)
             break;
         }
         case 'h': run_usage(stdout); return EF_EXIT_OK;
-        default: run_usage(stderr); return EF_EXIT_USAGE;
+        default:
+            fprintf(stderr, "efbench run: unknown option or missing value '%s' (see efbench run --help)\n", argv[optind - 1]);
+            return EF_EXIT_USAGE;
         }
     }
     if (optind < argc) {

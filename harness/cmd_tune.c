@@ -24,11 +24,12 @@ int cmd_tune(int argc, char **argv)
     ef_run_config cfg = {0};
     int c;
     optind = 1;
+    opterr = 0; /* our own one-line message below */
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'b') cfg.backends = optarg;
         else if (c == 'd') cfg.device = optarg;
         else if (c == 'h') { tune_usage(stdout); return EF_EXIT_OK; }
-        else { tune_usage(stderr); return EF_EXIT_USAGE; }
+        else { fprintf(stderr, "efbench tune: unknown option '%s' (see efbench tune --help)\n", argv[optind - 1]); return EF_EXIT_USAGE; }
     }
     static ef_run run;
     ef_device *open[32] = {0};

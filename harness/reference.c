@@ -179,6 +179,7 @@ static int full_extras(ef_reference *r, ef_error *err)
     if (r->rank_tol > 0.5) r->rank_tol = 0.5;
     if ((rc = ref_leverage(n, d, r->Kc, r->rank_tol, r->lev, r->T, svk, &r->rank_k, err))) goto out;
     r->sv_k1 = svk[0];
+    r->sv_kr = r->rank_k > 0 ? svk[r->rank_k - 1] : 0;
 out:
     free(Ka);
     free(Qa);

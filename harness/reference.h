@@ -41,7 +41,7 @@ typedef struct ef_reference {
     double *U;                /* orthonormal basis of col(Q) (n x d) */
     double *lev;              /* leverage of the centered keys (n) */
     double *T;                /* Sigma_r^-1 V_r^T (d x d) */
-    double sv_k1;             /* largest singular value of Kc */
+    double sv_k1, sv_kr;      /* largest and smallest kept singular value of Kc */
     double rank_tol;          /* relative threshold that decided rank_k */
     int rank_k;
 

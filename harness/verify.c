@@ -15,7 +15,8 @@
  *   ranktail  ||(I - U U^T) E_dev||_F <= ||E_dev - E_ref||_F + rounding of the projection:
  *             gamma_e ||B||_F / ||E||_F + sqrt(d) (gamma_n + gamma_d + 2u).
  *   leverage  per component of y = T kc_j: beta = gamma_{d+s+2} |T| (|k_j| + mabs);
- *             |l_dev - l_ref| <= c (sum 2|y| beta + beta^2 + gamma_d l).
+ *             |l_dev - l_ref| <= c (sum 2|y| beta + beta^2 + gamma_d l + the float64 SVD's
+ *             subspace error gamma_{nd}(u64) s_1 / s_r).
  * Called by the runner once per case; fills an ef_verdict, never prints.
  */
 #include "verify.h"
@@ -257,7 +258,11 @@ static double leverage_bound(const ef_reference *r, double u, int j)
         beta *= g;
         sum += 2 * fabs(y) * beta + beta * beta;
     }
-    return VERIFY_C * (sum + ef_gamma(d, u) * r->lev[j]);
+    /* the reference's own leverage comes from a float64 SVD whose singular subspace is
+     * accurate to about n d u64 s_1 / s_r (backward stability over the gap to the
+     * dropped directions); l_j <= 1 */
+    double svd = r->sv_kr > 0 ? ef_gamma((double)r->n * d, 0x1p-53) * r->sv_k1 / r->sv_kr : 0;
+    return VERIFY_C * (sum + ef_gamma(d, u) * r->lev[j] + svd);
 }
 
 void verify_leverage(const ef_reference *r, double u, const double *lev, ef_verdict *v)

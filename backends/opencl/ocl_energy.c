@@ -89,9 +89,9 @@ int ocl_energy_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error
     if (rc != EF_OK) goto done;
     rc = ocl_timer_finish(dev, &t, &res->time_ms, err);
     if (rc == EF_OK)
-        snprintf(res->path, sizeof res->path, "fused-%s%dx%dx%d-%dx%d%s",
-                 kind == EF_MASK_FULL ? "" : "shift-", tl.bm, tl.bn, tl.bk, tl.tm, tl.tn,
-                 extra ? "-fault" : "");
+        snprintf(res->path, sizeof res->path, "fused-%s%s%dx%dx%d-%dx%d%s",
+                 kind == EF_MASK_FULL ? "" : "shift-", tl.vec ? "v4-" : "", tl.bm, tl.bn,
+                 tl.bk, tl.tm, tl.tn, extra ? "-fault" : "");
 done:
     ocl_timer_release(&t);
     return rc;

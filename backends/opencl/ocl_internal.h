@@ -14,9 +14,10 @@
 
 #include "backends/backend.h"
 
-/* Tile shape of the energy kernel: BM x BN block, BK slice, TM x TN per item. */
+/* Tile shape of the energy kernel: BM x BN block, BK slice, TM x TN per item; vec 1 for
+ * the vector-access form (energy_vec.cl), 0 for the scalar one (energy.cl). */
 typedef struct ocl_tiles {
-    int bm, bn, bk, tm, tn;
+    int bm, bn, bk, tm, tn, vec;
 } ocl_tiles;
 
 /* Kernels of the aux program. The first group exists once per input precision. */

@@ -18,12 +18,15 @@ static const char *const prec_suffix[EF_PREC_COUNT] = {"f32", "f16", "bf16"};
 
 /* Defines that paste a templated file once for precision p. */
 static const char *const prec_prelude[EF_PREC_COUNT] = {
-    "#define SUF f32\n#define IN_T float\n#define LOAD_IN(p, i) ((p)[i])\n",
-    "#define SUF f16\n#define IN_T half\n#define LOAD_IN(p, i) vload_half((i), (p))\n",
+    "#define SUF f32\n#define IN_T float\n#define LOAD_IN(p, i) ((p)[i])\n"
+    "#define LOAD_IN4(p, i) vload4(0, (p) + (i))\n",
+    "#define SUF f16\n#define IN_T half\n#define LOAD_IN(p, i) vload_half((i), (p))\n"
+    "#define LOAD_IN4(p, i) vload_half4((i) / 4, (p))\n",   /* i % 4 == 0 */
     "#define SUF bf16\n#define IN_T ushort\n"
-    "#define LOAD_IN(p, i) as_float((uint)(p)[i] << 16)\n",
+    "#define LOAD_IN(p, i) as_float((uint)(p)[i] << 16)\n"
+    "#define LOAD_IN4(p, i) as_float4(convert_uint4(vload4(0, (p) + (i))) << 16)\n",
 };
-static const char prec_epilogue[] = "#undef SUF\n#undef IN_T\n#undef LOAD_IN\n";
+static const char prec_epilogue[] = "#undef SUF\n#undef IN_T\n#undef LOAD_IN\n#undef LOAD_IN4\n";
 
 static const char *const aux_names[OCLK_COUNT] = {
     [OCLK_TREE_FIRST] = "keys_tree_first", [OCLK_CENTER] = "keys_center",
@@ -239,11 +242,12 @@ int ocl_program_aux_build(ef_device *dev, ef_error *err)
 int ocl_program_energy_build(ef_device *dev, ocl_tiles t, cl_program *prog,
                             cl_kernel kernels[EF_PREC_COUNT], ef_error *err)
 {
-    const char *templated[] = {ef_cl_energy};
+    const char *templated[] = {t.vec ? ef_cl_energy_vec : ef_cl_energy};
     char opts[192], label[64];
     snprintf(opts, sizeof opts, "-cl-std=CL1.2 -DRED_WG=%d -DBM=%d -DBN=%d -DBK=%d -DTM=%d "
              "-DTN=%d", dev->red_wg, t.bm, t.bn, t.bk, t.tm, t.tn);
-    snprintf(label, sizeof label, "energy%dx%dx%d-%dx%d", t.bm, t.bn, t.bk, t.tm, t.tn);
+    snprintf(label, sizeof label, "energy%s%dx%dx%d-%dx%d", t.vec ? "v" : "", t.bm, t.bn, t.bk,
+             t.tm, t.tn);
     char *src = ocl_source_assemble(templated, 1, NULL);
     if (!src) return ef_fail(err, EF_NOMEM, "out of host memory assembling OpenCL sources");
     *prog = NULL;

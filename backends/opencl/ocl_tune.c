@@ -12,19 +12,22 @@
 /* Candidates, the first of each list being the default. CPU devices (PoCL) get small
  * blocks: their local memory is ordinary cache and their workgroups are loops. */
 static const ocl_tiles gpu_tiles[] = {
-    {64, 64, 16, 4, 4}, {128, 128, 8, 8, 8}, {64, 128, 16, 4, 8}, {128, 64, 16, 8, 4},
-    {128, 128, 16, 8, 8}, {32, 32, 16, 2, 2},
+    {64, 64, 16, 4, 4, 0}, {128, 128, 8, 8, 8, 0}, {128, 128, 8, 8, 8, 1},
+    {128, 128, 16, 8, 8, 1}, {64, 64, 16, 4, 4, 1}, {128, 64, 8, 8, 4, 1},
+    {64, 128, 16, 4, 8, 0},
 };
 static const ocl_tiles cpu_tiles[] = {
-    {32, 32, 16, 4, 4}, {16, 16, 16, 2, 2}, {32, 32, 32, 4, 4}, {64, 64, 16, 8, 8},
+    {32, 32, 16, 4, 4, 0}, {16, 16, 16, 2, 2, 0}, {32, 32, 32, 4, 4, 0}, {64, 64, 16, 8, 8, 0},
+    {64, 64, 16, 8, 8, 1},
 };
 
 int ocl_tiles_valid(const ef_device *dev, ocl_tiles t)
 {
     if (t.bm <= 0 || t.bn <= 0 || t.bk <= 0 || t.tm <= 0 || t.tn <= 0) return 0;
     if (t.bm % t.tm || t.bn % t.tn || t.bm > 256 || t.bn > 256 || t.bk > 64) return 0;
+    if (t.vec && (t.tm % 2 || t.tn % 2 || t.bk % 4 || t.vec != 1)) return 0;
     size_t wg = (size_t)(t.bm / t.tm) * (size_t)(t.bn / t.tn);
-    size_t local = (size_t)(t.bm + t.bn + 2) * (size_t)t.bk * sizeof(float);
+    size_t local = (size_t)(t.bm + t.bn + 8) * (size_t)t.bk * sizeof(float);
     return wg <= dev->max_wg && local <= dev->local_mem;
 }
 
@@ -45,13 +48,13 @@ void ocl_tiles_init(ef_device *dev)
 {
     dev->tiles = dev->is_cpu ? cpu_tiles[0] : gpu_tiles[0];
     dev->tiles_from = 0;
-    if (!ocl_tiles_valid(dev, dev->tiles)) dev->tiles = (ocl_tiles){16, 16, 16, 2, 2};
+    if (!ocl_tiles_valid(dev, dev->tiles)) dev->tiles = (ocl_tiles){16, 16, 16, 2, 2, 0};
     char path[1024];
     ocl_tiles_path(dev, path, sizeof path);
     FILE *f = path[0] ? fopen(path, "r") : NULL;
     if (!f) return;
     ocl_tiles t;
-    if (fscanf(f, "%d %d %d %d %d", &t.bm, &t.bn, &t.bk, &t.tm, &t.tn) == 5 &&
+    if (fscanf(f, "%d %d %d %d %d %d", &t.bm, &t.bn, &t.bk, &t.tm, &t.tn, &t.vec) == 6 &&
         ocl_tiles_valid(dev, t)) {
         dev->tiles = t;
         dev->tiles_from = 1;
@@ -68,7 +71,7 @@ static void ocl_tiles_save(const ef_device *dev)
     FILE *f = fopen(tmp, "w");
     if (!f) return;
     const ocl_tiles t = dev->tiles;
-    int ok = fprintf(f, "%d %d %d %d %d\n", t.bm, t.bn, t.bk, t.tm, t.tn) > 0;
+    int ok = fprintf(f, "%d %d %d %d %d %d\n", t.bm, t.bn, t.bk, t.tm, t.tn, t.vec) > 0;
     ok = fclose(f) == 0 && ok;
     if (!ok || rename(tmp, path) != 0) remove(tmp);
 }
