@@ -1,10 +1,17 @@
 /* model/sha256.c — SHA-256 written from FIPS 180-4 section 6.2.
- * Plain portable C: about 200-400 MB/s, enough to hash a 250 MB model once per run.
+ * Portable C (about 200 MB/s) plus, on x86-64 CPUs with the SHA extensions, a path on the
+ * SHA-NI instructions (about 1.5 GB/s) chosen at run time; both give the same digest.
  * Callers: gguf.c (gguf_file_hash) and the capture cache.
  */
 #include "model/sha256.h"
 
 #include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define SHA256_HAVE_X86 1
+#endif
 
 static const uint32_t sha256_k[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -45,6 +52,73 @@ static void sha256_block(uint32_t h[8], const uint8_t *p)
     h[4] += e; h[5] += f; h[6] += g; h[7] += k;
 }
 
+#ifdef SHA256_HAVE_X86
+/* n 64-byte blocks with the SHA-NI instructions. State lives as ABEF / CDGH lane pairs,
+ * the order sha256rnds2 works on; each call to it does two rounds. */
+__attribute__((target("sha,sse4.1,ssse3")))
+static void sha256_blocks_ni(uint32_t h[8], const uint8_t *p, size_t n)
+{
+    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bll, 0x0405060700010203ll);
+    __m128i t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)h), 0xB1);     /* b a d c */
+    __m128i s1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(h + 4)), 0x1B); /* h g f e */
+    __m128i s0 = _mm_alignr_epi8(t, s1, 8);   /* ABEF */
+    s1 = _mm_blend_epi16(s1, t, 0xF0);        /* CDGH */
+    for (; n; n--, p += 64) {
+        __m128i save0 = s0, save1 = s1, w[4];
+        for (int g = 0; g < 16; g++) {
+            if (g < 4) {
+                w[g] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * g)), bswap);
+            } else { /* W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16], four at a time */
+                __m128i x = _mm_sha256msg1_epu32(w[g & 3], w[(g + 1) & 3]);
+                x = _mm_add_epi32(x, _mm_alignr_epi8(w[(g + 3) & 3], w[(g + 2) & 3], 4));
+                w[g & 3] = _mm_sha256msg2_epu32(x, w[(g + 3) & 3]);
+            }
+            __m128i m = _mm_add_epi32(w[g & 3], _mm_loadu_si128((const __m128i *)&sha256_k[4 * g]));
+            s1 = _mm_sha256rnds2_epu32(s1, s0, m);
+            s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(m, 0x0E));
+        }
+        s0 = _mm_add_epi32(s0, save0);
+        s1 = _mm_add_epi32(s1, save1);
+    }
+    t = _mm_shuffle_epi32(s0, 0x1B);           /* f e b a */
+    s1 = _mm_shuffle_epi32(s1, 0xB1);          /* d c h g */
+    s0 = _mm_blend_epi16(t, s1, 0xF0);         /* d c b a */
+    s1 = _mm_alignr_epi8(s1, t, 8);            /* h g f e */
+    _mm_storeu_si128((__m128i *)h, s0);
+    _mm_storeu_si128((__m128i *)(h + 4), s1);
+}
+
+/* 1 if the CPU has SHA, SSE4.1 and SSSE3 (checked once). */
+static int sha256_cpu_has_ni(void)
+{
+    static int known = -1;
+    if (known < 0) {
+        unsigned a, b, c, d, ok = 0;
+        if (__get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 19)) && (c & (1u << 9)) &&
+            __get_cpuid_count(7, 0, &a, &b, &c, &d))
+            ok = (b >> 29) & 1u;
+        known = (int)ok;
+    }
+    return known;
+}
+#endif
+
+/* n whole 64-byte blocks: the fastest path this CPU offers (sha256_force_portable off). */
+static int sha256_portable_only;
+
+void sha256_force_portable(int on) { sha256_portable_only = on; }
+
+static void sha256_blocks(uint32_t h[8], const uint8_t *p, size_t n)
+{
+#ifdef SHA256_HAVE_X86
+    if (!sha256_portable_only && sha256_cpu_has_ni()) {
+        sha256_blocks_ni(h, p, n);
+        return;
+    }
+#endif
+    for (; n; n--, p += 64) sha256_block(h, p);
+}
+
 void sha256_init(sha256_ctx *c)
 {
     static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -68,7 +142,9 @@ void sha256_update(sha256_ctx *c, const void *data, size_t len)
         sha256_block(c->h, c->buf);
         c->used = 0;
     }
-    for (; len >= 64; p += 64, len -= 64) sha256_block(c->h, p);
+    sha256_blocks(c->h, p, len / 64);
+    p += len / 64 * 64;
+    len %= 64;
     memcpy(c->buf, p, len);
     c->used = len;
 }

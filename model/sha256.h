@@ -21,6 +21,8 @@ void sha256_update(sha256_ctx *c, const void *data, size_t len);
 void sha256_final(sha256_ctx *c, uint8_t digest[32]);
 /* One shot: 64 lowercase hex characters and a NUL into hex. */
 void sha256_hex(const void *data, size_t len, char hex[65]);
+/* Tests only: 1 = use the portable code even where SHA-NI exists (process-wide). */
+void sha256_force_portable(int on);
 /* digest -> 64 lowercase hex characters and a NUL. */
 void sha256_digest_hex(const uint8_t digest[32], char hex[65]);
 
