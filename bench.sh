@@ -1,0 +1,9 @@
+#!/bin/sh
+# bench.sh — the main job: install what is missing, build, run the default suite on every
+# backend and device found, print the summary and where the results are.
+# Extra arguments go to `efbench run` (e.g. ./bench.sh --suite quick --backend opencl).
+set -eu
+cd "$(dirname "$0")"
+. scripts/setup.sh
+./build/harness/efbench devices
+exec ./build/harness/efbench run --suite default "$@"
