@@ -585,6 +585,11 @@ int tokenizer_decode(const tokenizer *t, const int32_t *ids, int n, char **text,
             }
         }
     }
+    /* SPM with add_space_prefix put one space before the text: take it back */
+    if (t->kind == TOKENIZER_SPM && t->add_space_prefix && pos > 0 && o[0] == ' ') {
+        memmove(o, o + 1, pos - 1);
+        pos--;
+    }
     o[pos] = 0;
     *text = o;
     *len = pos;
