@@ -11,14 +11,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Candidates, largest first. Shared memory: 4 bk (tm wgy + tn wgx) bytes. */
+/* Candidates, largest first. tm, tn, bk: multiples of 4 (energy.comp works in vec4).
+ * Shared memory: 4 bk (tm wgy + tn wgx) bytes. */
 static const vk_tile vk_tile_candidates[] = {
     {.wgx = 16, .wgy = 16, .tm = 8, .tn = 8, .bk = 8},
+    {.wgx = 16, .wgy = 16, .tm = 8, .tn = 8, .bk = 16},
     {.wgx = 16, .wgy = 16, .tm = 4, .tn = 8, .bk = 16},
     {.wgx = 16, .wgy = 16, .tm = 4, .tn = 4, .bk = 16},
     {.wgx = 16, .wgy = 8, .tm = 4, .tn = 4, .bk = 16},
     {.wgx = 8, .wgy = 8, .tm = 4, .tn = 4, .bk = 16},
-    {.wgx = 8, .wgy = 8, .tm = 2, .tn = 2, .bk = 16},
 };
 #define VK_TILE_CANDIDATES (int)(sizeof vk_tile_candidates / sizeof vk_tile_candidates[0])
 
@@ -26,8 +27,8 @@ int vk_tile_check(const ef_device *dev, vk_tile t)
 {
     const VkPhysicalDeviceLimits *l = &dev->props.limits;
     uint64_t shared = 4ull * t.bk * (t.tm * t.wgy + t.tn * t.wgx);
-    return t.wgx >= 1 && t.wgy >= 1 && t.tm >= 1 && t.tn >= 1 && t.bk >= 1 && t.tm <= 16 &&
-           t.tn <= 16 && t.wgx * t.wgy <= l->maxComputeWorkGroupInvocations &&
+    return t.wgx >= 1 && t.wgy >= 1 && t.tm % 4 == 0 && t.tn % 4 == 0 && t.bk % 4 == 0 &&
+           t.tm >= 4 && t.tn >= 4 && t.bk >= 4 && t.tm <= 16 && t.tn <= 16 && t.wgx * t.wgy <= l->maxComputeWorkGroupInvocations &&
            t.wgx <= l->maxComputeWorkGroupSize[0] && t.wgy <= l->maxComputeWorkGroupSize[1] &&
            shared <= l->maxComputeSharedMemorySize;
 }
@@ -35,7 +36,7 @@ int vk_tile_check(const ef_device *dev, vk_tile t)
 void vk_tile_default(ef_device *dev)
 {
     /* GPUs: 128 x 128 blocks of 8 x 8 per thread; CPUs (lavapipe): 64 x 64, 4 x 4. */
-    int first = dev->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? 2 : 0;
+    int first = dev->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? 3 : 0;
     for (int i = first; i < VK_TILE_CANDIDATES; i++)
         if (vk_tile_check(dev, vk_tile_candidates[i])) {
             dev->tile = vk_tile_candidates[i];
