@@ -94,13 +94,16 @@ Test(opencl, mask_off_by_one_fault_is_caught)
     int rc = runner_run(&cfg, &run, &err);
     unlink(path);
     cr_assert_eq(rc, EF_OK, "runner_run: %s", err.msg);
-    cr_expect_gt(run.case_count, 0);
-    cr_expect_eq(run.counts[EF_CASE_FAIL], run.case_count,
+    /* the clblast variant computes the full field only: unsupported under these masks */
+    int ran = run.case_count - run.counts[EF_CASE_UNSUPPORTED];
+    cr_expect_gt(ran, 0);
+    cr_expect_eq(run.counts[EF_CASE_FAIL], ran,
                  "the off-by-one mask passed verification in %d of %d cases",
-                 run.case_count - run.counts[EF_CASE_FAIL], run.case_count);
+                 ran - run.counts[EF_CASE_FAIL], ran);
     for (int i = 0; i < run.case_count; i++)
-        cr_expect(strstr(run.cases[i].path, "fault") != NULL, "path '%s' does not name the fault",
-                  run.cases[i].path);
+        if (run.cases[i].status != EF_CASE_UNSUPPORTED)
+            cr_expect(strstr(run.cases[i].path, "fault") != NULL,
+                      "path '%s' does not name the fault", run.cases[i].path);
     runner_free(&run);
 }
 
