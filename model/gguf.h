@@ -50,6 +50,7 @@ typedef struct gguf_tensor {
     const uint8_t *data;
     uint64_t nbytes;
     uint64_t offset;  /* relative to the data section, as stored */
+    const char *path; /* the file it lives in, for messages */
 } gguf_tensor;
 
 /* Open and validate `path` (mmap). On failure *out is NULL and err names the file and the

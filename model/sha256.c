@@ -154,7 +154,7 @@ void sha256_final(sha256_ctx *c, uint8_t digest[32])
     uint64_t bits = c->total * 8;
     uint8_t pad[72] = {0x80};
     size_t padlen = (c->used < 56 ? 56 : 120) - c->used;
-    for (int i = 0; i < 8; i++) pad[padlen + i] = (uint8_t)(bits >> (56 - 8 * i));
+    for (int i = 0; i < 8; i++) pad[padlen + (size_t)i] = (uint8_t)(bits >> (56 - 8 * i));
     uint64_t total = c->total;
     sha256_update(c, pad, padlen + 8);
     c->total = total;

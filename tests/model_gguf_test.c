@@ -515,6 +515,28 @@ Test(model, reader_rows_equal_dequant_of_written_bytes)
     unlink(path);
 }
 
+Test(model, unsupported_tensor_type_opens_but_rows_fail_clearly)
+{
+    uint8_t data[84] = {0};
+    uint64_t ne[2] = {256, 1};
+    testdata_gguf *g = testdata_gguf_new();
+    testdata_gguf_tensor_raw(g, "blk.0.attn_q.weight", 2, ne, DQ_TYPE_Q2_K, data, sizeof data);
+    char path[600];
+    testdata_tmp_path(path, sizeof path, "q2k.gguf");
+    cr_assert_eq(testdata_gguf_write(g, path), 0);
+    testdata_gguf_free(g);
+    gguf_file *f = open_ok(path);
+    const gguf_tensor *t = gguf_tensor_find(f, "blk.0.attn_q.weight");
+    cr_assert(t && t->type == DQ_TYPE_Q2_K && t->nbytes == 84);
+    float row[256];
+    ef_error err;
+    cr_assert_eq(gguf_tensor_row(t, 0, row, &err), EF_UNSUPPORTED);
+    cr_assert(strstr(err.msg, path) && strstr(err.msg, "blk.0.attn_q.weight") &&
+              strstr(err.msg, "Q2_K"), "%s", err.msg);
+    gguf_close(f);
+    unlink(path);
+}
+
 Test(model, metadata_getters_check_types)
 {
     testdata_gguf *g = testdata_gguf_new();
