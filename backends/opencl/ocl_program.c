@@ -1,8 +1,8 @@
-/* backends/opencl/ocl_program.c — OpenCL C sources (the .cl files of shaders/opencl, embedded at build
+/* backends/opencl/ocl_program.c — the OpenCL C sources (shaders/opencl, embedded at build
  * time into ocl_kernels.h) assembled into programs, built once per device and cached as
  * program binaries per device + driver + source + options under
  * $XDG_CACHE_HOME/efbench/opencl (else ~/.cache/efbench/opencl). A failed build returns
- * EF_ERROR with the build log. Callers: ocl_device.c (lazily via ocl_energy.c), ocl_tune.c.
+ * EF_ERROR with the build log. Callers: ocl_workloads.c (aux), ocl_tune.c (energy).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -136,13 +136,12 @@ close_file:
 }
 
 /* Best effort: a cache that cannot be written only costs the next run a build. */
-static void ocl_binary_save(ef_device *dev, cl_program prog, const char *path)
+static void ocl_binary_save(cl_program prog, const char *path)
 {
     size_t size = 0;
     if (clGetProgramInfo(prog, CL_PROGRAM_BINARY_SIZES, sizeof size, &size, NULL) != CL_SUCCESS ||
         size == 0)
         return;
-    (void)dev;
     unsigned char *bin = malloc(size);
     if (!bin) return;
     unsigned char *bins[1] = {bin};
@@ -191,7 +190,7 @@ static int ocl_program_build(ef_device *dev, const char *src, const char *opts,
                        "build log: %s", label, opts, dev->info.name, ocl_error_name(e), (int)e,
                        log[0] ? log : "(empty)");
     }
-    if (path[0]) ocl_binary_save(dev, prog, path);
+    if (path[0]) ocl_binary_save(prog, path);
     *out = prog;
     return EF_OK;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ocl_internal.h"
 
@@ -67,7 +68,7 @@ static void ocl_tiles_save(const ef_device *dev)
     char path[1024], tmp[1100];
     ocl_tiles_path(dev, path, sizeof path);
     if (!path[0]) return;
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f) return;
     const ocl_tiles t = dev->tiles;

@@ -1,7 +1,7 @@
 /* shaders/opencl/common.cl — prelude of every efbench OpenCL program: name pasting for
- * the per-precision copies of the templated files (input.cl-style bodies are pasted once
- * per precision by backends/opencl/ocl_program.c), the mask rule, and the key-sum tree.
- * Build defines: RED_WG (reduction workgroup size, a power of two).
+ * the per-precision copies of the templated files (keys.cl, gram.cl, energy*.cl are pasted
+ * once per input precision by backends/opencl/ocl_program.c), the mask rule, and the
+ * key-sum tree. Build defines: RED_WG (reduction workgroup size, a power of two).
  */
 #define EF_CAT2(a, b) a##_##b
 #define EF_CAT(a, b) EF_CAT2(a, b)
