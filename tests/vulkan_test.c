@@ -202,6 +202,13 @@ Test(vulkan, bad_ops_return_codes)
     op = energy_op(&f, (ef_mask){EF_MASK_FULL, 0}, 0, 64);
     op.variant = "no-such-variant";
     cr_expect_eq(f.b->run(f.dev, &op, &res, &err), EF_UNSUPPORTED);
+    /* the cooperative-matrix variant: offered only where the device has it, refused
+     * (not faked) elsewhere; fp32 inputs are never its business */
+    op.variant = "coopmat-fp16";
+    const char *offered = f.b->variant_name ? f.b->variant_name(f.dev, EF_WL_ENERGY, 0) : NULL;
+    if (!offered) cr_expect_eq(f.b->run(f.dev, &op, &res, &err), EF_UNSUPPORTED, "%s", err.msg);
+    op.precision = EF_PREC_FP32;
+    cr_expect_eq(f.b->run(f.dev, &op, &res, &err), EF_UNSUPPORTED);
     op = energy_op(&f, (ef_mask){EF_MASK_CAUSAL, 0}, 0, 32);
     op.workload = EF_WL_RANKTAIL; /* needs the whole full field */
     op.aux = f.q;

@@ -44,12 +44,61 @@ static int vk_logical_create(ef_device *dev, ef_error *err)
         .queueCount = 1,
         .pQueuePriorities = &priority,
     };
+    /* The cooperative-matrix variant reads fp16 buffers as float16_t: it needs 16-bit
+     * storage, shaderFloat16 and the NV extension; nothing else needs any feature. */
+    VkPhysicalDeviceCooperativeMatrixFeaturesNV coop = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV,
+    };
+    VkPhysicalDeviceShaderFloat16Int8Features f16 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES,
+        .pNext = &coop,
+    };
+    VkPhysicalDevice16BitStorageFeatures s16 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES,
+        .pNext = &f16,
+    };
+    VkPhysicalDeviceFeatures2 features = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
+        .pNext = &s16,
+    };
+    const char *exts[2] = {VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME,
+                           VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME};
+    int coopmat = vk_coopmat_supported(dev->instance, dev->phys) &&
+                  vk_extension_present(dev->phys, VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME);
+    if (coopmat) {
+        vkGetPhysicalDeviceFeatures2(dev->phys, &features);
+        coopmat = coop.cooperativeMatrix && f16.shaderFloat16 && s16.storageBuffer16BitAccess;
+    }
+    if (coopmat) { /* enable exactly what the variant uses */
+        coop = (VkPhysicalDeviceCooperativeMatrixFeaturesNV){
+            .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV,
+            .cooperativeMatrix = VK_TRUE,
+        };
+        f16 = (VkPhysicalDeviceShaderFloat16Int8Features){
+            .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES,
+            .pNext = &coop,
+            .shaderFloat16 = VK_TRUE,
+        };
+        s16 = (VkPhysicalDevice16BitStorageFeatures){
+            .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES,
+            .pNext = &f16,
+            .storageBuffer16BitAccess = VK_TRUE,
+        };
+        features = (VkPhysicalDeviceFeatures2){
+            .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
+            .pNext = &s16,
+        };
+    }
     const VkDeviceCreateInfo info = {
         .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+        .pNext = coopmat ? &features : NULL,
         .queueCreateInfoCount = 1,
         .pQueueCreateInfos = &queue_info,
+        .enabledExtensionCount = coopmat ? 2 : 0,
+        .ppEnabledExtensionNames = coopmat ? exts : NULL,
     };
     VK_CHECK(err, vkCreateDevice(dev->phys, &info, NULL, &dev->dev));
+    dev->coopmat = coopmat;
     vkGetDeviceQueue(dev->dev, dev->queue_family, 0, &dev->queue);
     return EF_OK;
 }
@@ -107,7 +156,16 @@ int vk_device_open(int index, ef_device **out, ef_error *err)
         goto fail_device;
     }
     dev->phys = phys[index];
-    vkGetPhysicalDeviceProperties(dev->phys, &dev->props);
+    VkPhysicalDeviceSubgroupProperties sub = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES,
+    };
+    VkPhysicalDeviceProperties2 p2 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
+        .pNext = &sub,
+    };
+    vkGetPhysicalDeviceProperties2(dev->phys, &p2);
+    dev->props = p2.properties;
+    dev->subgroup_size = sub.subgroupSize ? sub.subgroupSize : 32;
     vkGetPhysicalDeviceMemoryProperties(dev->phys, &dev->mem_props);
     dev->max_buffer_bytes = vk_physical_max_buffer(dev->phys);
     if ((rc = vk_logical_create(dev, err)) != EF_OK) goto fail_device;
@@ -145,6 +203,11 @@ void vk_device_close(ef_device *dev)
     free(dev);
 }
 
+static const char *vk_variant_name(ef_device *dev, ef_workload wl, int i)
+{
+    return wl == EF_WL_ENERGY && dev && dev->coopmat && i == 0 ? VK_VARIANT_COOPMAT : NULL;
+}
+
 const ef_backend ef_backend_vulkan = {
     .name = "vulkan",
     .description = "Vulkan compute: GLSL shaders embedded as SPIR-V, fp32 accumulation",
@@ -157,5 +220,6 @@ const ef_backend ef_backend_vulkan = {
     .buffer_upload = vk_buffer_upload,
     .buffer_download = vk_buffer_download,
     .run = vk_run,
+    .variant_name = vk_variant_name,
     .tune = vk_tune,
 };

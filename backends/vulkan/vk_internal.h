@@ -26,12 +26,12 @@ const char *vk_result_name(VkResult r);
 typedef enum {
     VK_SH_KEYS_DECODE, VK_SH_TREE_LEVEL, VK_SH_KEYS_CENTER, VK_SH_ROW_SHIFT, VK_SH_ENERGY,
     VK_SH_ROWSUM, VK_SH_COLENERGY, VK_SH_REDUCE, VK_SH_GRAM, VK_SH_RANKTAIL_PROJ,
-    VK_SH_RANKTAIL_RESID, VK_SH_REDUCE_PAIRS, VK_SH_LEVERAGE, VK_SH_COUNT
+    VK_SH_RANKTAIL_RESID, VK_SH_REDUCE_PAIRS, VK_SH_LEVERAGE, VK_SH_ENERGY_COOPMAT, VK_SH_COUNT
 } vk_shader_id;
 
 typedef struct vk_shader_code {
     const char *name;
-    const uint32_t *words;
+    const uint32_t *words;     /* NULL: not built (glslc could not compile it) */
     size_t bytes;
 } vk_shader_code;
 extern const vk_shader_code vk_shaders[VK_SH_COUNT];
@@ -101,7 +101,12 @@ struct ef_device {
     vk_tile tile;
     char tile_source[16];      /* "default", "cache", "tuned" */
     int lost;                  /* VK_ERROR_DEVICE_LOST seen: every later call fails */
+    uint32_t subgroup_size;
+    int coopmat;               /* NV cooperative matrix fp16 16x16x16 -> fp32 enabled */
 };
+
+/* The energy variant on NV cooperative matrices (offered where dev->coopmat). */
+#define VK_VARIANT_COOPMAT "coopmat-fp16"
 
 /* vk_instance.c */
 int vk_instance_acquire(VkInstance *inst, ef_error *err);
@@ -113,6 +118,11 @@ uint64_t vk_physical_max_buffer(VkPhysicalDevice phys);
 void vk_driver_describe(VkPhysicalDevice phys, char *buf, size_t len);
 int vk_device_count(ef_error *err);
 int vk_device_info(int index, ef_device_info *info, ef_error *err);
+
+/* 1 if the physical device offers the device extension `name`. */
+int vk_extension_present(VkPhysicalDevice phys, const char *name);
+/* 1 if it offers NV cooperative matrices of fp16 16x16x16 -> fp32 at subgroup scope. */
+int vk_coopmat_supported(VkInstance inst, VkPhysicalDevice phys);
 
 /* vk_device.c */
 int vk_device_open(int index, ef_device **dev, ef_error *err);

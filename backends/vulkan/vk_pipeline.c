@@ -67,6 +67,9 @@ static int vk_pipeline_build(ef_device *dev, vk_shader_id sh, const vk_spec *spe
                              VkPipeline *out, ef_error *err)
 {
     const vk_shader_code *code = &vk_shaders[sh];
+    if (!code->words)
+        return ef_fail(err, EF_UNSUPPORTED, "vulkan: shader %s was not built (glslc could not "
+                       "compile it at configure time)", code->name);
     const VkShaderModuleCreateInfo module_info = {
         .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
         .codeSize = code->bytes,

@@ -43,6 +43,11 @@ static const uint32_t spv_reduce_pairs[] =
 static const uint32_t spv_leverage[] =
 #include "leverage.spv.h"
 ;
+#ifdef EF_VK_COOPMAT /* meson defines it when glslc compiles GL_NV_cooperative_matrix */
+static const uint32_t spv_energy_coopmat[] =
+#include "energy_coopmat.spv.h"
+;
+#endif
 
 #define VK_SHADER(id, nm) [id] = {.name = #nm, .words = spv_##nm, .bytes = sizeof spv_##nm}
 const vk_shader_code vk_shaders[VK_SH_COUNT] = {
@@ -59,4 +64,9 @@ const vk_shader_code vk_shaders[VK_SH_COUNT] = {
     VK_SHADER(VK_SH_RANKTAIL_RESID, ranktail_resid),
     VK_SHADER(VK_SH_REDUCE_PAIRS, reduce_pairs),
     VK_SHADER(VK_SH_LEVERAGE, leverage),
+#ifdef EF_VK_COOPMAT
+    VK_SHADER(VK_SH_ENERGY_COOPMAT, energy_coopmat),
+#else
+    [VK_SH_ENERGY_COOPMAT] = {.name = "energy_coopmat", .words = NULL, .bytes = 0},
+#endif
 };

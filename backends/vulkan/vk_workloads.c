@@ -41,8 +41,10 @@ static int vk_op_check(const ef_op *op, ef_error *err)
                        op->rows, op->n);
     if ((unsigned)op->precision >= EF_PREC_COUNT)
         return ef_fail(err, EF_UNSUPPORTED, "vulkan: unknown precision %d", (int)op->precision);
-    if (op->variant && op->variant[0])
-        return ef_fail(err, EF_UNSUPPORTED, "vulkan: no variant '%s'", op->variant);
+    if (op->variant && op->variant[0] &&
+        (op->workload != EF_WL_ENERGY || strcmp(op->variant, VK_VARIANT_COOPMAT) != 0))
+        return ef_fail(err, EF_UNSUPPORTED, "vulkan: no variant '%s' of %s", op->variant,
+                       ef_workload_name(op->workload));
     if (op->fault != EF_FAULT_NONE && op->fault != EF_FAULT_MASK_OFF_BY_ONE)
         return ef_fail(err, EF_UNSUPPORTED, "vulkan: fault %d is not offered", (int)op->fault);
     if (op->mask.kind == EF_MASK_WINDOW && op->mask.window < 1)
@@ -100,9 +102,12 @@ static int vk_tree_record(ef_device *dev, const ef_op *op, int npad, ef_error *e
     return EF_OK;
 }
 
-/* Keys centered over all n positions into scratch level 0 (fp32, n_pad x d); with
- * `masked`, the pairwise tree of the centered keys above it. */
-static int vk_keys_record(ef_device *dev, const ef_op *op, int npad, int masked, ef_error *err)
+/* What vk_keys_record leaves in scratch: level 0 (fp32, n_pad x d) holds the keys
+ * centered over all n positions, with or without the pairwise tree of the centered keys
+ * above it; or the raw keys with their tree (the cooperative-matrix variant). */
+enum { VK_KEYS_CENTERED, VK_KEYS_CENTERED_TREE, VK_KEYS_RAW_TREE };
+
+static int vk_keys_record(ef_device *dev, const ef_op *op, int npad, int mode, ef_error *err)
 {
     vk_spec spec = vk_spec_1d(op->precision);
     ef_buffer *dec[VK_BINDINGS] = {op->k, dev->scratch};
@@ -111,11 +116,12 @@ static int vk_keys_record(ef_device *dev, const ef_op *op, int npad, int masked,
     int rc = vk_cmd_dispatch_linear(dev, VK_SH_KEYS_DECODE, &spec, dec, &pc,
                                     vk_groups((uint64_t)npad * op->d, VK_WG), err);
     if (rc == EF_OK) rc = vk_tree_record(dev, op, npad, err);
+    if (mode == VK_KEYS_RAW_TREE) return rc;
     pc.off_src = (2 * npad - 2) * op->d;
     if (rc == EF_OK)
         rc = vk_cmd_dispatch_linear(dev, VK_SH_KEYS_CENTER, &spec, own, &pc,
                                     vk_groups((uint64_t)op->n * op->d, VK_WG), err);
-    if (rc == EF_OK && masked) rc = vk_tree_record(dev, op, npad, err);
+    if (rc == EF_OK && mode == VK_KEYS_CENTERED_TREE) rc = vk_tree_record(dev, op, npad, err);
     return rc;
 }
 
@@ -133,7 +139,8 @@ static int vk_energy_record(ef_device *dev, const ef_op *op, ef_run_result *res,
         .off_dst = (int32_t)tree, .count = npad, .scale = (float)op->scale,
     };
     if ((rc = vk_cmd_begin(dev, err)) != EF_OK) return rc;
-    if ((rc = vk_keys_record(dev, op, npad, masked, err)) != EF_OK) return rc;
+    int mode = masked ? VK_KEYS_CENTERED_TREE : VK_KEYS_CENTERED;
+    if ((rc = vk_keys_record(dev, op, npad, mode, err)) != EF_OK) return rc;
     if (masked) {
         vk_spec spec = vk_spec_1d(op->precision);
         ef_buffer *bufs[VK_BINDINGS] = {op->q, dev->scratch, dev->scratch};
@@ -153,6 +160,51 @@ static int vk_energy_record(ef_device *dev, const ef_op *op, ef_run_result *res,
     if (rc != EF_OK) return rc;
     snprintf(res->path, sizeof res->path, "fused-%ux%u-k%u%s", t.tm * t.wgy, t.tn * t.wgx,
              t.bk, pc.shift ? "-fault" : "");
+    return vk_cmd_submit(dev, &res->time_ms, err);
+}
+
+/* Variant coopmat-fp16: raw fp16 Q, K on NV cooperative matrices, every mask through the
+ * row shift of the raw-key means (energy_coopmat.comp). */
+static int vk_energy_coopmat_record(ef_device *dev, const ef_op *op, ef_run_result *res,
+                                    ef_error *err)
+{
+    if (!dev->coopmat)
+        return ef_fail(err, EF_UNSUPPORTED, "vulkan: variant %s needs VK_NV_cooperative_matrix "
+                       "with fp16 16x16x16 tiles", VK_VARIANT_COOPMAT);
+    if (op->precision != EF_PREC_FP16)
+        return ef_fail(err, EF_UNSUPPORTED, "vulkan: variant %s reads fp16 inputs only",
+                       VK_VARIANT_COOPMAT);
+    if (op->n % 64 || op->rows % 64 || op->row0 % 64 || op->d % 16)
+        return ef_fail(err, EF_UNSUPPORTED, "vulkan: variant %s needs n, rows and row0 multiples "
+                       "of 64 and d a multiple of 16 (n = %d, rows = %d, row0 = %d, d = %d)",
+                       VK_VARIANT_COOPMAT, op->n, op->rows, op->row0, op->d);
+    int npad = vk_pow2_at_least(op->n);
+    uint64_t tree = (uint64_t)(2 * npad - 1) * op->d;
+    int rc = vk_scratch_reserve(dev, (tree + op->rows) * 4, err);
+    if (rc != EF_OK) return rc;
+    int masked = op->mask.kind != EF_MASK_FULL;
+    vk_push pc = {
+        .n = op->n, .d = op->d, .row0 = op->row0, .rows = op->rows,
+        .window = op->mask.kind == EF_MASK_WINDOW ? op->mask.window : op->n + 1,
+        /* the full field's shift is the mean over all keys: hi = n - 1 in row_shift */
+        .shift = !masked ? op->n : op->fault == EF_FAULT_MASK_OFF_BY_ONE ? 1 : 0,
+        .off_dst = (int32_t)tree, .count = npad, .scale = (float)op->scale,
+    };
+    if ((rc = vk_cmd_begin(dev, err)) != EF_OK) return rc;
+    if ((rc = vk_keys_record(dev, op, npad, VK_KEYS_RAW_TREE, err)) != EF_OK) return rc;
+    vk_spec spec = vk_spec_1d(op->precision);
+    ef_buffer *sbufs[VK_BINDINGS] = {op->q, dev->scratch, dev->scratch};
+    rc = vk_cmd_dispatch(dev, VK_SH_ROW_SHIFT, &spec, sbufs, &pc, vk_groups(op->rows, VK_WG),
+                         1, 1, err);
+    if (rc != EF_OK) return rc;
+    spec.v[VK_SPEC_WGX] = 4 * dev->subgroup_size;
+    spec.v[VK_SPEC_MASKED] = (uint32_t)masked;
+    ef_buffer *bufs[VK_BINDINGS] = {op->q, op->k, dev->scratch, op->e};
+    rc = vk_cmd_dispatch(dev, VK_SH_ENERGY_COOPMAT, &spec, bufs, &pc, (uint32_t)(op->n / 64),
+                         (uint32_t)(op->rows / 64), 1, err);
+    if (rc != EF_OK) return rc;
+    snprintf(res->path, sizeof res->path, "coopmat-nv-fp16-64x64%s",
+             masked && op->fault == EF_FAULT_MASK_OFF_BY_ONE ? "-fault" : "");
     return vk_cmd_submit(dev, &res->time_ms, err);
 }
 
@@ -199,7 +251,7 @@ static int vk_gram_record(ef_device *dev, const ef_op *op, ef_run_result *res, e
     int rc = vk_scratch_reserve(dev, (tree + 2 * chunks * dd) * 4, err);
     if (rc != EF_OK) return rc;
     if ((rc = vk_cmd_begin(dev, err)) != EF_OK) return rc;
-    if ((rc = vk_keys_record(dev, op, npad, 0, err)) != EF_OK) return rc;
+    if ((rc = vk_keys_record(dev, op, npad, VK_KEYS_CENTERED, err)) != EF_OK) return rc;
     vk_spec spec = vk_spec_1d(op->precision);
     ef_buffer *part[VK_BINDINGS] = {op->q, dev->scratch, dev->scratch};
     ef_buffer *sum[VK_BINDINGS] = {dev->scratch, op->out};
@@ -249,7 +301,7 @@ static int vk_leverage_record(ef_device *dev, const ef_op *op, ef_run_result *re
     int rc = vk_scratch_reserve(dev, (size_t)(2 * npad - 1) * op->d * 4, err);
     if (rc != EF_OK) return rc;
     if ((rc = vk_cmd_begin(dev, err)) != EF_OK) return rc;
-    if ((rc = vk_keys_record(dev, op, npad, 0, err)) != EF_OK) return rc;
+    if ((rc = vk_keys_record(dev, op, npad, VK_KEYS_CENTERED, err)) != EF_OK) return rc;
     vk_spec spec = vk_spec_1d(op->precision);
     ef_buffer *bufs[VK_BINDINGS] = {dev->scratch, op->aux, op->out};
     vk_push pc = {.n = op->n, .d = op->d};
@@ -266,7 +318,10 @@ int vk_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
     int rc = vk_op_check(op, err);
     if (rc != EF_OK) return rc;
     switch (op->workload) {
-    case EF_WL_ENERGY: rc = vk_energy_record(dev, op, res, err); break;
+    case EF_WL_ENERGY:
+        rc = op->variant && op->variant[0] ? vk_energy_coopmat_record(dev, op, res, err)
+                                           : vk_energy_record(dev, op, res, err);
+        break;
     case EF_WL_ROWSUM: rc = vk_rowsum_record(dev, op, res, err); break;
     case EF_WL_COLENERGY: rc = vk_colenergy_record(dev, op, res, err); break;
     case EF_WL_GRAM: rc = vk_gram_record(dev, op, res, err); break;
