@@ -329,6 +329,7 @@ int vk_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
     case EF_WL_LEVERAGE: rc = vk_leverage_record(dev, op, res, err); break;
     default: rc = ef_fail(err, EF_UNSUPPORTED, "vulkan: unknown workload"); break;
     }
-    if (rc != EF_OK) vkResetCommandBuffer(dev->cmd, 0); /* drop a half-recorded buffer */
+    /* drop a half-recorded buffer; a lost or hung device may still own a submitted one */
+    if (rc != EF_OK && !dev->lost) vkResetCommandBuffer(dev->cmd, 0);
     return rc;
 }
