@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "harness/cli.h"
+#include "model/cmd_capture.h"
 #include "version.h"
 
 static const struct {
@@ -15,6 +16,7 @@ static const struct {
     {"devices", cmd_devices, "list every backend and device found (and why one is absent)"},
     {"run", cmd_run, "run a suite, verify against the float64 reference, time, write results"},
     {"tune", cmd_tune, "choose and cache tile parameters for the selected devices"},
+    {"capture", cmd_capture, "run a GGUF model on a text and write its per-layer Q/K (safetensors)"},
 };
 
 static void usage(FILE *f)

@@ -3,12 +3,16 @@
  */
 #include "source.h"
 
+#include "model/source_model.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const ef_source_ops *const kinds[] = {
     &ef_source_synthetic,
+    &ef_source_model, /* real heads captured from a GGUF model (model/) */
+    &ef_source_qk,    /* heads imported from a safetensors file (--qk) */
     NULL,
 };
 
