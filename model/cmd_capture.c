@@ -121,7 +121,10 @@ int cmd_capture(int argc, char **argv)
         goto fail;
     }
     double dt = cc_now() - t0;
-    if (capture_write(&c, out, &err)) goto fail;
+    if ((rc = capture_write(&c, out, &err))) {
+        status = rc == EF_NOMEM ? 1 : 2;
+        goto fail;
+    }
     const model_config *cfg = model_config_get(m);
     printf("wrote %s: %s on %s, %ld positions, %d layers, %d query / %d KV heads, d %d",
            out, c.model, c.text, n, c.n_layers, cfg->n_head, cfg->n_head_kv, cfg->d);
