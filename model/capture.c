@@ -11,6 +11,9 @@
 #include "model/capture.h"
 #include "model/safetensors.h"
 
+/* Bump when the forward pass changes its numbers, so old cache files are not reused. */
+#define CAPTURE_CACHE_VERSION 1
+
 void capture_free(capture_set *c)
 {
     if (!c) return;
@@ -206,8 +209,9 @@ int capture_cached(model *m, const text_source *t, int n, int progress, capture_
         const char *sha = gguf_file_hash(model_gguf(m));
         size_t dl = strlen(dir);
         snprintf(dir + dl, sizeof dir - dl, "/qk");
-        snprintf(path, sizeof path, "%s/%.16s-%s-n%d-%s.safetensors", dir, sha ? sha : "nohash",
-                 t->hash, n, tokenizer_name(model_tokenizer(m)));
+        snprintf(path, sizeof path, "%s/%.16s-%s-n%d-%s-f%d.safetensors", dir,
+                 sha ? sha : "nohash", t->hash, n, tokenizer_name(model_tokenizer(m)),
+                 CAPTURE_CACHE_VERSION);
         ef_error e2;
         if (capture_read(path, out, &e2) == EF_OK) {
             if (out->n == n && out->n_layers == model_config_get(m)->n_layer) {
