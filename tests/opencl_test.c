@@ -325,3 +325,45 @@ Test(opencl, tune_and_program_cache_write_their_files)
     cr_expect_eq(system(cmd), 0);
     unsetenv("XDG_CACHE_HOME");
 }
+
+/* The tensor-core kernel's fragment logic, through its emulation (PoCL has no PTX): every
+ * mask and both half precisions pass, and the off-by-one fault still fails. */
+Test(opencl, tensor_core_fragments_emulated)
+{
+    setenv("EF_OPENCL_MMA", "emulate", 1);
+    char path[] = "/tmp/efbench-opencl-mma-XXXXXX.ini";
+    int fd = mkstemps(path, 4);
+    cr_assert_geq(fd, 0, "mkstemps");
+    const char *text =
+        "[suite]\nname = opencl-mma\nseed = 11\ntarget_time = 0.01\nwarmup = 0\n"
+        "min_reps = 1\nmax_reps = 1\n\n"
+        "[cases half]\nsources = gaussian, sink\nlengths = 97\ndims = 40\n"
+        "masks = full, causal, window:16\nprecisions = fp16, bf16\nworkloads = energy\n";
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    for (int fault = 0; fault < 2; fault++) {
+        ef_run_config cfg = {.suite = path, .backends = "opencl",
+                             .fault = fault ? EF_FAULT_MASK_OFF_BY_ONE : EF_FAULT_NONE};
+        ef_run run;
+        ef_error err = {{0}};
+        cr_assert_eq(runner_run(&cfg, &run, &err), EF_OK, "runner_run: %s", err.msg);
+        int mma = 0, masked = 0, masked_fail = 0;
+        for (int i = 0; i < run.case_count; i++) {
+            const ef_case *c = &run.cases[i];
+            if (c->variant[0]) continue;
+            mma += strstr(c->path, "mma-") != NULL;
+            if (c->mask.kind != EF_MASK_FULL) {
+                masked++;
+                masked_fail += c->status == EF_CASE_FAIL;
+            }
+            if (!fault || c->mask.kind == EF_MASK_FULL)
+                cr_expect_eq(c->status, EF_CASE_PASS, "fault %d %s: %s", fault, c->path, c->reasons);
+        }
+        cr_expect_eq(mma, 12, "%d of 12 cases ran on the tensor-core path", mma);
+        if (fault) cr_expect_eq(masked_fail, masked, "the fault passed %d masked cases",
+                                masked - masked_fail);
+        runner_free(&run);
+    }
+    unlink(path);
+    unsetenv("EF_OPENCL_MMA");
+}

@@ -160,6 +160,9 @@ static void ocl_device_close(ef_device *dev)
 {
     if (!dev) return;
     ocl_scratch_free_all(dev);
+    for (int p = 0; p < 2; p++)
+        if (dev->mma_k[p]) clReleaseKernel(dev->mma_k[p]);
+    if (dev->mma) clReleaseProgram(dev->mma);
     for (int p = 0; p < EF_PREC_COUNT; p++)
         if (dev->energy_k[p]) clReleaseKernel(dev->energy_k[p]);
     if (dev->energy) clReleaseProgram(dev->energy);

@@ -48,6 +48,22 @@ int ocl_keys_prepare(ef_device *dev, const ef_op *op, int center, ocl_timer *t, 
                          1, &g1, &l1, t, err);
 }
 
+int ocl_row_shift(ef_device *dev, const ef_op *op, int center, cl_mem *shift, ocl_timer *t,
+                  ef_error *err)
+{
+    int n = op->n, d = op->d, L = ocl_tree_levels(n), rc;
+    int kind = (int)op->mask.kind, window = op->mask.window, row0 = op->row0, rows = op->rows;
+    float scale = (float)op->scale;
+    if ((rc = ocl_scratch_get(dev, OCLS_SHIFT, (size_t)rows * sizeof(float), shift, err)))
+        return rc;
+    size_t l1 = 64, g1 = (size_t)rows * 64;   /* one group per row */
+    ocl_arg a[] = {OCLA(op->q->mem), OCLA(n), OCLA(d), OCLA(L), OCLA(dev->scratch[OCLS_TREE]),
+                   OCLA(kind), OCLA(window), OCLA(center), OCLA(row0), OCLA(rows),
+                   OCLA(scale), OCLA(*shift)};
+    return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_ROW_SHIFT, op->precision), a,
+                          OCL_COUNT(a), 1, &g1, &l1, t, err);
+}
+
 int ocl_energy_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
 {
     const int n = op->n, d = op->d, rows = op->rows, row0 = op->row0;
@@ -59,33 +75,27 @@ int ocl_energy_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error
         return rc;
     if (op->mask.kind == EF_MASK_WINDOW && op->mask.window < 1)
         return ef_fail(err, EF_ERROR, "window mask needs w >= 1, got %d", op->mask.window);
+    if (op->precision != EF_PREC_FP32 && ocl_mma_use(dev)) return ocl_mma_energy(dev, op, res, err);
     if ((rc = ocl_tiles_ready(dev, err)) != EF_OK) return rc;
 
     ocl_timer t = {0};
     cl_mem shift = NULL;
     int has_shift = op->mask.kind != EF_MASK_FULL;
-    int kind = (int)op->mask.kind, window = op->mask.window, L = ocl_tree_levels(n);
+    int kind = (int)op->mask.kind, window = op->mask.window;
     int extra = op->fault == EF_FAULT_MASK_OFF_BY_ONE && has_shift;
     float scale = (float)op->scale;
     if ((rc = ocl_keys_prepare(dev, op, 1, &t, err)) != EF_OK) goto done;
-    if ((rc = ocl_scratch_get(dev, OCLS_SHIFT, (size_t)rows * sizeof(float), &shift, err)))
-        goto done;
-    if (has_shift) {
-        size_t l1 = 64, g1 = (size_t)rows * 64;   /* one group per row */
-        ocl_arg a[] = {OCLA(op->q->mem), OCLA(n), OCLA(d), OCLA(L), OCLA(dev->scratch[OCLS_TREE]),
-                      OCLA(kind), OCLA(window), OCLA(row0), OCLA(rows), OCLA(scale), OCLA(shift)};
-        rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_ROW_SHIFT, op->precision), a,
-                           OCL_COUNT(a), 1, &g1, &l1, &t, err);
-        if (rc != EF_OK) goto done;
-    }
+    if (has_shift) rc = ocl_row_shift(dev, op, 1, &shift, &t, err);
+    else rc = ocl_scratch_get(dev, OCLS_SHIFT, (size_t)rows * sizeof(float), &shift, err);
+    if (rc != EF_OK) goto done;
     const ocl_tiles tl = dev->tiles;
     size_t local[2] = {(size_t)(tl.bn / tl.tn), (size_t)(tl.bm / tl.tm)};
     size_t global[2] = {ocl_round_up(n, tl.bn) / tl.tn, ocl_round_up(rows, tl.bm) / tl.tm};
     ocl_arg a[] = {OCLA(op->q->mem), OCLA(dev->scratch[OCLS_KC]), OCLA(shift), OCLA(has_shift),
-                  OCLA(op->e->mem), OCLA(n), OCLA(d), OCLA(row0), OCLA(rows), OCLA(scale),
-                  OCLA(kind), OCLA(window), OCLA(extra)};
+                   OCLA(op->e->mem), OCLA(n), OCLA(d), OCLA(row0), OCLA(rows), OCLA(scale),
+                   OCLA(kind), OCLA(window), OCLA(extra)};
     rc = ocl_kernel_run(dev, dev->energy_k[op->precision], a, OCL_COUNT(a), 2, global, local,
-                       &t, err);
+                        &t, err);
     if (rc != EF_OK) goto done;
     rc = ocl_timer_finish(dev, &t, &res->time_ms, err);
     if (rc == EF_OK)

@@ -66,6 +66,12 @@ struct ef_device {
     cl_program energy;
     cl_kernel energy_k[EF_PREC_COUNT];
 
+    cl_program mma;             /* tensor-core energy (NVIDIA), fp16 and bf16 */
+    cl_kernel mma_k[2];
+    int mma_state;              /* 0 not tried, 1 in use, -1 off (mma_note says why) */
+    int mma_emulate;            /* EF_OPENCL_MMA=emulate: fragments through local memory */
+    char mma_note[200];
+
     cl_mem scratch[OCLS_COUNT];
     size_t scratch_bytes[OCLS_COUNT];
 };
@@ -147,6 +153,17 @@ int ocl_tree_levels(int n);
 /* Key-sum tree over op->k into the scratch; kc too when `center`. */
 int ocl_keys_prepare(ef_device *dev, const ef_op *op, int center, ocl_timer *t, ef_error *err);
 int ocl_energy_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err);
+/* shift[r] of keys.cl's row_shift for the op's rows (the tree must be ready). */
+int ocl_row_shift(ef_device *dev, const ef_op *op, int center, cl_mem *shift, ocl_timer *t,
+                  ef_error *err);
+
+/* ocl_mma.c: 1 when fp16/bf16 energy runs on tensor cores (built and self-checked on
+ * first call; never fails, falls back with dev->mma_note saying why). */
+int ocl_mma_use(ef_device *dev);
+int ocl_mma_energy(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err);
+/* Build the tensor-core program; `emulate` compiles the fragment emulation instead. */
+int ocl_program_mma_build(ef_device *dev, int emulate, cl_program *prog, cl_kernel k[2],
+                          ef_error *err);
 int ocl_workload_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err);
 
 /* ocl_clblast.c */

@@ -263,3 +263,44 @@ int ocl_program_energy_build(ef_device *dev, ocl_tiles t, cl_program *prog,
     }
     return rc;
 }
+
+int ocl_program_mma_build(ef_device *dev, int emulate, cl_program *prog, cl_kernel k[2],
+                          ef_error *err)
+{
+    static const char decode[] =
+        "float ef_decode_f16(ushort x) { return vload_half(0, (const half *)&x); }\n"
+        "float ef_decode_bf16(ushort x) { return as_float((uint)x << 16); }\n";
+    static const char *const type_defs[2] = {
+        "#define SUF f16\n#define MMA_T \"f16\"\n#define MMA_DECODE(x) ef_decode_f16(x)\n",
+        "#define SUF bf16\n#define MMA_T \"bf16\"\n#define MMA_DECODE(x) ef_decode_bf16(x)\n",
+    };
+    static const char undefs[] = "#undef SUF\n#undef MMA_T\n#undef MMA_DECODE\n#undef MMA\n";
+    char *s = NULL, opts[160];
+    size_t len = 0, cap = 0;
+    int rc = ocl_src_append(&s, &len, &cap, ef_cl_common);
+    if (rc == EF_OK) rc = ocl_src_append(&s, &len, &cap, decode);
+    for (int t = 0; t < 2 && rc == EF_OK; t++) {
+        rc = ocl_src_append(&s, &len, &cap, type_defs[t]);
+        if (rc == EF_OK) rc = ocl_src_append(&s, &len, &cap, ef_cl_energy_mma);
+        if (rc == EF_OK) rc = ocl_src_append(&s, &len, &cap, undefs);
+    }
+    if (rc != EF_OK) {
+        free(s);
+        return ef_fail(err, EF_NOMEM, "out of host memory assembling OpenCL sources");
+    }
+    snprintf(opts, sizeof opts, "-cl-std=CL1.2 -DRED_WG=%d%s", dev->red_wg,
+             emulate ? " -DEF_MMA_EMULATE=1" : "");
+    *prog = NULL;
+    k[0] = k[1] = NULL;
+    rc = ocl_program_build(dev, s, opts, emulate ? "mma-emulated" : "mma", prog, err);
+    free(s);
+    if (rc == EF_OK) rc = ocl_kernel_create(*prog, "energy_mma", "f16", &k[0], err);
+    if (rc == EF_OK) rc = ocl_kernel_create(*prog, "energy_mma", "bf16", &k[1], err);
+    if (rc != EF_OK) {
+        for (int p = 0; p < 2; p++)
+            if (k[p]) clReleaseKernel(k[p]);
+        if (*prog) clReleaseProgram(*prog);
+        *prog = NULL;
+    }
+    return rc;
+}

@@ -31,24 +31,27 @@ __kernel void KNAME(keys_center)(__global const IN_T *k, int n, int d, int L,
     kc[t] = LOAD_IN(k, t) - kbar;
 }
 
-/* shift[r] = a q_i . (m_i - kbar), i = row0 + r, m_i the mean of the keys row i sees
- * (causal: 0..i, window: i-w+1..i). Paired with kc, E_ij = a q_i . kc_j - shift[r].
- * One group of 64 per row: lane t takes columns t, t+64, ... (coalesced tree reads). */
+/* shift[r] = a q_i . (m_i - kbar) (center = 1) or a q_i . m_i (center = 0), i = row0 + r,
+ * m_i the mean of the keys row i sees (full: all, causal: 0..i, window: i-w+1..i). With
+ * the centered keys, E_ij = a q_i . kc_j - shift[r]; with raw keys (tensor cores),
+ * E_ij = a q_i . k_j - shift[r]. One group of 64 per row: lane t takes columns t, t+64,
+ * ... (coalesced tree reads). */
 __kernel __attribute__((reqd_work_group_size(64, 1, 1)))
 void KNAME(row_shift)(__global const IN_T *q, int n, int d, int L,
-                      __global const float *tree, int kind, int window,
+                      __global const float *tree, int kind, int window, int center,
                       int row0, int rows, float scale, __global float *shift)
 {
     __local float s[64];
     const int r = get_group_id(0), t = get_local_id(0);
     const int i = row0 + r;
     const int lo = kind == MASK_WINDOW ? max(0, i - window + 1) : 0;
-    const float count = (float)(i - lo + 1);
+    const int hi = kind == MASK_FULL ? n - 1 : i;
+    const float count = (float)(hi - lo + 1);
     const long root = ef_tree_offset(n, L) * d;
     float acc = 0.0f;
     for (int c = t; c < d; c += 64) {
-        const float m = ef_tree_range_sum(tree, n, d, c, lo, i) / count;
-        const float kbar = tree[root + c] / (float)n;
+        const float m = ef_tree_range_sum(tree, n, d, c, lo, hi) / count;
+        const float kbar = center ? tree[root + c] / (float)n : 0.0f;
         acc = fma(LOAD_IN(q, (size_t)i * d + c), m - kbar, acc);
     }
     s[t] = acc;

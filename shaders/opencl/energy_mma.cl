@@ -1,0 +1,107 @@
+/* shaders/opencl/energy_mma.cl — the energy field on NVIDIA tensor cores: inline PTX
+ * mma.sync.aligned.m16n8k16 (fp16 or bf16 in, fp32 accumulate), pasted once per input
+ * type (SUF, MMA_T "f16" / "bf16", MMA_DECODE). The operands must be the stored inputs
+ * exactly, so the keys are NOT centered here: E_ij = a q_i . k_j - shift_i with shift_i =
+ * a q_i . m_i (m_i the mean of the keys row i sees; full: kbar), from keys.cl.
+ * A workgroup of 128 items (4 warps) computes 64 x 64: warp w rows 16w..16w+15, all 64
+ * columns as 8 n-tiles of m16n8k16. With EF_MMA_EMULATE the mma is computed from the
+ * same register fragments through local memory (PTX ISA layout), so PoCL can test the
+ * fragment logic. Host side: backends/opencl/ocl_mma.c.
+ */
+#ifndef EF_MMA_ONCE
+#define EF_MMA_ONCE
+#define MMA_BM 64
+#define MMA_BN 64
+#define MMA_S 12   /* row stride in 32-bit words: 16 halves + 8 pad, conflict-free reads */
+#endif
+
+#ifdef EF_MMA_EMULATE
+/* D = A B + C for one warp, from the fragments of PTX's m16n8k16 .row.col layout:
+ * lane = 4 g + t; A regs (row g | g+8) x (cols 2t, 2t+1 | +8), B regs (k 2t, 2t+1 | +8)
+ * x (col g), C/D (row g | g+8) x (cols 2t, 2t+1). scr: 384 floats per warp. */
+void KNAME(mma_emulate)(__local float *scr, float *acc, uint a0, uint a1, uint a2, uint a3,
+                        uint b0, uint b1)
+{
+    const int lid = get_local_id(0), lane = lid % 32, g = lane >> 2, t = lane & 3;
+    __local float *A = scr + (lid / 32) * 384, *B = A + 256;     /* A[16][16], B[16][8] */
+    const uint ar[4] = {a0, a1, a2, a3};
+    for (int r = 0; r < 4; r++)
+        for (int h = 0; h < 2; h++) {
+            const int row = g + (r & 1) * 8, col = 2 * t + h + (r >> 1) * 8;
+            A[row * 16 + col] = MMA_DECODE((ushort)(ar[r] >> (16 * h)));
+        }
+    for (int h = 0; h < 2; h++) {
+        B[(2 * t + h) * 8 + g] = MMA_DECODE((ushort)(b0 >> (16 * h)));
+        B[(2 * t + h + 8) * 8 + g] = MMA_DECODE((ushort)(b1 >> (16 * h)));
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int c = 0; c < 4; c++) {
+        const int row = g + (c >> 1) * 8, col = 2 * t + (c & 1);
+        float s = acc[c];
+        for (int k = 0; k < 16; k++) s = fma(A[row * 16 + k], B[k * 8 + col], s);
+        acc[c] = s;
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+}
+#define MMA(acc, a0, a1, a2, a3, b0, b1) KNAME(mma_emulate)(scr, acc, a0, a1, a2, a3, b0, b1)
+#else
+#define MMA(acc, a0, a1, a2, a3, b0, b1)                                                   \
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32." MMA_T "." MMA_T ".f32 "          \
+                 "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%10, %11, %12, %13};"     \
+                 : "=f"(acc[0]), "=f"(acc[1]), "=f"(acc[2]), "=f"(acc[3])                  \
+                 : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1),                   \
+                   "f"(acc[0]), "f"(acc[1]), "f"(acc[2]), "f"(acc[3]))
+#endif
+
+__kernel __attribute__((reqd_work_group_size(128, 1, 1)))
+void KNAME(energy_mma)(__global const ushort *q, __global const ushort *k,
+                       __global const float *shift, __global float *e, int n, int d,
+                       int row0, int rows, float scale, int kind, int window, int extra)
+{
+    __local uint As[MMA_BM * MMA_S], Bs[MMA_BN * MMA_S];
+#ifdef EF_MMA_EMULATE
+    __local float scr[4 * 384];
+#endif
+    __local ushort *As16 = (__local ushort *)As, *Bs16 = (__local ushort *)Bs;
+    const int lid = get_local_id(0), w = lid / 32, lane = lid % 32, g = lane >> 2, t = lane & 3;
+    const int j0 = get_group_id(0) * MMA_BN, r0 = get_group_id(1) * MMA_BM;
+    const int i0 = row0 + r0, imax = min(r0 + MMA_BM, rows) - 1 + row0;
+    int outside = 0;
+    if (kind != MASK_FULL && j0 > imax + extra) outside = 1;
+    if (kind == MASK_WINDOW && j0 + MMA_BN - 1 <= i0 - window) outside = 1;
+
+    float acc[8][4];
+    for (int nt = 0; nt < 8; nt++)
+        for (int c = 0; c < 4; c++) acc[nt][c] = 0.0f;
+
+    for (int k0 = 0; k0 < d && !outside; k0 += 16) {
+        for (int x = lid; x < MMA_BM * 16; x += 128) {     /* 64 rows x 16 k, zero padded */
+            const int m = x / 16, kk = x % 16, r = r0 + m, j = j0 + m, c = k0 + kk;
+            As16[m * 2 * MMA_S + kk] = r < rows && c < d ? q[(size_t)(row0 + r) * d + c] : 0;
+            Bs16[m * 2 * MMA_S + kk] = j < n && c < d ? k[(size_t)j * d + c] : 0;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        const int ra = (16 * w + g) * MMA_S, rb = ra + 8 * MMA_S;
+        const uint a0 = As[ra + t], a1 = As[rb + t], a2 = As[ra + t + 4], a3 = As[rb + t + 4];
+        for (int nt = 0; nt < 8; nt++) {
+            const int kb = (8 * nt + g) * MMA_S;
+            const uint b0 = Bs[kb + t], b1 = Bs[kb + t + 4];
+            MMA(acc[nt], a0, a1, a2, a3, b0, b1);
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+
+    for (int h = 0; h < 2; h++) {
+        const int r = r0 + 16 * w + g + 8 * h;
+        if (r >= rows) continue;
+        const int i = row0 + r;
+        const float sh = outside ? 0.0f : shift[r];
+        for (int nt = 0; nt < 8; nt++)
+            for (int c = 0; c < 2; c++) {
+                const int j = j0 + 8 * nt + 2 * t + c;
+                if (j >= n) continue;
+                e[(size_t)r * n + j] = !outside && ef_visible(kind, window, extra, i, j)
+                                           ? fma(scale, acc[nt][2 * h + c], -sh) : 0.0f;
+            }
+    }
+}
