@@ -102,10 +102,10 @@ static int vk_tree_record(ef_device *dev, const ef_op *op, int npad, ef_error *e
     return EF_OK;
 }
 
-/* What vk_keys_record leaves in scratch: level 0 (fp32, n_pad x d) holds the keys
- * centered over all n positions, with or without the pairwise tree of the centered keys
- * above it; or the raw keys with their tree (the cooperative-matrix variant). */
-enum { VK_KEYS_CENTERED, VK_KEYS_CENTERED_TREE, VK_KEYS_RAW_TREE };
+/* What vk_keys_record leaves in scratch level 0 (fp32, n_pad x d): the keys centered over
+ * all n positions (full field, gram, leverage), or the raw keys with their pairwise tree
+ * above them (masked fields and the cooperative-matrix variant: means for row shifts). */
+enum { VK_KEYS_CENTERED, VK_KEYS_RAW_TREE };
 
 static int vk_keys_record(ef_device *dev, const ef_op *op, int npad, int mode, ef_error *err)
 {
@@ -121,7 +121,6 @@ static int vk_keys_record(ef_device *dev, const ef_op *op, int npad, int mode, e
     if (rc == EF_OK)
         rc = vk_cmd_dispatch_linear(dev, VK_SH_KEYS_CENTER, &spec, own, &pc,
                                     vk_groups((uint64_t)op->n * op->d, VK_WG), err);
-    if (rc == EF_OK && mode == VK_KEYS_CENTERED_TREE) rc = vk_tree_record(dev, op, npad, err);
     return rc;
 }
 
@@ -139,7 +138,10 @@ static int vk_energy_record(ef_device *dev, const ef_op *op, ef_run_result *res,
         .off_dst = (int32_t)tree, .count = npad, .scale = (float)op->scale,
     };
     if ((rc = vk_cmd_begin(dev, err)) != EF_OK) return rc;
-    int mode = masked ? VK_KEYS_CENTERED_TREE : VK_KEYS_CENTERED;
+    /* Full: keys centered over all n, no shift. Masked: raw keys, and the shift
+     * c_r = a q_i . m_i from the tree of the raw keys, so the error stays within
+     * u a |q_i|.(|k_j| + |m_i|) whatever the keys' common offset (the verifier's form). */
+    int mode = masked ? VK_KEYS_RAW_TREE : VK_KEYS_CENTERED;
     if ((rc = vk_keys_record(dev, op, npad, mode, err)) != EF_OK) return rc;
     if (masked) {
         vk_spec spec = vk_spec_1d(op->precision);

@@ -1,8 +1,9 @@
 #version 450
 // shaders/vulkan/energy.comp — the fused energy field, one tiled GEMM per mask:
-//   E_rj = a q_i . kt_j - c_r   (i = row0 + r; kt = keys centered over all n positions;
-//   c_r = 0 for the full field, else sh[off_dst + r] from row_shift.comp), 0 where key j
-//   is not visible. Masked tiles that see no key only write their zeros.
+//   E_rj = a q_i . kt_j - c_r   (i = row0 + r; full field: kt = keys centered over all n
+//   positions and c_r = 0; masked: kt = the raw keys and c_r = a q_i . m_i =
+//   sh[off_dst + r] from row_shift.comp), 0 where key j is not visible.
+//   Masked tiles that see no key only write their zeros.
 // Workgroup WGX x WGY threads, each TM x TN results (TM, TN multiples of 4) in chunks of
 // 4 rows / 4 columns spaced WGY*4 / WGX*4 apart (conflict-free vec4 reads of shared
 // memory, coalesced vec4 stores); both operands staged k-major in shared memory, BK at a

@@ -1,7 +1,8 @@
 #version 450
 // shaders/vulkan/row_shift.comp — per-row shift of the masked field:
-// sh[off_dst + r] = c_r = a * q_i . mt_i, i = row0 + r, mt_i = mean of the centered keys visible from row i,
-// summed from the pairwise tree (at most 2 log2(n_pad) nodes, largest last).
+// sh[off_dst + r] = c_r = a q_i . m_i, i = row0 + r, m_i = mean of the keys visible from
+// row i (keys i - window < j <= min(i + shift, n - 1)), summed from the pairwise tree of
+// the raw keys (at most 2 log2(n_pad) nodes, largest last).
 // The dot product runs in the same order with fma as energy.comp, so E_ii = 0 exactly
 // where the window holds one key.
 #extension GL_GOOGLE_include_directive : require
