@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "backends/hostmem.h"
 #include "harness/case_run.h"
 #include "harness/reference.h"
 #include "harness/source.h"
@@ -196,9 +197,20 @@ static int run_group(run_state *st, const ef_case_set *set, const ef_head *h, ef
     snprintf(tmpl.text, sizeof tmpl.text, "%s", h->text);
     ef_reference_opts ro = {.check_rows = suite->check_rows, .full_check_max = suite->full_check_max_n,
                             .seed = h->seed};
+    /* the float64 reference holds about a dozen n x d arrays and the checked rows of E
+     * and of its bound; refuse up front what the host cannot hold */
+    int checked = h->n <= ro.full_check_max ? h->n : ro.check_rows;
+    double need = 14.0 * h->n * h->d * 8 + 4.0 * checked * h->n * 8 + 4.0 * 128 * h->n * 8;
+    if (need > 0.8 * (double)host_memory_bytes()) {
+        char why[256];
+        snprintf(why, sizeof why, "the float64 reference of n = %d, d = %d needs %.3g GB of host memory, the host has %.3g GB",
+                 h->n, h->d, need * 1e-9, host_memory_bytes() * 1e-9);
+        return emit_group_status(st, &tmpl, set, EF_CASE_UNSUPPORTED, why);
+    }
     int rc = reference_build(h, mask, p, &ro, &ref, &err);
     if (rc != EF_OK)
-        return emit_group_status(st, &tmpl, set, rc == EF_UNSUPPORTED ? EF_CASE_UNSUPPORTED : EF_CASE_ERROR, err.msg);
+        return emit_group_status(st, &tmpl, set, rc == EF_UNSUPPORTED || rc == EF_NOMEM ? EF_CASE_UNSUPPORTED : EF_CASE_ERROR,
+                                 err.msg);
     tmpl.reference = ref.inv;
     for (int dv = 0; dv < st->run->device_count && rc == EF_OK; dv++) {
         const ef_run_device *d = &st->run->devices[dv];

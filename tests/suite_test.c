@@ -42,8 +42,8 @@ Test(suite, parses_everything)
 
 Test(suite, shipped_suites_load)
 {
-    const char *names[] = {"quick", "default"};
-    for (int i = 0; i < 2; i++) {
+    const char *names[] = {"quick", "default", "gpu"};
+    for (int i = 0; i < 3; i++) {
         ef_error err = {{0}};
         cr_assert_eq(suite_load(names[i], &suite, &err), EF_OK, "%s: %s", names[i], err.msg);
         cr_assert_gt(suite.set_count, 0);
