@@ -24,7 +24,8 @@ const char *vk_result_name(VkResult r);
 /* ---- shaders (vk_shaders.c) ----------------------------------------------------------- */
 
 typedef enum {
-    VK_SH_KEYS_DECODE, VK_SH_TREE_LEVEL, VK_SH_KEYS_CENTER, VK_SH_ROW_SHIFT, VK_SH_ENERGY,
+    VK_SH_KEYS_DECODE, VK_SH_TREE_LEVEL, VK_SH_KEYS_CENTER, VK_SH_ROW_MEAN, VK_SH_ROW_SHIFT,
+    VK_SH_ENERGY,
     VK_SH_ROWSUM, VK_SH_COLENERGY, VK_SH_REDUCE, VK_SH_GRAM, VK_SH_RANKTAIL_PROJ,
     VK_SH_RANKTAIL_RESID, VK_SH_REDUCE_PAIRS, VK_SH_LEVERAGE, VK_SH_ENERGY_COOPMAT, VK_SH_COUNT
 } vk_shader_id;

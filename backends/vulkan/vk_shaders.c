@@ -13,6 +13,9 @@ static const uint32_t spv_tree_level[] =
 static const uint32_t spv_keys_center[] =
 #include "keys_center.spv.h"
 ;
+static const uint32_t spv_row_mean[] =
+#include "row_mean.spv.h"
+;
 static const uint32_t spv_row_shift[] =
 #include "row_shift.spv.h"
 ;
@@ -54,6 +57,7 @@ const vk_shader_code vk_shaders[VK_SH_COUNT] = {
     VK_SHADER(VK_SH_KEYS_DECODE, keys_decode),
     VK_SHADER(VK_SH_TREE_LEVEL, tree_level),
     VK_SHADER(VK_SH_KEYS_CENTER, keys_center),
+    VK_SHADER(VK_SH_ROW_MEAN, row_mean),
     VK_SHADER(VK_SH_ROW_SHIFT, row_shift),
     VK_SHADER(VK_SH_ENERGY, energy),
     VK_SHADER(VK_SH_ROWSUM, rowsum),

@@ -124,11 +124,33 @@ static int vk_keys_record(ef_device *dev, const ef_op *op, int npad, int mode, e
     return rc;
 }
 
+/* Row shifts of a masked field: the means of the visible keys (rows x d, coalesced over
+ * d) at scratch tree + rows, then c_r = a q_i . m_r at scratch tree (the layout both
+ * energy shaders read). `base` holds n, d, row0, rows, window, shift, scale. */
+static int vk_shift_record(ef_device *dev, const ef_op *op, const vk_push *base, int npad,
+                           uint64_t tree, ef_error *err)
+{
+    vk_spec spec = vk_spec_1d(op->precision);
+    ef_buffer *own[VK_BINDINGS] = {dev->scratch};
+    ef_buffer *with_q[VK_BINDINGS] = {op->q, dev->scratch};
+    vk_push mean = *base, shift = *base;
+    mean.count = npad;
+    mean.off_dst = (int32_t)(tree + (uint64_t)op->rows);
+    shift.off_src = mean.off_dst;
+    shift.off_dst = (int32_t)tree;
+    int rc = vk_cmd_dispatch_linear(dev, VK_SH_ROW_MEAN, &spec, own, &mean,
+                                    vk_groups((uint64_t)op->rows * op->d, VK_WG), err);
+    if (rc == EF_OK)
+        rc = vk_cmd_dispatch_linear(dev, VK_SH_ROW_SHIFT, &spec, with_q, &shift,
+                                    vk_groups((uint64_t)op->rows, VK_WG), err);
+    return rc;
+}
+
 static int vk_energy_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
 {
     int npad = vk_pow2_at_least(op->n);
     uint64_t tree = (uint64_t)(2 * npad - 1) * op->d;
-    int rc = vk_scratch_reserve(dev, (tree + op->rows) * 4, err);
+    int rc = vk_scratch_reserve(dev, (tree + (uint64_t)op->rows * (op->d + 1)) * 4, err);
     if (rc != EF_OK) return rc;
     int masked = op->mask.kind != EF_MASK_FULL;
     vk_push pc = {
@@ -143,13 +165,7 @@ static int vk_energy_record(ef_device *dev, const ef_op *op, ef_run_result *res,
      * u a |q_i|.(|k_j| + |m_i|) whatever the keys' common offset (the verifier's form). */
     int mode = masked ? VK_KEYS_RAW_TREE : VK_KEYS_CENTERED;
     if ((rc = vk_keys_record(dev, op, npad, mode, err)) != EF_OK) return rc;
-    if (masked) {
-        vk_spec spec = vk_spec_1d(op->precision);
-        ef_buffer *bufs[VK_BINDINGS] = {op->q, dev->scratch, dev->scratch};
-        rc = vk_cmd_dispatch(dev, VK_SH_ROW_SHIFT, &spec, bufs, &pc, vk_groups(op->rows, VK_WG),
-                             1, 1, err);
-        if (rc != EF_OK) return rc;
-    }
+    if (masked && (rc = vk_shift_record(dev, op, &pc, npad, tree, err)) != EF_OK) return rc;
     vk_tile t = dev->tile;
     vk_spec spec = {.v = {
         [VK_SPEC_PREC] = op->precision, [VK_SPEC_WGX] = t.wgx, [VK_SPEC_WGY] = t.wgy,
@@ -182,7 +198,7 @@ static int vk_energy_coopmat_record(ef_device *dev, const ef_op *op, ef_run_resu
                        VK_VARIANT_COOPMAT, op->n, op->rows, op->row0, op->d);
     int npad = vk_pow2_at_least(op->n);
     uint64_t tree = (uint64_t)(2 * npad - 1) * op->d;
-    int rc = vk_scratch_reserve(dev, (tree + op->rows) * 4, err);
+    int rc = vk_scratch_reserve(dev, (tree + (uint64_t)op->rows * (op->d + 1)) * 4, err);
     if (rc != EF_OK) return rc;
     int masked = op->mask.kind != EF_MASK_FULL;
     vk_push pc = {
@@ -194,11 +210,8 @@ static int vk_energy_coopmat_record(ef_device *dev, const ef_op *op, ef_run_resu
     };
     if ((rc = vk_cmd_begin(dev, err)) != EF_OK) return rc;
     if ((rc = vk_keys_record(dev, op, npad, VK_KEYS_RAW_TREE, err)) != EF_OK) return rc;
+    if ((rc = vk_shift_record(dev, op, &pc, npad, tree, err)) != EF_OK) return rc;
     vk_spec spec = vk_spec_1d(op->precision);
-    ef_buffer *sbufs[VK_BINDINGS] = {op->q, dev->scratch, dev->scratch};
-    rc = vk_cmd_dispatch(dev, VK_SH_ROW_SHIFT, &spec, sbufs, &pc, vk_groups(op->rows, VK_WG),
-                         1, 1, err);
-    if (rc != EF_OK) return rc;
     spec.v[VK_SPEC_WGX] = 4 * dev->subgroup_size;
     spec.v[VK_SPEC_MASKED] = (uint32_t)masked;
     ef_buffer *bufs[VK_BINDINGS] = {op->q, op->k, dev->scratch, op->e};
