@@ -12,6 +12,7 @@
 
 #include "backends/hostmem.h"
 #include "harness/case_run.h"
+#include "harness/workload.h"
 #include "harness/reference.h"
 #include "harness/source.h"
 
@@ -168,6 +169,7 @@ static int emit_group_status(run_state *st, const ef_case *tmpl, const ef_case_s
 {
     for (int dv = 0; dv < st->run->device_count; dv++)
         for (int w = 0; w < set->workload_count; w++) {
+            if (ef_workloads[set->workloads[w]].full_only && tmpl->mask.kind != EF_MASK_FULL) continue;
             ef_case c = *tmpl;
             c.device = dv;
             c.workload = set->workloads[w];
