@@ -138,11 +138,17 @@ static void ocl_info_fill(cl_platform_id p, cl_device_id d, ef_device_info *info
     info->max_buffer_bytes = alloc;
     info->precisions = 1u << EF_PREC_FP32 | 1u << EF_PREC_FP16 | 1u << EF_PREC_BF16;
     info->out_dtype = EF_F32;
-    snprintf(info->notes, sizeof info->notes,
-             "platform %.60s; %u compute units at %u MHz; local memory %llu KiB; max "
-             "workgroup %zu; fp16/bf16 as storage (vload_half, bit shift)%s",
+    char notes[1024];
+    snprintf(notes, sizeof notes,
+             "platform %s; %u compute units at %u MHz; local memory %llu KiB; max "
+             "workgroup %zu; fp16/bf16 as storage (vload_half, bit shift)%s%s",
              plat, cus, mhz, (unsigned long long)(local / 1024), wg,
-             strstr(ext, "cl_khr_fp16") ? "; cl_khr_fp16" : "");
+             strstr(ext, "cl_khr_fp16") ? "; cl_khr_fp16" : "",
+             strstr(plat, "NVIDIA") ? "; fp16/bf16 energy on tensor cores (PTX mma.sync, "
+                                      "self-checked at first use)" : "");
+    size_t m = strlen(notes) < sizeof info->notes ? strlen(notes) : sizeof info->notes - 1;
+    memcpy(info->notes, notes, m);
+    info->notes[m] = '\0';
 }
 
 static int ocl_device_info(int index, ef_device_info *info, ef_error *err)

@@ -18,8 +18,7 @@ static const ocl_tiles gpu_tiles[] = {
     {64, 128, 16, 4, 8, 0},
 };
 static const ocl_tiles cpu_tiles[] = {
-    {32, 32, 16, 4, 4, 0}, {16, 16, 16, 2, 2, 0}, {32, 32, 32, 4, 4, 0}, {64, 64, 16, 8, 8, 0},
-    {64, 64, 16, 8, 8, 1},
+    {32, 32, 16, 4, 4, 0}, {64, 64, 16, 8, 8, 0}, {64, 64, 16, 8, 8, 1},
 };
 
 int ocl_tiles_valid(const ef_device *dev, ocl_tiles t)
