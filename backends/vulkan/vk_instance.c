@@ -114,7 +114,9 @@ static int vk_instance_create(ef_error *err)
         .pApplicationName = "efbench",
         .applicationVersion = 1,
         .pEngineName = "efbench",
-        .apiVersion = VK_API_VERSION_1_1,
+        /* 1.2 so the driver-properties query is valid where the device has 1.2; devices
+         * with 1.1 still run (the effective version is the smaller of the two) */
+        .apiVersion = VK_API_VERSION_1_2,
     };
     const VkInstanceCreateInfo info = {
         .sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
