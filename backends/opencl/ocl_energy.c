@@ -75,7 +75,11 @@ int ocl_energy_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error
         return rc;
     if (op->mask.kind == EF_MASK_WINDOW && op->mask.window < 1)
         return ef_fail(err, EF_ERROR, "window mask needs w >= 1, got %d", op->mask.window);
-    if (op->precision != EF_PREC_FP32 && ocl_mma_use(dev)) return ocl_mma_energy(dev, op, res, err);
+    if (op->precision != EF_PREC_FP32) {
+        if (ocl_mma_use(dev)) return ocl_mma_energy(dev, op, res, err);
+        if (dev->mma_require)
+            return ef_fail(err, EF_UNSUPPORTED, "EF_OPENCL_MMA=require: %s", dev->mma_note);
+    }
     if ((rc = ocl_tiles_ready(dev, err)) != EF_OK) return rc;
 
     ocl_timer t = {0};
@@ -99,9 +103,10 @@ int ocl_energy_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error
     if (rc != EF_OK) goto done;
     rc = ocl_timer_finish(dev, &t, &res->time_ms, err);
     if (rc == EF_OK)
-        snprintf(res->path, sizeof res->path, "fused-%s%s%dx%dx%d-%dx%d%s",
+        snprintf(res->path, sizeof res->path, "fused-%s%s%dx%dx%d-%dx%d%s%s",
                  kind == EF_MASK_FULL ? "" : "shift-", tl.vec ? "v4-" : "", tl.bm, tl.bn,
-                 tl.bk, tl.tm, tl.tn, extra ? "-fault" : "");
+                 tl.bk, tl.tm, tl.tn, extra ? "-fault" : "",
+                 dev->is_nvidia && op->precision != EF_PREC_FP32 ? "-mma-off" : "");
 done:
     ocl_timer_release(&t);
     return rc;

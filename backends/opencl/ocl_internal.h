@@ -70,6 +70,7 @@ struct ef_device {
     cl_kernel mma_k[2];
     int mma_state;              /* 0 not tried, 1 in use, -1 off (mma_note says why) */
     int mma_emulate;            /* EF_OPENCL_MMA=emulate: fragments through local memory */
+    int mma_require;            /* EF_OPENCL_MMA=require: no silent fallback */
     char mma_note[200];
 
     cl_mem scratch[OCLS_COUNT];

@@ -2,8 +2,10 @@
  * inline PTX mma.sync m16n8k16, fp32 accumulate), detected by platform vendor. On first
  * use the kernel is built and checked against a float64 host product on a small fixed
  * problem; a build failure or a wrong result turns the path off (dev->mma_note says why)
- * and the portable kernel runs instead. EF_OPENCL_MMA=0 turns it off; =emulate runs the
- * fragment emulation on any device (how PoCL tests the layout). Called by ocl_energy.c.
+ * and the portable kernel runs instead (its path then ends in "-mma-off"). EF_OPENCL_MMA:
+ * 0 off; require: fp16/bf16 energy is unsupported, with the reason, when the path is off;
+ * emulate: the fragment emulation on any device (how PoCL tests the layout).
+ * Called by ocl_energy.c.
  */
 #include <math.h>
 #include <stdio.h>
@@ -100,6 +102,7 @@ int ocl_mma_use(ef_device *dev)
     const char *env = getenv("EF_OPENCL_MMA");
     int emulate = env && strcmp(env, "emulate") == 0;
     int off = env && strcmp(env, "0") == 0;
+    dev->mma_require = env && strcmp(env, "require") == 0;
     if (off || (!dev->is_nvidia && !emulate)) {
         ocl_mma_off(dev, off ? "tensor cores off (EF_OPENCL_MMA=0)"
                              : "tensor cores: NVIDIA platforms only");
