@@ -188,35 +188,33 @@ static void sm_heads_drop(ef_head *h, int count)
     free(h);
 }
 
+/* Every text must reach length n: a short one makes the whole call EF_UNSUPPORTED (naming
+ * it) rather than silently yielding the other texts only; spec "model:TEXT" gives each
+ * text its own status. */
 static int sm_model_heads(void *state, int n, ef_head **heads, int *count, ef_error *err)
 {
     sm_state *s = state;
     ef_head *out = NULL;
-    int cnt = 0, cap = 0, rc = EF_OK, usable = 0;
-    char reasons[sizeof err->msg] = "";
+    int cnt = 0, cap = 0, rc = EF_OK;
+    for (int i = 0; i < s->n_texts; i++) {
+        int32_t *ids;
+        rc = text_tokens(&s->texts[i], model_tokenizer(s->m), n, &ids, err);
+        if (rc == EF_UNSUPPORTED && s->n_texts > 1) {
+            size_t l = strlen(err->msg);
+            if (snprintf(err->msg + l, sizeof err->msg - l, " (texts listed one per source as "
+                         "model:TEXT are reported separately)") < 0)
+                err->msg[l] = 0;
+        }
+        if (rc) return rc;
+        free(ids);
+    }
     for (int i = 0; i < s->n_texts; i++) {
         capture_set c;
         int from_cache;
-        ef_error e2;
-        rc = capture_cached(s->m, &s->texts[i], n, 1, &c, &from_cache, &e2);
-        if (rc == EF_UNSUPPORTED) {
-            size_t rl = strlen(reasons);
-            if (snprintf(reasons + rl, sizeof reasons - rl, "%s%s", rl ? "; " : "", e2.msg) < 0)
-                reasons[rl] = 0;
-            continue;
-        }
-        if (rc) {
-            *err = e2;
-            goto fail;
-        }
-        usable++;
+        if ((rc = capture_cached(s->m, &s->texts[i], n, 1, &c, &from_cache, err))) goto fail;
         rc = sm_heads_add(s, &c, n, s->texts[i].random ? s->seed : 0, &out, &cnt, &cap, err);
         capture_free(&c);
         if (rc) goto fail;
-    }
-    if (!usable) {
-        rc = ef_fail(err, EF_UNSUPPORTED, "%s", reasons);
-        goto fail;
     }
     *heads = out;
     *count = cnt;

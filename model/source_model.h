@@ -7,8 +7,9 @@
 
 #include "harness/source.h"
 
-/* spec "model" (texts from args->texts, default text_default_list) or "model:TEXT" (one
- * text, so a too-short text is reported per text). args->model: "default" / NULL = the
+/* spec "model" (texts from args->texts, default text_default_list; if any text is too
+ * short for a length, that length is EF_UNSUPPORTED for the source, naming the text) or
+ * "model:TEXT" (one text, so each text gets its own status). args->model: "default" / NULL = the
  * fetched Gemma 3 270M in the efbench cache dir, else a GGUF path. */
 extern const ef_source_ops ef_source_model;
 /* spec "qk": args->qk is the safetensors file. */
