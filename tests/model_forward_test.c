@@ -487,3 +487,54 @@ Test(model, bpe_pretokenizer_pieces)
     tokenizer_free(q);
     tokenizer_free(l3);
 }
+
+/* ---- bad models ---------------------------------------------------------------------- */
+
+static void expect_open_error(testdata_gguf *g, const char *name, int want_rc, const char *what)
+{
+    char path[512];
+    testdata_tmp_path(path, sizeof path, name);
+    cr_assert_eq(testdata_gguf_write(g, path), 0);
+    testdata_gguf_free(g);
+    model *m = NULL;
+    ef_error err;
+    int rc = model_open(path, &m, &err);
+    cr_assert_eq(rc, want_rc, "%s: rc %d (%s)", name, rc, rc ? err.msg : "opened");
+    cr_assert_null(m);
+    cr_assert(strstr(err.msg, path) && strstr(err.msg, what), "%s: message '%s' lacks '%s'",
+              name, err.msg, what);
+    remove(path);
+}
+
+static testdata_gguf *llama_meta(void)
+{
+    testdata_gguf *g = testdata_gguf_new();
+    testdata_gguf_str(g, "general.architecture", "llama");
+    testdata_gguf_u32(g, "llama.embedding_length", 256);
+    testdata_gguf_u32(g, "llama.block_count", 1);
+    testdata_gguf_u32(g, "llama.feed_forward_length", 512);
+    testdata_gguf_u32(g, "llama.attention.head_count", 2);
+    return g;
+}
+
+Test(model, model_open_rejects_bad_models)
+{
+    testdata_gguf *g = testdata_gguf_new();
+    testdata_gguf_str(g, "general.architecture", "mamba");
+    expect_open_error(g, "arch.gguf", EF_UNSUPPORTED, "architecture 'mamba' is not supported");
+
+    g = llama_meta();
+    float *v = calloc(300 * 10, sizeof *v);
+    testdata_gguf_tensor(g, "token_embd.weight", 2, (uint64_t[]){300, 10}, DQ_TYPE_F32, v);
+    expect_open_error(g, "shape.gguf", EF_ERROR, "token_embd.weight has shape [300, 10, 1, 1], expected [256, 10]");
+
+    g = llama_meta();
+    uint8_t raw[84 * 10] = {0}; /* Q2_K blocks: a real type this pass does not decode */
+    testdata_gguf_tensor_raw(g, "token_embd.weight", 2, (uint64_t[]){256, 10}, DQ_TYPE_Q2_K, raw, sizeof raw);
+    expect_open_error(g, "quant.gguf", EF_UNSUPPORTED, "token_embd.weight has type Q2_K");
+
+    g = llama_meta();
+    testdata_gguf_tensor(g, "token_embd.weight", 2, (uint64_t[]){256, 10}, DQ_TYPE_F32, v);
+    expect_open_error(g, "missing.gguf", EF_ERROR, "output_norm.weight is missing");
+    free(v);
+}
