@@ -327,7 +327,8 @@ Test(opencl, tune_and_program_cache_write_their_files)
 }
 
 /* The tensor-core kernel's fragment logic, through its emulation (PoCL has no PTX): every
- * mask and both half precisions pass, and the off-by-one fault still fails. */
+ * mask and both half precisions pass, with d % 8 == 0 (vector loads) and not, n below and
+ * above one 128-row block; the off-by-one fault still fails. */
 Test(opencl, tensor_core_fragments_emulated)
 {
     setenv("EF_OPENCL_MMA", "emulate", 1);
@@ -337,7 +338,7 @@ Test(opencl, tensor_core_fragments_emulated)
     const char *text =
         "[suite]\nname = opencl-mma\nseed = 11\ntarget_time = 0.01\nwarmup = 0\n"
         "min_reps = 1\nmax_reps = 1\n\n"
-        "[cases half]\nsources = gaussian, sink\nlengths = 97\ndims = 40\n"
+        "[cases half]\nsources = gaussian, sink\nlengths = 97, 200\ndims = 40, 36\n"
         "masks = full, causal, window:16\nprecisions = fp16, bf16\nworkloads = energy\n";
     cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
     close(fd);
@@ -359,7 +360,7 @@ Test(opencl, tensor_core_fragments_emulated)
             if (!fault || c->mask.kind == EF_MASK_FULL)
                 cr_expect_eq(c->status, EF_CASE_PASS, "fault %d %s: %s", fault, c->path, c->reasons);
         }
-        cr_expect_eq(mma, 12, "%d of 12 cases ran on the tensor-core path", mma);
+        cr_expect_eq(mma, 48, "%d of 48 cases ran on the tensor-core path", mma);
         if (fault) cr_expect_eq(masked_fail, masked, "the fault passed %d masked cases",
                                 masked - masked_fail);
         runner_free(&run);

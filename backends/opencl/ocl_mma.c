@@ -58,7 +58,7 @@ static int ocl_mma_check(ef_device *dev, char *why, size_t len)
     int zi = 0, rows = n;
     ocl_arg a[] = {OCLA(bq), OCLA(bk), OCLA(bs), OCLA(be), OCLA(rows), OCLA(d), OCLA(zi),
                    OCLA(rows), OCLA(scale), OCLA(zi), OCLA(zi), OCLA(zi)};
-    size_t local[2] = {128, 1}, global[2] = {ocl_round_up(n, 64) * 2, ocl_round_up(n, 64) / 64};
+    size_t local[2] = {256, 1}, global[2] = {ocl_round_up(n, 128) * 2, ocl_round_up(n, 128) / 128};
     ocl_timer t = {0};
     ef_error err;
     double ms;
@@ -135,8 +135,8 @@ int ocl_mma_energy(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error
     cl_mem shift = NULL;
     if ((rc = ocl_keys_prepare(dev, op, 0, &t, err)) != EF_OK) goto done;
     if ((rc = ocl_row_shift(dev, op, 0, &shift, &t, err)) != EF_OK) goto done;
-    size_t local[2] = {128, 1};
-    size_t global[2] = {ocl_round_up(n, 64) * 2, ocl_round_up(rows, 64) / 64};
+    size_t local[2] = {256, 1};    /* 128 x 128 per group of 8 warps: energy_mma.cl */
+    size_t global[2] = {ocl_round_up(n, 128) * 2, ocl_round_up(rows, 128) / 128};
     ocl_arg a[] = {OCLA(op->q->mem), OCLA(op->k->mem), OCLA(shift), OCLA(op->e->mem), OCLA(n),
                    OCLA(d), OCLA(row0), OCLA(rows), OCLA(scale), OCLA(kind), OCLA(window),
                    OCLA(extra)};
@@ -144,7 +144,7 @@ int ocl_mma_energy(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error
     if ((rc = ocl_kernel_run(dev, k, a, OCL_COUNT(a), 2, global, local, &t, err))) goto done;
     rc = ocl_timer_finish(dev, &t, &res->time_ms, err);
     if (rc == EF_OK)
-        snprintf(res->path, sizeof res->path, "mma-%s-m16n8k16-64x64%s%s",
+        snprintf(res->path, sizeof res->path, "mma-%s-m16n8k16-128x128%s%s",
                  op->precision == EF_PREC_BF16 ? "bf16" : "f16",
                  dev->mma_emulate ? "-emulated" : "", extra ? "-fault" : "");
 done:

@@ -3,16 +3,19 @@
  * type (SUF, MMA_T "f16" / "bf16", MMA_DECODE). The operands must be the stored inputs
  * exactly, so the keys are NOT centered here: E_ij = a q_i . k_j - shift_i with shift_i =
  * a q_i . m_i (m_i the mean of the keys row i sees; full: kbar), from keys.cl.
- * A workgroup of 128 items (4 warps) computes 64 x 64: warp w rows 16w..16w+15, all 64
- * columns as 8 n-tiles of m16n8k16. With EF_MMA_EMULATE the mma is computed from the
- * same register fragments through local memory (PTX ISA layout), so PoCL can test the
- * fragment logic. Host side: backends/opencl/ocl_mma.c.
+ * A workgroup of 256 items (8 warps, 4 x 2) computes 128 x 128 in k-slices of 32: warp
+ * (wr, wc) holds rows 32wr.. (2 m-tiles) x columns 64wc.. (8 n-tiles). Inputs are read as
+ * uint4 (8 halves) when d % 8 == 0. With EF_MMA_EMULATE the mma is computed from the same
+ * register fragments through local memory (PTX ISA layout), so PoCL tests the fragment
+ * logic. Host side: backends/opencl/ocl_mma.c.
  */
 #ifndef EF_MMA_ONCE
 #define EF_MMA_ONCE
-#define MMA_BM 64
-#define MMA_BN 64
-#define MMA_S 12   /* row stride in 32-bit words: 16 halves + 8 pad, conflict-free reads */
+#define MMA_BM 128
+#define MMA_BN 128
+#define MMA_BK 32
+#define MMA_WG 256
+#define MMA_S 20   /* row stride in 32-bit words: 32 halves + 8 pad, conflict-free reads */
 #endif
 
 #ifdef EF_MMA_EMULATE
@@ -53,55 +56,84 @@ void KNAME(mma_emulate)(__local float *scr, float *acc, uint a0, uint a1, uint a
                    "f"(acc[0]), "f"(acc[1]), "f"(acc[2]), "f"(acc[3]))
 #endif
 
-__kernel __attribute__((reqd_work_group_size(128, 1, 1)))
+__kernel __attribute__((reqd_work_group_size(MMA_WG, 1, 1)))
 void KNAME(energy_mma)(__global const ushort *q, __global const ushort *k,
                        __global const float *shift, __global float *e, int n, int d,
                        int row0, int rows, float scale, int kind, int window, int extra)
 {
     __local uint As[MMA_BM * MMA_S], Bs[MMA_BN * MMA_S];
 #ifdef EF_MMA_EMULATE
-    __local float scr[4 * 384];
+    __local float scr[(MMA_WG / 32) * 384];
 #endif
     __local ushort *As16 = (__local ushort *)As, *Bs16 = (__local ushort *)Bs;
     const int lid = get_local_id(0), w = lid / 32, lane = lid % 32, g = lane >> 2, t = lane & 3;
+    const int wr = w / 2, wc = w % 2;
     const int j0 = get_group_id(0) * MMA_BN, r0 = get_group_id(1) * MMA_BM;
     const int i0 = row0 + r0, imax = min(r0 + MMA_BM, rows) - 1 + row0;
     int outside = 0;
     if (kind != MASK_FULL && j0 > imax + extra) outside = 1;
     if (kind == MASK_WINDOW && j0 + MMA_BN - 1 <= i0 - window) outside = 1;
 
-    float acc[8][4];
-    for (int nt = 0; nt < 8; nt++)
-        for (int c = 0; c < 4; c++) acc[nt][c] = 0.0f;
-
-    for (int k0 = 0; k0 < d && !outside; k0 += 16) {
-        for (int x = lid; x < MMA_BM * 16; x += 128) {     /* 64 rows x 16 k, zero padded */
-            const int m = x / 16, kk = x % 16, r = r0 + m, j = j0 + m, c = k0 + kk;
-            As16[m * 2 * MMA_S + kk] = r < rows && c < d ? q[(size_t)(row0 + r) * d + c] : 0;
-            Bs16[m * 2 * MMA_S + kk] = j < n && c < d ? k[(size_t)j * d + c] : 0;
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-        const int ra = (16 * w + g) * MMA_S, rb = ra + 8 * MMA_S;
-        const uint a0 = As[ra + t], a1 = As[rb + t], a2 = As[ra + t + 4], a3 = As[rb + t + 4];
-        for (int nt = 0; nt < 8; nt++) {
-            const int kb = (8 * nt + g) * MMA_S;
-            const uint b0 = Bs[kb + t], b1 = Bs[kb + t + 4];
-            MMA(acc[nt], a0, a1, a2, a3, b0, b1);
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-
-    for (int h = 0; h < 2; h++) {
-        const int r = r0 + 16 * w + g + 8 * h;
-        if (r >= rows) continue;
-        const int i = row0 + r;
-        const float sh = outside ? 0.0f : shift[r];
+    float acc[2][8][4];
+    for (int mt = 0; mt < 2; mt++)
         for (int nt = 0; nt < 8; nt++)
-            for (int c = 0; c < 2; c++) {
-                const int j = j0 + 8 * nt + 2 * t + c;
-                if (j >= n) continue;
-                e[(size_t)r * n + j] = !outside && ef_visible(kind, window, extra, i, j)
-                                           ? fma(scale, acc[nt][2 * h + c], -sh) : 0.0f;
+            for (int c = 0; c < 4; c++) acc[mt][nt][c] = 0.0f;
+
+    for (int k0 = 0; k0 < d && !outside; k0 += MMA_BK) {
+        if ((d & 7) == 0) {                 /* rows x 4 groups of 8 halves, zero padded */
+            for (int x = lid; x < MMA_BM * 4; x += MMA_WG) {
+                const int m = x / 4, v = x % 4, r = r0 + m, j = j0 + m, c = k0 + 8 * v;
+                uint4 qa = (uint4)(0), kb = (uint4)(0);
+                if (r < rows && c < d)
+                    qa = vload4(0, (__global const uint *)(q + (size_t)(row0 + r) * d + c));
+                if (j < n && c < d) kb = vload4(0, (__global const uint *)(k + (size_t)j * d + c));
+                vstore4(qa, 0, As + m * MMA_S + 4 * v);
+                vstore4(kb, 0, Bs + m * MMA_S + 4 * v);
             }
+        } else {
+            for (int x = lid; x < MMA_BM * MMA_BK; x += MMA_WG) {
+                const int m = x / MMA_BK, kk = x % MMA_BK, r = r0 + m, j = j0 + m, c = k0 + kk;
+                As16[m * 2 * MMA_S + kk] = r < rows && c < d ? q[(size_t)(row0 + r) * d + c] : 0;
+                Bs16[m * 2 * MMA_S + kk] = j < n && c < d ? k[(size_t)j * d + c] : 0;
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int ks = 0; ks < MMA_BK / 16; ks++) {
+            const int wo = 8 * ks;          /* word offset of this k16 step */
+            uint a[2][4];
+            for (int mt = 0; mt < 2; mt++) {
+                const int ra = (32 * wr + 16 * mt + g) * MMA_S + wo, rb = ra + 8 * MMA_S;
+                a[mt][0] = As[ra + t];
+                a[mt][1] = As[rb + t];
+                a[mt][2] = As[ra + t + 4];
+                a[mt][3] = As[rb + t + 4];
+            }
+            for (int nt = 0; nt < 8; nt++) {
+                const int kb = (64 * wc + 8 * nt + g) * MMA_S + wo;
+                const uint b0 = Bs[kb + t], b1 = Bs[kb + t + 4];
+                for (int mt = 0; mt < 2; mt++)
+                    MMA(acc[mt][nt], a[mt][0], a[mt][1], a[mt][2], a[mt][3], b0, b1);
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
     }
+
+    for (int mt = 0; mt < 2; mt++)
+        for (int h = 0; h < 2; h++) {
+            const int r = r0 + 32 * wr + 16 * mt + g + 8 * h;
+            if (r >= rows) continue;
+            const int i = row0 + r;
+            const float sh = outside ? 0.0f : shift[r];
+            for (int nt = 0; nt < 8; nt++) {
+                const int j = j0 + 64 * wc + 8 * nt + 2 * t;
+                float2 v;
+                v.x = !outside && ef_visible(kind, window, extra, i, j)
+                          ? fma(scale, acc[mt][nt][2 * h], -sh) : 0.0f;
+                v.y = !outside && ef_visible(kind, window, extra, i, j + 1)
+                          ? fma(scale, acc[mt][nt][2 * h + 1], -sh) : 0.0f;
+                __global float *dst = e + (size_t)r * n + j;
+                if (j + 1 < n) vstore2(v, 0, dst);
+                else if (j < n) dst[0] = v.x;
+            }
+        }
 }
