@@ -33,16 +33,19 @@ static void ocl_mma_release(ef_device *dev)
     dev->mma = NULL;
 }
 
-/* E = a Q K^T (shift 0, full mask) of fp16 inputs on the device against float64 on the
- * host. A fragment-layout mistake gives O(1) errors; rounding gives ~1e-6 of max |E|. */
-static int ocl_mma_check(ef_device *dev, char *why, size_t len)
+/* E = a Q K^T (shift 0, full mask) of fp16 (bf16 = 0) or bf16 (1) inputs on the device
+ * against float64 on the host. A fragment-layout mistake gives O(1) errors; rounding gives
+ * ~1e-6 of max |E|. */
+static int ocl_mma_check_one(ef_device *dev, int bf16, char *why, size_t len)
 {
     const int n = MMA_CHECK_N, d = MMA_CHECK_D;
     uint16_t q[MMA_CHECK_N * MMA_CHECK_D], k[MMA_CHECK_N * MMA_CHECK_D];
     float e[MMA_CHECK_N * MMA_CHECK_N], zero[MMA_CHECK_N] = {0};
     for (int i = 0; i < n * d; i++) {
-        q[i] = ef_f32_to_f16((float)((i * 37 + 11) % 101) / 50.0f - 1.0f);
-        k[i] = ef_f32_to_f16((float)((i * 53 + 7) % 89) / 44.0f - 1.0f);
+        float x = (float)((i * 37 + 11) % 101) / 50.0f - 1.0f;
+        float y = (float)((i * 53 + 7) % 89) / 44.0f - 1.0f;
+        q[i] = bf16 ? ef_f32_to_bf16(x) : ef_f32_to_f16(x);
+        k[i] = bf16 ? ef_f32_to_bf16(y) : ef_f32_to_f16(y);
     }
     cl_int ce = CL_SUCCESS;
     cl_mem bq = clCreateBuffer(dev->ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, sizeof q, q, &ce);
@@ -62,7 +65,7 @@ static int ocl_mma_check(ef_device *dev, char *why, size_t len)
     ocl_timer t = {0};
     ef_error err;
     double ms;
-    int rc = ocl_kernel_run(dev, dev->mma_k[0], a, OCL_COUNT(a), 2, global, local, &t, &err);
+    int rc = ocl_kernel_run(dev, dev->mma_k[bf16], a, OCL_COUNT(a), 2, global, local, &t, &err);
     if (rc == EF_OK) rc = ocl_timer_finish(dev, &t, &ms, &err);
     ocl_timer_release(&t);
     if (rc == EF_OK) {
@@ -78,7 +81,8 @@ static int ocl_mma_check(ef_device *dev, char *why, size_t len)
         for (int j = 0; j < n; j++) {
             double ref = 0;
             for (int c = 0; c < d; c++)
-                ref += (double)ef_f16_to_f32(q[i * d + c]) * ef_f16_to_f32(k[j * d + c]);
+                ref += bf16 ? (double)ef_bf16_to_f32(q[i * d + c]) * ef_bf16_to_f32(k[j * d + c])
+                            : (double)ef_f16_to_f32(q[i * d + c]) * ef_f16_to_f32(k[j * d + c]);
             ref *= scale;
             if (fabs(ref) > top) top = fabs(ref);
             double diff = fabs(ref - e[i * n + j]);
@@ -86,14 +90,19 @@ static int ocl_mma_check(ef_device *dev, char *why, size_t len)
         }
     ok = worst <= 1e-3 * top;
     if (!ok)
-        snprintf(why, len, "tensor-core self-check failed: max |error| %.3g of max |E| %.3g",
-                 worst, top);
+        snprintf(why, len, "tensor-core self-check (%s) failed: max |error| %.3g of max |E| %.3g",
+                 bf16 ? "bf16" : "f16", worst, top);
 release:
     if (bq) clReleaseMemObject(bq);
     if (bk) clReleaseMemObject(bk);
     if (bs) clReleaseMemObject(bs);
     if (be) clReleaseMemObject(be);
     return ok;
+}
+
+static int ocl_mma_check(ef_device *dev, char *why, size_t len)
+{
+    return ocl_mma_check_one(dev, 0, why, len) && ocl_mma_check_one(dev, 1, why, len);
 }
 
 int ocl_mma_use(ef_device *dev)
