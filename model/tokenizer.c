@@ -103,18 +103,20 @@ void tokenizer_free(tokenizer *t)
     free(t);
 }
 
-static const tokenizer *tok_sort_ctx;
+/* Sort key of a user-defined token: by first byte, then longest first, then id
+ * (llama.cpp leaves ties unordered). */
+typedef struct tok_user_key {
+    unsigned first;
+    size_t len;
+    int id;
+} tok_user_key;
 
-/* Longest first; equal lengths by id (llama.cpp leaves ties unordered). */
 static int tok_user_cmp(const void *a, const void *b)
 {
-    int x = *(const int *)a, y = *(const int *)b;
-    size_t lx, ly;
-    const char *sx = tok_text(tok_sort_ctx, x, &lx), *sy = tok_text(tok_sort_ctx, y, &ly);
-    unsigned char bx = lx ? (unsigned char)sx[0] : 0, by = ly ? (unsigned char)sy[0] : 0;
-    if (bx != by) return bx < by ? -1 : 1;
-    if (lx != ly) return lx > ly ? -1 : 1;
-    return (x > y) - (x < y);
+    const tok_user_key *x = a, *y = b;
+    if (x->first != y->first) return x->first < y->first ? -1 : 1;
+    if (x->len != y->len) return x->len > y->len ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
 }
 
 static int tok_user_index(tokenizer *t)
@@ -126,15 +128,21 @@ static int tok_user_index(tokenizer *t)
         if (t->types[i] == TOKEN_TYPE_USER_DEFINED && len > 0) count++;
     }
     t->user_ids = malloc((size_t)(count ? count : 1) * sizeof *t->user_ids);
-    if (!t->user_ids) return -1;
+    tok_user_key *keys = malloc((size_t)(count ? count : 1) * sizeof *keys);
+    if (!t->user_ids || !keys) {
+        free(keys);
+        return -1;
+    }
     int k = 0;
     for (int i = 0; i < t->n_vocab; i++) {
         size_t len;
-        tok_text(t, i, &len);
-        if (t->types[i] == TOKEN_TYPE_USER_DEFINED && len > 0) t->user_ids[k++] = i;
+        const char *s = tok_text(t, i, &len);
+        if (t->types[i] == TOKEN_TYPE_USER_DEFINED && len > 0)
+            keys[k++] = (tok_user_key){(unsigned char)s[0], len, i};
     }
-    tok_sort_ctx = t;
-    qsort(t->user_ids, (size_t)count, sizeof *t->user_ids, tok_user_cmp);
+    qsort(keys, (size_t)count, sizeof *keys, tok_user_cmp);
+    for (int i = 0; i < count; i++) t->user_ids[i] = keys[i].id;
+    free(keys);
     memset(t->user_start, 0, sizeof t->user_start);
     for (int i = 0; i < count; i++) {
         size_t len;
