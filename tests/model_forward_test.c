@@ -538,3 +538,171 @@ Test(model, model_open_rejects_bad_models)
     expect_open_error(g, "missing.gguf", EF_ERROR, "output_norm.weight is missing");
     free(v);
 }
+
+/* ---- an independent, naive reference forward pass ------------------------------------ */
+
+/* Token by token in double, straight from gguf-models.md C.4 / E.3 / F, with every weight
+ * expanded: fine for the tiny models. Returns every layer's post-RoPE Q (L, n, H, d) and K
+ * (L, n, Hkv, d) and the last position's logits. */
+typedef struct ref_out {
+    double *q, *k, *logits;
+} ref_out;
+
+static void ref_mat(const float *w, const double *x, double *y, int out, int in)
+{
+    for (int r = 0; r < out; r++) {
+        double acc = 0;
+        for (int i = 0; i < in; i++) acc += (double)w[(size_t)r * in + i] * x[i];
+        y[r] = acc;
+    }
+}
+
+static float *ref_tensor(gguf_file *g, int l, const char *name)
+{
+    char full[96];
+    if (l >= 0) snprintf(full, sizeof full, "blk.%d.%s", l, name);
+    else snprintf(full, sizeof full, "%s", name);
+    return tensor_f32(g, full);
+}
+
+static void ref_forward(model *m, const int32_t *ids, int n, ref_out *o)
+{
+    const model_config *c = model_config_get(m);
+    gguf_file *g = model_gguf(m);
+    int E = c->n_embd, H = c->n_head, Hkv = c->n_head_kv, d = c->d, F = c->n_ff, L = c->n_layer;
+    int gemma = c->arch == MODEL_ARCH_GEMMA3;
+    double *x = calloc((size_t)n * E, sizeof *x), *h = malloc((size_t)E * sizeof *h);
+    double *q = malloc((size_t)n * H * d * sizeof *q), *k = malloc((size_t)n * Hkv * d * sizeof *k);
+    double *v = malloc((size_t)n * Hkv * d * sizeof *v), *att = malloc((size_t)H * d * sizeof *att);
+    double *a = malloc((size_t)E * sizeof *a), *gt = malloc((size_t)F * sizeof *gt), *up = malloc((size_t)F * sizeof *up);
+    double *p = malloc((size_t)n * sizeof *p);
+    o->q = malloc((size_t)L * n * H * d * sizeof *o->q);
+    o->k = malloc((size_t)L * n * Hkv * d * sizeof *o->k);
+    o->logits = malloc((size_t)c->n_vocab * sizeof *o->logits);
+    float *emb = tensor_f32(g, "token_embd.weight");
+    for (int t = 0; t < n; t++)
+        for (int i = 0; i < E; i++) x[(size_t)t * E + i] = (double)emb[(size_t)ids[t] * E + i] * c->embd_scale;
+    for (int l = 0; l < L; l++) {
+        float *an = ref_tensor(g, l, "attn_norm.weight"), *wq = ref_tensor(g, l, "attn_q.weight");
+        float *wk = ref_tensor(g, l, "attn_k.weight"), *wv = ref_tensor(g, l, "attn_v.weight");
+        float *bq = ref_tensor(g, l, "attn_q.bias"), *bk = ref_tensor(g, l, "attn_k.bias");
+        float *bv = ref_tensor(g, l, "attn_v.bias"), *wo = ref_tensor(g, l, "attn_output.weight");
+        float *qn = ref_tensor(g, l, "attn_q_norm.weight"), *kn = ref_tensor(g, l, "attn_k_norm.weight");
+        float *pan = ref_tensor(g, l, "post_attention_norm.weight"), *fn = ref_tensor(g, l, "ffn_norm.weight");
+        float *wg = ref_tensor(g, l, "ffn_gate.weight"), *wu = ref_tensor(g, l, "ffn_up.weight");
+        float *wd = ref_tensor(g, l, "ffn_down.weight"), *pfn = ref_tensor(g, l, "post_ffw_norm.weight");
+        int local = gemma && c->n_swa > 0 && l % 6 < 5;
+        double base = local ? 10000.0 : c->rope_base;
+        for (int t = 0; t < n; t++) {
+            rmsnorm_d(h, x + (size_t)t * E, an, E, c->eps);
+            double *qt = q + (size_t)t * H * d, *kt = k + (size_t)t * Hkv * d, *vt = v + (size_t)t * Hkv * d;
+            ref_mat(wq, h, qt, H * d, E);
+            ref_mat(wk, h, kt, Hkv * d, E);
+            ref_mat(wv, h, vt, Hkv * d, E);
+            for (int i = 0; bq && i < H * d; i++) qt[i] += bq[i];
+            for (int i = 0; bk && i < Hkv * d; i++) kt[i] += bk[i];
+            for (int i = 0; bv && i < Hkv * d; i++) vt[i] += bv[i];
+            for (int hh = 0; qn && hh < H; hh++) rmsnorm_d(qt + hh * d, qt + hh * d, qn, d, c->eps);
+            for (int hh = 0; kn && hh < Hkv; hh++) rmsnorm_d(kt + hh * d, kt + hh * d, kn, d, c->eps);
+            for (int hh = 0; hh < H; hh++) unrope(c, qt + hh * d, -t, base); /* rotate by +t */
+            for (int hh = 0; hh < Hkv; hh++) unrope(c, kt + hh * d, -t, base);
+        }
+        memcpy(o->q + (size_t)l * n * H * d, q, (size_t)n * H * d * sizeof *q);
+        memcpy(o->k + (size_t)l * n * Hkv * d, k, (size_t)n * Hkv * d * sizeof *k);
+        for (int t = 0; t < n; t++) {
+            for (int hh = 0; hh < H; hh++) {
+                int kv = hh / (H / Hkv), u0 = local && t - c->n_swa + 1 > 0 ? t - c->n_swa + 1 : 0;
+                double mx = -INFINITY, sum = 0;
+                for (int u = u0; u <= t; u++) {
+                    double s = 0;
+                    for (int i = 0; i < d; i++) s += q[((size_t)t * H + hh) * d + i] * k[((size_t)u * Hkv + kv) * d + i];
+                    p[u] = s * c->attn_scale;
+                    mx = fmax(mx, p[u]);
+                }
+                for (int u = u0; u <= t; u++) sum += (p[u] = exp(p[u] - mx));
+                for (int i = 0; i < d; i++) {
+                    double acc = 0;
+                    for (int u = u0; u <= t; u++) acc += p[u] / sum * v[((size_t)u * Hkv + kv) * d + i];
+                    att[hh * d + i] = acc;
+                }
+            }
+            double *xt = x + (size_t)t * E;
+            ref_mat(wo, att, a, E, H * d);
+            if (pan) rmsnorm_d(a, a, pan, E, c->eps);
+            for (int i = 0; i < E; i++) xt[i] += a[i];
+            rmsnorm_d(h, xt, fn, E, c->eps);
+            ref_mat(wg, h, gt, F, E);
+            ref_mat(wu, h, up, F, E);
+            for (int i = 0; i < F; i++) {
+                double z = gt[i];
+                double act = gemma ? 0.5 * z * (1 + tanh(0.7978845608028654 * (z + 0.044715 * z * z * z)))
+                                   : z / (1 + exp(-z));
+                gt[i] = act * up[i];
+            }
+            ref_mat(wd, gt, a, E, F);
+            if (pfn) rmsnorm_d(a, a, pfn, E, c->eps);
+            for (int i = 0; i < E; i++) xt[i] += a[i];
+        }
+        free(an); free(wq); free(wk); free(wv); free(bq); free(bk); free(bv); free(wo);
+        free(qn); free(kn); free(pan); free(fn); free(wg); free(wu); free(wd); free(pfn);
+    }
+    float *on = tensor_f32(g, "output_norm.weight"), *out = tensor_f32(g, "output.weight");
+    rmsnorm_d(h, x + (size_t)(n - 1) * E, on, E, c->eps);
+    ref_mat(out ? out : emb, h, o->logits, c->n_vocab, E);
+    free(on); free(out); free(emb);
+    free(x); free(h); free(q); free(k); free(v); free(att); free(a); free(gt); free(up); free(p);
+}
+
+/* The sgemm pass agrees with the naive double one on every layer's Q and K and on the
+ * logits, for each architecture (biases, GQA, q/k norm, post-norms, window, tied/untied). */
+Test(model, forward_matches_naive_reference, .timeout = 300)
+{
+    for (int a = 0; a < 3; a++) {
+        char path[512];
+        model *m = tiny_open(archs[a], path, sizeof path);
+        const model_config *c = model_config_get(m);
+        int n = 14; /* > the tiny Gemma window of 8, so local layers really are windowed */
+        int32_t *ids = tiny_ids(m, n, 17);
+        ref_out r;
+        ref_forward(m, ids, n, &r);
+        capture_set cs;
+        tiny_capture(m, ids, n, &cs);
+        int H = c->n_head, Hkv = c->n_head_kv, d = c->d;
+        for (int l = 0; l < c->n_layer; l++) {
+            double num = 0, den = 0;
+            for (int t = 0; t < n; t++)
+                for (int h = 0; h < H; h++)
+                    for (int i = 0; i < d; i++) {
+                        double want = r.q[(((size_t)l * n + t) * H + h) * d + i];
+                        double got = cs.layers[l].q[((size_t)h * n + t) * d + i];
+                        num += (want - got) * (want - got);
+                        den += want * want;
+                    }
+            for (int t = 0; t < n; t++)
+                for (int h = 0; h < Hkv; h++)
+                    for (int i = 0; i < d; i++) {
+                        double want = r.k[(((size_t)l * n + t) * Hkv + h) * d + i];
+                        double got = cs.layers[l].k[((size_t)h * n + t) * d + i];
+                        num += (want - got) * (want - got);
+                        den += want * want;
+                    }
+            cr_assert(sqrt(num / den) < 1e-4, "%s layer %d: Q/K differ from the naive pass by %g",
+                      archs[a], l, sqrt(num / den));
+        }
+        float *lg = malloc((size_t)c->n_vocab * sizeof *lg);
+        forward_request req = {.tokens = ids, .n = n, .logits_last = lg};
+        ef_error err;
+        cr_assert_eq(model_forward(m, &req, &err), EF_OK, "%s", err.msg);
+        double num = 0, den = 0;
+        for (int i = 0; i < c->n_vocab; i++) {
+            num += (r.logits[i] - lg[i]) * (r.logits[i] - lg[i]);
+            den += r.logits[i] * r.logits[i];
+        }
+        cr_assert(sqrt(num / den) < 1e-4, "%s: logits differ from the naive pass by %g", archs[a], sqrt(num / den));
+        free(lg);
+        free(r.q); free(r.k); free(r.logits);
+        capture_free(&cs);
+        free(ids);
+        model_close(m);
+    }
+}
