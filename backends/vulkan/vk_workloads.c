@@ -320,9 +320,9 @@ static int vk_leverage_record(ef_device *dev, const ef_op *op, ef_run_result *re
     vk_spec spec = vk_spec_1d(op->precision);
     ef_buffer *bufs[VK_BINDINGS] = {dev->scratch, op->aux, op->out};
     vk_push pc = {.n = op->n, .d = op->d};
-    rc = vk_cmd_dispatch(dev, VK_SH_LEVERAGE, &spec, bufs, &pc, vk_groups(op->n, VK_WG), 1, 1, err);
+    rc = vk_cmd_dispatch_linear(dev, VK_SH_LEVERAGE, &spec, bufs, &pc, (uint64_t)op->n, err);
     if (rc != EF_OK) return rc;
-    snprintf(res->path, sizeof res->path, "leverage-row");
+    snprintf(res->path, sizeof res->path, "leverage-wg%u", VK_WG);
     return vk_cmd_submit(dev, &res->time_ms, err);
 }
 
