@@ -140,7 +140,7 @@ static int tok_user_index(tokenizer *t)
         if (t->types[i] == TOKEN_TYPE_USER_DEFINED && len > 0)
             keys[k++] = (tok_user_key){(unsigned char)s[0], len, i};
     }
-    qsort(keys, (size_t)count, sizeof *keys, tok_user_cmp);
+    if (count) qsort(keys, (size_t)count, sizeof *keys, tok_user_cmp);
     for (int i = 0; i < count; i++) t->user_ids[i] = keys[i].id;
     free(keys);
     memset(t->user_start, 0, sizeof t->user_start);
@@ -439,7 +439,7 @@ static int tok_partition(const tokenizer *t, const char *s, size_t len, tok_span
             m[nm++] = (tok_match){i, tl, t->user_ids[k]};
         }
     }
-    qsort(m, nm, sizeof *m, tok_match_cmp);
+    if (nm) qsort(m, nm, sizeof *m, tok_match_cmp);
     taken = calloc(len + 1, 1); /* 1 = inside an accepted token */
     if (!taken) goto cleanup;
     size_t n_acc = 0;
@@ -450,7 +450,7 @@ static int tok_partition(const tokenizer *t, const char *s, size_t len, tok_span
         memset(taken + m[k].off, 1, m[k].len);
         m[n_acc++] = m[k];
     }
-    qsort(m, n_acc, sizeof *m, tok_match_off_cmp); /* accepted ones in text order */
+    if (n_acc) qsort(m, n_acc, sizeof *m, tok_match_off_cmp); /* accepted, in text order */
     sp = malloc((2 * n_acc + 1) * sizeof *sp);
     if (!sp) goto cleanup;
     int ns = 0;

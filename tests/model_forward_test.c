@@ -32,6 +32,7 @@ static model *tiny_open(const char *arch, char *path, size_t len)
     ef_error err;
     int rc = model_open(path, &m, &err);
     cr_assert_eq(rc, EF_OK, "model_open(%s): %s", path, err.msg);
+    remove(path); /* the mapping stays valid; the directory is left empty for .fini */
     return m;
 }
 
