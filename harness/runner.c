@@ -163,6 +163,17 @@ static int emit_case(void *ctx, const ef_case *c)
     return EF_OK;
 }
 
+/* A case record with nothing measured yet. */
+static void template_init(ef_case *t)
+{
+    memset(t, 0, sizeof *t);
+    ef_accuracy_clear(&t->accuracy);
+    ef_invariants_clear(&t->invariants);
+    ef_invariants_clear(&t->reference);
+    t->layer = t->head = t->kv_head = -1;
+    t->gflops = t->gbps = -1;
+}
+
 /* Every device x workload of a group gets the same record when the group cannot run. */
 static int emit_group_status(run_state *st, const ef_case *tmpl, const ef_case_set *set, ef_case_status status,
                              const char *reason)
@@ -188,13 +199,9 @@ static int run_group(run_state *st, const ef_case_set *set, const ef_head *h, ef
     ef_reference ref;
     ef_error err = {{0}};
     ef_case tmpl;
-    memset(&tmpl, 0, sizeof tmpl);
-    ef_accuracy_clear(&tmpl.accuracy);
-    ef_invariants_clear(&tmpl.invariants);
-    ef_invariants_clear(&tmpl.reference);
+    template_init(&tmpl);
     tmpl.mask = mask, tmpl.precision = p, tmpl.n = h->n, tmpl.d = h->d, tmpl.seed = h->seed;
     tmpl.layer = h->layer, tmpl.head = h->head, tmpl.kv_head = h->kv_head;
-    tmpl.gflops = tmpl.gbps = -1;
     snprintf(tmpl.source, sizeof tmpl.source, "%s", h->source);
     snprintf(tmpl.text, sizeof tmpl.text, "%s", h->text);
     ef_reference_opts ro = {.check_rows = suite->check_rows, .full_check_max = suite->full_check_max_n,
@@ -249,6 +256,34 @@ static int run_heads(run_state *st, const ef_case_set *set, ef_head *heads, int 
     return rc;
 }
 
+/* One source spec at every length of the set; a length the source cannot give (a text
+ * too short) is recorded unsupported with the source's reason. */
+static int run_source(run_state *st, const ef_case_set *set, const char *spec, const ef_source_args *args,
+                      const ef_group_plan *plan, ef_error *err)
+{
+    ef_source src;
+    int rc = source_open(spec, args, &src, err);
+    if (rc) return rc;
+    for (int l = 0; l < set->length_count && rc == EF_OK; l++) {
+        ef_head *heads;
+        int count;
+        ef_error why = {{0}};
+        int hrc = source_heads(&src, set->lengths[l], &heads, &count, &why);
+        if (hrc == EF_OK) {
+            rc = run_heads(st, set, heads, count, plan);
+            source_heads_free(heads, count);
+            continue;
+        }
+        ef_case tmpl;
+        template_init(&tmpl);
+        tmpl.n = set->lengths[l], tmpl.d = args->d;
+        snprintf(tmpl.source, sizeof tmpl.source, "%.63s", spec);
+        rc = emit_group_status(st, &tmpl, set, hrc == EF_UNSUPPORTED ? EF_CASE_UNSUPPORTED : EF_CASE_ERROR, why.msg);
+    }
+    source_close(&src);
+    return rc;
+}
+
 static int run_set(run_state *st, ef_case_set *set, ef_error *err)
 {
     const ef_run_config *cfg = st->cfg;
@@ -260,35 +295,26 @@ static int run_set(run_state *st, ef_case_set *set, ef_error *err)
     int rc = EF_OK;
     for (int s = 0; s < set->source_count && rc == EF_OK; s++)
         for (int di = 0; di < set->dim_count && rc == EF_OK; di++) {
-            if (di > 0 && !source_uses_dims(set->sources[s])) break; /* models have their own d */
-            ef_source src;
+            const char *spec = set->sources[s];
+            if (di > 0 && !source_uses_dims(spec)) break; /* models have their own d */
             ef_source_args args = {.seed = st->run->suite.seed, .d = set->dims[di], .heads = set->heads,
                                    .model = cfg->model ? cfg->model : set->model,
                                    .texts = cfg->text ? cfg->text : set->texts, .layers = set->layers,
                                    .qk = cfg->qk};
-            if ((rc = source_open(set->sources[s], &args, &src, err))) return rc;
-            for (int l = 0; l < set->length_count && rc == EF_OK; l++) {
-                ef_head *heads;
-                int count;
-                ef_error why = {{0}};
-                int hrc = source_heads(&src, set->lengths[l], &heads, &count, &why);
-                if (hrc == EF_OK) {
-                    rc = run_heads(st, set, heads, count, &plan);
-                    source_heads_free(heads, count);
-                    continue;
-                }
-                ef_case tmpl;
-                memset(&tmpl, 0, sizeof tmpl);
-                ef_accuracy_clear(&tmpl.accuracy);
-                ef_invariants_clear(&tmpl.invariants);
-                ef_invariants_clear(&tmpl.reference);
-                tmpl.n = set->lengths[l], tmpl.d = set->dims[di], tmpl.layer = tmpl.head = tmpl.kv_head = -1;
-                tmpl.gflops = tmpl.gbps = -1;
-                snprintf(tmpl.source, sizeof tmpl.source, "%.63s", set->sources[s]);
-                rc = emit_group_status(st, &tmpl, set, hrc == EF_UNSUPPORTED ? EF_CASE_UNSUPPORTED : EF_CASE_ERROR,
-                                       why.msg);
+            if (strcmp(spec, "model") != 0 || !*args.texts) {
+                rc = run_source(st, set, spec, &args, &plan, err);
+                continue;
             }
-            source_close(&src);
+            /* one model source per text, so a text too short for a length is reported alone */
+            char texts[sizeof set->texts], one[sizeof set->texts + 8], *save = NULL;
+            snprintf(texts, sizeof texts, "%s", args.texts);
+            for (char *t = strtok_r(texts, ",", &save); t && rc == EF_OK; t = strtok_r(NULL, ",", &save)) {
+                while (isspace((unsigned char)*t)) t++;
+                for (char *e = t + strlen(t); e > t && isspace((unsigned char)e[-1]);) *--e = '\0';
+                if (!*t) continue;
+                snprintf(one, sizeof one, "model:%s", t);
+                rc = run_source(st, set, one, &args, &plan, err);
+            }
         }
     return rc;
 }
