@@ -2,7 +2,8 @@
  * suite through the runner passes against the float64 reference; the off-by-one mask
  * fault makes the verifier fail; row blocks reproduce the whole field bit for bit; Gram
  * reductions are deterministic; the clBLAST variant agrees with the fused kernel; bad ops
- * return codes; tuning and the program cache write their files. No device: skip, except CI.
+ * return codes; tuning and the program cache write their files; the vector-access kernel
+ * and the tensor-core fragment logic (emulated) pass. No device: skip, except CI.
  */
 #include <criterion/criterion.h>
 
@@ -367,4 +368,37 @@ Test(opencl, tensor_core_fragments_emulated)
     }
     unlink(path);
     unsetenv("EF_OPENCL_MMA");
+}
+
+/* The vector-access kernel (energy_vec.cl) through the runner, forced by EF_OPENCL_TILES:
+ * every mask passes, with d % 4 == 0 (vector loads, register prefetch) and not (scalar). */
+Test(opencl, vector_kernel_passes_the_verifier)
+{
+    setenv("EF_OPENCL_TILES", "64 64 16 8 8 1", 1);
+    ef_error err = {{0}};
+    char path[] = "/tmp/efbench-opencl-vec-XXXXXX.ini";
+    int fd = mkstemps(path, 4);
+    cr_assert_geq(fd, 0, "mkstemps");
+    const char *text =
+        "[suite]\nname = opencl-vec\nseed = 13\ntarget_time = 0.01\nwarmup = 0\n"
+        "min_reps = 1\nmax_reps = 1\n\n"
+        "[cases vec]\nsources = gaussian, sink\nlengths = 150\ndims = 36, 22\n"
+        "masks = full, causal, window:9\nprecisions = fp32, bf16\nworkloads = energy\n";
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    ef_run_config cfg = {.suite = path, .backends = "opencl"};
+    ef_run run;
+    int rc = runner_run(&cfg, &run, &err);
+    unlink(path);
+    cr_assert_eq(rc, EF_OK, "runner_run: %s", err.msg);
+    int vec = 0;
+    for (int i = 0; i < run.case_count; i++) {
+        const ef_case *c = &run.cases[i];
+        if (c->variant[0]) continue;
+        vec += strstr(c->path, "-v4-64x64x16-8x8") != NULL;
+        cr_expect_eq(c->status, EF_CASE_PASS, "%s: %s", c->path, c->reasons);
+    }
+    cr_expect_eq(vec, 24, "%d of 24 cases ran the vector kernel", vec);
+    runner_free(&run);
+    unsetenv("EF_OPENCL_TILES");
 }

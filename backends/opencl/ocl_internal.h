@@ -62,7 +62,8 @@ struct ef_device {
     cl_kernel k[OCLK_COUNT + (EF_PREC_COUNT - 1) * OCLK_PER_PREC_COUNT];
 
     ocl_tiles tiles;             /* energy tile shape in use */
-    int tiles_from;             /* 0 default, 1 cached tuning, 2 tuned in this process */
+    int tiles_from;             /* 0 default, 1 cached tuning, 2 tuned in this process,
+                                   3 EF_OPENCL_TILES */
     cl_program energy;
     cl_kernel energy_k[EF_PREC_COUNT];
 

@@ -49,11 +49,18 @@ void ocl_tiles_init(ef_device *dev)
     dev->tiles = dev->is_cpu ? cpu_tiles[0] : gpu_tiles[0];
     dev->tiles_from = 0;
     if (!ocl_tiles_valid(dev, dev->tiles)) dev->tiles = (ocl_tiles){16, 16, 16, 2, 2, 0};
+    ocl_tiles t;
+    const char *env = getenv("EF_OPENCL_TILES");    /* "bm bn bk tm tn vec": experiments */
+    if (env && sscanf(env, "%d %d %d %d %d %d", &t.bm, &t.bn, &t.bk, &t.tm, &t.tn, &t.vec) == 6 &&
+        ocl_tiles_valid(dev, t)) {
+        dev->tiles = t;
+        dev->tiles_from = 3;
+        return;
+    }
     char path[1024];
     ocl_tiles_path(dev, path, sizeof path);
     FILE *f = path[0] ? fopen(path, "r") : NULL;
     if (!f) return;
-    ocl_tiles t;
     if (fscanf(f, "%d %d %d %d %d %d", &t.bm, &t.bn, &t.bk, &t.tm, &t.tn, &t.vec) == 6 &&
         ocl_tiles_valid(dev, t)) {
         dev->tiles = t;

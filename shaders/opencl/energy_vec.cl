@@ -4,15 +4,68 @@
  * (BM, BN, BK, TM, TN; TM, TN even, BK a multiple of 4). Each item holds two TM/2-row
  * halves (ty*TM/2 and BM/2 + ty*TM/2) times two TN/2-column halves, so its operands are
  * contiguous in local memory (vector reads) and its stores contiguous (vstore4). Global
- * loads read 4 consecutive k of a row (d % 4 == 0; scalar otherwise) and store them
- * transposed; rows padded by 4 floats keep those stores off shared banks and 16-byte
- * aligned. Host side: backends/opencl/ocl_energy.c.
+ * loads read 4 consecutive k of a row (d % 4 == 0; scalar otherwise), the next k-slice
+ * into registers while the current one is multiplied, and store them transposed; rows
+ * padded by 4 floats keep those stores off shared banks and 16-byte aligned.
+ * Host side: backends/opencl/ocl_energy.c.
  */
 #define WGX (BN / TN)
 #define WGY (BM / TM)
 #define HM (TM / 2)
 #define HN (TN / 2)
 #define PAD 4
+
+#define WG (WGX * WGY)
+#define LA ((BM * BK / 4 + WG - 1) / WG)   /* float4 loads per item per slice: q */
+#define LB ((BN * BK / 4 + WG - 1) / WG)   /*                                   kc */
+
+/* Registers pa, pb <- the k-slice at kb (4 consecutive k of a row per float4). */
+#define EF_FETCH(kb)                                                                       \
+    for (int s = 0; s < LA; s++) {                                                         \
+        const int t = lid + s * WG, m = t / (BK / 4), r = r0 + m;                          \
+        const int c = (kb) + 4 * (t % (BK / 4));                                           \
+        pa[s] = t < BM * BK / 4 && r < rows && c < d                                       \
+                    ? LOAD_IN4(q, (size_t)(row0 + r) * d + c) : (float4)(0.0f);            \
+    }                                                                                      \
+    for (int s = 0; s < LB; s++) {                                                         \
+        const int t = lid + s * WG, m = t / (BK / 4), j = j0 + m;                          \
+        const int c = (kb) + 4 * (t % (BK / 4));                                           \
+        pb[s] = t < BN * BK / 4 && j < n && c < d                                          \
+                    ? vload4(0, kc + (size_t)j * d + c) : (float4)(0.0f);                  \
+    }
+
+/* Local tiles <- registers, transposed to k-major. */
+#define EF_STORE()                                                                         \
+    for (int s = 0; s < LA; s++) {                                                         \
+        const int t = lid + s * WG, m = t / (BK / 4), g = 4 * (t % (BK / 4));              \
+        if (t < BM * BK / 4) {                                                             \
+            As[g][m] = pa[s].s0; As[g + 1][m] = pa[s].s1;                                  \
+            As[g + 2][m] = pa[s].s2; As[g + 3][m] = pa[s].s3;                              \
+        }                                                                                  \
+    }                                                                                      \
+    for (int s = 0; s < LB; s++) {                                                         \
+        const int t = lid + s * WG, m = t / (BK / 4), g = 4 * (t % (BK / 4));              \
+        if (t < BN * BK / 4) {                                                             \
+            Bs[g][m] = pb[s].s0; Bs[g + 1][m] = pb[s].s1;                                  \
+            Bs[g + 2][m] = pb[s].s2; Bs[g + 3][m] = pb[s].s3;                              \
+        }                                                                                  \
+    }
+
+/* acc += row kk of the local slice: each item's two row halves x two column halves. */
+#define EF_STEP(kk)                                                                        \
+    {                                                                                      \
+        float a[TM], b[TN];                                                                \
+        for (int v = 0; v < HM; v++) {                                                     \
+            a[v] = As[kk][ty * HM + v];                                                    \
+            a[HM + v] = As[kk][BM / 2 + ty * HM + v];                                      \
+        }                                                                                  \
+        for (int v = 0; v < HN; v++) {                                                     \
+            b[v] = Bs[kk][tx * HN + v];                                                    \
+            b[HN + v] = Bs[kk][BN / 2 + tx * HN + v];                                      \
+        }                                                                                  \
+        for (int mi = 0; mi < TM; mi++)                                                    \
+            for (int ni = 0; ni < TN; ni++) acc[mi][ni] = fma(a[mi], b[ni], acc[mi][ni]);  \
+    }
 
 __kernel __attribute__((reqd_work_group_size(WGX, WGY, 1)))
 void KNAME(energy)(__global const IN_T *q, __global const float *kc,
@@ -38,50 +91,34 @@ void KNAME(energy)(__global const IN_T *q, __global const float *kc,
         #pragma unroll
         for (int ni = 0; ni < TN; ni++) acc[mi][ni] = 0.0f;
 
-    for (int k0 = 0; k0 < d && !outside; k0 += BK) {
-        if ((d & 3) == 0) {
-            for (int t = lid; t < BM * BK / 4; t += WGX * WGY) {
-                const int m = t / (BK / 4), g = 4 * (t % (BK / 4)), r = r0 + m, c = k0 + g;
-                float4 x = (float4)(0.0f);
-                if (r < rows && c < d) x = LOAD_IN4(q, (size_t)(row0 + r) * d + c);
-                As[g][m] = x.s0; As[g + 1][m] = x.s1; As[g + 2][m] = x.s2; As[g + 3][m] = x.s3;
-            }
-            for (int t = lid; t < BN * BK / 4; t += WGX * WGY) {
-                const int m = t / (BK / 4), g = 4 * (t % (BK / 4)), j = j0 + m, c = k0 + g;
-                float4 x = (float4)(0.0f);
-                if (j < n && c < d) x = vload4(0, kc + (size_t)j * d + c);
-                Bs[g][m] = x.s0; Bs[g + 1][m] = x.s1; Bs[g + 2][m] = x.s2; Bs[g + 3][m] = x.s3;
-            }
-        } else {
-            for (int t = lid; t < BM * BK; t += WGX * WGY) {
+    if (!outside && (d & 3) == 0) {
+        /* vector path: the next k-slice is fetched into registers while this one is
+         * multiplied out of local memory */
+        float4 pa[LA], pb[LB];
+        EF_FETCH(0);
+        for (int k0 = 0; k0 < d; k0 += BK) {
+            EF_STORE();
+            barrier(CLK_LOCAL_MEM_FENCE);
+            if (k0 + BK < d) { EF_FETCH(k0 + BK); }
+            #pragma unroll
+            for (int kk = 0; kk < BK; kk++) EF_STEP(kk)
+            barrier(CLK_LOCAL_MEM_FENCE);
+        }
+    } else if (!outside) {
+        for (int k0 = 0; k0 < d; k0 += BK) {
+            for (int t = lid; t < BM * BK; t += WG) {
                 const int m = t / BK, kk = t % BK, r = r0 + m, c = k0 + kk;
                 As[kk][m] = r < rows && c < d ? LOAD_IN(q, (size_t)(row0 + r) * d + c) : 0.0f;
             }
-            for (int t = lid; t < BN * BK; t += WGX * WGY) {
+            for (int t = lid; t < BN * BK; t += WG) {
                 const int m = t / BK, kk = t % BK, j = j0 + m, c = k0 + kk;
                 Bs[kk][m] = j < n && c < d ? kc[(size_t)j * d + c] : 0.0f;
             }
+            barrier(CLK_LOCAL_MEM_FENCE);
+            #pragma unroll
+            for (int kk = 0; kk < BK; kk++) EF_STEP(kk)
+            barrier(CLK_LOCAL_MEM_FENCE);
         }
-        barrier(CLK_LOCAL_MEM_FENCE);
-        #pragma unroll
-        for (int kk = 0; kk < BK; kk++) {
-            float a[TM], b[TN];
-            #pragma unroll
-            for (int v = 0; v < HM; v++) {
-                a[v] = As[kk][ty * HM + v];
-                a[HM + v] = As[kk][BM / 2 + ty * HM + v];
-            }
-            #pragma unroll
-            for (int v = 0; v < HN; v++) {
-                b[v] = Bs[kk][tx * HN + v];
-                b[HN + v] = Bs[kk][BN / 2 + tx * HN + v];
-            }
-            #pragma unroll
-            for (int mi = 0; mi < TM; mi++)
-                #pragma unroll
-                for (int ni = 0; ni < TN; ni++) acc[mi][ni] = fma(a[mi], b[ni], acc[mi][ni]);
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
     }
 
     #pragma unroll
@@ -117,3 +154,9 @@ void KNAME(energy)(__global const IN_T *q, __global const float *kc,
 #undef HM
 #undef HN
 #undef PAD
+#undef WG
+#undef LA
+#undef LB
+#undef EF_FETCH
+#undef EF_STORE
+#undef EF_STEP
