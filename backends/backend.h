@@ -52,6 +52,9 @@ typedef struct ef_mask {
  *   ENERGY     reads q, k (n x d, op.precision); writes e (rows x n):
  *              E_ij = a q_i . (k_j - m_i) for visible j, 0 otherwise, i = row0 + r.
  *              m_i is the mean of the keys visible from row i (full: all n keys).
+ *              Any algebraically equal form is fine (pre-centered keys, raw keys minus
+ *              the shift a q_i.m_i for tensor cores): the verifier's bound grows with
+ *              |k_j| + mean|k|, which covers each of them.
  *              Key means must be accumulated with blocked / pairwise / wider sums (the
  *              verifier's bound allows log2(n) + 2 roundings for a mean, not n).
  *   ROWSUM     reads e (the device's own field block); writes out[2*rows]:
@@ -104,6 +107,7 @@ typedef struct ef_op {
 typedef struct ef_run_result {
     double time_ms;  /* from the API's own timer (events, timestamps; CPU: monotonic clock) */
     char path[64];   /* which code path ran, e.g. "fused-tile128", "mma-bf16", "sgemm" */
+    char note[128];  /* optional: why a faster path is off (a failed self-check ...), or "" */
 } ef_run_result;
 
 /* ---- devices ------------------------------------------------------------------------ */
@@ -146,8 +150,10 @@ typedef struct ef_backend {
      * precision, variant or fault this device does not offer. */
     int (*run)(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err);
 
-    /* optional: the i-th extra variant of a workload (e.g. "clblast"), NULL past the end. */
-    const char *(*variant_name)(ef_device *dev, ef_workload wl, int i);
+    /* optional: the i-th extra variant (e.g. "clblast") that applies to op's workload, mask,
+     * precision and sizes, NULL past the end. A variant offered here may still return
+     * EF_UNSUPPORTED from run (a size guard), which is recorded with its reason. */
+    const char *(*variant_name)(ef_device *dev, const ef_op *op, int i);
     /* optional: choose tile parameters for this device now (and cache them). */
     int (*tune)(ef_device *dev, ef_error *err);
 } ef_backend;

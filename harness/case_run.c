@@ -20,6 +20,7 @@ typedef struct pass_ctx {
     ef_collected *collect; /* NULL while timing */
     int field_ready;       /* E of the whole field is in g->e: timing reruns only the op */
     char path[64];
+    char note[128];
 } pass_ctx;
 
 static ef_op op_for(const ef_group *g, ef_workload wl, int row0, int rows)
@@ -45,6 +46,7 @@ static int pass_run(void *vctx, double *ms, ef_error *err)
         if ((rc = g->backend->run(g->dev, &op, &res, err))) return rc;
         *ms = res.time_ms;
         snprintf(p->path, sizeof p->path, "%s", res.path);
+        snprintf(p->note, sizeof p->note, "%s", res.note);
         return p->collect ? w->collect(g, 0, n, p->collect, err) : EF_OK;
     }
     for (int row0 = 0; row0 < n; row0 += g->block_rows) {
@@ -63,6 +65,7 @@ static int pass_run(void *vctx, double *ms, ef_error *err)
             *ms += res.time_ms;
         }
         snprintf(p->path, sizeof p->path, "%s", res.path);
+        snprintf(p->note, sizeof p->note, "%s", res.note);
         if (p->collect && (rc = w->collect(g, row0, rows, p->collect, err))) return rc;
     }
     return EF_OK;
@@ -100,6 +103,7 @@ static void run_one(ef_group *g, const ef_workload_desc *w, const char *variant,
     c->accuracy = v.acc;
     c->invariants = v.inv;
     snprintf(c->path, sizeof c->path, "%s", p.path);
+    snprintf(c->note, sizeof c->note, "%s", p.note);
 
     p.collect = NULL;
     p.field_ready = w->reads_field && g->block_rows == r->n;
@@ -192,7 +196,8 @@ int case_group_run(const ef_backend *be, ef_device *dev, const ef_device_info *i
         const ef_workload_desc *w = &ef_workloads[plan->workloads[i]];
         if (w->full_only && ref->mask.kind != EF_MASK_FULL) continue; /* defined on the full field only */
         for (int vi = -1; rc == EF_OK; vi++) {
-            const char *variant = vi < 0 ? NULL : be->variant_name ? be->variant_name(dev, w->id, vi) : NULL;
+            ef_op probe = op_for(&g, w->id, 0, ref->n);
+            const char *variant = vi < 0 ? NULL : be->variant_name ? be->variant_name(dev, &probe, vi) : NULL;
             if (vi >= 0 && !variant) break;
             ef_case c = *tmpl;
             c.workload = w->id;

@@ -61,11 +61,11 @@ static json_t *case_json(const ef_run *run, const ef_case *c)
         }
     }
     int real = c->layer >= 0;
-    return json_pack("{s:s,s:s,s:i,s:s,s:o,s:o,s:s,s:s,s:i,s:i,s:s,s:o,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:o,"
+    return json_pack("{s:s,s:s,s:i,s:s,s:o,s:o,s:o,s:s,s:s,s:i,s:i,s:s,s:o,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:o,"
                      "s:o,s:o,s:o,s:s,s:o}",
                      "backend", d->backend->name, "device", d->info.name, "device_id", c->device,
                      "workload", ef_workload_name(c->workload), "variant", str_or_null(c->variant),
-                     "path", str_or_null(c->path), "mask", mask, "precision", ef_precision_name(c->precision),
+                     "path", str_or_null(c->path), "note", str_or_null(c->note), "mask", mask, "precision", ef_precision_name(c->precision),
                      "n", c->n, "d", c->d, "source", c->source, "model", real ? json_string(c->source) : json_null(),
                      "text", str_or_null(c->text), "layer", int_or_null(c->layer), "head", int_or_null(c->head),
                      "kv_head", int_or_null(c->kv_head), "seed", (json_int_t)c->seed, "time_ms", time,

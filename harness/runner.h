@@ -28,6 +28,7 @@ typedef struct ef_case {
     ef_workload workload;
     char variant[32];           /* "" for the default */
     char path[64];              /* what the backend says ran */
+    char note[128];             /* the backend's remark on it (why a faster path is off), or "" */
     ef_mask mask;
     ef_precision precision;
     int n, d;

@@ -226,7 +226,8 @@ Test(opencl, clblast_variant_agrees_with_the_fused_kernel)
 {
     cl_fixture f;
     fixture_open(&f, 130, 24, 9u);
-    const char *name = f.b->variant_name ? f.b->variant_name(f.dev, EF_WL_ENERGY, 0) : NULL;
+    ef_op probe = energy_op(&f, (ef_mask){EF_MASK_FULL, 0}, 0, f.n);
+    const char *name = f.b->variant_name ? f.b->variant_name(f.dev, &probe, 0) : NULL;
     if (!name) {
         fixture_close(&f);
         cr_skip_test("built without clBLAST");

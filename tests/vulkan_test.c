@@ -205,7 +205,7 @@ Test(vulkan, bad_ops_return_codes)
     /* the cooperative-matrix variant: offered only where the device has it, refused
      * (not faked) elsewhere; fp32 inputs are never its business */
     op.variant = "coopmat-fp16";
-    const char *offered = f.b->variant_name ? f.b->variant_name(f.dev, EF_WL_ENERGY, 0) : NULL;
+    const char *offered = f.b->variant_name ? f.b->variant_name(f.dev, &op, 0) : NULL;
     if (!offered) cr_expect_eq(f.b->run(f.dev, &op, &res, &err), EF_UNSUPPORTED, "%s", err.msg);
     op.precision = EF_PREC_FP32;
     cr_expect_eq(f.b->run(f.dev, &op, &res, &err), EF_UNSUPPORTED);

@@ -226,10 +226,12 @@ static int ocl_backend_run(ef_device *dev, const ef_op *op, ef_run_result *res, 
     return ocl_workload_run(dev, op, res, err);
 }
 
-static const char *ocl_variant_name(ef_device *dev, ef_workload wl, int i)
+static const char *ocl_variant_name(ef_device *dev, const ef_op *op, int i)
 {
     (void)dev;
-    if (wl == EF_WL_ENERGY && i == 0 && ocl_clblast_available()) return "clblast";
+    /* clBLAST's SGEMM gives the full field (a masked field is not a plain GEMM) */
+    if (op->workload == EF_WL_ENERGY && op->mask.kind == EF_MASK_FULL && i == 0 && ocl_clblast_available())
+        return "clblast";
     return NULL;
 }
 

@@ -203,9 +203,11 @@ void vk_device_close(ef_device *dev)
     free(dev);
 }
 
-static const char *vk_variant_name(ef_device *dev, ef_workload wl, int i)
+static const char *vk_variant_name(ef_device *dev, const ef_op *op, int i)
 {
-    return wl == EF_WL_ENERGY && dev && dev->coopmat && i == 0 ? VK_VARIANT_COOPMAT : NULL;
+    /* the cooperative-matrix energy reads fp16 inputs only */
+    return op->workload == EF_WL_ENERGY && op->precision == EF_PREC_FP16 && dev && dev->coopmat && i == 0
+               ? VK_VARIANT_COOPMAT : NULL;
 }
 
 const ef_backend ef_backend_vulkan = {
