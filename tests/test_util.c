@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int ef_test_in_ci(void)
 {
@@ -54,6 +55,95 @@ void ef_test_head(const char *kind, int n, int d, uint64_t seed, ef_head *out)
     *out = heads[0];
     free(heads); /* the head's arrays now belong to *out */
     source_close(&src);
+}
+
+void ef_test_expect_suite_passes(const ef_run *run)
+{
+    const ef_case *bad = NULL;
+    for (int i = 0; i < run->case_count && !bad; i++)
+        if (run->cases[i].status == EF_CASE_FAIL || run->cases[i].status == EF_CASE_ERROR) bad = &run->cases[i];
+    char mask[32] = "";
+    if (bad) ef_mask_format(bad->mask, mask, sizeof mask);
+    cr_expect(bad == NULL, "%d failed, %d errors; first: %s%s%s %s %s n=%d d=%d source %s seed %llu: %s",
+              run->counts[EF_CASE_FAIL], run->counts[EF_CASE_ERROR], bad ? ef_workload_name(bad->workload) : "",
+              bad && bad->variant[0] ? "/" : "", bad ? bad->variant : "", mask,
+              bad ? ef_precision_name(bad->precision) : "", bad ? bad->n : 0, bad ? bad->d : 0,
+              bad ? bad->source : "", bad ? (unsigned long long)bad->seed : 0ull, bad ? bad->reasons : "");
+    cr_expect_gt(run->counts[EF_CASE_PASS], 0, "no case passed");
+    int seen[EF_WL_COUNT][EF_MASK_COUNT][EF_PREC_COUNT] = {{{0}}};
+    for (int i = 0; i < run->case_count; i++) {
+        const ef_case *c = &run->cases[i];
+        if (c->status == EF_CASE_PASS && !c->variant[0] && (unsigned)c->mask.kind < EF_MASK_COUNT)
+            seen[c->workload][c->mask.kind][c->precision] = 1;
+    }
+    for (int w = 0; w < EF_WL_COUNT; w++)
+        for (int p = 0; p < EF_PREC_COUNT; p++)
+            for (int m = 0; m < EF_MASK_COUNT; m++) {
+                int masked = w == EF_WL_ENERGY || w == EF_WL_ROWSUM || w == EF_WL_COLENERGY;
+                if (!masked && m != EF_MASK_FULL) continue;
+                cr_expect(seen[w][m][p], "no passing case for %s, mask kind %d, %s",
+                          ef_workload_name((ef_workload)w), m, ef_precision_name((ef_precision)p));
+            }
+}
+
+void ef_test_run_mask_fault(const char *backend, const char *precisions, ef_run *run)
+{
+    char path[] = "/tmp/efbench-fault-XXXXXX.ini", text[512];
+    int fd = mkstemps(path, 4);
+    cr_assert_geq(fd, 0, "mkstemps");
+    int len = snprintf(text, sizeof text,
+                       "[suite]\nname = fault\nseed = 7\ntarget_time = 0.01\nwarmup = 0\nmin_reps = 1\nmax_reps = 1\n\n"
+                       "[cases masked]\nsources = gaussian\nlengths = 64\ndims = 32\n"
+                       "masks = causal, window:8\nprecisions = %s\nworkloads = energy\n", precisions);
+    cr_assert_eq(write(fd, text, len), (ssize_t)len);
+    close(fd);
+    ef_run_config cfg = {.suite = path, .backends = backend, .fault = EF_FAULT_MASK_OFF_BY_ONE};
+    ef_error err = {{0}};
+    int rc = runner_run(&cfg, run, &err);
+    unlink(path);
+    cr_assert_eq(rc, EF_OK, "runner_run: %s", err.msg);
+}
+
+void ef_test_fixture_open(ef_test_fixture *f, const char *backend, int n, int d, uint32_t seed)
+{
+    ef_error err = {{0}};
+    ef_test_require_device(backend);
+    f->b = ef_backend_find(backend);
+    cr_assert_not_null(f->b);
+    f->n = n;
+    f->d = d;
+    cr_assert_eq(f->b->device_open(0, &f->dev, &err), EF_OK, "%s", err.msg);
+    size_t in = (size_t)n * d * 4;
+    float *h = malloc(in);
+    cr_assert_not_null(h);
+    for (int i = 0; i < n * d; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        h[i] = (float)(seed >> 8) / 16777216.0f - 0.5f;
+    }
+    cr_assert_eq(f->b->buffer_alloc(f->dev, in, &f->q, &err), EF_OK, "%s", err.msg);
+    cr_assert_eq(f->b->buffer_alloc(f->dev, in, &f->k, &err), EF_OK, "%s", err.msg);
+    cr_assert_eq(f->b->buffer_alloc(f->dev, (size_t)n * n * 4, &f->e, &err), EF_OK, "%s", err.msg);
+    cr_assert_eq(f->b->buffer_alloc(f->dev, 2 * (size_t)d * d * 4 + (size_t)n * 8, &f->out, &err), EF_OK, "%s",
+                 err.msg);
+    cr_assert_eq(f->b->buffer_upload(f->dev, f->q, 0, h, in, &err), EF_OK, "%s", err.msg);
+    for (int i = 0; i < n * d; i++) h[i] = h[i] * 0.5f + 0.25f; /* keys with an offset */
+    cr_assert_eq(f->b->buffer_upload(f->dev, f->k, 0, h, in, &err), EF_OK, "%s", err.msg);
+    free(h);
+}
+
+void ef_test_fixture_close(ef_test_fixture *f)
+{
+    f->b->buffer_free(f->dev, f->out);
+    f->b->buffer_free(f->dev, f->e);
+    f->b->buffer_free(f->dev, f->k);
+    f->b->buffer_free(f->dev, f->q);
+    f->b->device_close(f->dev);
+}
+
+ef_op ef_test_energy_op(const ef_test_fixture *f, ef_mask mask, int row0, int rows)
+{
+    return (ef_op){.workload = EF_WL_ENERGY, .mask = mask, .precision = EF_PREC_FP32, .n = f->n, .d = f->d,
+                   .row0 = row0, .rows = rows, .scale = 0.125, .q = f->q, .k = f->k, .e = f->e, .out = f->out};
 }
 
 /* Every test skipped (no device outside CI): tell meson with exit status 77. */

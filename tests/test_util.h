@@ -19,4 +19,26 @@ uint64_t ef_test_seed(void);
 /* A synthetic head from the registered generators (gaussian, sink, lowrank ...). */
 void ef_test_head(const char *kind, int n, int d, uint64_t seed, ef_head *out);
 
+/* Expect no case failed or errored (naming the first that did), and that every workload x
+ * precision passed with the default kernel, under every mask for the workloads that read
+ * a masked field (gram, ranktail and leverage are full-field only). */
+void ef_test_expect_suite_passes(const ef_run *run);
+/* Run masked energy (causal, window:8; n = 64, d = 32) in `precisions` on `backend` with
+ * the off-by-one mask fault; the caller checks that verification failed. */
+void ef_test_run_mask_fault(const char *backend, const char *precisions, ef_run *run);
+
+/* A device of `backend` opened directly, with seeded inputs: q (n x d fp32), k = q/2 + 1/4
+ * (keys with an offset), e (n x n fp32) and out (2 d^2 + 2 n floats). */
+typedef struct ef_test_fixture {
+    const ef_backend *b;
+    ef_device *dev;
+    ef_buffer *q, *k, *e, *out;
+    int n, d;
+} ef_test_fixture;
+
+void ef_test_fixture_open(ef_test_fixture *f, const char *backend, int n, int d, uint32_t seed);
+void ef_test_fixture_close(ef_test_fixture *f);
+/* An fp32 energy op on the fixture's buffers, scale 1/8. */
+ef_op ef_test_energy_op(const ef_test_fixture *f, ef_mask mask, int row0, int rows);
+
 #endif
