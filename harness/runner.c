@@ -20,6 +20,7 @@ typedef struct run_state {
     ef_run *run;
     ef_device *open[32];
     const ef_run_config *cfg;
+    double last_line_ms;  /* when the last EF_PROGRESS_LINES line was printed */
 } run_state;
 
 const char *ef_case_status_name(ef_case_status s)
@@ -148,7 +149,16 @@ static int emit_case(void *ctx, const ef_case *c)
     }
     run->cases[run->case_count++] = *c;
     run->counts[c->status]++;
-    if (st->cfg->progress) {
+    if (st->cfg->progress == EF_PROGRESS_LINES) { /* a log, not a terminal: a line now and then */
+        double now = host_clock_ms();
+        if (now - st->last_line_ms >= 30e3 || c->status == EF_CASE_FAIL || c->status == EF_CASE_ERROR) {
+            st->last_line_ms = now;
+            fprintf(stderr, "efbench: %d cases (%d pass, %d fail, %d unsupported, %d error), last: %s %s n=%d\n",
+                    run->case_count, run->counts[EF_CASE_PASS], run->counts[EF_CASE_FAIL],
+                    run->counts[EF_CASE_UNSUPPORTED], run->counts[EF_CASE_ERROR],
+                    run->devices[c->device].backend->name, ef_workload_name(c->workload), c->n);
+        }
+    } else if (st->cfg->progress) {
         char mask[32];
         ef_mask_format(c->mask, mask, sizeof mask);
         const ef_run_device *d = &run->devices[c->device];
@@ -342,7 +352,7 @@ static void apply_overrides(const ef_run_config *cfg, ef_suite *suite)
 
 int runner_run(const ef_run_config *cfg, ef_run *run, ef_error *err)
 {
-    run_state st = {.run = run, .cfg = cfg};
+    run_state st = {.run = run, .cfg = cfg, .last_line_ms = host_clock_ms()};
     memset(run, 0, sizeof *run);
     int rc = suite_load(cfg->suite ? cfg->suite : "default", &run->suite, err);
     if (rc) return rc;
@@ -360,7 +370,7 @@ int runner_run(const ef_run_config *cfg, ef_run *run, ef_error *err)
     apply_overrides(cfg, &run->suite);
     if ((rc = runner_devices_open(cfg, run, st.open, err))) goto out;
     for (int i = 0; i < run->suite.set_count && rc == EF_OK; i++) rc = run_set(&st, &run->suite.sets[i], err);
-    if (cfg->progress) fprintf(stderr, "\r\033[K");
+    if (cfg->progress == EF_PROGRESS_TERMINAL) fprintf(stderr, "\r\033[K");
 out:
     runner_devices_close(run, st.open);
     return rc;

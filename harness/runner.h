@@ -54,6 +54,8 @@ typedef struct ef_run {
     int counts[4];              /* by ef_case_status */
 } ef_run;
 
+enum { EF_PROGRESS_NONE, EF_PROGRESS_TERMINAL, EF_PROGRESS_LINES };
+
 typedef struct ef_run_config {
     const char *suite;          /* a name under suites/ or a file path */
     const char *backends;       /* comma list; NULL: every backend compiled in */
@@ -63,7 +65,7 @@ typedef struct ef_run_config {
     uint64_t seed;              /* overrides the suite's when has_seed */
     ef_fault fault;             /* tests only: inject a defect into every device run */
     int max_block_rows;         /* tests only: split E into blocks of at most this many rows */
-    int progress;               /* print progress on stderr */
+    int progress;               /* EF_PROGRESS_*: how to show progress on stderr */
     const char *model;          /* --model: overrides the suite's `model` */
     const char *text;           /* --text: overrides the suite's `texts` */
     const char *qk;             /* --qk: imported Q/K (safetensors) replaces the suite's sources */
