@@ -803,3 +803,11 @@ char *testdata_tmp_path(char *buf, size_t len, const char *name)
     snprintf(buf, len, "%s/%s", dir, name);
     return buf;
 }
+
+int testdata_write_bytes(const char *path, const void *bytes, size_t n)
+{
+    FILE *fp = fopen(path, "wb");
+    if (!fp) return -1;
+    int bad = fwrite(bytes, 1, n, fp) != n;
+    return fclose(fp) != 0 || bad ? -1 : 0;
+}

@@ -132,6 +132,9 @@ int testdata_model_dims(const char *arch, testdata_dims *d);
  * Returns 0, or -1 (unknown arch or type, or the file could not be written). */
 int testdata_write_gguf(const char *path, const char *arch, int quant_type, uint64_t seed);
 
+/* Write n bytes to path (a file of the tests' own making); 0 on success. */
+int testdata_write_bytes(const char *path, const void *bytes, size_t n);
+
 /* Path of `name` inside a per-process temporary directory (created on first use under
  * $TMPDIR or /tmp). Returns buf. */
 char *testdata_tmp_path(char *buf, size_t len, const char *name);
