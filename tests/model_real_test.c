@@ -96,9 +96,12 @@ static void top3(model *m, const char *prompt, int out[3], float val[3])
 
 /* gguf-models.md D.3 gives " Paris" as the greedy token after "The capital of France is"
  * for Gemma 3 270M in bf16, and says Q4_K_M "should agree but is not guaranteed". On this
- * Q4_K_M file it does not: " the" 19.09, " a" 18.55, " Paris" 18.27 (also with llama.cpp's
- * Q8 activation and f16 K/V rounding emulated). So the unambiguous prompt must give
- * " Paris" exactly, and the spec's prompt must have it among the three best. */
+ * Q4_K_M file it does not: " the" 19.09, " a" 18.55, " Paris" 18.27. llama.cpp itself
+ * (0c1e570, built from llama-cpp-python 0.3.36, checked 2026-11-28) ranks the same three
+ * in the same order on this file: " the" 19.39, " a" 18.77, " Paris" 18.31 with an f32
+ * KV cache (its logits move by about 0.5 with its attention settings). So the spec's
+ * prompt must give exactly llama.cpp's three best in order, and the unambiguous prompt
+ * " Paris" as the argmax. */
 Test(model, real_paris)
 {
     model *m = real_open();
@@ -107,8 +110,9 @@ Test(model, real_paris)
     top3(m, "The Eiffel Tower is located in the city of", top, val);
     cr_assert_eq(top[0], PARIS, "argmax after the Eiffel Tower prompt is %d, not Paris", top[0]);
     top3(m, "The capital of France is", top, val);
-    cr_assert(top[0] == PARIS || top[1] == PARIS || top[2] == PARIS,
-              "Paris is not among the three best tokens after 'The capital of France is'");
+    cr_assert(top[0] == 506 && top[1] == 496 && top[2] == PARIS,
+              "three best after 'The capital of France is' are %d %d %d; llama.cpp gives 506 (the) 496 (a) 9079 (Paris)",
+              top[0], top[1], top[2]);
     top3(m, "The capital of France is Paris. The capital of Germany is", top, val);
     cr_assert_eq(top[0], 15687, "argmax after the Germany prompt is %d, not Berlin", top[0]);
     model_close(m);
