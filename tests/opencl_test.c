@@ -49,43 +49,7 @@ Test(opencl, mask_off_by_one_fault_is_caught)
 
 /* ---- direct use of the backend table ---- */
 
-
-Test(opencl, row_blocks_reproduce_the_whole_field)
-{
-    ef_test_fixture f;
-    ef_test_fixture_open(&f, "opencl", 203, 40, 11u);
-    ef_error err = {{0}};
-    ef_run_result res;
-    const ef_mask masks[] = {{EF_MASK_FULL, 0}, {EF_MASK_CAUSAL, 0}, {EF_MASK_WINDOW, 9}};
-    size_t bytes = (size_t)f.n * f.n * 4;
-    float *whole = malloc(bytes), *blocks = malloc(bytes);
-    cr_assert(whole && blocks);
-    for (int m = 0; m < 3; m++) {
-        ef_op op = ef_test_energy_op(&f, masks[m], 0, f.n);
-        cr_assert_eq(f.b->run(f.dev, &op, &res, &err), EF_OK, "%s", err.msg);
-        cr_assert_eq(f.b->buffer_download(f.dev, f.e, 0, whole, bytes, &err), EF_OK, "%s", err.msg);
-        const int starts[] = {0, 37, 101, 202, 203}; /* uneven, none aligned to a tile */
-        for (int b = 0; b < 4; b++) {
-            op = ef_test_energy_op(&f, masks[m], starts[b], starts[b + 1] - starts[b]);
-            cr_assert_eq(f.b->run(f.dev, &op, &res, &err), EF_OK, "%s", err.msg);
-            cr_assert_eq(f.b->buffer_download(f.dev, f.e, 0, blocks + (size_t)starts[b] * f.n,
-                                              (size_t)op.rows * f.n * 4, &err), EF_OK, "%s", err.msg);
-        }
-        cr_expect(memcmp(whole, blocks, bytes) == 0, "mask %d: row blocks differ from the whole field", m);
-        /* masked: exact zeros above the diagonal and outside the window */
-        for (int i = 0; i < f.n && m > 0; i++)
-            for (int j = 0; j < f.n; j++)
-                if (!ef_mask_visible(masks[m], i, j) && whole[(size_t)i * f.n + j] != 0.0f) {
-                    cr_expect_fail("mask %d: E[%d][%d] = %g is not masked", m, i, j,
-                                   whole[(size_t)i * f.n + j]);
-                    i = f.n;
-                    break;
-                }
-    }
-    free(whole);
-    free(blocks);
-    ef_test_fixture_close(&f);
-}
+Test(opencl, row_blocks_reproduce_the_whole_field) { ef_test_expect_row_blocks_match("opencl"); }
 
 Test(opencl, gram_is_deterministic_and_symmetric)
 {

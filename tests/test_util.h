@@ -38,6 +38,9 @@ typedef struct ef_test_fixture {
 
 void ef_test_fixture_open(ef_test_fixture *f, const char *backend, int n, int d, uint32_t seed);
 void ef_test_fixture_close(ef_test_fixture *f);
+/* Energy computed in uneven row blocks equals the whole field bit for bit, under full,
+ * causal and window masks, with exact zeros where the mask hides a key. */
+void ef_test_expect_row_blocks_match(const char *backend);
 /* An fp32 energy op on the fixture's buffers, scale 1/8. */
 ef_op ef_test_energy_op(const ef_test_fixture *f, ef_mask mask, int row0, int rows);
 

@@ -57,36 +57,11 @@ Test(vulkan, mask_off_by_one_fault_is_caught)
     runner_free(&run);
 }
 
-/* ---- direct use of the backend table ------------------------------------------------- */
-
+/* ---- direct use of the backend table ---- */
 
 Test(vulkan, row_blocks_reproduce_the_whole_field)
 {
-    ef_test_fixture f;
-    ef_test_fixture_open(&f, "vulkan", 203, 40, 11u);
-    ef_error err = {{0}};
-    ef_run_result res;
-    const ef_mask masks[] = {{EF_MASK_FULL, 0}, {EF_MASK_CAUSAL, 0}, {EF_MASK_WINDOW, 9}};
-    size_t bytes = (size_t)f.n * f.n * 4;
-    float *whole = malloc(bytes), *blocks = malloc(bytes);
-    cr_assert(whole && blocks);
-    for (int m = 0; m < 3; m++) {
-        ef_op op = ef_test_energy_op(&f, masks[m], 0, f.n);
-        cr_assert_eq(f.b->run(f.dev, &op, &res, &err), EF_OK, "%s", err.msg);
-        cr_assert_eq(f.b->buffer_download(f.dev, f.e, 0, whole, bytes, &err), EF_OK, "%s", err.msg);
-        /* uneven blocks, none aligned to a tile */
-        const int starts[] = {0, 37, 101, 202, 203};
-        for (int b = 0; b < 4; b++) {
-            op = ef_test_energy_op(&f, masks[m], starts[b], starts[b + 1] - starts[b]);
-            cr_assert_eq(f.b->run(f.dev, &op, &res, &err), EF_OK, "%s", err.msg);
-            cr_assert_eq(f.b->buffer_download(f.dev, f.e, 0, blocks + (size_t)starts[b] * f.n,
-                                              (size_t)op.rows * f.n * 4, &err), EF_OK, "%s", err.msg);
-        }
-        cr_expect(memcmp(whole, blocks, bytes) == 0, "mask %d: row blocks differ from the whole field", m);
-    }
-    free(whole);
-    free(blocks);
-    ef_test_fixture_close(&f);
+    ef_test_expect_row_blocks_match("vulkan");
     cr_expect_eq(ef_vulkan_validation_errors(), 0, "validation layer: %s", ef_vulkan_validation_first());
 }
 
