@@ -144,43 +144,10 @@ Test(opencl, bad_ops_return_codes)
     ef_test_fixture_close(&f);
 }
 
-static int dir_has_suffix(const char *dir, const char *suffix)
-{
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "ls '%s' 2>/dev/null | grep -q '%s$'", dir, suffix);
-    return system(cmd) == 0;
-}
-
 Test(opencl, tune_and_program_cache_write_their_files)
 {
-    char dir[] = "/tmp/efbench-opencl-cache-XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
-    setenv("XDG_CACHE_HOME", dir, 1);
-    ef_test_fixture f;
-    ef_test_fixture_open(&f, "opencl", 96, 32, 5u);
-    ef_error err = {{0}};
-    cr_assert_eq(f.b->tune(f.dev, &err), EF_OK, "%s", err.msg);
-    ef_run_result tuned, cached;
-    ef_op op = ef_test_energy_op(&f, (ef_mask){EF_MASK_CAUSAL, 0}, 0, 96);
-    cr_assert_eq(f.b->run(f.dev, &op, &tuned, &err), EF_OK, "%s", err.msg);
-    ef_test_fixture_close(&f);
-
-    char sub[512];
-    snprintf(sub, sizeof sub, "%s/efbench/opencl", dir);
-    struct stat st;
-    cr_expect(stat(sub, &st) == 0 && S_ISDIR(st.st_mode), "no cache folder %s", sub);
-    cr_expect(dir_has_suffix(sub, ".tiles"), "no tuned tile file in %s", sub);
-    cr_expect(dir_has_suffix(sub, ".bin"), "no program binary in %s", sub);
-
-    ef_test_fixture_open(&f, "opencl", 96, 32, 5u); /* reopened: reads the tiles, loads the binaries */
-    op = ef_test_energy_op(&f, (ef_mask){EF_MASK_CAUSAL, 0}, 0, 96);
-    cr_assert_eq(f.b->run(f.dev, &op, &cached, &err), EF_OK, "%s", err.msg);
-    cr_expect_str_eq(cached.path, tuned.path, "the reopened device did not read the tuned tile");
-    ef_test_fixture_close(&f);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
-    unsetenv("XDG_CACHE_HOME");
+    static const char *const files[] = {".tiles", ".bin", NULL}; /* tuned tiles, program binaries */
+    ef_test_expect_tune_cached("opencl", files);
 }
 
 /* The tensor-core kernel's fragment logic, through its emulation (PoCL has no PTX): every

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int ef_test_in_ci(void)
@@ -181,6 +182,45 @@ void ef_test_expect_row_blocks_match(const char *backend)
     free(whole);
     free(blocks);
     ef_test_fixture_close(&f);
+}
+
+static int dir_has_suffix(const char *dir, const char *suffix)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "ls '%s' 2>/dev/null | grep -q '%s$'", dir, suffix);
+    return system(cmd) == 0;
+}
+
+void ef_test_expect_tune_cached(const char *backend, const char *const *suffixes)
+{
+    char dir[] = "/tmp/efbench-cache-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    setenv("XDG_CACHE_HOME", dir, 1);
+    ef_test_fixture f;
+    ef_test_fixture_open(&f, backend, 96, 32, 5u);
+    ef_error err = {{0}};
+    cr_assert_eq(f.b->tune(f.dev, &err), EF_OK, "%s", err.msg);
+    ef_run_result tuned, cached;
+    ef_op op = ef_test_energy_op(&f, (ef_mask){EF_MASK_CAUSAL, 0}, 0, 96);
+    cr_assert_eq(f.b->run(f.dev, &op, &tuned, &err), EF_OK, "%s", err.msg);
+    ef_test_fixture_close(&f);
+
+    char sub[512];
+    snprintf(sub, sizeof sub, "%s/efbench/%s", dir, backend);
+    struct stat st;
+    cr_expect(stat(sub, &st) == 0 && S_ISDIR(st.st_mode), "no cache folder %s", sub);
+    for (int i = 0; suffixes && suffixes[i]; i++)
+        cr_expect(dir_has_suffix(sub, suffixes[i]), "no %s file in %s", suffixes[i], sub);
+
+    ef_test_fixture_open(&f, backend, 96, 32, 5u); /* reopened: reads what was cached */
+    op = ef_test_energy_op(&f, (ef_mask){EF_MASK_CAUSAL, 0}, 0, 96);
+    cr_assert_eq(f.b->run(f.dev, &op, &cached, &err), EF_OK, "%s", err.msg);
+    cr_expect_str_eq(cached.path, tuned.path, "the reopened device did not read the tuned tile");
+    ef_test_fixture_close(&f);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_expect_eq(system(cmd), 0);
+    unsetenv("XDG_CACHE_HOME");
 }
 
 /* Every test skipped (no device outside CI): tell meson with exit status 77. */

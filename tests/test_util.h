@@ -41,6 +41,9 @@ void ef_test_fixture_close(ef_test_fixture *f);
 /* Energy computed in uneven row blocks equals the whole field bit for bit, under full,
  * causal and window masks, with exact zeros where the mask hides a key. */
 void ef_test_expect_row_blocks_match(const char *backend);
+/* `tune` writes the backend's cache folder under a fresh XDG_CACHE_HOME (with a file of
+ * each suffix, NULL-terminated list or NULL), and a reopened device runs the tuned path. */
+void ef_test_expect_tune_cached(const char *backend, const char *const *suffixes);
 /* An fp32 energy op on the fixture's buffers, scale 1/8. */
 ef_op ef_test_energy_op(const ef_test_fixture *f, ef_mask mask, int row0, int rows);
 

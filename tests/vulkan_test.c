@@ -104,30 +104,6 @@ Test(vulkan, bad_ops_return_codes)
 
 Test(vulkan, tune_writes_its_cache_and_open_reads_it)
 {
-    char dir[] = "/tmp/efbench-vulkan-cache-XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
-    setenv("XDG_CACHE_HOME", dir, 1);
-    ef_test_fixture f;
-    ef_test_fixture_open(&f, "vulkan", 96, 32, 5u);
-    ef_error err = {{0}};
-    cr_assert_eq(f.b->tune(f.dev, &err), EF_OK, "%s", err.msg);
-    ef_run_result tuned, cached;
-    ef_op op = ef_test_energy_op(&f, (ef_mask){EF_MASK_CAUSAL, 0}, 0, 96);
-    cr_assert_eq(f.b->run(f.dev, &op, &tuned, &err), EF_OK, "%s", err.msg);
-    ef_test_fixture_close(&f);
-
-    char sub[512];
-    snprintf(sub, sizeof sub, "%s/efbench/vulkan", dir);
-    struct stat st;
-    cr_expect(stat(sub, &st) == 0 && S_ISDIR(st.st_mode), "no cache folder %s", sub);
-
-    ef_test_fixture_open(&f, "vulkan", 96, 32, 5u);
-    op = ef_test_energy_op(&f, (ef_mask){EF_MASK_CAUSAL, 0}, 0, 96);
-    cr_assert_eq(f.b->run(f.dev, &op, &cached, &err), EF_OK, "%s", err.msg);
-    cr_expect_str_eq(cached.path, tuned.path, "the reopened device did not read the tuned tile");
-    ef_test_fixture_close(&f);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
+    ef_test_expect_tune_cached("vulkan", NULL);
     cr_expect_eq(ef_vulkan_validation_errors(), 0, "validation layer: %s", ef_vulkan_validation_first());
 }
