@@ -163,9 +163,9 @@ int tokenizer_init(const tokenizer_vocab *v, tokenizer **out, ef_error *err)
     t->pre = v->pre;
     t->n_vocab = v->n_vocab;
     t->n_merges = v->merges ? v->n_merges : 0;
-    static const char *const pre_names[] = {"", "gpt2", "llama3", "qwen2"};
+    static const char *const pre_names[] = {"", "gpt2.1", "llama3.2", "qwen2.1", "smaug.1"};
     if (t->kind == TOKENIZER_SPM) snprintf(t->name, sizeof t->name, "spm.1");
-    else snprintf(t->name, sizeof t->name, "bpe-%s.1", pre_names[t->pre]);
+    else snprintf(t->name, sizeof t->name, "bpe-%s", pre_names[t->pre]);
 
     uint64_t total = 0;
     for (int i = 0; i < v->n_vocab; i++)
@@ -275,7 +275,7 @@ int tokenizer_load(const gguf_file *f, tokenizer **out, ef_error *err)
             {"default", TOKENIZER_PRE_GPT2},   {"gpt-2", TOKENIZER_PRE_GPT2},
             {"gpt2", TOKENIZER_PRE_GPT2},      {"llama3", TOKENIZER_PRE_LLAMA3},
             {"llama-bpe", TOKENIZER_PRE_LLAMA3}, {"llama-v3", TOKENIZER_PRE_LLAMA3},
-            {"smaug-bpe", TOKENIZER_PRE_LLAMA3}, {"qwen2", TOKENIZER_PRE_QWEN2},
+            {"smaug-bpe", TOKENIZER_PRE_SMAUG}, {"qwen2", TOKENIZER_PRE_QWEN2},
         };
         v.pre = TOKENIZER_PRE_NONE;
         for (size_t i = 0; i < sizeof pres / sizeof pres[0]; i++)

@@ -29,8 +29,10 @@ typedef enum { TOKENIZER_SPM, TOKENIZER_BPE } tokenizer_kind;
 typedef enum {
     TOKENIZER_PRE_NONE,   /* SPM */
     TOKENIZER_PRE_GPT2,   /* "gpt-2", "default" */
-    TOKENIZER_PRE_LLAMA3, /* "llama3", "llama-bpe", "llama-v3", "smaug-bpe" */
-    TOKENIZER_PRE_QWEN2,  /* "qwen2" (llama3 with single digits) */
+    TOKENIZER_PRE_LLAMA3, /* "llama3", "llama-bpe", "llama-v3": a piece that is itself a
+                             token is emitted whole, merges skipped (llama.cpp ignore_merges) */
+    TOKENIZER_PRE_QWEN2,  /* "qwen2" (llama3 pattern with single digits, merges always run) */
+    TOKENIZER_PRE_SMAUG,  /* "smaug-bpe" (llama3 pattern, merges always run) */
 } tokenizer_pre;
 
 typedef struct tokenizer tokenizer;

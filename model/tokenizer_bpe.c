@@ -1,7 +1,8 @@
 /* model/tokenizer_bpe.c — GPT-2 style byte-level BPE for tokenizer.ggml.model = "gpt2"
  * (gguf-models.md E.4): pre-tokenise with the model's pattern (GPT-2, Llama 3 or Qwen2,
  * hand-written scanners over code points), map bytes to GPT-2's printable code points,
- * then merge adjacent symbols lowest merge rank first (ties: leftmost).
+ * then merge adjacent symbols lowest merge rank first (ties: leftmost). Llama 3 first
+ * looks the whole piece up and skips the merges when it is a token (ignore_merges).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,15 @@ static int bpe_word(const tokenizer *t, const char *s, size_t len, tok_ids *out)
         ml += (size_t)unicode_utf8_encode(unicode_byte_to_cp((unsigned char)s[i]), m + ml);
     }
     off[n] = ml;
+    /* Llama 3 (llama.cpp ignore_merges): a piece that is a token as a whole is that token,
+     * even where the merges would not build it (" Vi\u1ec7t" in Llama 3's vocabulary) */
+    if (t->pre == TOKENIZER_PRE_LLAMA3) {
+        int id = tok_lookup(t, m, ml);
+        if (id >= 0) {
+            rc = tok_ids_push(out, id);
+            goto cleanup;
+        }
+    }
     /* symbols: merged spans [off[i], off[next]) with next implied by the live list */
     int *next = malloc((size_t)(n + 1) * sizeof *next);
     if (!next) goto cleanup;

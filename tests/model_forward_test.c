@@ -442,8 +442,8 @@ Test(model, tokenizer_round_trips)
  * pre-tokenizer's piece boundaries (merges never cross them). */
 static tokenizer *bpe_tiny(tokenizer_pre pre)
 {
-    static char strs[256 + 3][8];
-    const char *tokens[256 + 3];
+    static char strs[256 + 4][8];
+    const char *tokens[256 + 4];
     for (int b = 0; b < 256; b++) {
         int k = unicode_utf8_encode(unicode_byte_to_cp((unsigned char)b), strs[b]);
         strs[b][k] = 0;
@@ -452,8 +452,9 @@ static tokenizer *bpe_tiny(tokenizer_pre pre)
     tokens[256] = "\xC4\xA0\xC4\xA0"; /* "ĠĠ" */
     tokens[257] = "\xC4\xA0" "b";     /* "Ġb" */
     tokens[258] = "12";
+    tokens[259] = "xyz"; /* no merge builds it */
     const char *merges[] = {"\xC4\xA0 \xC4\xA0", "\xC4\xA0 b", "1 2"};
-    tokenizer_vocab v = {.kind = TOKENIZER_BPE, .pre = pre, .n_vocab = 259, .tokens = tokens,
+    tokenizer_vocab v = {.kind = TOKENIZER_BPE, .pre = pre, .n_vocab = 260, .tokens = tokens,
                          .n_merges = 3, .merges = merges, .bos = -1, .eos = -1, .unk = -1};
     tokenizer *t;
     ef_error err;
@@ -485,6 +486,14 @@ Test(model, bpe_pretokenizer_pieces)
     /* digits: Qwen2 splits every digit, Llama 3 groups up to three */
     expect_ids(q, "1234", (int[]){'1', '2', '3', '4'}, 4);
     expect_ids(l3, "1234", (int[]){258, '3', '4'}, 3);
+    /* a piece that is a token but no merge path: Llama 3 takes it whole (llama.cpp
+     * ignore_merges), Qwen2 and smaug-bpe (same pattern as Llama 3) merge as usual */
+    tokenizer *sm = bpe_tiny(TOKENIZER_PRE_SMAUG);
+    expect_ids(l3, "xyz xyz", (int[]){259, 32, 'x', 'y', 'z'}, 5);
+    expect_ids(q, "xyz", (int[]){'x', 'y', 'z'}, 3);
+    expect_ids(sm, "xyz", (int[]){'x', 'y', 'z'}, 3);
+    expect_ids(sm, "1234", (int[]){258, '3', '4'}, 3);
+    tokenizer_free(sm);
     tokenizer_free(q);
     tokenizer_free(l3);
 }
