@@ -363,7 +363,9 @@ int tokenizer_load(const gguf_file *f, tokenizer **out, ef_error *err)
     v.bos = tok_gguf_int(f, "tokenizer.ggml.bos_token_id", -1);
     v.eos = tok_gguf_int(f, "tokenizer.ggml.eos_token_id", -1);
     v.unk = tok_gguf_int(f, "tokenizer.ggml.unknown_token_id", -1);
-    v.add_bos = tok_gguf_bool(f, "tokenizer.ggml.add_bos_token", v.kind == TOKENIZER_SPM);
+    /* llama.cpp's defaults when the key is absent: SPM and the Llama 3 pre-tokenizer add BOS */
+    v.add_bos = tok_gguf_bool(f, "tokenizer.ggml.add_bos_token",
+                              v.kind == TOKENIZER_SPM || v.pre == TOKENIZER_PRE_LLAMA3);
     v.add_space_prefix =
         tok_gguf_bool(f, "tokenizer.ggml.add_space_prefix", v.kind == TOKENIZER_SPM);
     if (v.kind == TOKENIZER_BPE) v.add_space_prefix = 0;

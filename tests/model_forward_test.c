@@ -498,6 +498,41 @@ Test(model, bpe_pretokenizer_pieces)
     tokenizer_free(l3);
 }
 
+/* tokenizer.ggml.add_bos_token absent: llama.cpp adds BOS for the Llama 3 pre-tokenizer only
+ * (among the BPE ones); present, the key decides. */
+Test(model, bpe_add_bos_default_follows_pre)
+{
+    static const char *const pres[] = {"llama-bpe", "llama3", "qwen2", "gpt-2", "smaug-bpe"};
+    static const int want_default[] = {1, 1, 0, 0, 0};
+    const char *const tokens[] = {"a", "b", "ab", "<s>"};
+    const char *const merges[] = {"a b"};
+    for (int p = 0; p < 5; p++) {
+        for (int key = -1; key <= 1; key++) {
+            testdata_gguf *g = testdata_gguf_new();
+            testdata_gguf_str(g, "tokenizer.ggml.model", "gpt2");
+            testdata_gguf_str(g, "tokenizer.ggml.pre", pres[p]);
+            testdata_gguf_arr_str(g, "tokenizer.ggml.tokens", tokens, 4);
+            testdata_gguf_arr_str(g, "tokenizer.ggml.merges", merges, 1);
+            testdata_gguf_u32(g, "tokenizer.ggml.bos_token_id", 3);
+            if (key >= 0) testdata_gguf_bool(g, "tokenizer.ggml.add_bos_token", key);
+            char path[512];
+            testdata_tmp_path(path, sizeof path, "bos.gguf");
+            cr_assert_eq(testdata_gguf_write(g, path), 0);
+            testdata_gguf_free(g);
+            gguf_file *f;
+            tokenizer *t;
+            ef_error err;
+            cr_assert_eq(gguf_open(path, &f, &err), EF_OK, "%s", err.msg);
+            cr_assert_eq(tokenizer_load(f, &t, &err), EF_OK, "%s", err.msg);
+            int want = key >= 0 ? key : want_default[p];
+            cr_assert_eq(tokenizer_bos(t), want ? 3 : -1, "pre %s, key %d", pres[p], key);
+            tokenizer_free(t);
+            gguf_close(f);
+            remove(path);
+        }
+    }
+}
+
 /* ---- bad models ---------------------------------------------------------------------- */
 
 static void expect_open_error(testdata_gguf *g, const char *name, int want_rc, const char *what)
