@@ -294,6 +294,31 @@ static int run_source(run_state *st, const ef_case_set *set, const char *spec, c
     return rc;
 }
 
+static ef_source_args source_args(const run_state *st, const ef_case_set *set, int d)
+{
+    const ef_run_config *cfg = st->cfg;
+    return (ef_source_args){.seed = st->run->suite.seed, .d = d, .heads = set->heads,
+                            .model = cfg->model ? cfg->model : set->model,
+                            .texts = cfg->text ? cfg->text : set->texts, .layers = set->layers, .qk = cfg->qk};
+}
+
+/* Open every source once before anything runs, so a missing model, text or Q/K file is
+ * an input error up front rather than after an hour of other cases. */
+static int sources_check(run_state *st, ef_error *err)
+{
+    for (int i = 0; i < st->run->suite.set_count; i++) {
+        const ef_case_set *set = &st->run->suite.sets[i];
+        for (int s = 0; s < set->source_count; s++) {
+            ef_source src;
+            ef_source_args args = source_args(st, set, set->dims[0]);
+            int rc = source_open(set->sources[s], &args, &src, err);
+            if (rc) return rc;
+            source_close(&src);
+        }
+    }
+    return EF_OK;
+}
+
 static int run_set(run_state *st, ef_case_set *set, ef_error *err)
 {
     const ef_run_config *cfg = st->cfg;
@@ -307,10 +332,7 @@ static int run_set(run_state *st, ef_case_set *set, ef_error *err)
         for (int di = 0; di < set->dim_count && rc == EF_OK; di++) {
             const char *spec = set->sources[s];
             if (di > 0 && !source_uses_dims(spec)) break; /* models have their own d */
-            ef_source_args args = {.seed = st->run->suite.seed, .d = set->dims[di], .heads = set->heads,
-                                   .model = cfg->model ? cfg->model : set->model,
-                                   .texts = cfg->text ? cfg->text : set->texts, .layers = set->layers,
-                                   .qk = cfg->qk};
+            ef_source_args args = source_args(st, set, set->dims[di]);
             if (strcmp(spec, "model") != 0 || !*args.texts) {
                 rc = run_source(st, set, spec, &args, &plan, err);
                 continue;
@@ -368,7 +390,7 @@ int runner_run(const ef_run_config *cfg, ef_run *run, ef_error *err)
     if (cfg->qk && !source_known("qk"))
         return ef_fail(err, EF_ERROR, "--qk: this build has no importer for Q/K files");
     apply_overrides(cfg, &run->suite);
-    if ((rc = runner_devices_open(cfg, run, st.open, err))) goto out;
+    if ((rc = runner_devices_open(cfg, run, st.open, err)) || (rc = sources_check(&st, err))) goto out;
     for (int i = 0; i < run->suite.set_count && rc == EF_OK; i++) rc = run_set(&st, &run->suite.sets[i], err);
     if (cfg->progress == EF_PROGRESS_TERMINAL) fprintf(stderr, "\r\033[K");
 out:

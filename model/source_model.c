@@ -104,8 +104,10 @@ static int sm_model_open(const char *spec, const ef_source_args *args, void **st
                        : args->texts && *args->texts ? args->texts : text_default_list;
     char name[512];
     for (const char *p = list; *p;) {
+        while (*p == ' ' || *p == '\t') p++; /* "gpl3, debref": names around commas are trimmed */
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t')) len--;
         if (len == 0 || len >= sizeof name) {
             rc = ef_fail(err, EF_ERROR, "texts '%s': empty or overlong entry", list);
             goto fail;
@@ -118,7 +120,7 @@ static int sm_model_open(const char *spec, const ef_source_args *args, void **st
         name[len] = 0;
         if ((rc = text_open(name, args->seed, &s->texts[s->n_texts], err))) goto fail;
         s->n_texts++;
-        p = comma ? comma + 1 : p + len;
+        p = comma ? comma + 1 : p + strlen(p);
     }
     if (s->n_texts == 0) {
         rc = ef_fail(err, EF_ERROR, "no texts given to the model source");
