@@ -224,3 +224,19 @@ Test(cli, help)
     cr_assert(strstr(slurp("stdout"), "devices"));
     cr_assert_eq(efbench("frobnicate"), 2);
 }
+
+/* A suite whose model is not there fails before any case runs: exit 2, nothing written. */
+Test(cli, missing_model_is_an_input_error)
+{
+    char suite[512], cache[512], args[1024];
+    snprintf(suite, sizeof suite, "%s/real.ini", dir);
+    snprintf(cache, sizeof cache, "%s/empty-cache", dir);
+    FILE *f = fopen(suite, "w");
+    fputs("[cases synthetic]\nsources = gaussian\nlengths = 64\n"
+          "[cases real]\nsources = model\nmodel = default\ntexts = gpl3\nlengths = 64\n", f);
+    fclose(f);
+    setenv("XDG_CACHE_HOME", cache, 1);
+    snprintf(args, sizeof args, "run --suite '%s' --backend cpu", suite);
+    expect_usage_error(args, "fetch-default-model.sh");
+    unsetenv("XDG_CACHE_HOME");
+}
