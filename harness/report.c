@@ -160,58 +160,6 @@ static void write_csv(FILE *f, const ef_run *run)
     }
 }
 
-/* ---- Markdown ---- */
-
-static void fmt_num(char *buf, size_t len, double x, const char *fmt)
-{
-    if (isfinite(x) && x >= 0) snprintf(buf, len, fmt, x);
-    else snprintf(buf, len, "—");
-}
-
-static void write_markdown(FILE *f, const ef_run *run, const ef_report_meta *meta)
-{
-    fprintf(f, "# efbench results — suite `%s`\n\n", run->suite.name);
-    fprintf(f, "- tool: efbench %s\n- date (UTC): %s\n- command: `%s`\n- seed: %llu\n", EF_VERSION, meta->utc_time,
-            meta->command_line, (unsigned long long)run->suite.seed);
-    char cpu[256], os[256];
-    host_cpu_model(cpu, sizeof cpu);
-    host_os_name(os, sizeof os);
-    fprintf(f, "- host: %s, %d cores, %.1f GiB, %s\n\n", cpu, host_cpu_count(), host_memory_bytes() / 1073741824.0, os);
-    fputs("| # | backend | device | driver | API |\n|---|---|---|---|---|\n", f);
-    for (int i = 0; i < run->device_count; i++) {
-        const ef_run_device *d = &run->devices[i];
-        fprintf(f, "| %d | %s | %s | %s | %s |\n", i, d->backend->name, d->info.name, d->info.driver_version,
-                d->info.api_version);
-    }
-    if (*run->absent) fprintf(f, "\nNo device: %s\n", run->absent);
-    fprintf(f, "\n**%d cases: %d pass, %d fail, %d unsupported, %d error.**\n\n", run->case_count,
-            run->counts[EF_CASE_PASS], run->counts[EF_CASE_FAIL], run->counts[EF_CASE_UNSUPPORTED],
-            run->counts[EF_CASE_ERROR]);
-    fputs("| dev | workload | mask | prec | n | d | source | median ms | GFLOP/s | GB/s | rel err | status |\n"
-          "|---|---|---|---|---|---|---|---|---|---|---|---|\n", f);
-    for (int i = 0; i < run->case_count; i++) {
-        const ef_case *c = &run->cases[i];
-        char mask[32], ms[32], gf[32], gb[32], re[32], src[256];
-        ef_mask_format(c->mask, mask, sizeof mask);
-        fmt_num(ms, sizeof ms, c->time.reps ? c->time.median_ms : NAN, "%.4g");
-        fmt_num(gf, sizeof gf, c->gflops, "%.4g");
-        fmt_num(gb, sizeof gb, c->gbps, "%.4g");
-        fmt_num(re, sizeof re, c->accuracy.rel_fro_err, "%.2e");
-        if (c->layer >= 0) snprintf(src, sizeof src, "%.63s/%.127s L%d H%d", c->source, c->text, c->layer, c->head);
-        else snprintf(src, sizeof src, "%s", c->source);
-        fprintf(f, "| %d | %s%s%s | %s | %s | %d | %d | %s | %s | %s | %s | %s | %s |\n", c->device,
-                ef_workload_name(c->workload), *c->variant ? "/" : "", c->variant, mask,
-                ef_precision_name(c->precision), c->n, c->d, src, ms, gf, gb, re, ef_case_status_name(c->status));
-    }
-    int shown = 0;
-    for (int i = 0; i < run->case_count; i++) {
-        const ef_case *c = &run->cases[i];
-        if (c->status == EF_CASE_PASS) continue;
-        if (!shown++) fputs("\n## Not passed\n\n", f);
-        fprintf(f, "- case %d (%s, dev %d): %s\n", i, ef_case_status_name(c->status), c->device, c->reasons);
-    }
-}
-
 /* ---- files ---- */
 
 static int mkdir_p(const char *path, ef_error *err)
@@ -247,7 +195,7 @@ static void w_csv(FILE *f, const ef_run *run, const ef_report_meta *meta, json_t
 static void w_md(FILE *f, const ef_run *run, const ef_report_meta *meta, json_t *doc)
 {
     (void)doc;
-    write_markdown(f, run, meta);
+    report_markdown(f, run, meta);
 }
 
 int report_write(const ef_run *run, const ef_report_meta *meta, const char *dir, ef_error *err)
