@@ -325,12 +325,6 @@ static int suite_validate(ef_suite *s, const char *label, ef_error *err)
             return ef_fail(err, EF_ERROR, "%s: [cases %s] has no 'sources'", label, c->name);
         if (c->length_count == 0)
             return ef_fail(err, EF_ERROR, "%s: [cases %s] has no 'lengths'", label, c->name);
-        for (int m = 0; m < c->mask_count; m++)
-            for (int l = 0; l < c->length_count; l++)
-                if (c->masks[m].kind == EF_MASK_WINDOW && c->masks[m].window > c->lengths[l])
-                    return ef_fail(err, EF_ERROR,
-                                   "%s: [cases %s] mask window:%d is wider than length %d",
-                                   label, c->name, c->masks[m].window, c->lengths[l]);
     }
     if (!*s->name) snprintf(s->name, sizeof s->name, "%s", label);
     return EF_OK;

@@ -63,9 +63,12 @@ Test(suite, rejects_big_seed) { expect_error("[suite]\nseed = 184467440737095516
 Test(suite, rejects_syntax) { expect_error("[suite]\nname = x\nthis line has no equals\n", "bad.ini:3:", "syntax"); }
 Test(suite, rejects_missing_lengths) { expect_error("[cases a]\nsources = gaussian\n", "bad.ini", "lengths"); }
 Test(suite, rejects_no_cases) { expect_error("[suite]\nname = x\n", "bad.ini", "[cases"); }
-Test(suite, rejects_window_wider_than_length)
+/* A window wider than the text is the causal mask, as on a model's local layer. */
+Test(suite, accepts_window_wider_than_length)
 {
-    expect_error("[cases a]\nsources = gaussian\nlengths = 16\nmasks = window:32\n", "window:32", "16");
+    ef_error err = {{0}};
+    cr_assert_eq(suite_parse_string("[cases a]\nsources = gaussian\nlengths = 16, 64\nmasks = window:32\n", "w.ini",
+                                    &suite, &err), EF_OK, "%s", err.msg);
 }
 Test(suite, rejects_min_over_max) { expect_error("[suite]\nmin_reps = 9\nmax_reps = 2\n[cases a]\nsources=gaussian\nlengths=8\n", "min_reps", NULL); }
 

@@ -93,7 +93,6 @@ static int energy_masked(const ef_op *op, float *E, ef_error *err)
         if (jhi > n - 1) jhi = n - 1;
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, jhi - jlo + 1, d, (float)op->scale,
                     q + (size_t)i0 * d, d, k + (size_t)jlo * d, d, 0.0f, E + (size_t)r0 * n + jlo, n);
-        #pragma omp parallel for schedule(static)
         for (int r = r0; r < r0 + rows; r++) {
             int i = op->row0 + r;
             float *row = E + (size_t)r * n;
