@@ -351,25 +351,37 @@ static int run_set(run_state *st, ef_case_set *set, ef_error *err)
     return rc;
 }
 
-static void apply_overrides(const ef_run_config *cfg, ef_suite *suite)
+/* --seed, --precision and --qk replace what the suite says. */
+static int apply_overrides(const ef_run_config *cfg, ef_suite *suite, ef_error *err)
 {
+    ef_precision list[EF_PREC_COUNT];
+    int count = 0;
+    if (cfg->precisions) {
+        char buf[128], *save = NULL;
+        snprintf(buf, sizeof buf, "%s", cfg->precisions);
+        for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+            ef_precision p;
+            if (ef_precision_parse(tok, &p) != EF_OK)
+                return ef_fail(err, EF_ERROR, "--precision: '%s' is not fp32, fp16 or bf16", tok);
+            int dup = 0;
+            for (int i = 0; i < count; i++) dup |= list[i] == p;
+            if (!dup) list[count++] = p;
+        }
+        if (!count) return ef_fail(err, EF_ERROR, "--precision: empty list");
+    }
     if (cfg->has_seed) suite->seed = cfg->seed;
     for (int i = 0; i < suite->set_count; i++) {
         ef_case_set *set = &suite->sets[i];
-        if (cfg->precisions) {
-            set->precision_count = 0;
-            char buf[128];
-            snprintf(buf, sizeof buf, "%s", cfg->precisions);
-            for (char *tok = strtok(buf, ", "); tok; tok = strtok(NULL, ", ")) {
-                ef_precision p;
-                if (ef_precision_parse(tok, &p) == EF_OK) set->precisions[set->precision_count++] = p;
-            }
+        if (count) {
+            memcpy(set->precisions, list, sizeof(ef_precision) * count);
+            set->precision_count = count;
         }
         if (cfg->qk) {
             set->source_count = 1;
             snprintf(set->sources[0], sizeof set->sources[0], "qk");
         }
     }
+    return EF_OK;
 }
 
 int runner_run(const ef_run_config *cfg, ef_run *run, ef_error *err)
@@ -378,18 +390,7 @@ int runner_run(const ef_run_config *cfg, ef_run *run, ef_error *err)
     memset(run, 0, sizeof *run);
     int rc = suite_load(cfg->suite ? cfg->suite : "default", &run->suite, err);
     if (rc) return rc;
-    if (cfg->precisions) {
-        char buf[128];
-        snprintf(buf, sizeof buf, "%s", cfg->precisions);
-        for (char *tok = strtok(buf, ", "); tok; tok = strtok(NULL, ", ")) {
-            ef_precision p;
-            if (ef_precision_parse(tok, &p) != EF_OK)
-                return ef_fail(err, EF_ERROR, "--precision: '%s' is not fp32, fp16 or bf16", tok);
-        }
-    }
-    if (cfg->qk && !source_known("qk"))
-        return ef_fail(err, EF_ERROR, "--qk: this build has no importer for Q/K files");
-    apply_overrides(cfg, &run->suite);
+    if ((rc = apply_overrides(cfg, &run->suite, err))) return rc;
     if ((rc = runner_devices_open(cfg, run, st.open, err)) || (rc = sources_check(&st, err))) goto out;
     for (int i = 0; i < run->suite.set_count && rc == EF_OK; i++) rc = run_set(&st, &run->suite.sets[i], err);
     if (cfg->progress == EF_PROGRESS_TERMINAL) fprintf(stderr, "\r\033[K");
