@@ -5,7 +5,8 @@
 # Prepare here:   meson compile -C build && ../shared/device/pack.sh build/harness/efbench
 # Then call the device tool with carry [".device"] and the command
 #                 . .device/env.sh; sh scripts/device-bench.sh
-# and commit what is worth publishing under results/<device>/<date>/.
+# and commit what is worth publishing under results/<device>/<date>/. The timeouts add up
+# to 9 minutes, leaving the machine's start and one retry of a step inside the 15-minute budget.
 set -u
 out=${OUT:-/tmp/efbench-device}
 mkdir -p "$out"
@@ -14,17 +15,17 @@ step() { echo "== $*" >&2; }
 step devices
 efbench devices >"$out/devices.txt" 2>&1
 step tune
-timeout 120 efbench tune --backend opencl,vulkan --device gpu >>"$out/devices.txt" 2>&1
+timeout 60 efbench tune --backend opencl,vulkan --device gpu >>"$out/devices.txt" 2>&1
 # correctness first: the CI suites, on the GPU; the tensor-core path must self-check
 step correctness
-EF_OPENCL_MMA=require timeout 180 efbench run --suite tests/suites/opencl.ini --backend opencl --device gpu \
+EF_OPENCL_MMA=require timeout 90 efbench run --suite tests/suites/opencl.ini --backend opencl --device gpu \
     --out /tmp/ef-opencl-check --quiet >"$out/check.txt" 2>&1
 echo "opencl exit $?" >>"$out/check.txt"
-timeout 180 efbench run --suite tests/suites/vulkan.ini --backend vulkan --device gpu \
+timeout 90 efbench run --suite tests/suites/vulkan.ini --backend vulkan --device gpu \
     --out /tmp/ef-vulkan-check --quiet >>"$out/check.txt" 2>&1
 echo "vulkan exit $?" >>"$out/check.txt"
 # performance: the energy field at n = 8192, 16384 and the reductions
 step gpu suite
-timeout 420 efbench run --suite gpu --backend opencl,vulkan --device gpu --out "$out/gpu" --quiet \
+timeout 300 efbench run --suite gpu --backend opencl,vulkan --device gpu --out "$out/gpu" --quiet \
     >"$out/gpu.txt" 2>&1
 echo "gpu exit $?" >>"$out/gpu.txt"
