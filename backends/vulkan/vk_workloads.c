@@ -146,19 +146,29 @@ static int vk_shift_record(ef_device *dev, const ef_op *op, const vk_push *base,
     return rc;
 }
 
-static int vk_energy_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
+/* What both energy shaders share: scratch for the key-sum tree (2 npad - 1 rows of d) and
+ * the per-row shifts, and the push constants; `shift` is set by the caller. */
+static int vk_energy_prepare(ef_device *dev, const ef_op *op, int *npad, uint64_t *tree, vk_push *pc,
+                             ef_error *err)
 {
-    int npad = vk_pow2_at_least(op->n);
-    uint64_t tree = (uint64_t)(2 * npad - 1) * op->d;
-    int rc = vk_scratch_reserve(dev, (tree + (uint64_t)op->rows * (op->d + 1)) * 4, err);
-    if (rc != EF_OK) return rc;
-    int masked = op->mask.kind != EF_MASK_FULL;
-    vk_push pc = {
+    *npad = vk_pow2_at_least(op->n);
+    *tree = (uint64_t)(2 * *npad - 1) * op->d;
+    *pc = (vk_push){
         .n = op->n, .d = op->d, .row0 = op->row0, .rows = op->rows,
         .window = op->mask.kind == EF_MASK_WINDOW ? op->mask.window : op->n + 1,
-        .shift = masked && op->fault == EF_FAULT_MASK_OFF_BY_ONE ? 1 : 0,
-        .off_dst = (int32_t)tree, .count = npad, .scale = (float)op->scale,
+        .off_dst = (int32_t)*tree, .count = *npad, .scale = (float)op->scale,
     };
+    return vk_scratch_reserve(dev, (*tree + (uint64_t)op->rows * (op->d + 1)) * 4, err);
+}
+
+static int vk_energy_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
+{
+    int npad, masked = op->mask.kind != EF_MASK_FULL;
+    uint64_t tree;
+    vk_push pc;
+    int rc = vk_energy_prepare(dev, op, &npad, &tree, &pc, err);
+    if (rc != EF_OK) return rc;
+    pc.shift = masked && op->fault == EF_FAULT_MASK_OFF_BY_ONE ? 1 : 0;
     if ((rc = vk_cmd_begin(dev, err)) != EF_OK) return rc;
     /* Full: keys centered over all n, no shift. Masked: raw keys, and the shift
      * c_r = a q_i . m_i from the tree of the raw keys, so the error stays within
@@ -196,18 +206,13 @@ static int vk_energy_coopmat_record(ef_device *dev, const ef_op *op, ef_run_resu
         return ef_fail(err, EF_UNSUPPORTED, "vulkan: variant %s needs n, rows and row0 multiples "
                        "of 64 and d a multiple of 16 (n = %d, rows = %d, row0 = %d, d = %d)",
                        VK_VARIANT_COOPMAT, op->n, op->rows, op->row0, op->d);
-    int npad = vk_pow2_at_least(op->n);
-    uint64_t tree = (uint64_t)(2 * npad - 1) * op->d;
-    int rc = vk_scratch_reserve(dev, (tree + (uint64_t)op->rows * (op->d + 1)) * 4, err);
+    int npad, masked = op->mask.kind != EF_MASK_FULL;
+    uint64_t tree;
+    vk_push pc;
+    int rc = vk_energy_prepare(dev, op, &npad, &tree, &pc, err);
     if (rc != EF_OK) return rc;
-    int masked = op->mask.kind != EF_MASK_FULL;
-    vk_push pc = {
-        .n = op->n, .d = op->d, .row0 = op->row0, .rows = op->rows,
-        .window = op->mask.kind == EF_MASK_WINDOW ? op->mask.window : op->n + 1,
-        /* the full field's shift is the mean over all keys: hi = n - 1 in row_shift */
-        .shift = !masked ? op->n : op->fault == EF_FAULT_MASK_OFF_BY_ONE ? 1 : 0,
-        .off_dst = (int32_t)tree, .count = npad, .scale = (float)op->scale,
-    };
+    /* the full field's shift is the mean over all keys: hi = n - 1 in row_shift */
+    pc.shift = !masked ? op->n : op->fault == EF_FAULT_MASK_OFF_BY_ONE ? 1 : 0;
     if ((rc = vk_cmd_begin(dev, err)) != EF_OK) return rc;
     if ((rc = vk_keys_record(dev, op, npad, VK_KEYS_RAW_TREE, err)) != EF_OK) return rc;
     if ((rc = vk_shift_record(dev, op, &pc, npad, tree, err)) != EF_OK) return rc;
