@@ -223,6 +223,21 @@ void ef_test_expect_tune_cached(const char *backend, const char *const *suffixes
     unsetenv("XDG_CACHE_HOME");
 }
 
+void ef_test_expect_bad_energy_refused(ef_test_fixture *f)
+{
+    ef_error err = {{0}};
+    ef_run_result res;
+    ef_op op = ef_test_energy_op(f, (ef_mask){EF_MASK_FULL, 0}, 0, f->n);
+    op.n = 2 * f->n; /* e and q are too small for 2n */
+    cr_expect_eq(f->b->run(f->dev, &op, &res, &err), EF_ERROR);
+    cr_expect(strstr(err.msg, "buffer") != NULL, "message: %s", err.msg);
+    op = ef_test_energy_op(f, (ef_mask){EF_MASK_FULL, 0}, f->n - 4, 8); /* rows past n */
+    cr_expect_eq(f->b->run(f->dev, &op, &res, &err), EF_ERROR);
+    op = ef_test_energy_op(f, (ef_mask){EF_MASK_FULL, 0}, 0, f->n);
+    op.variant = "no-such-variant";
+    cr_expect_eq(f->b->run(f->dev, &op, &res, &err), EF_UNSUPPORTED);
+}
+
 /* Every test skipped (no device outside CI): tell meson with exit status 77. */
 ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 {

@@ -44,6 +44,9 @@ void ef_test_expect_row_blocks_match(const char *backend);
 /* `tune` writes the backend's cache folder under a fresh XDG_CACHE_HOME (with a file of
  * each suffix, NULL-terminated list or NULL), and a reopened device runs the tuned path. */
 void ef_test_expect_tune_cached(const char *backend, const char *const *suffixes);
+/* Energy ops the fixture's buffers cannot hold (n too large, rows past n) are EF_ERROR
+ * naming the buffer, an unknown variant EF_UNSUPPORTED: codes, never a crash. */
+void ef_test_expect_bad_energy_refused(ef_test_fixture *f);
 /* An fp32 energy op on the fixture's buffers, scale 1/8. */
 ef_op ef_test_energy_op(const ef_test_fixture *f, ef_mask mask, int row0, int rows);
 
