@@ -32,8 +32,8 @@ static void round_inputs(ef_precision p, const float *x, size_t count, float *ou
 void reference_free(ef_reference *r)
 {
     void *all[] = {r->q_in, r->k_in, r->Q, r->K, r->Kc, r->Mabs, r->rows, r->E_rows, r->B_rows,
-                   r->row_abs, r->row_bound, r->col, r->col_eb, r->col_bb, r->GQ, r->GK,
-                   r->GQ_bound, r->GK_bound, r->sv, r->U, r->lev, r->T};
+                   r->row_sum, r->row_abs, r->row_bound, r->col, r->col_eb, r->col_bb, r->GQ, r->GK,
+                   r->GQ_bound, r->GK_bound, r->sv, r->U, r->lev, r->T, r->lev_yb, r->lev_bb};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) free(all[i]);
     memset(r, 0, sizeof *r);
 }
@@ -132,10 +132,9 @@ static int field_pass(ef_reference *r, ef_error *err)
                 r->fro2 += e[j] * e[j];
                 r->bound_fro2 += b[j] * b[j];
             }
+            r->row_sum[i] = sum;
             r->row_abs[i] = abs_sum;
             r->row_bound[i] = bsum;
-            double rel = abs_sum > 0 ? fabs(sum) / abs_sum : 0;
-            if (rel > r->inv.rowsum_rel || isnan(r->inv.rowsum_rel)) r->inv.rowsum_rel = rel;
             if (next < r->check_count && r->rows[next] == i) {
                 memcpy(r->E_rows + (size_t)next * n, e, sizeof(double) * n);
                 memcpy(r->B_rows + (size_t)next * n, b, sizeof(double) * n);
@@ -149,6 +148,39 @@ out:
     free(Qa);
     free(Ka);
     free(M);
+    return rc;
+}
+
+/* The two sums of the leverage bound that do not depend on u (verify.c): with y = T kc_j
+ * and beta = |T| (|k_j| + mabs_j) over the rank_k kept directions, sum_t |y_t| beta_t and
+ * sum_t beta_t^2 per key. Two GEMMs instead of an O(n d r) loop per check. */
+static int leverage_bound_sums(ef_reference *r, const double *Ka, ef_error *err)
+{
+    int n = r->n, d = r->d, rk = r->rank_k, rc = EF_OK;
+    r->lev_yb = calloc(n, 8), r->lev_bb = calloc(n, 8);
+    double *Y = malloc(sizeof(double) * n * (rk ? rk : 1)), *B = malloc(sizeof(double) * n * (rk ? rk : 1));
+    double *Tabs = malloc(sizeof(double) * d * (rk ? rk : 1));
+    if (!r->lev_yb || !r->lev_bb || !Y || !B || !Tabs) {
+        rc = ef_fail(err, EF_NOMEM, "reference leverage bound n = %d: out of memory", n);
+        goto out;
+    }
+    if (rk == 0) goto out;
+    for (size_t i = 0; i < (size_t)rk * d; i++) Tabs[i] = fabs(r->T[i]);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, rk, d, 1.0, r->Kc, d, r->T, d, 0.0, Y, rk);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, rk, d, 1.0, Ka, d, Tabs, d, 0.0, B, rk);
+    for (int j = 0; j < n; j++) {
+        double yb = 0, bb = 0;
+        for (int t = 0; t < rk; t++) {
+            double y = Y[(size_t)j * rk + t], b = B[(size_t)j * rk + t];
+            yb += fabs(y) * b;
+            bb += b * b;
+        }
+        r->lev_yb[j] = yb, r->lev_bb[j] = bb;
+    }
+out:
+    free(Y);
+    free(B);
+    free(Tabs);
     return rc;
 }
 
@@ -180,6 +212,7 @@ static int full_extras(ef_reference *r, ef_error *err)
     if ((rc = ref_leverage(n, d, r->Kc, r->rank_tol, r->lev, r->T, svk, &r->rank_k, err))) goto out;
     r->sv_k1 = svk[0];
     r->sv_kr = r->rank_k > 0 ? svk[r->rank_k - 1] : 0;
+    rc = leverage_bound_sums(r, Ka, err);
 out:
     free(Ka);
     free(Qa);
@@ -197,9 +230,9 @@ int reference_build(const ef_head *h, ef_mask mask, ef_precision precision,
     r->n = n, r->d = d, r->mask = mask, r->precision = precision, r->a = h->scale;
     r->q_in = malloc(nd * 4), r->k_in = malloc(nd * 4);
     r->Q = malloc(nd * 8), r->K = malloc(nd * 8), r->Kc = malloc(nd * 8), r->Mabs = malloc(nd * 8);
-    r->row_abs = calloc(n, 8), r->row_bound = calloc(n, 8), r->col = calloc(n, 8);
+    r->row_sum = calloc(n, 8), r->row_abs = calloc(n, 8), r->row_bound = calloc(n, 8), r->col = calloc(n, 8);
     r->col_eb = calloc(n, 8), r->col_bb = calloc(n, 8);
-    if (!r->q_in || !r->k_in || !r->Q || !r->K || !r->Kc || !r->Mabs || !r->row_abs || !r->row_bound ||
+    if (!r->q_in || !r->k_in || !r->Q || !r->K || !r->Kc || !r->Mabs || !r->row_sum || !r->row_abs || !r->row_bound ||
         !r->col || !r->col_eb || !r->col_bb || choose_rows(r, opts) != EF_OK) {
         rc = ef_fail(err, EF_NOMEM, "reference n = %d, d = %d: out of memory", n, d);
         goto fail;
@@ -225,7 +258,6 @@ int reference_build(const ef_head *h, ef_mask mask, ef_precision precision,
         ref_keys_center(n, d, r->K, kbar, r->Kc);
     }
     if ((rc = ref_key_means(mask, n, d, r->K, 1, r->Mabs, err))) goto fail;
-    r->inv.rowsum_rel = 0;
     if ((rc = field_pass(r, err))) goto fail;
     if ((rc = input_error(r, h, err))) goto fail;
     if (mask.kind == EF_MASK_FULL && (rc = full_extras(r, err))) goto fail;

@@ -26,6 +26,7 @@ typedef struct ef_reference {
     double *B_rows;           /* check_count x n: bound base a |q_i|.(|k_j| + mabs_i), 0 if masked */
     double input_rel_err;     /* rounding of the inputs alone, on the checked rows */
 
+    double *row_sum;          /* (n) sum_j E_ij */
     double *row_abs;          /* (n) sum_j |E_ij| */
     double *row_bound;        /* (n) sum_j B_ij */
     double *col;              /* (n) c_j = sum_i E_ij^2 */
@@ -41,6 +42,8 @@ typedef struct ef_reference {
     double *U;                /* orthonormal basis of col(Q) (n x d) */
     double *lev;              /* leverage of the centered keys (n) */
     double *T;                /* Sigma_r^-1 V_r^T (d x d) */
+    double *lev_yb, *lev_bb;  /* (n) sum_t |y_tj| beta_tj and sum_t beta_tj^2 of the leverage bound,
+                               * y = T kc_j, beta = |T| (|k_j| + mabs_j) (verify.c) */
     double sv_k1, sv_kr;      /* largest and smallest kept singular value of Kc */
     double rank_tol;          /* relative threshold that decided rank_k */
     int rank_k;

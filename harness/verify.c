@@ -247,22 +247,13 @@ void verify_ranktail(const ef_reference *r, double u, double tail2, double total
         verdict_fail(v, "ranktail: ||E||_F off by %.3g relative (bound %.3g)", v->acc.rel_fro_err, fro_bound);
 }
 
-/* Bound on |l_dev_j - l_ref_j|. */
+/* Bound on |l_dev_j - l_ref_j|: sum_t 2|y_t| g beta_t + (g beta_t)^2, the two sums
+ * precomputed by the reference (lev_yb, lev_bb), g = gamma_{d+s+2}. */
 static double leverage_bound(const ef_reference *r, double u, int j)
 {
     int d = r->d;
-    double g = ef_gamma(d + ef_mean_roundings(r->n) + 2, u), sum = 0;
-    const double *kc = r->Kc + (size_t)j * d, *k = r->K + (size_t)j * d, *m = r->Mabs + (size_t)j * d;
-    for (int t = 0; t < r->rank_k; t++) {
-        double y = 0, beta = 0;
-        for (int e = 0; e < d; e++) {
-            double w = r->T[(size_t)t * d + e];
-            y += w * kc[e];
-            beta += fabs(w) * (fabs(k[e]) + m[e]);
-        }
-        beta *= g;
-        sum += 2 * fabs(y) * beta + beta * beta;
-    }
+    double g = ef_gamma(d + ef_mean_roundings(r->n) + 2, u);
+    double sum = 2 * g * r->lev_yb[j] + g * g * r->lev_bb[j];
     /* the reference's own leverage comes from a float64 SVD whose singular subspace is
      * accurate to about n d u64 s_1 / s_r (backward stability over the gap to the
      * dropped directions); l_j <= 1 */
@@ -317,6 +308,10 @@ void reference_invariants(ef_reference *r)
     ef_verdict v;
     double u = 0x1p-53;
     ref_colenergy_stats(r->n, r->col, &r->inv.pr_over_n, &r->inv.v_max);
+    verdict_init(&v, u); /* the zero sum of the reference's own rows, judged at u = 2^-53 */
+    verify_rowsum(r, u, r->row_sum, r->row_abs, &v);
+    r->inv.rowsum_rel = v.inv.rowsum_rel;
+    r->inv.rowsum_bound = v.inv.rowsum_bound;
     if (r->mask.kind != EF_MASK_FULL) return;
     verdict_init(&v, u);
     double sv[r->d];
