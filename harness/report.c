@@ -75,6 +75,19 @@ static json_t *case_json(const ef_run *run, const ef_case *c)
                      "status", ef_case_status_name(c->status), "reasons", reasons);
 }
 
+static json_t *input_json(const ef_input *in)
+{
+    char mask[32];
+    ef_mask_format(in->mask, mask, sizeof mask);
+    int real = in->layer >= 0;
+    return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:i,s:i,s:s,s:s,s:I,s:b,s:o}", "source", in->source,
+                     "model", real ? json_string(in->source) : json_null(), "text", str_or_null(in->text),
+                     "layer", int_or_null(in->layer), "head", int_or_null(in->head), "kv_head",
+                     int_or_null(in->kv_head), "n", in->n, "d", in->d, "mask", mask, "precision",
+                     ef_precision_name(in->precision), "seed", (json_int_t)in->seed, "on_devices", in->on_devices,
+                     "invariants", invariants_json(&in->inv));
+}
+
 json_t *report_json(const ef_run *run, const ef_report_meta *meta)
 {
     char cpu[256], os[256];
@@ -94,9 +107,11 @@ json_t *report_json(const ef_run *run, const ef_report_meta *meta)
                       "peak_gbps", f->peak_gbps > 0 ? num(f->peak_gbps) : json_null(), "notes", f->notes));
     }
     for (int i = 0; i < run->case_count; i++) json_array_append_new(cases, case_json(run, &run->cases[i]));
+    json_t *inputs = json_array();
+    for (int i = 0; i < run->input_count; i++) json_array_append_new(inputs, input_json(&run->inputs[i]));
     const ef_suite *s = &run->suite;
     return json_pack("{s:s,s:i,s:{s:s,s:s},s:s,s:s,s:{s:s,s:i,s:I,s:s},s:{s:s,s:s,s:I,s:f,s:f,s:i,s:i,s:i,s:i},"
-                     "s:o,s:o,s:{s:i,s:i,s:i,s:i,s:i},s:o}",
+                     "s:o,s:o,s:{s:i,s:i,s:i,s:i,s:i},s:o,s:o}",
                      "format", "efbench-results", "format_version", FORMAT_VERSION,
                      "tool", "name", "efbench", "version", EF_VERSION,
                      "command_line", meta->command_line, "utc_time", meta->utc_time,
@@ -109,7 +124,7 @@ json_t *report_json(const ef_run *run, const ef_report_meta *meta)
                      "summary", "cases", run->case_count, "pass", run->counts[EF_CASE_PASS], "fail",
                      run->counts[EF_CASE_FAIL], "unsupported", run->counts[EF_CASE_UNSUPPORTED], "error",
                      run->counts[EF_CASE_ERROR],
-                     "cases", cases);
+                     "cases", cases, "inputs", inputs);
 }
 
 /* ---- CSV ---- */

@@ -22,5 +22,8 @@ void report_utc_now(char *buf, size_t len);
 /* summary.md: provenance, throughput by device x workload x size, the inputs' invariants,
  * what did not pass (report_md.c). */
 void report_markdown(FILE *f, const ef_run *run, const ef_report_meta *meta);
+/* The "Invariants by model" sections: per model of the run's real heads, the mechanism
+ * invariants' pass counts and the model-level distributions (report_paper.c). */
+void report_paper_markdown(FILE *f, const ef_run *run);
 
 #endif

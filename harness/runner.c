@@ -202,8 +202,36 @@ static int emit_group_status(run_state *st, const ef_case *tmpl, const ef_case_s
     return EF_OK;
 }
 
+/* Keep the reference's invariants of one group (ef_input). */
+static int record_input(run_state *st, const ef_case *tmpl, int on_devices)
+{
+    ef_run *run = st->run;
+    if (run->input_count == run->input_cap) {
+        int cap = run->input_cap ? 2 * run->input_cap : 64;
+        ef_input *grown = realloc(run->inputs, sizeof(ef_input) * cap);
+        if (!grown) return EF_NOMEM;
+        run->inputs = grown;
+        run->input_cap = cap;
+    }
+    ef_input *in = &run->inputs[run->input_count++];
+    memset(in, 0, sizeof *in);
+    snprintf(in->source, sizeof in->source, "%s", tmpl->source);
+    snprintf(in->text, sizeof in->text, "%s", tmpl->text);
+    in->layer = tmpl->layer, in->head = tmpl->head, in->kv_head = tmpl->kv_head;
+    in->n = tmpl->n, in->d = tmpl->d, in->mask = tmpl->mask, in->precision = tmpl->precision;
+    in->seed = tmpl->seed, in->on_devices = on_devices, in->inv = tmpl->reference;
+    if (!on_devices && st->cfg->progress == EF_PROGRESS_TERMINAL) {
+        char mask[32];
+        ef_mask_format(tmpl->mask, mask, sizeof mask);
+        fprintf(stderr, "\r\033[K[%d cases, %d inputs] reference only: %s/%s L%d H%d %s n=%d", run->case_count,
+                run->input_count, in->source, in->text, in->layer, in->head, mask, in->n);
+        fflush(stderr);
+    }
+    return EF_OK;
+}
+
 static int run_group(run_state *st, const ef_case_set *set, const ef_head *h, ef_mask mask, ef_precision p,
-                     const ef_group_plan *plan)
+                     const ef_group_plan *plan, int on_devices)
 {
     const ef_suite *suite = &st->run->suite;
     ef_reference ref;
@@ -231,7 +259,8 @@ static int run_group(run_state *st, const ef_case_set *set, const ef_head *h, ef
         return emit_group_status(st, &tmpl, set, rc == EF_UNSUPPORTED || rc == EF_NOMEM ? EF_CASE_UNSUPPORTED : EF_CASE_ERROR,
                                  err.msg);
     tmpl.reference = ref.inv;
-    for (int dv = 0; dv < st->run->device_count && rc == EF_OK; dv++) {
+    rc = record_input(st, &tmpl, on_devices);
+    for (int dv = 0; on_devices && dv < st->run->device_count && rc == EF_OK; dv++) {
         const ef_run_device *d = &st->run->devices[dv];
         tmpl.device = dv;
         rc = case_group_run(d->backend, st->open[dv], &d->info, &ref, plan, &tmpl, emit_case, st);
@@ -250,18 +279,63 @@ static int plan_workloads(const ef_case_set *set, ef_workload *out)
     return count;
 }
 
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* Which of `count` heads run on the devices: all, or a sample of set->device_heads drawn
+ * from the suite seed, the text and the length, so a rerun picks the same heads. */
+static void choose_device_heads(const run_state *st, const ef_case_set *set, const ef_head *heads, int count,
+                                char *on)
+{
+    int want = set->device_heads;
+    memset(on, 1, (size_t)count);
+    if (want < 0 || want >= count) return;
+    uint64_t x = st->run->suite.seed ^ ((uint64_t)heads[0].n << 32);
+    for (const char *c = heads[0].text; *c; c++) x = (x ^ (unsigned char)*c) * 0x100000001b3ull;
+    int idx[count];
+    for (int i = 0; i < count; i++) idx[i] = i;
+    for (int i = 0; i < want; i++) { /* the first `want` of a Fisher-Yates shuffle */
+        int j = i + (int)(splitmix64(&x) % (uint64_t)(count - i)), t = idx[i];
+        idx[i] = idx[j], idx[j] = t;
+    }
+    memset(on, 0, (size_t)count);
+    for (int i = 0; i < want; i++) on[idx[i]] = 1;
+}
+
+/* The mask word `model` names the head's own mask; skip it where the set lists that mask
+ * already (a global layer's causal mask next to `causal`, or a local layer's window when
+ * the window covers the whole text). */
+static int resolve_mask(const ef_case_set *set, int m, const ef_head *h, ef_mask *out)
+{
+    *out = set->masks[m];
+    if (out->kind != EF_MASK_MODEL) return 1;
+    if (!h->has_model_mask) return 0; /* synthetic heads have no model mask */
+    *out = h->model_mask;
+    ef_mask same = *out; /* a window as wide as the text is the causal mask */
+    if (same.kind == EF_MASK_WINDOW && same.window >= h->n) same = (ef_mask){EF_MASK_CAUSAL, 0};
+    for (int i = 0; i < set->mask_count; i++)
+        if (set->masks[i].kind == same.kind && (same.kind != EF_MASK_WINDOW || set->masks[i].window == same.window))
+            return 0;
+    return 1;
+}
+
 static int run_heads(run_state *st, const ef_case_set *set, ef_head *heads, int count, const ef_group_plan *plan)
 {
     int rc = EF_OK;
+    if (count <= 0) return EF_OK;
+    char on[count];
+    choose_device_heads(st, set, heads, count, on);
     for (int h = 0; h < count && rc == EF_OK; h++)
         for (int m = 0; m < set->mask_count && rc == EF_OK; m++) {
-            ef_mask mask = set->masks[m];
-            if (mask.kind == EF_MASK_MODEL) {
-                if (!heads[h].has_model_mask) continue; /* synthetic heads have no model mask */
-                mask = heads[h].model_mask;
-            }
+            ef_mask mask;
+            if (!resolve_mask(set, m, &heads[h], &mask)) continue;
             for (int p = 0; p < set->precision_count && rc == EF_OK; p++)
-                rc = run_group(st, set, &heads[h], mask, set->precisions[p], plan);
+                rc = run_group(st, set, &heads[h], mask, set->precisions[p], plan, on[h]);
         }
     return rc;
 }
@@ -410,4 +484,7 @@ void runner_free(ef_run *run)
     free(run->cases);
     run->cases = NULL;
     run->case_count = run->case_cap = 0;
+    free(run->inputs);
+    run->inputs = NULL;
+    run->input_count = run->input_cap = 0;
 }

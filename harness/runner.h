@@ -44,6 +44,20 @@ typedef struct ef_case {
     char reasons[1024];         /* "; "-separated */
 } ef_case;
 
+/* One input head under one mask and precision, with the invariants of its float64
+ * reference: the statistics a paper reports. Every group whose reference was built has
+ * one, whether or not its head also ran on the devices (suite key device_heads). */
+typedef struct ef_input {
+    char source[64], text[128];
+    int layer, head, kv_head;   /* -1 for synthetic heads */
+    int n, d;
+    ef_mask mask;
+    ef_precision precision;
+    uint64_t seed;
+    int on_devices;             /* 1 if the devices ran this group */
+    ef_invariants inv;          /* of the float64 reference */
+} ef_input;
+
 typedef struct ef_run {
     ef_suite suite;
     ef_run_device devices[32];
@@ -52,6 +66,8 @@ typedef struct ef_run {
     ef_case *cases;
     int case_count, case_cap;
     int counts[4];              /* by ef_case_status */
+    ef_input *inputs;
+    int input_count, input_cap;
 } ef_run;
 
 enum { EF_PROGRESS_NONE, EF_PROGRESS_TERMINAL, EF_PROGRESS_LINES };

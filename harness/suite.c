@@ -229,6 +229,10 @@ static int cases_key(parse_state *ps, const char *key, const char *v)
         if (strcmp(v, "all") == 0) return c->heads = -1, 1;
         return parse_long(ps, key, v, 1, 4096, &x) && (c->heads = (int)x, 1);
     }
+    if (strcmp(key, "device_heads") == 0) {
+        if (strcmp(v, "all") == 0) return c->device_heads = -1, 1;
+        return parse_long(ps, key, v, 0, 4096, &x) && (c->device_heads = (int)x, 1);
+    }
     if (strcmp(key, "model") == 0) return copy_string(ps, key, v, c->model, sizeof c->model);
     if (strcmp(key, "texts") == 0) return copy_string(ps, key, v, c->texts, sizeof c->texts);
     if (strcmp(key, "layers") == 0) return copy_string(ps, key, v, c->layers, sizeof c->layers);
@@ -241,6 +245,7 @@ static void set_defaults(ef_case_set *c, const char *name)
     memset(c, 0, sizeof *c);
     snprintf(c->name, sizeof c->name, "%s", name);
     c->heads = 1;
+    c->device_heads = -1;
     c->dims[0] = 64;
     c->dim_count = 1;
     c->masks[0] = (ef_mask){EF_MASK_FULL, 0};

@@ -21,6 +21,9 @@ typedef struct ef_case_set {
     int dims[EF_SUITE_MAX_LIST];
     int dim_count;
     int heads;                       /* heads per source and length; -1: all (models) */
+    int device_heads;                /* of those, how many (a seeded sample) also run on the
+                                      * devices; the rest feed only the float64 statistics;
+                                      * -1: all */
     ef_mask masks[EF_SUITE_MAX_LIST];
     int mask_count;
     ef_precision precisions[EF_PREC_COUNT];
