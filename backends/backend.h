@@ -122,10 +122,19 @@ typedef struct ef_device_info {
     uint64_t max_buffer_bytes;  /* largest single buffer the device accepts */
     unsigned precisions;        /* bit (1u << ef_precision) for each accepted input */
     ef_dtype out_dtype;         /* element type of e, aux and out */
-    double peak_gflops;         /* fp32 peak if the backend knows it, else 0 */
-    double peak_gbps;           /* memory bandwidth if known, else 0 */
+    double peak_gflops;         /* measured fp32 peak (measure_peak; ref: fp64), else 0 */
+    double peak_gbps;           /* measured memory bandwidth (measure_peak), else 0 */
+    char peak_method[96];       /* what measure_peak measured, or why it failed; "" if not run */
     char notes[256];            /* backend-specific facts: subgroup size, tensor cores ... */
 } ef_device_info;
+
+/* What a backend's measure_peak found. FLOP/s count an FMA as 2 flops; bandwidth counts
+ * the bytes read plus the bytes written, in GB/s (1e9 bytes). */
+typedef struct ef_peak {
+    double gflops;              /* fp32 FMA throughput (ref: fp64, its accumulation) */
+    double gbps;                /* memory bandwidth of a device-to-device copy */
+    char method[96];            /* what was measured: "fma 8x4 chains x 4096 iters x 1M ..." */
+} ef_peak;
 
 /* A backend. Every slot is required unless marked optional. Functions return EF_OK or an
  * error code with `err` filled; none of them prints or exits. */
@@ -156,6 +165,10 @@ typedef struct ef_backend {
     const char *(*variant_name)(ef_device *dev, const ef_op *op, int i);
     /* optional: choose tile parameters for this device now (and cache them). */
     int (*tune)(ef_device *dev, ef_error *err);
+    /* optional (NULL: the device's peaks are unknown): measure the device's achievable fp32
+     * FMA throughput and memory bandwidth now, in about 100-250 ms (median of a few timed
+     * repetitions, with the API's own timers). */
+    int (*measure_peak)(ef_device *dev, ef_peak *out, ef_error *err);
 } ef_backend;
 
 /* ---- registry (backends/registry.c) ------------------------------------------------ */
