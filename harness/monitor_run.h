@@ -1,0 +1,98 @@
+/* harness/monitor_run.h — the work behind `efbench monitor`: per-head mu_K, PR/n and
+ * v_max of every layer x head of a checkpoint (a GGUF model on a text through the capture
+ * cache, or imported Q/K), the mu_K changes between consecutive checkpoints, and the
+ * results folder (monitor.json, mu_K heat maps via gnuplot). The math is the
+ * efbench-monitor library (include/efbench/monitor.h). Never prints: harness/cmd_monitor.c
+ * does. Codes: MON_OK, MON_INPUT (the user's input is wrong: exit 2), MON_FAIL (other).
+ */
+#ifndef EF_MONITOR_RUN_H
+#define EF_MONITOR_RUN_H
+
+#include <jansson.h>
+
+#include "backends/backend.h"
+#include "model/texts.h"
+
+enum { MON_OK = 0, MON_FAIL = 1, MON_INPUT = 2 };
+
+typedef struct mon_head {
+    int layer, head, kv_head;
+    double mu_k;      /* (n / r) max_j l_j of the centered keys (NAN: all keys equal)   */
+    int rank_k;       /* r                                                              */
+    int lev_argmax;   /* the position whose key has the largest leverage                */
+    double pr_over_n; /* column-energy participation ratio of the full field, over n   */
+    double v_max;     /* largest column-energy fraction                                 */
+    int flagged;      /* mu_k > max_mu                                                  */
+} mon_head;
+
+typedef struct mon_checkpoint {
+    char name[64];       /* the model's name                                             */
+    char path[1024];     /* the GGUF or safetensors file read                            */
+    char sha256[65];     /* of the GGUF file; "" for imported Q/K                        */
+    long long size;      /* bytes of that file                                           */
+    const char *kind;    /* "gguf" or "qk"                                               */
+    char arch[16];       /* gemma3, llama, qwen2; "" for imported Q/K                    */
+    char text[128];      /* the text's name (the file's metadata for imported Q/K)       */
+    int n, d;
+    int n_layer, n_head, n_head_kv; /* layers analysed (all the model or file has)       */
+    mon_head *heads;     /* (n_layer * n_head), layer-major in increasing layer index   */
+    int from_cache;      /* GGUF: the Q/K came from the capture cache                    */
+    double seconds;      /* capture + analysis time                                      */
+} mon_checkpoint;
+
+/* Called after each analysed layer (done of total) of the current checkpoint. */
+typedef void (*mon_progress_fn)(void *user, int done, int total);
+
+typedef struct mon_source {
+    const char *model;   /* "default" or a GGUF path, or NULL when qk is set            */
+    const char *qk;      /* a safetensors file in efbench's exchange layout, or NULL    */
+} mon_source;
+
+/* Analyse one checkpoint at n positions: a GGUF model on text t (the capture cache makes a
+ * second run free), or an imported file (its text; n <= its length, cut only from causal
+ * captures; n = 0: the file's length). Bad model, short text, n < d + 2: MON_INPUT. */
+int mon_checkpoint_run(const mon_source *src, const text_source *t, int n,
+                       mon_progress_fn progress, void *user, mon_checkpoint *out, ef_error *err);
+void mon_checkpoint_free(mon_checkpoint *c);
+
+/* Checkpoints of one model: same layers, heads and d (and n), else MON_INPUT naming both. */
+int mon_checkpoints_match(const mon_checkpoint *a, const mon_checkpoint *b, ef_error *err);
+
+/* One head's mu_K change between checkpoints `from` and from + 1. */
+typedef struct mon_change {
+    int from;          /* checkpoint index                                              */
+    int index;         /* head index into heads[]                                       */
+    double mu_old, mu_new, rel; /* rel = efm_mu_change(mu_old, mu_new)                  */
+    int flagged;       /* |rel| > max_change                                            */
+} mon_change;
+
+typedef struct mon_report {
+    mon_checkpoint *ck;
+    int n_ck;
+    double max_mu, max_change;
+    mon_change *changes;   /* (n_ck - 1) * heads, checkpoint-pair-major                 */
+    int n_changes;
+    int top[5], n_top;     /* indices into changes, largest |rel| first                 */
+    int flagged_mu;        /* heads over max_mu, over all checkpoints                   */
+    int flagged_change;    /* changes over max_change                                   */
+    int heatmaps;          /* 1 once mon_report_write drew the heat maps                */
+    char heatmap_note[160]; /* why they were not drawn, "" if they were                 */
+} mon_report;
+
+/* Flags heads (mu_k > max_mu), computes the changes and the top five. */
+int mon_report_build(mon_report *r, mon_checkpoint *ck, int n_ck, double max_mu,
+                     double max_change, ef_error *err);
+void mon_report_free(mon_report *r);
+
+/* Heat-map file name of checkpoint i ("mu_k_<i>.svg"). */
+void mon_heatmap_name(int i, char *buf, size_t len);
+
+/* The monitor.json document. */
+json_t *mon_report_json(const mon_report *r);
+
+/* Writes monitor.json and, when gnuplot is found, one mu_K heat map per checkpoint into
+ * dir (created), each under a temporary name renamed only when all are complete. Without
+ * gnuplot (or when it fails) the heat maps are skipped and r->heatmap_note says why. */
+int mon_report_write(mon_report *r, const char *dir, ef_error *err);
+
+#endif
