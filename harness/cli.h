@@ -9,6 +9,7 @@ enum { EF_EXIT_OK = 0, EF_EXIT_FAIL = 1, EF_EXIT_USAGE = 2 };
 int cmd_devices(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_tune(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 
 #endif

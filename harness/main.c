@@ -16,6 +16,7 @@ static const struct {
     {"devices", cmd_devices, "list every backend and device found (and why one is absent)"},
     {"run", cmd_run, "run a suite, verify against the float64 reference, time, write results"},
     {"tune", cmd_tune, "choose and cache tile parameters for the selected devices"},
+    {"report", cmd_report, "merge results.json files (any runs, any machines) into tables and charts"},
     {"capture", cmd_capture, "run a GGUF model on a text and write its per-layer Q/K (safetensors)"},
     {"monitor", cmd_monitor, "per-head key incoherence mu_K (and PR/n) of a model, flags and checkpoint changes"},
 };
