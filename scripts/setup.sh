@@ -10,7 +10,7 @@ PACKAGES="gcc libc6-dev pkg-config meson ninja-build git python3 python3-pip unz
   libopenblas-dev liblapacke-dev libjansson-dev libinih-dev libcriterion-dev zlib1g-dev
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd libclblast-dev clinfo
   libvulkan-dev mesa-vulkan-drivers glslc vulkan-validationlayers
-  fortunes-min debian-reference-en gnuplot-nox"
+  fortunes-min debian-reference-en gnuplot-nox libxml2-utils"
 
 missing=""
 for p in $PACKAGES; do
