@@ -236,6 +236,11 @@ int cmd_monitor(int argc, char **argv)
             fprintf(stderr, "monitor: %s: %d heads in %.1f s%s\n", label,
                     ck[done].n_layer * ck[done].n_head, ck[done].seconds,
                     ck[done].from_cache ? " (Q/K from the capture cache)" : "");
+        double cap = (double)ck[done].n / ck[done].d; /* mu_K <= n/r, and r = d at full rank */
+        if (!o.quiet && done == 0 && o.max_mu >= cap) /* checkpoints share n and d */
+            fprintf(stderr, "monitor: note: with n = %d and d = %d a full-rank head has mu_K <= "
+                    "n/d = %.3g, so --max-mu %g can flag only rank-deficient heads\n",
+                    ck[done].n, ck[done].d, cap, o.max_mu);
     }
     if ((rc = mon_report_build(&r, ck, done, o.max_mu, o.max_change, &err)) ||
         (rc = mon_report_write(&r, o.out, &err))) {

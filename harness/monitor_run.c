@@ -203,7 +203,7 @@ int mon_checkpoint_run(const mon_source *src, const text_source *t, int n,
 int mon_checkpoints_match(const mon_checkpoint *a, const mon_checkpoint *b, ef_error *err)
 {
     if (a->n_layer != b->n_layer || a->n_head != b->n_head || a->n_head_kv != b->n_head_kv ||
-        a->d != b->d || strcmp(a->arch, b->arch))
+        a->d != b->d || (*a->arch && *b->arch && strcmp(a->arch, b->arch)))
         return ef_fail(err, MON_INPUT, "checkpoints of different models: %s is %s%s%d layers x "
                        "%d query / %d KV heads of d = %d, %s is %s%s%d x %d / %d of d = %d",
                        a->path, a->arch, *a->arch ? ", " : "", a->n_layer, a->n_head,

@@ -433,6 +433,17 @@ Test(monitor, cli_gguf_models)
     cr_assert_eq(efbench("monitor --model gemma3.gguf --text text.txt --length 64 --out out"), rc);
     cr_assert(strstr(slurp("stderr"), "capture cache"), "%s", slurp("stderr"));
     cr_assert_str_eq(slurp("stdout"), first);
+    /* the same Q/K exported by `efbench capture` and imported: a checkpoint of the same
+     * model (no architecture in the file), every head unchanged */
+    cr_assert_eq(efbench("capture --model gemma3.gguf --text text.txt --length 64 --out cap.safetensors"), 0,
+                 "%s", slurp("stderr"));
+    cr_assert_eq(efbench("monitor --model gemma3.gguf --qk cap.safetensors --text text.txt --length 64 "
+                         "--out out --quiet"), rc, "%s", slurp("stderr"));
+    doc = load_json("out/monitor.json");
+    json_t *top = json_array_get(json_object_get(doc, "top_changes"), 0);
+    cr_assert_eq(json_number_value(json_object_get(top, "rel_change")), 0.0, "imported Q/K differ");
+    cr_assert_eq(json_integer_value(json_object_get(doc, "flagged_change")), 0);
+    json_decref(doc);
     /* checkpoints of different architectures / shapes */
     expect_bad_input("monitor --model gemma3.gguf --model llama.gguf --text text.txt --length 64",
                      "different models");
