@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends/host_peak.h"
 #include "cpu_internal.h"
 
 struct ef_device {
@@ -200,6 +201,13 @@ static int cpu_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error
     return rc;
 }
 
+/* The backend's achievable fp32 peak is the sgemm it runs on (backends/host_peak.c). */
+static int cpu_measure_peak(ef_device *dev, ef_peak *out, ef_error *err)
+{
+    (void)dev;
+    return host_peak_measure(HOST_PEAK_SGEMM, out, err);
+}
+
 const ef_backend ef_backend_cpu = {
     .name = "cpu",
     .description = "float32 CPU (multithreaded OpenBLAS sgemm, single-threaded reductions)",
@@ -212,4 +220,5 @@ const ef_backend ef_backend_cpu = {
     .buffer_upload = hostmem_upload,
     .buffer_download = hostmem_download,
     .run = cpu_run,
+    .measure_peak = cpu_measure_peak,
 };

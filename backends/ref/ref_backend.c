@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends/host_peak.h"
 #include "backends/hostmem.h"
 #include "ref_math.h"
 
@@ -230,6 +231,13 @@ static int ref_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error
     return rc;
 }
 
+/* The reference's peak is its dgemm (fp64, its accumulation; backends/host_peak.c). */
+static int ref_measure_peak(ef_device *dev, ef_peak *out, ef_error *err)
+{
+    (void)dev;
+    return host_peak_measure(HOST_PEAK_DGEMM, out, err);
+}
+
 const ef_backend ef_backend_ref = {
     .name = "ref",
     .description = "float64 CPU reference (OpenBLAS dgemm/dsyrk, LAPACKE QR/SVD/eigen)",
@@ -242,4 +250,5 @@ const ef_backend ef_backend_ref = {
     .buffer_upload = hostmem_upload,
     .buffer_download = hostmem_download,
     .run = ref_run,
+    .measure_peak = ref_measure_peak,
 };
