@@ -249,4 +249,5 @@ const ef_backend ef_backend_opencl = {
     .run = ocl_backend_run,
     .variant_name = ocl_variant_name,
     .tune = ocl_tiles_tune,
+    .measure_peak = ocl_peak_measure,
 };

@@ -3,7 +3,7 @@
  * Split: ocl_device.c (platforms, devices, the backend table), ocl_buffer.c (buffers and
  * scratch), ocl_program.c (sources, builds, binary cache), ocl_tune.c (tile shapes),
  * ocl_energy.c (the energy field), ocl_workloads.c (the other workloads, dispatch),
- * ocl_clblast.c (the clBLAST peer variant).
+ * ocl_clblast.c (the clBLAST peer variant), ocl_peak.c (measured peaks).
  */
 #ifndef EF_OCL_INTERNAL_H
 #define EF_OCL_INTERNAL_H
@@ -108,6 +108,9 @@ int ocl_program_aux_build(ef_device *dev, ef_error *err);
 /* Build the energy program for tile shape `t`: program and one kernel per precision. */
 int ocl_program_energy_build(ef_device *dev, ocl_tiles t, cl_program *prog,
                             cl_kernel kernels[EF_PREC_COUNT], ef_error *err);
+/* Build the measure_peak program (shaders/opencl/peak.cl: peak_fma with accumulators of
+ * `width` lanes, peak_copy). */
+int ocl_program_peak_build(ef_device *dev, int width, cl_program *prog, ef_error *err);
 /* The aux kernel `id` for precision p (p ignored for the float-only kernels). */
 cl_kernel ocl_kernel_get(ef_device *dev, ocl_kernel_id id, ef_precision p);
 /* $XDG_CACHE_HOME/efbench/opencl (else ~/.cache/...), created; "" if none can be made. */
@@ -167,6 +170,9 @@ int ocl_mma_energy(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error
 int ocl_program_mma_build(ef_device *dev, int emulate, cl_program *prog, cl_kernel k[2],
                           ef_error *err);
 int ocl_workload_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err);
+
+/* ocl_peak.c: the backend's measure_peak slot (fp32 multiply-add chains, float4 copy). */
+int ocl_peak_measure(ef_device *dev, ef_peak *out, ef_error *err);
 
 /* ocl_clblast.c */
 int ocl_clblast_available(void);

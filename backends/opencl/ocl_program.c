@@ -238,6 +238,13 @@ int ocl_program_aux_build(ef_device *dev, ef_error *err)
     return rc;
 }
 
+int ocl_program_peak_build(ef_device *dev, int width, cl_program *prog, ef_error *err)
+{
+    char opts[64];
+    snprintf(opts, sizeof opts, "-cl-std=CL1.2 -DPEAK_W=%d", width);
+    return ocl_program_build(dev, ef_cl_peak, opts, "peak", prog, err);
+}
+
 int ocl_program_energy_build(ef_device *dev, ocl_tiles t, cl_program *prog,
                             cl_kernel kernels[EF_PREC_COUNT], ef_error *err)
 {
