@@ -224,4 +224,5 @@ const ef_backend ef_backend_vulkan = {
     .run = vk_run,
     .variant_name = vk_variant_name,
     .tune = vk_tune,
+    .measure_peak = vk_peak_measure,
 };

@@ -27,7 +27,8 @@ typedef enum {
     VK_SH_KEYS_DECODE, VK_SH_TREE_LEVEL, VK_SH_KEYS_CENTER, VK_SH_ROW_MEAN, VK_SH_ROW_SHIFT,
     VK_SH_ENERGY,
     VK_SH_ROWSUM, VK_SH_COLENERGY, VK_SH_REDUCE, VK_SH_GRAM, VK_SH_RANKTAIL_PROJ,
-    VK_SH_RANKTAIL_RESID, VK_SH_REDUCE_PAIRS, VK_SH_LEVERAGE, VK_SH_ENERGY_COOPMAT, VK_SH_COUNT
+    VK_SH_RANKTAIL_RESID, VK_SH_REDUCE_PAIRS, VK_SH_LEVERAGE, VK_SH_ENERGY_COOPMAT,
+    VK_SH_PEAK_FMA, VK_SH_PEAK_COPY, VK_SH_COUNT
 } vk_shader_id;
 
 typedef struct vk_shader_code {
@@ -167,6 +168,9 @@ int vk_cmd_submit(ef_device *dev, double *ms, ef_error *err);
 /* vk_workloads.c */
 int vk_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err);
 int vk_tile_check(const ef_device *dev, vk_tile t);
+
+/* vk_peak.c: the backend's measure_peak slot (peak_fma.comp, peak_copy.comp) */
+int vk_peak_measure(ef_device *dev, ef_peak *out, ef_error *err);
 
 /* vk_tune.c */
 void vk_tile_default(ef_device *dev);

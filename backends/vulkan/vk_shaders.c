@@ -46,6 +46,12 @@ static const uint32_t spv_reduce_pairs[] =
 static const uint32_t spv_leverage[] =
 #include "leverage.spv.h"
 ;
+static const uint32_t spv_peak_fma[] =
+#include "peak_fma.spv.h"
+;
+static const uint32_t spv_peak_copy[] =
+#include "peak_copy.spv.h"
+;
 #ifdef EF_VK_COOPMAT /* meson defines it when glslc compiles GL_NV_cooperative_matrix */
 static const uint32_t spv_energy_coopmat[] =
 #include "energy_coopmat.spv.h"
@@ -73,4 +79,6 @@ const vk_shader_code vk_shaders[VK_SH_COUNT] = {
 #else
     [VK_SH_ENERGY_COOPMAT] = {.name = "energy_coopmat", .words = NULL, .bytes = 0},
 #endif
+    VK_SHADER(VK_SH_PEAK_FMA, peak_fma),
+    VK_SHADER(VK_SH_PEAK_COPY, peak_copy),
 };
