@@ -1,5 +1,6 @@
-/* harness/cmd_devices.c — `efbench devices [--json]`: every backend compiled in, each
- * device it finds with its facts, and every backend that is absent with the reason.
+/* harness/cmd_devices.c — `efbench devices [--json] [--peak]`: every backend compiled in,
+ * each device it finds with its facts (with --peak also its measured peaks, which opens
+ * it), and every backend that is absent with the reason.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -8,14 +9,16 @@
 
 #include "backends/backend.h"
 #include "harness/cli.h"
+#include "harness/peak.h"
 
 static void devices_usage(FILE *f)
 {
-    fputs("usage: efbench devices [--json]\n\n"
+    fputs("usage: efbench devices [--json] [--peak]\n\n"
           "Lists every backend and device efbench can use, with name, vendor, driver and API\n"
           "version, memory, largest buffer and accepted input precisions; and every backend\n"
           "that is absent, with why.\n\n"
           "  --json   print one JSON document instead of the table\n"
+          "  --peak   also open each device and measure its fp32 FMA and copy peaks (tenths of a s each)\n"
           "  --help   this text\n", f);
 }
 
@@ -29,14 +32,39 @@ static void precisions_text(unsigned bits, char *buf, size_t len)
         }
 }
 
+/* Open device i, measure its peaks, close it; print them, add them to its JSON object. */
+static void devices_peak_show(const ef_backend *be, int i, ef_device_info *info, json_t *dj, int as_json)
+{
+    ef_error err = {{0}};
+    ef_device *dev = NULL;
+    int rc = be->device_open(i, &dev, &err);
+    if (rc == EF_OK) {
+        rc = peak_device_measure(be, dev, info, &err);
+        be->device_close(dev);
+    } else {
+        snprintf(info->peak_method, sizeof info->peak_method, "failed to open: %.79s", err.msg);
+    }
+    json_object_set_new(dj, "peak_gflops", rc == EF_OK ? json_real(info->peak_gflops) : json_null());
+    json_object_set_new(dj, "peak_gbps", rc == EF_OK ? json_real(info->peak_gbps) : json_null());
+    json_object_set_new(dj, "peak_method", json_string(info->peak_method));
+    if (as_json) return;
+    if (rc == EF_OK)
+        printf("      measured peak %.4g GFLOP/s %s FMA, %.4g GB/s copy (%s)\n", info->peak_gflops,
+               info->out_dtype == EF_F64 ? "fp64" : "fp32", info->peak_gbps, info->peak_method);
+    else
+        printf("      measured peak: none: %s\n", err.msg);
+}
+
 int cmd_devices(int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int as_json = 0, c;
+    static const struct option opts[] = {{"json", no_argument, 0, 'j'}, {"peak", no_argument, 0, 'p'},
+                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int as_json = 0, peak = 0, c;
     optind = 1;
     opterr = 0; /* our own one-line message below */
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'j') as_json = 1;
+        else if (c == 'p') peak = 1;
         else if (c == 'h') { devices_usage(stdout); return EF_EXIT_OK; }
         else { fprintf(stderr, "efbench devices: unknown option '%s' (see efbench devices --help)\n", argv[optind - 1]); return EF_EXIT_USAGE; }
     }
@@ -66,17 +94,19 @@ int cmd_devices(int argc, char **argv)
             }
             char prec[64];
             precisions_text(info.precisions, prec, sizeof prec);
-            json_array_append_new(devs, json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s}", "index", i,
+            json_t *dj = json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s}", "index", i,
                                                   "name", info.name, "vendor", info.vendor, "type", info.type,
                                                   "driver_version", info.driver_version, "api_version",
                                                   info.api_version, "memory_bytes", (json_int_t)info.memory_bytes,
                                                   "max_buffer_bytes", (json_int_t)info.max_buffer_bytes,
                                                   "precisions", prec, "accumulation",
-                                                  info.out_dtype == EF_F64 ? "fp64" : "fp32", "notes", info.notes));
+                                                  info.out_dtype == EF_F64 ? "fp64" : "fp32", "notes", info.notes);
+            json_array_append_new(devs, dj);
             if (!as_json)
                 printf("  [%d] %s (%s)\n      vendor %s; driver %s; API %s\n      memory %.1f GiB, largest buffer %.1f GiB; inputs %s; %s\n",
                        i, info.name, info.type, info.vendor, info.driver_version, info.api_version,
                        info.memory_bytes / 1073741824.0, info.max_buffer_bytes / 1073741824.0, prec, info.notes);
+            if (peak && be->measure_peak) devices_peak_show(be, i, &info, dj, as_json);
         }
     }
     for (int i = 0; ef_backends_absent[i][0]; i++) {

@@ -32,6 +32,7 @@ static void run_usage(FILE *f)
           "  --text FILE         input text for model sources, overriding the suite's texts\n"
           "  --qk FILE           run the suite on Q/K imported from a safetensors file\n"
           "  --quiet             no progress on stderr (a live line on a terminal, else a line every 30 s)\n"
+          "  --no-peak           do not measure each device's fp32 FMA and copy peaks first (tenths of a s each)\n"
           "  --inject-fault mask-off-by-one\n"
           "                      run the masked energy kernels with a deliberate off-by-one mask, to\n"
           "                      see the verifier fail on this device (exit status 1)\n"
@@ -98,6 +99,7 @@ int cmd_run(int argc, char **argv)
         {"out", required_argument, 0, 'o'},   {"seed", required_argument, 0, 'S'},
         {"model", required_argument, 0, 'm'}, {"text", required_argument, 0, 't'},
         {"qk", required_argument, 0, 'k'},    {"quiet", no_argument, 0, 'q'},
+        {"no-peak", no_argument, 0, 'P'},
         {"inject-fault", required_argument, 0, 'F'},
         {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
     /* a live line on a terminal; elsewhere (logs, CI) a summary line every 30 s */
@@ -117,6 +119,7 @@ int cmd_run(int argc, char **argv)
         case 't': cfg.text = optarg; break;
         case 'k': cfg.qk = optarg; break;
         case 'q': cfg.progress = EF_PROGRESS_NONE; break;
+        case 'P': cfg.no_peak = 1; break;
         case 'F':
             if (strcmp(optarg, "mask-off-by-one") != 0) {
                 fprintf(stderr, "efbench run: --inject-fault '%s': the only fault is mask-off-by-one\n", optarg);
