@@ -98,13 +98,14 @@ json_t *report_json(const ef_run *run, const ef_report_meta *meta)
         const ef_run_device *d = &run->devices[i];
         const ef_device_info *f = &d->info;
         json_array_append_new(devices,
-            json_pack("{s:i,s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:o,s:o,s:s}", "id", i, "backend",
+            json_pack("{s:i,s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:o,s:o,s:o,s:s}", "id", i, "backend",
                       d->backend->name, "index", d->index, "name", f->name, "vendor", f->vendor,
                       "driver_version", f->driver_version, "api_version", f->api_version, "type", f->type,
                       "memory_bytes", (json_int_t)f->memory_bytes, "max_buffer_bytes",
                       (json_int_t)f->max_buffer_bytes, "accumulation", f->out_dtype == EF_F64 ? "fp64" : "fp32",
                       "peak_gflops", f->peak_gflops > 0 ? num(f->peak_gflops) : json_null(),
-                      "peak_gbps", f->peak_gbps > 0 ? num(f->peak_gbps) : json_null(), "notes", f->notes));
+                      "peak_gbps", f->peak_gbps > 0 ? num(f->peak_gbps) : json_null(),
+                      "peak_method", *f->peak_method ? json_string(f->peak_method) : json_null(), "notes", f->notes));
     }
     for (int i = 0; i < run->case_count; i++) json_array_append_new(cases, case_json(run, &run->cases[i]));
     json_t *inputs = json_array();
