@@ -103,7 +103,7 @@ int cmd_run(int argc, char **argv)
         {"inject-fault", required_argument, 0, 'F'},
         {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
     /* a live line on a terminal; elsewhere (logs, CI) a summary line every 30 s */
-    ef_run_config cfg = {.suite = "default", .progress = isatty(STDERR_FILENO) ? EF_PROGRESS_TERMINAL : EF_PROGRESS_LINES};
+    ef_run_config cfg = {.suite = "default", .measure_peak = 1, .progress = isatty(STDERR_FILENO) ? EF_PROGRESS_TERMINAL : EF_PROGRESS_LINES};
     const char *out = NULL;
     int c;
     optind = 1;
@@ -119,7 +119,7 @@ int cmd_run(int argc, char **argv)
         case 't': cfg.text = optarg; break;
         case 'k': cfg.qk = optarg; break;
         case 'q': cfg.progress = EF_PROGRESS_NONE; break;
-        case 'P': cfg.no_peak = 1; break;
+        case 'P': cfg.measure_peak = 0; break;
         case 'F':
             if (strcmp(optarg, "mask-off-by-one") != 0) {
                 fprintf(stderr, "efbench run: --inject-fault '%s': the only fault is mask-off-by-one\n", optarg);

@@ -1,7 +1,7 @@
 /* harness/peak.h — the measured peaks of the devices a run uses: each backend's optional
  * measure_peak, stored in the device's ef_device_info (peak_gflops, peak_gbps,
  * peak_method) so reports can give throughput as a share of the device's own peak.
- * Called by runner_run (unless the config says no_peak) and `efbench devices --peak`.
+ * Called by runner_run (when the config says measure_peak) and `efbench devices --peak`.
  */
 #ifndef EF_PEAK_H
 #define EF_PEAK_H

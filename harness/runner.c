@@ -12,6 +12,7 @@
 
 #include "backends/hostmem.h"
 #include "harness/case_run.h"
+#include "harness/peak.h"
 #include "harness/workload.h"
 #include "harness/reference.h"
 #include "harness/source.h"
@@ -466,6 +467,7 @@ int runner_run(const ef_run_config *cfg, ef_run *run, ef_error *err)
     if (rc) return rc;
     if ((rc = apply_overrides(cfg, &run->suite, err))) return rc;
     if ((rc = runner_devices_open(cfg, run, st.open, err)) || (rc = sources_check(&st, err))) goto out;
+    if (cfg->measure_peak) peak_measure_all(run, st.open, cfg->progress == EF_PROGRESS_NONE);
     for (int i = 0; i < run->suite.set_count && rc == EF_OK; i++) rc = run_set(&st, &run->suite.sets[i], err);
     if (cfg->progress == EF_PROGRESS_TERMINAL) fprintf(stderr, "\r\033[K");
 out:

@@ -85,7 +85,8 @@ typedef struct ef_run_config {
     const char *model;          /* --model: overrides the suite's `model` */
     const char *text;           /* --text: overrides the suite's `texts` */
     const char *qk;             /* --qk: imported Q/K (safetensors) replaces the suite's sources */
-    int no_peak;                /* --no-peak: skip measuring each device's peaks (harness/peak.h) */
+    int measure_peak;           /* measure each device's peaks first (harness/peak.h); efbench run
+                                 * does unless --no-peak, the tests' runs do not */
 } ef_run_config;
 
 /* Run the suite. EF_OK when it ran (cases may still fail: see run->counts); EF_ERROR for
