@@ -24,6 +24,11 @@ typedef struct ef_error {
     char msg[768];
 } ef_error;
 
+/* Sort v[0..n) ascending. */
+void ef_sort_doubles(double *v, size_t n);
+/* Sort v[0..n) (n > 0) and return its median: the upper middle one when n is even. */
+double ef_median_sort(double *v, size_t n);
+
 /* printf-style setter; returns `code` so a backend can `return ef_fail(err, EF_ERROR, ...)`. */
 int ef_fail(ef_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

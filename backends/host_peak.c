@@ -20,18 +20,6 @@
 #define HOST_PEAK_MIB ((size_t)1 << 20)
 #define HOST_PEAK_THREADS 64
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return v[n / 2];
-}
-
 /* One n^3 product C = A B, in milliseconds. */
 static double host_gemm_once(host_peak_gemm kind, int n, const void *A, const void *B, void *C)
 {
@@ -65,7 +53,7 @@ static int host_peak_gemm_rate(host_peak_gemm kind, double *gflops, int *n_out, 
         }
         for (int r = 0; r < HOST_PEAK_REPS; r++) t[r] = host_gemm_once(kind, n, A, B, C);
         free(m);
-        double ms = median(t, HOST_PEAK_REPS);
+        double ms = ef_median_sort(t, HOST_PEAK_REPS);
         if (ms <= 0) return ef_fail(err, EF_ERROR, "peak: a %d^3 GEMM took no measurable time", n);
         *gflops = 2.0 * n * (double)n * n / (ms * 1e6);
         *n_out = n;
@@ -138,7 +126,7 @@ static int host_peak_copy_rate(double *gbps, size_t *bytes_out, int *threads_out
         rc = ef_fail(err, EF_ERROR, "peak: could not start %d copy threads", threads);
         goto cleanup;
     }
-    double ms = median(t, reps);
+    double ms = ef_median_sort(t, reps);
     if (ms <= 0) {
         rc = ef_fail(err, EF_ERROR, "peak: a copy of %zu bytes took no measurable time", bytes);
         goto cleanup;

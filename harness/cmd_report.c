@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "harness/cli.h"
+#include "harness/report.h"
 #include "harness/report_charts.h"
 #include "harness/report_tables.h"
 #include "harness/results_load.h"
@@ -60,23 +61,6 @@ typedef struct stage {
     staged files[128];
     int count;
 } stage;
-
-static int mkdir_p(const char *path, ef_error *err)
-{
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1;; p++) {
-        char c = *p;
-        if (c == '/' || c == '\0') {
-            *p = '\0';
-            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-                return ef_fail(err, EF_ERROR, "cannot create %s: %s", buf, strerror(errno));
-            *p = c;
-        }
-        if (c == '\0') break;
-    }
-    return EF_OK;
-}
 
 static FILE *stage_open(stage *s, const char *name, ef_error *err)
 {
@@ -175,7 +159,7 @@ int cmd_report(int argc, char **argv)
     int status = EF_EXIT_USAGE;
     report_tables tables = {0};
     report_charts charts = {0};
-    if (report_tables_build(&res, &tables, &err) || report_charts_make(&res, &charts, &err) || mkdir_p(out, &err))
+    if (report_tables_build(&res, &tables, &err) || report_charts_make(&res, &charts, &err) || report_mkdir_p(out, &err))
         goto fail;
     stage s = {.dir = out};
     if (stage_finish(&s, outputs_write(&s, formats, &tables, &charts, &err), &err)) goto fail;

@@ -178,20 +178,9 @@ undo:
 
 static int mon_mkdir_p(const char *dir, ef_error *err)
 {
-    char tmp[1024];
-    if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp)
-        return ef_fail(err, MON_INPUT, "--out '%s': path too long", dir);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = 0;
-        if (mkdir(tmp, 0755) && errno != EEXIST)
-            return ef_fail(err, MON_INPUT, "cannot create %s: %s", tmp, strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(tmp, 0755) && errno != EEXIST)
-        return ef_fail(err, MON_INPUT, "cannot create %s: %s", tmp, strerror(errno));
+    if (report_mkdir_p(dir, err)) return MON_INPUT;
     struct stat st;
-    if (stat(tmp, &st) || !S_ISDIR(st.st_mode))
+    if (stat(dir, &st) || !S_ISDIR(st.st_mode))
         return ef_fail(err, MON_INPUT, "--out '%s' is not a directory", dir);
     return MON_OK;
 }

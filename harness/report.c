@@ -178,7 +178,7 @@ static void write_csv(FILE *f, const ef_run *run)
 
 /* ---- files ---- */
 
-static int mkdir_p(const char *path, ef_error *err)
+int report_mkdir_p(const char *path, ef_error *err)
 {
     char buf[1024];
     snprintf(buf, sizeof buf, "%s", path);
@@ -219,7 +219,7 @@ int report_write(const ef_run *run, const ef_report_meta *meta, const char *dir,
     static const struct { const char *name; writer_fn fn; } files[] = {
         {"results.json", w_json}, {"results.csv", w_csv}, {"summary.md", w_md},
     };
-    int rc = mkdir_p(dir, err);
+    int rc = report_mkdir_p(dir, err);
     if (rc) return rc;
     json_t *doc = report_json(run, meta);
     if (!doc) return ef_fail(err, EF_ERROR, "could not build the JSON document");

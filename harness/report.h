@@ -19,6 +19,8 @@ json_t *report_json(const ef_run *run, const ef_report_meta *meta);
 /* Create `dir` if needed and write the three files; none is visible until all are done. */
 int report_write(const ef_run *run, const ef_report_meta *meta, const char *dir, ef_error *err);
 void report_utc_now(char *buf, size_t len);
+/* mkdir -p: create `path` and its missing parents (EF_ERROR naming the one that failed). */
+int report_mkdir_p(const char *path, ef_error *err);
 /* summary.md: provenance, throughput by device x workload x size, the inputs' invariants,
  * what did not pass (report_md.c). */
 void report_markdown(FILE *f, const ef_run *run, const ef_report_meta *meta);

@@ -32,12 +32,6 @@ static int cmp_perf(const void *pa, const void *pb)
     return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Median of the finite, non-negative values (NAN if none); sorts v. */
 static double median_of(double *v, int count)
 {
@@ -45,7 +39,7 @@ static double median_of(double *v, int count)
     for (int i = 0; i < count; i++)
         if (isfinite(v[i]) && v[i] >= 0) v[k++] = v[i];
     if (!k) return NAN;
-    qsort(v, k, sizeof *v, cmp_double);
+    ef_sort_doubles(v, k);
     return k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
 }
 

@@ -29,12 +29,6 @@ static double quantity(const ef_input *in, int q)
     }
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Linear-interpolated percentile p in [0, 1] of sorted v[0..k). */
 static double percentile(const double *v, int k, double p)
 {
@@ -53,7 +47,7 @@ static void format_spread(char *buf, size_t len, double *v, int count)
         snprintf(buf, len, "—");
         return;
     }
-    qsort(v, k, sizeof *v, cmp_double);
+    ef_sort_doubles(v, k);
     snprintf(buf, len, "%.3g [%.3g, %.3g] %.3g", percentile(v, k, 0.5), percentile(v, k, 0.1),
              percentile(v, k, 0.9), v[k - 1]);
 }

@@ -365,19 +365,13 @@ free_paths:
 
 /* ---- helpers for the tables and charts ---- */
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 double results_median(double *v, int count)
 {
     int k = 0;
     for (int i = 0; i < count; i++)
         if (isfinite(v[i])) v[k++] = v[i];
     if (!k) return NAN;
-    qsort(v, k, sizeof *v, cmp_double);
+    ef_sort_doubles(v, k);
     return k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
 }
 

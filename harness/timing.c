@@ -7,12 +7,6 @@
 
 #include "backends/hostmem.h"
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 int timing_measure(const ef_timing_plan *plan, timing_rep_fn rep, void *ctx, ef_timing *out,
                    ef_error *err)
 {
@@ -34,7 +28,7 @@ int timing_measure(const ef_timing_plan *plan, timing_rep_fn rep, void *ctx, ef_
         }
         count++;
     }
-    qsort(t, count, sizeof(double), cmp_double);
+    ef_sort_doubles(t, count);
     out->reps = count;
     out->min_ms = t[0];
     out->max_ms = t[count - 1];

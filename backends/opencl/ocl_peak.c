@@ -15,18 +15,6 @@
 #define OCL_PEAK_MAX_ITERS (1 << 22)
 #define OCL_PEAK_MIB ((size_t)1 << 20)
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return v[n / 2];
-}
-
 /* Timed repetitions for a launch whose first timed run took `ms`: 5, fewer for a slow
  * one, so a slow device still answers in a few tenths of a second. Odd, for the median. */
 static int ocl_peak_reps(double ms)
@@ -72,7 +60,7 @@ static int ocl_peak_fma(ef_device *dev, cl_kernel k, int chains, double *gflops,
     }
     for (int r = 0; r < OCL_PEAK_REPS; r++)
         if ((rc = ocl_peak_launch(dev, k, a, OCL_COUNT(a), items, &t[r], err))) goto cleanup;
-    ms = median(t, OCL_PEAK_REPS);
+    ms = ef_median_sort(t, OCL_PEAK_REPS);
     if (ms <= 0) {
         rc = ef_fail(err, EF_ERROR, "%s: the FMA launches report no elapsed time", dev->info.name);
         goto cleanup;
@@ -124,7 +112,7 @@ static int ocl_peak_copy(ef_device *dev, cl_kernel k, double *gbps, size_t *byte
     int reps = ocl_peak_reps(t[0]);
     for (int r = 1; r < reps; r++)
         if ((rc = ocl_peak_launch(dev, k, a, OCL_COUNT(a), items, &t[r], err))) goto cleanup;
-    ms = median(t, reps);
+    ms = ef_median_sort(t, reps);
     if (ms <= 0) {
         rc = ef_fail(err, EF_ERROR, "%s: the copy launches report no elapsed time", dev->info.name);
         goto cleanup;

@@ -18,18 +18,6 @@
 #define VK_PEAK_MIB ((size_t)1 << 20)
 #define VK_PEAK_WG 256           /* vk_spec_1d's workgroup */
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return v[n / 2];
-}
-
 /* Timed repetitions for a dispatch whose first timed run took `ms`: 5, fewer for a slow
  * one, so a slow device still answers in a few tenths of a second. Odd, for the median. */
 static int vk_peak_reps(double ms)
@@ -74,7 +62,7 @@ static int vk_peak_fma(ef_device *dev, double *gflops, int *iters_out, uint64_t 
     }
     for (int r = 0; r < VK_PEAK_REPS; r++)
         if ((rc = vk_peak_dispatch(dev, VK_SH_PEAK_FMA, bufs, &pc, items, &t[r], err))) goto cleanup;
-    ms = median(t, VK_PEAK_REPS);
+    ms = ef_median_sort(t, VK_PEAK_REPS);
     if (ms <= 0) {
         rc = ef_fail(err, EF_ERROR, "vulkan: the FMA dispatches report no elapsed time");
         goto cleanup;
@@ -129,7 +117,7 @@ static int vk_peak_copy(ef_device *dev, double *gbps, size_t *bytes_out, int *pe
     int reps = vk_peak_reps(t[0]);
     for (int r = 1; r < reps; r++)
         if ((rc = vk_peak_dispatch(dev, VK_SH_PEAK_COPY, bufs, &pc, vec4s / per, &t[r], err))) goto cleanup;
-    ms = median(t, reps);
+    ms = ef_median_sort(t, reps);
     if (ms <= 0) {
         rc = ef_fail(err, EF_ERROR, "vulkan: the copy dispatches report no elapsed time");
         goto cleanup;
