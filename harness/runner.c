@@ -221,6 +221,11 @@ static int record_input(run_state *st, const ef_case *tmpl, int on_devices)
     in->layer = tmpl->layer, in->head = tmpl->head, in->kv_head = tmpl->kv_head;
     in->n = tmpl->n, in->d = tmpl->d, in->mask = tmpl->mask, in->precision = tmpl->precision;
     in->seed = tmpl->seed, in->on_devices = on_devices, in->inv = tmpl->reference;
+    if (!on_devices && st->cfg->progress == EF_PROGRESS_LINES && host_clock_ms() - st->last_line_ms >= 30e3) {
+        st->last_line_ms = host_clock_ms();
+        fprintf(stderr, "efbench: %d cases, %d inputs, last reference only: %s/%s L%d H%d n=%d\n", run->case_count,
+                run->input_count, in->source, in->text, in->layer, in->head, in->n);
+    }
     if (!on_devices && st->cfg->progress == EF_PROGRESS_TERMINAL) {
         char mask[32];
         ef_mask_format(tmpl->mask, mask, sizeof mask);
