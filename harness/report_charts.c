@@ -129,14 +129,19 @@ static int cmp_point(const void *pa, const void *pb)
 
 static void write_script(FILE *f, plot *p, const char *base)
 {
-    fputs("set terminal svg size 900,540 noenhanced font 'sans,11' background rgb 'white'\nset output ", f);
+    /* many series: the key goes below the plot in three columns, and the canvas grows
+     * with it, so the plot keeps its width */
+    int key_rows = p->ns > 8 ? (p->ns + 2) / 3 : 0;
+    fprintf(f, "set terminal svg size 900,%d noenhanced font 'sans,11' background rgb 'white'\nset output ",
+            540 + 18 * key_rows);
     fprintf(f, "'%s.svg'\nset title ", base);
     gp_quote(f, p->title);
     fputs("\nset xlabel ", f);
     gp_quote(f, p->xlabel);
     fputs("\nset ylabel ", f);
     gp_quote(f, p->ylabel);
-    fputs("\nset grid\nset key outside right top\nset datafile missing 'NaN'\n", f);
+    fputs(key_rows ? "\nset grid\nset key below maxcols 3\n" : "\nset grid\nset key outside right top\n", f);
+    fputs("set datafile missing 'NaN'\n", f);
     if (p->logx) fputs("set logscale x 2\n", f);
     if (p->logy) fputs("set logscale y\nset format y '%g'\n", f);
     if (*p->xtics) fprintf(f, "set xtics (%s)\n", p->xtics);
