@@ -106,6 +106,13 @@ static void write_mechanism(FILE *f, const ef_run *run, const char *model)
     write_mechanism_row(f, run, model, 3, EF_MASK_FULL, "link v_j <= l_j / srank on every column");
 }
 
+/* Is `in` a statistic of the row that `g` opened, grouping by `key` (0 layer, 1 text, 2 n)? */
+static int same_group(const ef_input *in, const ef_input *g, const char *model, int key)
+{
+    if (!is_statistic(in, model)) return 0;
+    return key == 0 ? in->layer == g->layer : key == 1 ? strcmp(in->text, g->text) == 0 : in->n == g->n;
+}
+
 /* Rows grouped by `key` (0 layer, 1 text, 2 length), one cell per quantity. */
 static void write_grouped(FILE *f, const ef_run *run, const char *model, int key)
 {
@@ -133,9 +140,7 @@ static void write_grouped(FILE *f, const ef_run *run, const char *model, int key
         int members = 0, sinks = 0;
         for (int i = 0; i < count; i++) {
             const ef_input *in = &run->inputs[i];
-            int same = is_statistic(in, model) && (key == 0 ? in->layer == g->layer
-                                                   : key == 1 ? strcmp(in->text, g->text) == 0 : in->n == g->n);
-            if (!same) continue;
+            if (!same_group(in, g, model, key)) continue;
             done[i] = 1;
             members++;
             sinks += in->inv.v_max >= PAPER_SINK_VMAX;
@@ -145,12 +150,8 @@ static void write_grouped(FILE *f, const ef_run *run, const char *model, int key
         else snprintf(name, sizeof name, "%d", key == 0 ? g->layer : g->n);
         for (int q = 0; q < Q_COUNT; q++) {
             int k = 0;
-            for (int i = 0; i < count; i++) {
-                const ef_input *in = &run->inputs[i];
-                if (is_statistic(in, model) && (key == 0 ? in->layer == g->layer
-                                                : key == 1 ? strcmp(in->text, g->text) == 0 : in->n == g->n))
-                    v[k++] = quantity(in, q);
-            }
+            for (int i = 0; i < count; i++)
+                if (same_group(&run->inputs[i], g, model, key)) v[k++] = quantity(&run->inputs[i], q);
             format_spread(cells[q], sizeof cells[q], v, k);
         }
         fprintf(f, "| %s | %d | %s | %s | %s | %s | %d |\n", name, members, cells[0], cells[1], cells[2], cells[3],
