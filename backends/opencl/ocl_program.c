@@ -158,10 +158,26 @@ static void ocl_binary_save(cl_program prog, const char *path)
     free(bin);
 }
 
+/* EF_OPENCL_DUMP=DIR: write each program's source as DIR/<label>.cl, its build options on
+ * the first line, so it can be compiled outside the driver (scripts/ptx-check.sh assembles
+ * them for NVIDIA's sm_90 with clang and ptxas). A failed write is reported, not fatal. */
+static void ocl_program_dump(const char *src, const char *opts, const char *label)
+{
+    const char *dir = getenv("EF_OPENCL_DUMP");
+    if (!dir || !dir[0]) return;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s.cl", dir, label);
+    FILE *f = fopen(path, "w");
+    int ok = f && fprintf(f, "// options: %s\n%s", opts, src) > 0;
+    if (f) ok = fclose(f) == 0 && ok;
+    if (!ok) fprintf(stderr, "efbench: EF_OPENCL_DUMP: cannot write %s: %s\n", path, strerror(errno));
+}
+
 /* Build `src` with `opts` for the device, through the binary cache. */
 static int ocl_program_build(ef_device *dev, const char *src, const char *opts,
                             const char *label, cl_program *out, ef_error *err)
 {
+    ocl_program_dump(src, opts, label);
     char dir[600], stem[64], path[1024] = "";
     ocl_cache_dir(dir, sizeof dir);
     ocl_cache_stem(dev, stem, sizeof stem);
