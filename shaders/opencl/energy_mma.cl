@@ -16,6 +16,15 @@
 #define MMA_BK 32
 #define MMA_WG 256
 #define MMA_S 20   /* row stride in 32-bit words: 32 halves + 8 pad, conflict-free reads */
+
+/* Loops over the accumulators are unrolled so they stay in registers (rolled, ptxas gave
+ * them a 256-byte stack frame). The emulation keeps them rolled: unrolled, its 32 inlined
+ * copies per k-step cost PoCL a minute of compile time in CI and test nothing more. */
+#ifdef EF_MMA_EMULATE
+#define MMA_UNROLL
+#else
+#define MMA_UNROLL _Pragma("unroll")
+#endif
 #endif
 
 #ifdef EF_MMA_EMULATE
@@ -75,8 +84,11 @@ void KNAME(energy_mma)(__global const ushort *q, __global const ushort *k,
     if (kind == MASK_WINDOW && j0 + MMA_BN - 1 <= i0 - window) outside = 1;
 
     float acc[2][8][4];
+    MMA_UNROLL
     for (int mt = 0; mt < 2; mt++)
+        MMA_UNROLL
         for (int nt = 0; nt < 8; nt++)
+            MMA_UNROLL
             for (int c = 0; c < 4; c++) acc[mt][nt][c] = 0.0f;
 
     for (int k0 = 0; k0 < d && !outside; k0 += MMA_BK) {
@@ -98,9 +110,11 @@ void KNAME(energy_mma)(__global const ushort *q, __global const ushort *k,
             }
         }
         barrier(CLK_LOCAL_MEM_FENCE);
+        MMA_UNROLL
         for (int ks = 0; ks < MMA_BK / 16; ks++) {
             const int wo = 8 * ks;          /* word offset of this k16 step */
             uint a[2][4];
+            MMA_UNROLL
             for (int mt = 0; mt < 2; mt++) {
                 const int ra = (32 * wr + 16 * mt + g) * MMA_S + wo, rb = ra + 8 * MMA_S;
                 a[mt][0] = As[ra + t];
@@ -108,9 +122,11 @@ void KNAME(energy_mma)(__global const ushort *q, __global const ushort *k,
                 a[mt][2] = As[ra + t + 4];
                 a[mt][3] = As[rb + t + 4];
             }
+            MMA_UNROLL
             for (int nt = 0; nt < 8; nt++) {
                 const int kb = (64 * wc + 8 * nt + g) * MMA_S + wo;
                 const uint b0 = Bs[kb + t], b1 = Bs[kb + t + 4];
+                MMA_UNROLL
                 for (int mt = 0; mt < 2; mt++)
                     MMA(acc[mt][nt], a[mt][0], a[mt][1], a[mt][2], a[mt][3], b0, b1);
             }
@@ -118,12 +134,15 @@ void KNAME(energy_mma)(__global const ushort *q, __global const ushort *k,
         barrier(CLK_LOCAL_MEM_FENCE);
     }
 
+    MMA_UNROLL
     for (int mt = 0; mt < 2; mt++)
+        MMA_UNROLL
         for (int h = 0; h < 2; h++) {
             const int r = r0 + 32 * wr + 16 * mt + g + 8 * h;
             if (r >= rows) continue;
             const int i = row0 + r;
             const float sh = outside ? 0.0f : shift[r];
+            MMA_UNROLL
             for (int nt = 0; nt < 8; nt++) {
                 const int j = j0 + 64 * wc + 8 * nt + 2 * t;
                 float2 v;

@@ -6,7 +6,9 @@
  * contiguous in local memory (vector reads) and its stores contiguous (vstore4). Global
  * loads read 4 consecutive k of a row (d % 4 == 0; scalar otherwise), the next k-slice
  * into registers while the current one is multiplied, and store them transposed; rows
- * padded by 4 floats keep those stores off shared banks and 16-byte aligned.
+ * padded by 4 floats keep those stores off shared banks and 16-byte aligned. Every loop
+ * over a register array is unrolled (_Pragma in the macros): a loop left rolled indexes the
+ * array at run time and puts it in (slow) local memory, as ptx-check.sh showed for sm_90.
  * Host side: backends/opencl/ocl_energy.c.
  */
 #define WGX (BN / TN)
@@ -21,13 +23,13 @@
 
 /* Registers pa, pb <- the k-slice at kb (4 consecutive k of a row per float4). */
 #define EF_FETCH(kb)                                                                       \
-    for (int s = 0; s < LA; s++) {                                                         \
+    _Pragma("unroll") for (int s = 0; s < LA; s++) {                                       \
         const int t = lid + s * WG, m = t / (BK / 4), r = r0 + m;                          \
         const int c = (kb) + 4 * (t % (BK / 4));                                           \
         pa[s] = t < BM * BK / 4 && r < rows && c < d                                       \
                     ? LOAD_IN4(q, (size_t)(row0 + r) * d + c) : (float4)(0.0f);            \
     }                                                                                      \
-    for (int s = 0; s < LB; s++) {                                                         \
+    _Pragma("unroll") for (int s = 0; s < LB; s++) {                                       \
         const int t = lid + s * WG, m = t / (BK / 4), j = j0 + m;                          \
         const int c = (kb) + 4 * (t % (BK / 4));                                           \
         pb[s] = t < BN * BK / 4 && j < n && c < d                                          \
@@ -36,14 +38,14 @@
 
 /* Local tiles <- registers, transposed to k-major. */
 #define EF_STORE()                                                                         \
-    for (int s = 0; s < LA; s++) {                                                         \
+    _Pragma("unroll") for (int s = 0; s < LA; s++) {                                       \
         const int t = lid + s * WG, m = t / (BK / 4), g = 4 * (t % (BK / 4));              \
         if (t < BM * BK / 4) {                                                             \
             As[g][m] = pa[s].s0; As[g + 1][m] = pa[s].s1;                                  \
             As[g + 2][m] = pa[s].s2; As[g + 3][m] = pa[s].s3;                              \
         }                                                                                  \
     }                                                                                      \
-    for (int s = 0; s < LB; s++) {                                                         \
+    _Pragma("unroll") for (int s = 0; s < LB; s++) {                                       \
         const int t = lid + s * WG, m = t / (BK / 4), g = 4 * (t % (BK / 4));              \
         if (t < BN * BK / 4) {                                                             \
             Bs[g][m] = pb[s].s0; Bs[g + 1][m] = pb[s].s1;                                  \
@@ -55,16 +57,17 @@
 #define EF_STEP(kk)                                                                        \
     {                                                                                      \
         float a[TM], b[TN];                                                                \
-        for (int v = 0; v < HM; v++) {                                                     \
+        _Pragma("unroll") for (int v = 0; v < HM; v++) {                                   \
             a[v] = As[kk][ty * HM + v];                                                    \
             a[HM + v] = As[kk][BM / 2 + ty * HM + v];                                      \
         }                                                                                  \
-        for (int v = 0; v < HN; v++) {                                                     \
+        _Pragma("unroll") for (int v = 0; v < HN; v++) {                                   \
             b[v] = Bs[kk][tx * HN + v];                                                    \
             b[HN + v] = Bs[kk][BN / 2 + tx * HN + v];                                      \
         }                                                                                  \
-        for (int mi = 0; mi < TM; mi++)                                                    \
-            for (int ni = 0; ni < TN; ni++) acc[mi][ni] = fma(a[mi], b[ni], acc[mi][ni]);  \
+        _Pragma("unroll") for (int mi = 0; mi < TM; mi++)                                  \
+            _Pragma("unroll") for (int ni = 0; ni < TN; ni++)                              \
+                acc[mi][ni] = fma(a[mi], b[ni], acc[mi][ni]);                              \
     }
 
 __kernel __attribute__((reqd_work_group_size(WGX, WGY, 1)))
