@@ -6,61 +6,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test_util.h"
 
 static char dir[256];
 
-static void setup(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/efbench-cli-XXXXXX");
-    cr_assert(mkdtemp(dir), "mkdtemp failed");
-}
-
-static void teardown(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
+static void setup(void) { ef_test_scratch_make(dir, sizeof dir, "cli"); }
+static void teardown(void) { ef_test_scratch_remove(dir); }
 
 TestSuite(cli, .init = setup, .fini = teardown, .timeout = 240);
 
-/* Run `efbench ARGS` with stdout and stderr in files under dir; returns the exit status. */
-static int efbench(const char *args)
-{
-    const char *exe = getenv("EF_BENCH_EXE");
-    cr_assert(exe, "EF_BENCH_EXE is not set (run through meson test)");
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "'%s' %s >'%s/stdout' 2>'%s/stderr'", exe, args, dir, dir);
-    int st = system(cmd);
-    cr_assert(WIFEXITED(st), "efbench did not exit normally: %s", cmd);
-    return WEXITSTATUS(st);
-}
-
-static char *slurp(const char *name)
-{
-    static char buf[1 << 16];
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "r");
-    if (!f) return NULL;
-    size_t got = fread(buf, 1, sizeof buf - 1, f);
-    buf[got] = '\0';
-    fclose(f);
-    return buf;
-}
-
-static int exists(const char *name)
-{
-    char path[512];
-    struct stat st;
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    return stat(path, &st) == 0;
-}
+/* `efbench ARGS` in dir (test_util.h); a file of dir, whole; whether it exists. */
+static int efbench(const char *args) { return ef_test_efbench(dir, "", args); }
+static char *slurp(const char *name) { return ef_test_read(dir, name); }
+static int exists(const char *name) { return ef_test_exists(dir, name); }
 
 /* A key holding a number (or, where `nullable`, null). */
 static void expect_number(json_t *obj, const char *key, int nullable, const char *where)

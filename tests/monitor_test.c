@@ -11,8 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness/reference.h"
@@ -25,18 +23,8 @@
 
 static char dir[256];
 
-static void setup(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/efbench-monitor-XXXXXX");
-    cr_assert(mkdtemp(dir), "mkdtemp failed");
-}
-
-static void teardown(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
+static void setup(void) { ef_test_scratch_make(dir, sizeof dir, "monitor"); }
+static void teardown(void) { ef_test_scratch_remove(dir); }
 
 TestSuite(monitor, .init = setup, .fini = teardown, .timeout = 240);
 
@@ -196,41 +184,18 @@ Test(monitor, api_bad_input)
 
 /* ---- `efbench monitor` ------------------------------------------------------------ */
 
-/* Runs `efbench ARGS` (with ENV before it) in dir, the cache under dir; exit status. */
+/* `ENV efbench ARGS` in dir (test_util.h), the cache under dir; a file of dir, whole;
+ * whether it exists. */
 static int efbench_env(const char *env, const char *args)
 {
-    const char *exe = getenv("EF_BENCH_EXE");
-    cr_assert(exe, "EF_BENCH_EXE is not set (run through meson test)");
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "cd '%s' && env XDG_CACHE_HOME='%s/cache' %s '%s' %s >stdout 2>stderr",
-             dir, dir, env, exe, args);
-    int st = system(cmd);
-    cr_assert(WIFEXITED(st), "efbench did not exit normally: %s", cmd);
-    return WEXITSTATUS(st);
+    char full[1024];
+    snprintf(full, sizeof full, "XDG_CACHE_HOME='%s/cache' %s", dir, env);
+    return ef_test_efbench(dir, full, args);
 }
 
 static int efbench(const char *args) { return efbench_env("", args); }
-
-static char *slurp(const char *name)
-{
-    static char buf[1 << 17];
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "r");
-    if (!f) return NULL;
-    size_t got = fread(buf, 1, sizeof buf - 1, f);
-    buf[got] = '\0';
-    fclose(f);
-    return buf;
-}
-
-static int exists(const char *name)
-{
-    char path[512];
-    struct stat st;
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    return stat(path, &st) == 0;
-}
+static char *slurp(const char *name) { return ef_test_read(dir, name); }
+static int exists(const char *name) { return ef_test_exists(dir, name); }
 
 /* Exit 2 and one line on stderr (progress off) holding `what`. */
 static void expect_bad_input(const char *args, const char *what)

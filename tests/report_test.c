@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test_util.h"
@@ -20,66 +19,33 @@ static char dir[256], data[1024], file_a[1100], file_b[1100];
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/efbench-report-XXXXXX");
-    cr_assert(mkdtemp(dir), "mkdtemp failed");
+    ef_test_scratch_make(dir, sizeof dir, "report");
     /* the fixtures sit beside the test suites: tests/data/report */
     snprintf(data, sizeof data, "%s/../data/report", ef_test_suite_path(""));
     snprintf(file_a, sizeof file_a, "%s/machine-a/results.json", data);
     snprintf(file_b, sizeof file_b, "%s/machine-b/results.json", data);
 }
 
-static void teardown(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
+static void teardown(void) { ef_test_scratch_remove(dir); }
 
 TestSuite(report, .init = setup, .fini = teardown, .timeout = 120);
 
-/* Run `ENV efbench report ARGS` with stdout and stderr in files under dir; the exit status. */
+/* `ENV efbench report ARGS` in dir (test_util.h); a file of dir, whole; whether it exists. */
 static int report(const char *env, const char *args)
 {
-    const char *exe = getenv("EF_BENCH_EXE");
-    cr_assert(exe, "EF_BENCH_EXE is not set (run through meson test)");
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "%s '%s' report %s >'%s/stdout' 2>'%s/stderr'", env, exe, args, dir, dir);
-    int st = system(cmd);
-    cr_assert(WIFEXITED(st), "efbench did not exit normally: %s", cmd);
-    return WEXITSTATUS(st);
+    char full[4200];    /* callers build args in up to 4096 bytes */
+    snprintf(full, sizeof full, "report %s", args);
+    return ef_test_efbench(dir, env, full);
 }
 
-/* A file under dir, whole (NULL when missing); the caller frees it. */
-static char *slurp(const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "r");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    rewind(f);
-    char *buf = malloc(len + 1);
-    size_t got = fread(buf, 1, len, f);
-    buf[got] = '\0';
-    fclose(f);
-    return buf;
-}
-
-static int exists(const char *name)
-{
-    char path[512];
-    struct stat st;
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    return stat(path, &st) == 0;
-}
+static char *slurp(const char *name) { return ef_test_read(dir, name); }
+static int exists(const char *name) { return ef_test_exists(dir, name); }
 
 static void expect_in(const char *file, const char *needle)
 {
     char *text = slurp(file);
     cr_assert(text, "%s was not written", file);
     cr_expect(strstr(text, needle), "%s lacks the line\n%s\n--- it holds:\n%s", file, needle, text);
-    free(text);
 }
 
 static void write_file(const char *name, const char *text)
@@ -127,7 +93,6 @@ Test(report, markdown_cells)
     expect_in("out/report.md", line);
     char *md = slurp("out/report.md");
     cr_expect(!strstr(md, "| D4 |"), "a device was split in two");
-    free(md);
     cr_expect(strstr(slurp("stdout"), "3 devices"));
     cr_expect_eq(system("ls -a /tmp/efbench-report-*/out | grep -q '\\.tmp$'") == 0, 0, "a temporary file was left");
 }
@@ -143,8 +108,6 @@ Test(report, directory_same_as_files)
     char *a = slurp("files/report.md"), *b = slurp("dir/report.md");
     cr_assert(a && b);
     cr_expect_str_eq(a, b);
-    free(a);
-    free(b);
 }
 
 Test(report, csv_one_file_per_table)
@@ -172,7 +135,6 @@ static void expect_refused(const char *args, const char *needle, const char *nee
     if (needle2) cr_expect(strstr(err, needle2), "stderr '%s' lacks '%s'", err, needle2);
     cr_expect(strchr(err, '\n') == err + strlen(err) - 1, "stderr is not one line: '%s'", err);
     cr_expect(!exists("out"), "a report was written for a bad input");
-    free(err);
 }
 
 Test(report, bad_inputs)
@@ -253,7 +215,6 @@ Test(report, charts_with_gnuplot)
     for (char *p = html; (p = strstr(p, "<svg")); p++) inline_svgs++;
     cr_expect_eq(inline_svgs, n, "%d charts inline in the HTML, %d .svg files", inline_svgs, n);
     cr_expect(strstr(html, "<td class=\"fail\">"), "the failing cell is not marked in the HTML");
-    free(html);
     expect_in("out/report.md", "![Throughput: energy, full mask (median GFLOP/s over the inputs)](throughput-energy-full.svg)");
     expect_in("out/report.md", "mu_K by layer and head: tinymodel, full mask, n = 512 (largest length");
     cr_expect(exists("out/heatmap-mu-tinymodel.svg") && exists("out/inputs-mu-tinymodel.svg"));

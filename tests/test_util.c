@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int ef_test_in_ci(void)
@@ -242,4 +243,64 @@ void ef_test_expect_bad_energy_refused(ef_test_fixture *f)
 ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 {
     if (stats->nb_tests > 0 && stats->tests_skipped == stats->nb_tests) exit(77);
+}
+
+/* Texts read from a scratch folder, freed when it is removed. */
+static char **scratch_texts;
+static size_t scratch_count;
+
+void ef_test_scratch_make(char *dir, size_t len, const char *stem)
+{
+    snprintf(dir, len, "/tmp/efbench-%s-XXXXXX", stem);
+    cr_assert(mkdtemp(dir), "mkdtemp failed for %s", dir);
+}
+
+void ef_test_scratch_remove(const char *dir)
+{
+    for (size_t i = 0; i < scratch_count; i++) free(scratch_texts[i]);
+    free(scratch_texts);
+    scratch_texts = NULL;
+    scratch_count = 0;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+int ef_test_efbench(const char *dir, const char *env, const char *args)
+{
+    const char *exe = getenv("EF_BENCH_EXE");
+    cr_assert(exe, "EF_BENCH_EXE is not set (run through meson test)");
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "cd '%s' && env %s '%s' %s >stdout 2>stderr", dir, env, exe, args);
+    int st = system(cmd);
+    cr_assert(WIFEXITED(st), "efbench did not exit normally: %s", cmd);
+    return WEXITSTATUS(st);
+}
+
+char *ef_test_read(const char *dir, const char *name)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "r");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    rewind(f);
+    char *buf = malloc(len + 1);
+    char **grown = realloc(scratch_texts, (scratch_count + 1) * sizeof *grown);
+    cr_assert(buf && grown, "out of memory reading %s", path);
+    scratch_texts = grown;
+    scratch_texts[scratch_count++] = buf;
+    size_t got = fread(buf, 1, len, f);
+    buf[got] = '\0';
+    fclose(f);
+    return buf;
+}
+
+int ef_test_exists(const char *dir, const char *name)
+{
+    char path[1024];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return stat(path, &st) == 0;
 }

@@ -1,5 +1,6 @@
 /* tests/test_util.h — helpers every Criterion test program shares: device requirements
- * (skip without a device, fail under CI=true), suite paths, the seed. */
+ * (skip without a device, fail under CI=true), suite paths, the seed, and a scratch
+ * folder for the tests that run the efbench executable. */
 #ifndef EF_TEST_UTIL_H
 #define EF_TEST_UTIL_H
 
@@ -49,5 +50,16 @@ void ef_test_expect_tune_cached(const char *backend, const char *const *suffixes
 void ef_test_expect_bad_energy_refused(ef_test_fixture *f);
 /* An fp32 energy op on the fixture's buffers, scale 1/8. */
 ef_op ef_test_energy_op(const ef_test_fixture *f, ef_mask mask, int row0, int rows);
+
+/* A test's scratch folder: made fresh as /tmp/efbench-STEM-XXXXXX (dir holds len bytes),
+ * removed with its files, which also frees every text ef_test_read returned. */
+void ef_test_scratch_make(char *dir, size_t len, const char *stem);
+void ef_test_scratch_remove(const char *dir);
+/* `ENV efbench ARGS` (EF_BENCH_EXE, set by meson test) run in DIR, stdout and stderr in
+ * DIR/stdout and DIR/stderr; the exit status (the test fails if it did not exit). */
+int ef_test_efbench(const char *dir, const char *env, const char *args);
+/* DIR/NAME whole, or NULL when missing; owned by the scratch folder (do not free). */
+char *ef_test_read(const char *dir, const char *name);
+int ef_test_exists(const char *dir, const char *name);
 
 #endif
