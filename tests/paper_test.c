@@ -18,26 +18,27 @@ static const char sample_suite[] =
     "[cases s]\nsources = gaussian, sink\nlengths = 64\ndims = 16\nheads = 4\ndevice_heads = 1\n"
     "masks = full, causal\nprecisions = fp32\nworkloads = energy, colenergy\n";
 
-/* Write the sample suite to a temporary file and run it on the ref backend. */
-static void run_sample(ef_run *run, char *path, size_t len)
+/* Write the sample suite to a temporary file, run it on the ref backend, remove the file. */
+static void run_sample(ef_run *run)
 {
-    snprintf(path, len, "/tmp/efbench-paper-XXXXXX.ini");
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/efbench-paper-XXXXXX.ini");
     int fd = mkstemps(path, 4);
     cr_assert(fd >= 0, "mkstemps failed");
     cr_assert_eq(write(fd, sample_suite, sizeof sample_suite - 1), (ssize_t)(sizeof sample_suite - 1));
     close(fd);
     ef_run_config cfg = {.suite = path, .backends = "ref"};
     ef_error err = {{0}};
-    cr_assert_eq(runner_run(&cfg, run, &err), EF_OK, "run failed: %s", err.msg);
+    int rc = runner_run(&cfg, run, &err);
+    unlink(path);
+    cr_assert_eq(rc, EF_OK, "run failed: %s", err.msg);
 }
 
 Test(paper, every_group_is_an_input_and_devices_run_a_seeded_sample)
 {
     ef_run a, b;
-    char path[64];
-    run_sample(&a, path, sizeof path);
-    run_sample(&b, path, sizeof path);
-    unlink(path);
+    run_sample(&a);
+    run_sample(&b);
     /* 2 sources x 4 heads x 2 masks = 16 groups, each with its reference invariants */
     cr_expect_eq(a.input_count, 16);
     int on = 0;
