@@ -7,5 +7,5 @@ cd "$(dirname "$0")"
 . scripts/setup.sh
 # the default suite's real heads come from Gemma 3 270M: fetched once into the cache
 model/fetch-default-model.sh >/dev/null
-./build/harness/efbench devices
-exec ./build/harness/efbench run --suite default "$@"
+./build/efbench devices
+exec ./build/efbench run --suite default "$@"

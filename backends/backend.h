@@ -1,7 +1,9 @@
-/* backends/backend.h — the contract between the harness and a compute backend.
- * A backend fills one `const ef_backend` table of function pointers; the harness knows
- * nothing else about it. The math of every workload is ../shared/docs/energy-field.md;
- * the buffer layouts each workload reads and writes are fixed here.
+/* backends/backend.h — the contract between the harness and a compute backend: the op a
+ * backend runs, the facts it reports about a device, and the `const ef_backend` table of
+ * function pointers it fills; the harness knows nothing else about it. The math of every
+ * workload is ../shared/docs/energy-field.md; the buffer layouts each workload reads and
+ * writes are fixed here, and the harness checks every op against them before `run`
+ * (harness/workload.c), so a backend may assume them.
  */
 #ifndef EF_BACKEND_H
 #define EF_BACKEND_H
@@ -9,49 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- errors ----------------------------------------------------------------------- */
+#include "core/error.h"
+#include "core/types.h"
 
-/* Return codes of every contract function that can fail. */
-enum {
-    EF_OK = 0,
-    EF_ERROR = -1,       /* the driver or the backend failed; msg says why            */
-    EF_UNSUPPORTED = -2, /* this device cannot run this case; msg says why            */
-    EF_NOMEM = -3,       /* an allocation did not fit; msg names the size             */
-};
+/* ---- what a dispatch computes ------------------------------------------------------ */
 
-/* One message buffer per call; filled on any non-EF_OK return. */
-typedef struct ef_error {
-    char msg[768];
-} ef_error;
-
-/* Sort v[0..n) ascending. */
-void ef_sort_doubles(double *v, size_t n);
-/* Sort v[0..n) (n > 0) and return its median: the upper middle one when n is even. */
-double ef_median_sort(double *v, size_t n);
-
-/* printf-style setter; returns `code` so a backend can `return ef_fail(err, EF_ERROR, ...)`. */
-int ef_fail(ef_error *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* ---- what a workload computes on -------------------------------------------------- */
-
-/* Storage precision of the inputs Q and K as uploaded. fp16/bf16 are raw uint16 bit
- * patterns (IEEE binary16 / the upper half of binary32). Accumulation is always at least
- * fp32. */
-typedef enum { EF_PREC_FP32, EF_PREC_FP16, EF_PREC_BF16, EF_PREC_COUNT } ef_precision;
-
-/* Element type of every buffer a backend writes (E and workload outputs) and of the
- * auxiliary matrices it reads (U_Q, T). Only the float64 reference uses EF_F64. */
-typedef enum { EF_F32, EF_F64 } ef_dtype;
-
-/* Which keys row i sees: full (all j), causal (j <= i), window (i - w < j <= i). */
-typedef enum { EF_MASK_FULL, EF_MASK_CAUSAL, EF_MASK_WINDOW, EF_MASK_COUNT } ef_mask_kind;
-typedef struct ef_mask {
-    ef_mask_kind kind;
-    int window; /* w for EF_MASK_WINDOW, else 0 */
-} ef_mask;
-
-/* The workloads of energy-field.md. Buffer layouts (all row-major, element type = the
+/* The buffer layouts of the workloads of energy-field.md (all row-major, element type = the
  * device's out_dtype unless said otherwise; `rows` = op.rows):
  *
  *   ENERGY     reads q, k (n x d, op.precision); writes e (rows x n):
@@ -74,15 +39,6 @@ typedef struct ef_mask {
  *   LEVERAGE   reads k and aux = T (d x d; T = Sigma_r^-1 V_r^T of the centered keys, rows
  *              past the rank are zero); writes out[n]: l_j = ||T (k_j - kbar)||^2.
  */
-typedef enum {
-    EF_WL_ENERGY,
-    EF_WL_ROWSUM,
-    EF_WL_COLENERGY,
-    EF_WL_GRAM,
-    EF_WL_RANKTAIL,
-    EF_WL_LEVERAGE,
-    EF_WL_COUNT
-} ef_workload;
 
 /* Deliberate faults, for tests that prove the verifier can fail. A backend that supports
  * one runs its real kernel with the named defect. */
@@ -183,37 +139,5 @@ extern const ef_backend *const ef_backends[];
 /* Backends known to efbench but not compiled in, with the reason, NULL-terminated. */
 extern const char *const ef_backends_absent[][2];
 const ef_backend *ef_backend_find(const char *name);
-
-/* ---- names ------------------------------------------------------------------------ */
-
-const char *ef_precision_name(ef_precision p);
-int ef_precision_parse(const char *s, ef_precision *p);
-const char *ef_workload_name(ef_workload w);
-int ef_workload_parse(const char *s, ef_workload *w);
-/* "full", "causal", "window:64" */
-void ef_mask_format(ef_mask m, char *buf, size_t len);
-int ef_mask_parse(const char *s, ef_mask *m);
-/* 1 if key j is visible from query row i under mask m. */
-static inline int ef_mask_visible(ef_mask m, int i, int j)
-{
-    switch (m.kind) {
-    case EF_MASK_CAUSAL: return j <= i;
-    case EF_MASK_WINDOW: return j <= i && j > i - m.window;
-    default: return 1;
-    }
-}
-/* First visible key of row i (the last is n-1 for full, i otherwise). */
-static inline int ef_mask_first(ef_mask m, int i)
-{
-    if (m.kind == EF_MASK_WINDOW) return i - m.window + 1 > 0 ? i - m.window + 1 : 0;
-    return 0;
-}
-static inline int ef_mask_last(ef_mask m, int i, int n)
-{
-    return m.kind == EF_MASK_FULL ? n - 1 : i;
-}
-/* Bytes of one element of an input stored in precision p. */
-static inline size_t ef_precision_size(ef_precision p) { return p == EF_PREC_FP32 ? 4 : 2; }
-static inline size_t ef_dtype_size(ef_dtype t) { return t == EF_F64 ? 8 : 4; }
 
 #endif

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "backends/hostmem.h"
+#include "core/sort.h"
 
 #define HOST_PEAK_REPS 3
 #define HOST_PEAK_MIB ((size_t)1 << 20)

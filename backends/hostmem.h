@@ -1,5 +1,5 @@
-/* backends/hostmem.h — buffers in host memory and facts about the host, shared by the
- * two CPU backends (ref, cpu) and by the harness's run header.
+/* backends/hostmem.h — buffers in host memory, shared by the two CPU backends (ref, cpu).
+ * Host facts and the clock are core/host.h.
  */
 #ifndef EF_HOSTMEM_H
 #define EF_HOSTMEM_H
@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "backends/backend.h"
+#include "core/host.h"
 
 /* A host buffer: the ef_buffer of the CPU backends. */
 struct ef_buffer {
@@ -25,17 +26,5 @@ int hostmem_download(ef_device *dev, ef_buffer *buf, size_t offset, void *dst, s
 /* Decode `count` inputs stored in precision p into double / float. */
 void hostmem_decode_f64(ef_precision p, const void *src, size_t count, double *dst);
 void hostmem_decode_f32(ef_precision p, const void *src, size_t count, float *dst);
-
-/* Host facts: CPU model name, logical cores, physical memory, OS release. */
-void host_cpu_model(char *buf, size_t len);
-int host_cpu_count(void);
-uint64_t host_memory_bytes(void);
-void host_os_name(char *buf, size_t len);
-
-/* "OpenBLAS 0.3.21": the BLAS the CPU backends run on. */
-const char *host_blas_version(void);
-
-/* Monotonic clock in milliseconds: the CPU backends' timer. */
-double host_clock_ms(void);
 
 #endif

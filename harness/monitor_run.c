@@ -14,7 +14,7 @@
 
 #include "efbench/monitor.h"
 #include "model/capture.h"
-#include "model/source_model.h"
+#include "harness/source_model.h"
 
 static const char *const mon_arch_names[] = {"gemma3", "llama", "qwen2"};
 
@@ -37,7 +37,8 @@ static int mon_class(int rc) { return rc == EF_OK ? MON_OK : rc == EF_NOMEM ? MO
 
 /* Opens the GGUF (resolving "default"), records its identity, captures n positions of t. */
 static int mon_capture_model(const char *model_arg, const text_source *t, int n,
-                             mon_checkpoint *out, capture_set *c, ef_error *err)
+                             const forward_progress *progress, mon_checkpoint *out, capture_set *c,
+                             ef_error *err)
 {
     char path[1024];
     model *m = NULL;
@@ -67,7 +68,7 @@ static int mon_capture_model(const char *model_arg, const text_source *t, int n,
                 out->name, cfg->d, cfg->d + 2);
         goto close_model;
     }
-    rc = capture_cached(m, t, n, 1, c, &out->from_cache, err);
+    rc = capture_cached(m, t, n, progress, c, &out->from_cache, err);
     if (rc == EF_UNSUPPORTED) { /* the text is too short: the user's input */
         rc = MON_INPUT;
         goto close_model;
@@ -191,7 +192,7 @@ int mon_checkpoint_run(const mon_source *src, const text_source *t, int n,
     int rc;
     memset(out, 0, sizeof *out);
     if (src->qk) rc = mon_capture_qk(src->qk, n, out, &c, err);
-    else rc = mon_capture_model(src->model, t, n, out, &c, err);
+    else rc = mon_capture_model(src->model, t, n, src->capture_progress, out, &c, err);
     if (!rc) rc = mon_shape(&c, out, err);
     if (!rc) rc = mon_analyse(&c, out, progress, user, err);
     capture_free(&c);

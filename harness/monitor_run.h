@@ -1,16 +1,16 @@
 /* harness/monitor_run.h — the work behind `efbench monitor`: per-head mu_K, PR/n and
  * v_max of every layer x head of a checkpoint (a GGUF model on a text through the capture
- * cache, or imported Q/K), the mu_K changes between consecutive checkpoints, and the
- * results folder (monitor.json, mu_K heat maps via gnuplot). The math is the
- * efbench-monitor library (include/efbench/monitor.h). Never prints: harness/cmd_monitor.c
+ * cache, or imported Q/K) and the mu_K changes between consecutive checkpoints; the
+ * results folder (monitor.json, mu_K heat maps) is report/monitor_write.h. The math is the
+ * efbench-monitor library (include/efbench/monitor.h). Never prints: cli/cmd_monitor.c
  * does. Codes: MON_OK, MON_INPUT (the user's input is wrong: exit 2), MON_FAIL (other).
  */
 #ifndef EF_MONITOR_RUN_H
 #define EF_MONITOR_RUN_H
 
-#include <jansson.h>
-
-#include "backends/backend.h"
+#include "core/error.h"
+#include "core/types.h"
+#include "model/forward.h"
 #include "model/texts.h"
 
 enum { MON_OK = 0, MON_FAIL = 1, MON_INPUT = 2 };
@@ -46,6 +46,7 @@ typedef void (*mon_progress_fn)(void *user, int done, int total);
 typedef struct mon_source {
     const char *model;   /* "default" or a GGUF path, or NULL when qk is set            */
     const char *qk;      /* a safetensors file in efbench's exchange layout, or NULL    */
+    const forward_progress *capture_progress; /* of the model's forward pass; may be NULL */
 } mon_source;
 
 /* Analyse one checkpoint at n positions: a GGUF model on text t (the capture cache makes a
@@ -83,16 +84,5 @@ typedef struct mon_report {
 int mon_report_build(mon_report *r, mon_checkpoint *ck, int n_ck, double max_mu,
                      double max_change, ef_error *err);
 void mon_report_free(mon_report *r);
-
-/* Heat-map file name of checkpoint i ("mu_k_<i>.svg"). */
-void mon_heatmap_name(int i, char *buf, size_t len);
-
-/* The monitor.json document. */
-json_t *mon_report_json(const mon_report *r);
-
-/* Writes monitor.json and, when gnuplot is found, one mu_K heat map per checkpoint into
- * dir (created), each under a temporary name renamed only when all are complete. Without
- * gnuplot (or when it fails) the heat maps are skipped and r->heatmap_note says why. */
-int mon_report_write(mon_report *r, const char *dir, ef_error *err);
 
 #endif

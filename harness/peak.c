@@ -1,13 +1,13 @@
 /* harness/peak.c — the measured peaks of a run's devices through the backends'
  * measure_peak slots (see peak.h). The measuring itself is each backend's; this file only
- * calls it, stores the result and says what it did.
+ * calls it, stores the result and tells the caller what it did.
  */
 #include "peak.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "backends/hostmem.h"
+#include "core/host.h"
 
 int peak_device_measure(const ef_backend *be, ef_device *dev, ef_device_info *info, ef_error *err)
 {
@@ -30,7 +30,7 @@ int peak_device_measure(const ef_backend *be, ef_device *dev, ef_device_info *in
     return EF_OK;
 }
 
-int peak_measure_all(ef_run *run, ef_device **open, int quiet)
+int peak_measure_all(ef_run *run, ef_device **open, ef_progress_fn progress, void *user)
 {
     int measured = 0;
     for (int i = 0; i < run->device_count; i++) {
@@ -39,16 +39,10 @@ int peak_measure_all(ef_run *run, ef_device **open, int quiet)
         ef_error err = {{0}};
         double t0 = host_clock_ms();
         int rc = peak_device_measure(d->backend, open[i], &d->info, &err);
-        double s = (host_clock_ms() - t0) / 1000.0;
         if (rc == EF_OK) measured++;
-        if (quiet) continue;
-        if (rc == EF_OK)
-            fprintf(stderr, "peak: %s %d (%s): %.4g GFLOP/s, %.4g GB/s in %.2f s (%s)\n",
-                    d->backend->name, d->index, d->info.name, d->info.peak_gflops,
-                    d->info.peak_gbps, s, d->info.peak_method);
-        else
-            fprintf(stderr, "peak: %s %d (%s): not measured: %s\n", d->backend->name, d->index,
-                    d->info.name, err.msg);
+        if (progress)
+            progress(user, &(ef_event){.kind = EF_EVENT_PEAK, .run = run, .device = i, .ok = rc == EF_OK,
+                                       .seconds = (host_clock_ms() - t0) / 1000.0, .msg = err.msg});
     }
     return measured;
 }

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends/half.h"
-#include "backends/ref/ref_math.h"
+#include "core/half.h"
+#include "core/ref_math.h"
 
 enum { BLOCK_ROWS = 128 };
 
@@ -218,6 +218,39 @@ out:
     free(Qa);
     free(svk);
     return rc;
+}
+
+/* r->inv: the invariants of the float64 reference itself, judged by the verifier's own
+ * checks at u = 2^-53. */
+static void reference_invariants(ef_reference *r)
+{
+    ef_verdict v;
+    double u = 0x1p-53;
+    ref_colenergy_stats(r->n, r->col, &r->inv.pr_over_n, &r->inv.v_max);
+    verdict_init(&v, u); /* the zero sum of the reference's own rows, judged at u = 2^-53 */
+    verify_rowsum(r, u, r->row_sum, r->row_abs, &v);
+    r->inv.rowsum_rel = v.inv.rowsum_rel;
+    r->inv.rowsum_bound = v.inv.rowsum_bound;
+    if (r->mask.kind != EF_MASK_FULL) return;
+    verdict_init(&v, u);
+    double sv[r->d];
+    verify_gram(r, u, r->GQ, r->GK, sv, &v); /* Gram route against the QR route */
+    r->inv.sv_rel_err = v.inv.sv_rel_err;
+    r->inv.sv_rel_bound = v.inv.sv_rel_bound;
+    verify_leverage(r, u, r->lev, &v);
+    r->inv.mu_k = v.inv.mu_k;
+    r->inv.rank_k = v.inv.rank_k;
+    verify_link(r, u, r->col, r->lev, r->sv[0], &v);
+    r->inv.bound_ok = v.inv.bound_ok;
+    r->inv.bound_slack = v.inv.bound_slack;
+    r->inv.srank = v.inv.srank;
+    if (r->check_count == r->n) { /* the whole field is at hand: its rank tail */
+        double t, total;
+        if (ref_rank_tail(r->n, r->d, r->E_rows, r->U, &t, &total, NULL) == EF_OK) {
+            r->inv.rank_tail = sqrt(t / r->fro2);
+            r->inv.rank_tail_bound = VERIFY_C * sqrt(r->d) * (ef_gamma(r->n, u) + ef_gamma(r->d, u) + 2 * u);
+        }
+    }
 }
 
 int reference_build(const ef_head *h, ef_mask mask, ef_precision precision,

@@ -6,7 +6,8 @@
 #ifndef EF_REFERENCE_H
 #define EF_REFERENCE_H
 
-#include "backends/backend.h"
+#include "core/error.h"
+#include "core/types.h"
 #include "harness/source.h"
 #include "harness/verify.h"
 

@@ -10,25 +10,20 @@
 #include <string.h>
 #include <strings.h>
 
-#include "backends/hostmem.h"
+#include "core/host.h"
 #include "harness/case_run.h"
 #include "harness/peak.h"
 #include "harness/workload.h"
 #include "harness/reference.h"
 #include "harness/source.h"
+#include "model/forward.h"
 
 typedef struct run_state {
     ef_run *run;
     ef_device *open[32];
     const ef_run_config *cfg;
-    double last_line_ms;  /* when the last EF_PROGRESS_LINES line was printed */
+    forward_progress capture_progress; /* the forward passes of model sources, as events */
 } run_state;
-
-const char *ef_case_status_name(ef_case_status s)
-{
-    static const char *const names[] = {"pass", "fail", "unsupported", "error"};
-    return (unsigned)s < 4 ? names[s] : "?";
-}
 
 static void append_note(char *buf, size_t len, const char *fmt, const char *a, const char *b)
 {
@@ -137,6 +132,21 @@ int runner_devices_open(const ef_run_config *cfg, ef_run *run, ef_device **open,
     return EF_OK;
 }
 
+/* Hand one event to the caller's progress callback, if it gave one. */
+static void tell(const run_state *st, ef_event *ev)
+{
+    if (!st->cfg->progress) return;
+    ev->run = st->run;
+    st->cfg->progress(st->cfg->progress_user, ev);
+}
+
+/* A forward pass of a model source finished a layer. */
+static void capture_step(void *user, const char *label, int layers_done, int layers, int n, double seconds)
+{
+    tell(user, &(ef_event){.kind = EF_EVENT_CAPTURE, .msg = label, .layer = layers_done, .layers = layers, .n = n,
+                           .seconds = seconds});
+}
+
 static int emit_case(void *ctx, const ef_case *c)
 {
     run_state *st = ctx;
@@ -150,27 +160,7 @@ static int emit_case(void *ctx, const ef_case *c)
     }
     run->cases[run->case_count++] = *c;
     run->counts[c->status]++;
-    if (st->cfg->progress == EF_PROGRESS_LINES) { /* a log, not a terminal: a line now and then */
-        double now = host_clock_ms();
-        if (now - st->last_line_ms >= 30e3 || c->status == EF_CASE_FAIL || c->status == EF_CASE_ERROR) {
-            st->last_line_ms = now;
-            fprintf(stderr, "efbench: %d cases (%d pass, %d fail, %d unsupported, %d error), last: %s %s n=%d\n",
-                    run->case_count, run->counts[EF_CASE_PASS], run->counts[EF_CASE_FAIL],
-                    run->counts[EF_CASE_UNSUPPORTED], run->counts[EF_CASE_ERROR],
-                    run->devices[c->device].backend->name, ef_workload_name(c->workload), c->n);
-        }
-    } else if (st->cfg->progress) {
-        char mask[32];
-        ef_mask_format(c->mask, mask, sizeof mask);
-        const ef_run_device *d = &run->devices[c->device];
-        fprintf(stderr, "\r\033[K[%d] %s:%d %s%s%s %s %s n=%d d=%d %s: %s", run->case_count, d->backend->name,
-                d->index, ef_workload_name(c->workload), *c->variant ? "/" : "", c->variant, mask,
-                ef_precision_name(c->precision), c->n, c->d, c->source, ef_case_status_name(c->status));
-        if (c->status == EF_CASE_PASS || c->status == EF_CASE_FAIL)
-            fprintf(stderr, " %.3f ms", c->time.median_ms);
-        fprintf(stderr, c->status == EF_CASE_PASS ? "" : "\n");
-        fflush(stderr);
-    }
+    tell(st, &(ef_event){.kind = EF_EVENT_CASE, .c = &run->cases[run->case_count - 1]});
     return EF_OK;
 }
 
@@ -221,18 +211,7 @@ static int record_input(run_state *st, const ef_case *tmpl, int on_devices)
     in->layer = tmpl->layer, in->head = tmpl->head, in->kv_head = tmpl->kv_head;
     in->n = tmpl->n, in->d = tmpl->d, in->mask = tmpl->mask, in->precision = tmpl->precision;
     in->seed = tmpl->seed, in->on_devices = on_devices, in->inv = tmpl->reference;
-    if (!on_devices && st->cfg->progress == EF_PROGRESS_LINES && host_clock_ms() - st->last_line_ms >= 30e3) {
-        st->last_line_ms = host_clock_ms();
-        fprintf(stderr, "efbench: %d cases, %d inputs, last reference only: %s/%s L%d H%d n=%d\n", run->case_count,
-                run->input_count, in->source, in->text, in->layer, in->head, in->n);
-    }
-    if (!on_devices && st->cfg->progress == EF_PROGRESS_TERMINAL) {
-        char mask[32];
-        ef_mask_format(tmpl->mask, mask, sizeof mask);
-        fprintf(stderr, "\r\033[K[%d cases, %d inputs] reference only: %s/%s L%d H%d %s n=%d", run->case_count,
-                run->input_count, in->source, in->text, in->layer, in->head, mask, in->n);
-        fflush(stderr);
-    }
+    tell(st, &(ef_event){.kind = EF_EVENT_INPUT, .input = in});
     return EF_OK;
 }
 
@@ -379,7 +358,8 @@ static ef_source_args source_args(const run_state *st, const ef_case_set *set, i
     const ef_run_config *cfg = st->cfg;
     return (ef_source_args){.seed = st->run->suite.seed, .d = d, .heads = set->heads,
                             .model = cfg->model ? cfg->model : set->model,
-                            .texts = cfg->text ? cfg->text : set->texts, .layers = set->layers, .qk = cfg->qk};
+                            .texts = cfg->text ? cfg->text : set->texts, .layers = set->layers, .qk = cfg->qk,
+                            .progress = cfg->progress ? &st->capture_progress : NULL};
 }
 
 /* Open every source once before anything runs, so a missing model, text or Q/K file is
@@ -466,15 +446,16 @@ static int apply_overrides(const ef_run_config *cfg, ef_suite *suite, ef_error *
 
 int runner_run(const ef_run_config *cfg, ef_run *run, ef_error *err)
 {
-    run_state st = {.run = run, .cfg = cfg, .last_line_ms = host_clock_ms()};
+    run_state st = {.run = run, .cfg = cfg};
+    st.capture_progress = (forward_progress){.fn = capture_step, .user = &st};
     memset(run, 0, sizeof *run);
     int rc = suite_load(cfg->suite ? cfg->suite : "default", &run->suite, err);
     if (rc) return rc;
     if ((rc = apply_overrides(cfg, &run->suite, err))) return rc;
     if ((rc = runner_devices_open(cfg, run, st.open, err)) || (rc = sources_check(&st, err))) goto out;
-    if (cfg->measure_peak) peak_measure_all(run, st.open, cfg->progress == EF_PROGRESS_NONE);
+    if (cfg->measure_peak) peak_measure_all(run, st.open, cfg->progress, cfg->progress_user);
     for (int i = 0; i < run->suite.set_count && rc == EF_OK; i++) rc = run_set(&st, &run->suite.sets[i], err);
-    if (cfg->progress == EF_PROGRESS_TERMINAL) fprintf(stderr, "\r\033[K");
+    tell(&st, &(ef_event){.kind = EF_EVENT_DONE});
 out:
     runner_devices_close(run, st.open);
     return rc;

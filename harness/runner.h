@@ -1,7 +1,8 @@
 /* harness/runner.h — runs a suite: sources x lengths x heads x masks x precisions x
  * workloads on every selected backend device, verifies each case against the float64
- * reference, times it, and collects the records the reporter writes.
- * Called by `efbench run` (harness/cmd_run.c) and by the tests.
+ * reference, times it, and collects the records (harness/record.h) results.c writes.
+ * Reports its progress through a callback; never prints.
+ * Called by `efbench run` and `efbench tune` (cli/) and by the tests.
  */
 #ifndef EF_RUNNER_H
 #define EF_RUNNER_H
@@ -9,68 +10,31 @@
 #include <stdint.h>
 
 #include "backends/backend.h"
-#include "harness/suite.h"
-#include "harness/verify.h"
+#include "harness/record.h"
 
-typedef enum { EF_CASE_PASS, EF_CASE_FAIL, EF_CASE_UNSUPPORTED, EF_CASE_ERROR } ef_case_status;
-const char *ef_case_status_name(ef_case_status s);
+/* What the engine tells its caller while it runs (cli/progress.c shows it). */
+typedef enum {
+    EF_EVENT_PEAK,    /* a device's peaks were measured, or failed: device, ok, seconds, msg */
+    EF_EVENT_CASE,    /* a case record was added: c (run->cases holds it too)                */
+    EF_EVENT_INPUT,   /* a group's float64 reference was built: input, on_devices           */
+    EF_EVENT_CAPTURE, /* a model's forward pass finished a layer: label, layer, layers, n,  */
+                      /* seconds                                                             */
+    EF_EVENT_DONE,    /* the last case ran                                                   */
+} ef_event_kind;
 
-/* One device the run used, with what the report needs to name it. */
-typedef struct ef_run_device {
-    const ef_backend *backend;
-    int index;
-    ef_device_info info;
-} ef_run_device;
+typedef struct ef_event {
+    ef_event_kind kind;
+    const ef_run *run;
+    const ef_case *c;         /* CASE */
+    const ef_input *input;    /* INPUT */
+    int device;               /* PEAK: index into run->devices */
+    int ok;                   /* PEAK: measured (1) or failed (0) */
+    double seconds;           /* PEAK: time it took; CAPTURE: since the pass started */
+    const char *msg;          /* PEAK: why it failed; CAPTURE: the text's name (may be NULL) */
+    int layer, layers, n;     /* CAPTURE: layers done of all, tokens */
+} ef_event;
 
-/* One result record (one row of every output table). */
-typedef struct ef_case {
-    int device;                 /* index into ef_run.devices */
-    ef_workload workload;
-    char variant[32];           /* "" for the default */
-    char path[64];              /* what the backend says ran */
-    char note[128];             /* the backend's remark on it (why a faster path is off), or "" */
-    ef_mask mask;
-    ef_precision precision;
-    int n, d;
-    char source[64], text[128];
-    int layer, head, kv_head;
-    uint64_t seed;
-    ef_timing time;             /* median/min/max/reps; reps 0 when not timed */
-    double gflops, gbps;        /* from the workload table and the median; < 0 if none */
-    ef_accuracy accuracy;
-    ef_invariants invariants;   /* measured on the device's own output */
-    ef_invariants reference;    /* the same, from the float64 reference */
-    ef_case_status status;
-    char reasons[1024];         /* "; "-separated */
-} ef_case;
-
-/* One input head under one mask and precision, with the invariants of its float64
- * reference: the statistics a paper reports. Every group whose reference was built has
- * one, whether or not its head also ran on the devices (suite key device_heads). */
-typedef struct ef_input {
-    char source[64], text[128];
-    int layer, head, kv_head;   /* -1 for synthetic heads */
-    int n, d;
-    ef_mask mask;
-    ef_precision precision;
-    uint64_t seed;
-    int on_devices;             /* 1 if the devices ran this group */
-    ef_invariants inv;          /* of the float64 reference */
-} ef_input;
-
-typedef struct ef_run {
-    ef_suite suite;
-    ef_run_device devices[32];
-    int device_count;
-    char absent[1024];          /* backends that found no device, with why ("; "-separated) */
-    ef_case *cases;
-    int case_count, case_cap;
-    int counts[4];              /* by ef_case_status */
-    ef_input *inputs;
-    int input_count, input_cap;
-} ef_run;
-
-enum { EF_PROGRESS_NONE, EF_PROGRESS_TERMINAL, EF_PROGRESS_LINES };
+typedef void (*ef_progress_fn)(void *user, const ef_event *ev);
 
 typedef struct ef_run_config {
     const char *suite;          /* a name under suites/ or a file path */
@@ -81,7 +45,8 @@ typedef struct ef_run_config {
     uint64_t seed;              /* overrides the suite's when has_seed */
     ef_fault fault;             /* tests only: inject a defect into every device run */
     int max_block_rows;         /* tests only: split E into blocks of at most this many rows */
-    int progress;               /* EF_PROGRESS_*: how to show progress on stderr */
+    ef_progress_fn progress;    /* optional: told of every peak, case, input and capture step */
+    void *progress_user;
     const char *model;          /* --model: overrides the suite's `model` */
     const char *text;           /* --text: overrides the suite's `texts` */
     const char *qk;             /* --qk: imported Q/K (safetensors) replaces the suite's sources */

@@ -3,7 +3,7 @@
  */
 #include "source.h"
 
-#include "model/source_model.h"
+#include "harness/source_model.h"
 
 #include <stdio.h>
 #include <stdlib.h>

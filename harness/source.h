@@ -1,14 +1,15 @@
 /* harness/source.h — where Q and K come from: the input-source interface.
  * A source yields heads (one Q, one K, n x d float32) for a requested length n. Synthetic
- * generators live in source_synth.c; real models and imported Q/K plug in through the
- * same table (model/). The runner calls source_open / source_heads / source_close.
+ * generators live in source_synth.c; real models (model/) and imported Q/K plug in through
+ * the same table (source_model.c). The runner calls source_open / source_heads / source_close.
  */
 #ifndef EF_SOURCE_H
 #define EF_SOURCE_H
 
 #include <stdint.h>
 
-#include "backends/backend.h"
+#include "core/error.h"
+#include "core/types.h"
 
 /* One attention head's inputs. q and k are owned by the head (free with ef_head_free). */
 typedef struct ef_head {
@@ -36,6 +37,7 @@ typedef struct ef_source_args {
     const char *texts;  /* model sources: comma list of text names or paths (`texts`) */
     const char *layers; /* model sources: "all" or a comma list of layer indices (`layers`) */
     const char *qk;     /* imported sources: a safetensors path (`--qk`), else NULL */
+    const struct forward_progress *progress; /* model sources: the forward pass's progress */
 } ef_source_args;
 
 /* A kind of source. `spec` is the suite's word for it (e.g. "gaussian", "sink"). */

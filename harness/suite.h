@@ -8,7 +8,8 @@
 
 #include <stdint.h>
 
-#include "backends/backend.h"
+#include "core/error.h"
+#include "core/types.h"
 
 enum { EF_SUITE_MAX_LIST = 32, EF_SUITE_MAX_SETS = 16 };
 

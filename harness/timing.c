@@ -5,7 +5,8 @@
 
 #include <stdlib.h>
 
-#include "backends/hostmem.h"
+#include "core/host.h"
+#include "core/sort.h"
 
 int timing_measure(const ef_timing_plan *plan, timing_rep_fn rep, void *ctx, ef_timing *out,
                    ef_error *err)

@@ -5,8 +5,13 @@
 #ifndef EF_TIMING_H
 #define EF_TIMING_H
 
-#include "backends/backend.h"
-#include "harness/verify.h"
+#include "core/error.h"
+
+/* Timing of one case (harness/timing.c). reps == 0: not timed. */
+typedef struct ef_timing {
+    double median_ms, min_ms, max_ms;
+    int reps;
+} ef_timing;
 
 /* One repetition: run it and return the device time in *ms. */
 typedef int (*timing_rep_fn)(void *ctx, double *ms, ef_error *err);

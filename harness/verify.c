@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends/ref/ref_math.h"
+#include "core/ref_math.h"
 #include "reference.h"
 
 void ef_accuracy_clear(ef_accuracy *a)
@@ -301,43 +301,4 @@ void verify_link(const ef_reference *r, double u, const double *c, const double 
     v->inv.bound_slack = slack;
     v->inv.srank = srank;
     if (bad) verdict_fail(v, "link: v_j <= l_j/srank fails on %ld of %d columns", bad, r->n);
-}
-
-void reference_invariants(ef_reference *r)
-{
-    ef_verdict v;
-    double u = 0x1p-53;
-    ref_colenergy_stats(r->n, r->col, &r->inv.pr_over_n, &r->inv.v_max);
-    verdict_init(&v, u); /* the zero sum of the reference's own rows, judged at u = 2^-53 */
-    verify_rowsum(r, u, r->row_sum, r->row_abs, &v);
-    r->inv.rowsum_rel = v.inv.rowsum_rel;
-    r->inv.rowsum_bound = v.inv.rowsum_bound;
-    if (r->mask.kind != EF_MASK_FULL) return;
-    verdict_init(&v, u);
-    double sv[r->d];
-    verify_gram(r, u, r->GQ, r->GK, sv, &v); /* Gram route against the QR route */
-    r->inv.sv_rel_err = v.inv.sv_rel_err;
-    r->inv.sv_rel_bound = v.inv.sv_rel_bound;
-    verify_leverage(r, u, r->lev, &v);
-    r->inv.mu_k = v.inv.mu_k;
-    r->inv.rank_k = v.inv.rank_k;
-    verify_link(r, u, r->col, r->lev, r->sv[0], &v);
-    r->inv.bound_ok = v.inv.bound_ok;
-    r->inv.bound_slack = v.inv.bound_slack;
-    r->inv.srank = v.inv.srank;
-    if (r->check_count == r->n) { /* the whole field is at hand: its rank tail */
-        int n = r->n, d = r->d;
-        double *P = malloc(sizeof(double) * d * n), *R = malloc(sizeof(double) * n * n);
-        if (P && R) {
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, n, n, 1.0, r->U, d, r->E_rows, n, 0.0, P, n);
-            memcpy(R, r->E_rows, sizeof(double) * n * n);
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, d, -1.0, r->U, d, P, n, 1.0, R, n);
-            double t = 0;
-            for (size_t i = 0; i < (size_t)n * n; i++) t += R[i] * R[i];
-            r->inv.rank_tail = sqrt(t / r->fro2);
-            r->inv.rank_tail_bound = VERIFY_C * sqrt(d) * (ef_gamma(n, u) + ef_gamma(d, u) + 2 * u);
-        }
-        free(P);
-        free(R);
-    }
 }

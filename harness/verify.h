@@ -7,13 +7,8 @@
 
 #include <math.h>
 
-#include "backends/backend.h"
-
-/* Timing of one case (harness/timing.c). reps == 0: not timed. */
-typedef struct ef_timing {
-    double median_ms, min_ms, max_ms;
-    int reps;
-} ef_timing;
+#include "core/error.h"
+#include "core/types.h"
 
 /* Accuracy against the reference. NAN where a workload does not produce the field. */
 typedef struct ef_accuracy {
@@ -72,8 +67,6 @@ void verify_leverage(const struct ef_reference *r, double u, const double *lev, 
 /* the link v_j <= l_j / srank on every column, from column energies c and leverage */
 void verify_link(const struct ef_reference *r, double u, const double *c, const double *lev, double sv1,
                  ef_verdict *v);
-/* Fill r->inv, the invariants of the float64 reference itself. */
-void reference_invariants(struct ef_reference *r);
 
 /* Unit roundoff of the accumulation of a device writing elements of type t. */
 static inline double ef_unit_roundoff(ef_dtype t) { return t == EF_F64 ? 0x1p-53 : 0x1p-24; }

@@ -64,7 +64,8 @@ static int capture_hook(void *user, const forward_qk *qk)
     return 0;
 }
 
-int capture_run(model *m, const int32_t *ids, int n, const char *text_name, int progress,
+int capture_run(model *m, const int32_t *ids, int n, const char *text_name,
+                const forward_progress *progress,
                 capture_set *out, ef_error *err)
 {
     const model_config *c = model_config_get(m);
@@ -198,7 +199,8 @@ static int capture_mkdirs(const char *dir)
     return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
 }
 
-int capture_cached(model *m, const text_source *t, int n, int progress, capture_set *out,
+int capture_cached(model *m, const text_source *t, int n, const forward_progress *progress,
+                   capture_set *out,
                    int *from_cache, ef_error *err)
 {
     char dir[900], path[1200];

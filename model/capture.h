@@ -2,14 +2,15 @@
  * heads), the disk cache that makes a second run free, and the safetensors exchange
  * layout (README, issue 5 item 8): F32 `q.<layer>` [n_head, n, d], `k.<layer>`
  * [n_head_kv, n, d], string metadata `model`, `text`, `length`, `mask.<layer>`,
- * `scale.<layer>`. Callers: model/source_model.c, model/cmd_capture.c, the tests.
+ * `scale.<layer>`. Callers: harness/source_model.c, cli/cmd_capture.c, the tests.
  */
 #ifndef EF_MODEL_CAPTURE_H
 #define EF_MODEL_CAPTURE_H
 
 #include <stddef.h>
 
-#include "backends/backend.h"
+#include "core/error.h"
+#include "core/types.h"
 #include "model/forward.h"
 #include "model/texts.h"
 
@@ -32,8 +33,9 @@ typedef struct capture_set {
 
 void capture_free(capture_set *c);
 
-/* Runs the forward pass on ids[0..n) and keeps every layer's Q and K. */
-int capture_run(model *m, const int32_t *ids, int n, const char *text_name, int progress,
+/* Runs the forward pass on ids[0..n) and keeps every layer's Q and K; progress may be NULL. */
+int capture_run(model *m, const int32_t *ids, int n, const char *text_name,
+                const forward_progress *progress,
                 capture_set *out, ef_error *err);
 
 /* Writes the set in the exchange layout (atomically: nothing at `path` on failure). */
@@ -48,7 +50,8 @@ int capture_cache_dir(char *buf, size_t len, ef_error *err);
 /* Q/K of model m on text t at length n: from the cache when present (key: model file
  * SHA-256, text hash, n, tokenizer), else computed and stored. *from_cache says which.
  * Text too short: EF_UNSUPPORTED. A cache that cannot be written is not an error. */
-int capture_cached(model *m, const text_source *t, int n, int progress, capture_set *out,
+int capture_cached(model *m, const text_source *t, int n, const forward_progress *progress,
+                   capture_set *out,
                    int *from_cache, ef_error *err);
 
 #endif

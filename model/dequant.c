@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "backends/half.h"
+#include "core/half.h"
 
 typedef struct dq_type_info {
     const char *name;

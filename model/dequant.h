@@ -9,7 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "backends/backend.h"
+#include "core/error.h"
+#include "core/types.h"
 
 /* ggml type ids as stored in GGUF tensor infos (int32). */
 enum {

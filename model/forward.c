@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <cblas.h>
 
@@ -76,7 +75,8 @@ static int fw_state_alloc(const model *m, int n, run_state *s)
     return 0;
 }
 
-/* Dequantises a whole 2-D weight (rows of ne0) into dst, rows split across threads. */
+/* Dequantises a whole 2-D weight (rows of ne0) into dst, 16 rows per call, in one thread
+ * (the sgemm that follows is what runs on every core). */
 static int fw_dequant(const gguf_tensor *t, float *dst, ef_error *err)
 {
     int ok;
@@ -295,16 +295,10 @@ cleanup:
     return rc;
 }
 
-static void fw_progress(const forward_request *req, int on, int l, int L, double t0)
+static void fw_progress(const forward_request *req, int l, int L, double t0)
 {
-    if (!on) return;
-    double dt = fw_now() - t0;
-    double tps = dt > 0 ? (double)req->n * (l + 1) / L / dt : 0.0;
-    fprintf(stderr, "\r  %s%slayer %d/%d, %d tokens, %.0f tokens/s ",
-            req->progress_label ? req->progress_label : "",
-            req->progress_label ? ": " : "", l + 1, L, req->n, tps);
-    if (l + 1 == L) fputc('\n', stderr);
-    fflush(stderr);
+    if (req->progress && req->progress->fn)
+        req->progress->fn(req->progress->user, req->progress_label, l + 1, L, req->n, fw_now() - t0);
 }
 
 int model_forward(model *m, const forward_request *req, ef_error *err)
@@ -313,7 +307,6 @@ int model_forward(model *m, const forward_request *req, ef_error *err)
     const model_weights *w = &m->w;
     int n = req->n, E = c->n_embd, H = c->n_head, Hkv = c->n_head_kv, d = c->d;
     int need_out = req->logits_last || req->nll;
-    int progress = req->progress && isatty(2);
     run_state s = {0};
     int rc = EF_OK;
     double t0 = fw_now();
@@ -374,7 +367,7 @@ int model_forward(model *m, const forward_request *req, ef_error *err)
             }
         }
         if (!need_out && l == c->n_layer - 1) {
-            fw_progress(req, progress, l, c->n_layer, t0);
+            fw_progress(req, l, c->n_layer, t0);
             break; /* nothing downstream of the last Q/K is wanted */
         }
 
@@ -398,7 +391,7 @@ int model_forward(model *m, const forward_request *req, ef_error *err)
         if (lw->post_ffw_norm)
             fw_rmsnorm_rows(s.xb2, s.xb2, lw->post_ffw_norm, n, E, (size_t)E, c->eps);
         for (size_t i = 0; i < (size_t)n * E; i++) s.x[i] += s.xb2[i];
-        fw_progress(req, progress, l, c->n_layer, t0);
+        fw_progress(req, l, c->n_layer, t0);
     }
     if (!need_out) goto cleanup;
 

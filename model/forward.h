@@ -11,7 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "backends/backend.h"
+#include "core/error.h"
+#include "core/types.h"
 #include "model/gguf.h"
 #include "model/tokenizer.h"
 
@@ -75,6 +76,14 @@ typedef struct forward_qk {
 /* Called for every layer (in order) and every query head; nonzero aborts the pass. */
 typedef int (*forward_capture_fn)(void *user, const forward_qk *qk);
 
+/* Progress of a forward pass: called after each layer with the request's label (the text's
+ * name, may be NULL), the layers done of all, the tokens and the seconds since the start.
+ * The model layer never prints; the caller shows it (cli/). */
+typedef struct forward_progress {
+    void (*fn)(void *user, const char *label, int layers_done, int layers, int n, double seconds);
+    void *user;
+} forward_progress;
+
 typedef struct forward_request {
     const int32_t *tokens; /* n ids, each < n_vocab */
     int n;
@@ -84,8 +93,8 @@ typedef struct forward_request {
     double *nll;           /* optional: sum of -log p(tokens[t+1] | tokens[..t]) for t in */
     int nll_from;          /*   [nll_from, n-1); *nll_count gets the number of terms */
     int *nll_count;
-    int progress;          /* 1: progress line on stderr when it is a terminal */
-    const char *progress_label; /* shown on that line (e.g. the text name), may be NULL */
+    const forward_progress *progress; /* optional */
+    const char *progress_label; /* handed to progress (e.g. the text name), may be NULL */
 } forward_request;
 
 /* Runs the whole sequence as one batch (positions 0..n-1, causal). */

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "model/sha256.h"
+#include <openssl/evp.h>
 
 #define GGUF_MAX_STRING (1ull << 30)
 #define GGUF_MAX_KEY 65535
@@ -517,15 +517,19 @@ const char *gguf_file_hash(gguf_file *f)
 {
     if (!f) return NULL;
     if (!f->hashed) {
-        sha256_ctx c;
-        uint8_t dg[32];
-        sha256_init(&c);
-        for (uint64_t off = 0; off < f->size; off += 1u << 24) {
+        /* SHA-256 by OpenSSL's libcrypto, fed in 16 MiB pieces of the mapping */
+        unsigned char dg[EVP_MAX_MD_SIZE];
+        unsigned int len = 0;
+        EVP_MD_CTX *c = EVP_MD_CTX_new();
+        int ok = c && EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+        for (uint64_t off = 0; ok && off < f->size; off += 1u << 24) {
             uint64_t n = f->size - off < (1u << 24) ? f->size - off : (1u << 24);
-            sha256_update(&c, f->map + off, (size_t)n);
+            ok = EVP_DigestUpdate(c, f->map + off, (size_t)n);
         }
-        sha256_final(&c, dg);
-        sha256_digest_hex(dg, f->hash);
+        ok = ok && EVP_DigestFinal_ex(c, dg, &len) && len == 32;
+        EVP_MD_CTX_free(c);
+        if (!ok) return NULL;
+        for (int i = 0; i < 32; i++) snprintf(f->hash + 2 * i, 3, "%02x", dg[i]);
         f->hashed = 1;
     }
     return f->hash;

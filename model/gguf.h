@@ -9,7 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "backends/backend.h"
+#include "core/error.h"
+#include "core/types.h"
 #include "model/dequant.h"
 
 /* Metadata value types (GGUF numbering). */
@@ -117,8 +118,9 @@ int gguf_tensor_read_f32(const gguf_tensor *t, float *dst, ef_error *err);
 
 /* ---- identity -------------------------------------------------------------------- */
 
-/* SHA-256 of the whole file as 64 lowercase hex chars + NUL, computed once (first call
- * reads the file: ~1 s per GB) and cached in the handle. NULL only if the handle is NULL. */
+/* SHA-256 of the whole file (OpenSSL's libcrypto) as 64 lowercase hex chars + NUL, computed
+ * once (first call reads the file: ~1 s per GB) and cached in the handle. NULL if the handle
+ * is NULL or libcrypto failed. */
 const char *gguf_file_hash(gguf_file *f);
 
 #endif

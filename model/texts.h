@@ -1,7 +1,7 @@
 /* model/texts.h — the texts efbench feeds models, by name: `gpl3`, `fortunes`, `debref`,
  * `csource`, `pysource` (files any Debian machine has once the setup installs their
  * packages), the generated controls `csv` and `random`, or a path to any UTF-8 file; and
- * the token sequence of a length n. Callers: model/source_model.c, model/cmd_capture.c.
+ * the token sequence of a length n. Callers: harness/source_model.c, cli/cmd_capture.c.
  */
 #ifndef EF_MODEL_TEXTS_H
 #define EF_MODEL_TEXTS_H
@@ -9,7 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "backends/backend.h"
+#include "core/error.h"
+#include "core/types.h"
 #include "model/tokenizer.h"
 
 /* Default text set, in report order. */

@@ -10,7 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "backends/backend.h"
+#include "core/error.h"
+#include "core/types.h"
 #include "model/gguf.h"
 
 /* Token types of tokenizer.ggml.token_type (GGUF numbering). */

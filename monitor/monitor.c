@@ -1,6 +1,6 @@
 /* monitor/monitor.c — the efbench-monitor library (include/efbench/monitor.h): key
  * leverage, mu_K and the column-energy spread of one head, in float64 on the reference
- * math of backends/ref/ref_math (OpenBLAS, LAPACKE). No printing; errors go to err.
+ * math of core/ref_math (OpenBLAS, LAPACKE). No printing; errors go to err.
  */
 #include "efbench/monitor.h"
 
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends/ref/ref_math.h"
+#include "core/ref_math.h"
 
 static int efm_fail(char *err, size_t err_len, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -2,7 +2,7 @@
 # scripts/device-bench.sh — the one prepared run for the GPU machine (../shared/device/):
 # list the devices, tune, run the OpenCL and Vulkan correctness suites on the GPU, then the
 # gpu performance suite; what comes back lands in $OUT (at most 8 files).
-# Prepare here:   meson compile -C build && ../shared/device/pack.sh build/harness/efbench
+# Prepare here:   meson compile -C build && ../shared/device/pack.sh build/efbench
 # Then call the device tool with carry [".device"] and the command
 #                 . .device/env.sh; sh scripts/device-bench.sh
 # and commit what is worth publishing under results/<device>/<date>/. The timeouts add up

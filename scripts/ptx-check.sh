@@ -17,7 +17,7 @@
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
-efbench=$build/harness/efbench
+efbench=$build/efbench
 libclc=/usr/lib/clc/nvptx64--nvidiacl.bc
 for tool in clang-14 llvm-link-14 llc-14 ptxas; do
     command -v $tool >/dev/null || { echo "ptx-check: $tool not found (see the header)" >&2; exit 2; }

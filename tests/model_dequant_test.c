@@ -9,11 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backends/half.h"
+#include "core/half.h"
 #include "model/dequant.h"
 #include "model/gguf.h"
 #include "model/safetensors.h"
-#include "model/sha256.h"
 #include "tests/model_testdata.h"
 
 TestSuite(model, .fini = testdata_tmp_cleanup);

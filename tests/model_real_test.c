@@ -15,7 +15,7 @@
 
 #include "model/capture.h"
 #include "model/forward.h"
-#include "model/source_model.h"
+#include "harness/source_model.h"
 #include "model/texts.h"
 
 TestSuite(model);

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backends/half.h"
+#include "core/half.h"
 #include "model/dequant.h"
 #include "model/gguf.h"
 

@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "backends/half.h"
+#include "core/half.h"
 #include "model/dequant.h"
 #include "tests/model_testdata.h"
 

@@ -9,7 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/report.h"
+#include "harness/results.h"
+#include "report/summary.h"
 #include "harness/suite.h"
 #include "test_util.h"
 
@@ -54,8 +55,8 @@ Test(paper, every_group_is_an_input_and_devices_run_a_seeded_sample)
     cr_expect_eq(on, 2 * 2, "%d groups ran on the devices", on);
     /* each of those groups gives one case per workload on the one ref device */
     cr_expect_eq(a.case_count, on * 2);
-    ef_report_meta meta = {.command_line = "test", .utc_time = "2026-11-28T00:00:00Z"};
-    json_t *doc = report_json(&a, &meta);
+    ef_results_meta meta = {.command_line = "test", .utc_time = "2026-11-28T00:00:00Z"};
+    json_t *doc = results_json(&a, &meta);
     cr_expect_eq(json_array_size(json_object_get(doc, "inputs")), 16);
     json_t *first = json_array_get(json_object_get(doc, "inputs"), 0);
     cr_expect(json_is_boolean(json_object_get(first, "on_devices")));
@@ -108,7 +109,7 @@ Test(paper, summary_counts_invariants_and_spreads_quantities)
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
-    report_paper_markdown(f, &run);
+    summary_paper_markdown(f, &run);
     fclose(f);
     cr_expect(strstr(text, "## Invariants by model: toy-model"), "%s", text);
     /* zero row sum: 5 checked, 4 hold, 1 fails; the worst ratio is 1e-12 / 1e-13 = 10 */

@@ -61,7 +61,7 @@ Test(peak, harness_skips_and_reports_failures)
     run->devices[1].backend = &failing;
     run->devices[1].info.peak_gflops = 5; /* a failure clears stale values */
     run->device_count = 2;
-    cr_expect_eq(peak_measure_all(run, open, 1), 0);
+    cr_expect_eq(peak_measure_all(run, open, NULL, NULL), 0);
     cr_expect_str_empty(run->devices[0].info.peak_method);
     cr_expect_eq(run->devices[0].info.peak_gflops, 0);
     cr_expect_eq(run->devices[1].info.peak_gflops, 0);
@@ -77,7 +77,7 @@ Test(peak, harness_fills_run_devices)
     cr_assert_not_null(run);
     ef_run_config cfg = {.backends = "ref,cpu"};
     cr_assert_eq(runner_devices_open(&cfg, run, open, &err), EF_OK, "%s", err.msg);
-    cr_expect_eq(peak_measure_all(run, open, 1), run->device_count);
+    cr_expect_eq(peak_measure_all(run, open, NULL, NULL), run->device_count);
     for (int i = 0; i < run->device_count; i++) {
         const ef_device_info *f = &run->devices[i].info;
         cr_expect_gt(f->peak_gflops, 0, "%s", run->devices[i].backend->name);

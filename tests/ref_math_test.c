@@ -7,8 +7,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "backends/half.h"
-#include "backends/ref/ref_math.h"
+#include "core/half.h"
+#include "core/ref_math.h"
 #include "harness/reference.h"
 #include "test_util.h"
 

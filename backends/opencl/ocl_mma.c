@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends/half.h"
+#include "core/half.h"
 #include "ocl_internal.h"
 
 enum { MMA_CHECK_N = 80, MMA_CHECK_D = 40 };

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "ocl_internal.h"
+#include "core/sort.h"
 
 #define OCL_PEAK_REPS 5          /* timed launches at most; the median is kept */
 #define OCL_PEAK_FMA_MS 8.0      /* grow the chains until one launch takes this long */

@@ -11,7 +11,7 @@
 
 #include "backends/host_peak.h"
 #include "backends/hostmem.h"
-#include "ref_math.h"
+#include "core/ref_math.h"
 
 struct ef_device {
     int unused;
@@ -163,28 +163,9 @@ static int ref_ranktail(const ef_op *op, ef_error *err)
         (rc = need(op->aux, (size_t)n * d * sizeof(double), "aux", err)) ||
         (rc = need(op->out, 2 * sizeof(double), "out", err)))
         return rc;
-    const double *E = (const double *)op->e->data, *U = (const double *)op->aux->data;
-    double *P = malloc(sizeof(double) * d * n), *R = malloc(sizeof(double) * n * n);
-    if (!P || !R) {
-        free(P);
-        free(R);
-        return ef_fail(err, EF_NOMEM, "ranktail n = %d: out of memory", n);
-    }
-    /* R = E - U (U^T E) */
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, n, n, 1.0, U, d, E, n, 0.0, P, n);
-    memcpy(R, E, sizeof(double) * n * n);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, d, -1.0, U, d, P, n, 1.0, R, n);
-    double tail = 0, total = 0;
-    for (size_t i = 0; i < (size_t)n * n; i++) {
-        tail += R[i] * R[i];
-        total += E[i] * E[i];
-    }
     double *out = (double *)op->out->data;
-    out[0] = tail;
-    out[1] = total;
-    free(P);
-    free(R);
-    return EF_OK;
+    return ref_rank_tail(n, d, (const double *)op->e->data, (const double *)op->aux->data, &out[0],
+                         &out[1], err);
 }
 
 static int ref_leverage_op(const ef_op *op, ef_error *err)

@@ -6,6 +6,7 @@
  * Called through the backend table (vk_device.c).
  */
 #include "vk_internal.h"
+#include "core/sort.h"
 
 #include <stdio.h>
 #include <stdlib.h>

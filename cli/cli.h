@@ -1,0 +1,16 @@
+/* cli/cli.h — the subcommands of `efbench`, one file each; main.c dispatches. Each
+ * returns the process exit status: 0 success, 1 a check failed, 2 usage or input error.
+ */
+#ifndef EF_CLI_H
+#define EF_CLI_H
+
+enum { EF_EXIT_OK = 0, EF_EXIT_FAIL = 1, EF_EXIT_USAGE = 2 };
+
+int cmd_devices(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_tune(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
+
+#endif
