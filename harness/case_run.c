@@ -17,7 +17,7 @@ typedef struct pass_ctx {
     const ef_workload_desc *desc;
     const char *variant;
     ef_fault fault;
-    ef_collected *collect; /* NULL while timing */
+    double *collect;       /* the read-back (desc->collected doubles); NULL while timing */
     int field_ready;       /* E of the whole field is in g->e: timing reruns only the op */
     char path[64];
     char note[128];
@@ -31,6 +31,12 @@ static ef_op op_for(const ef_group *g, ef_workload wl, int row0, int rows)
                    .aux = g->aux, .out = g->out};
 }
 
+/* One op through the layout check to the backend. */
+static int group_op_run(ef_group *g, const ef_op *op, ef_run_result *res, ef_error *err)
+{
+    return workload_run(g->backend, g->dev, g->info->out_dtype, op, &g->bytes, res, err);
+}
+
 /* One pass of the workload over the whole field; returns its device time in *ms. */
 static int pass_run(void *vctx, double *ms, ef_error *err)
 {
@@ -40,10 +46,10 @@ static int pass_run(void *vctx, double *ms, ef_error *err)
     int n = g->ref->n, rc;
     ef_run_result res = {0};
     *ms = 0;
-    if (w->id != EF_WL_ENERGY && !w->reads_field) { /* works on q, k directly */
+    if (w->field == EF_FIELD_NONE) { /* works on q, k directly */
         ef_op op = op_for(g, w->id, 0, n);
         op.variant = p->variant;
-        if ((rc = g->backend->run(g->dev, &op, &res, err))) return rc;
+        if ((rc = group_op_run(g, &op, &res, err))) return rc;
         *ms = res.time_ms;
         snprintf(p->path, sizeof p->path, "%s", res.path);
         snprintf(p->note, sizeof p->note, "%s", res.note);
@@ -51,17 +57,18 @@ static int pass_run(void *vctx, double *ms, ef_error *err)
     }
     for (int row0 = 0; row0 < n; row0 += g->block_rows) {
         int rows = n - row0 < g->block_rows ? n - row0 : g->block_rows;
-        if (!p->field_ready) {
+        int writes = w->field == EF_FIELD_WRITES;
+        if (!p->field_ready) { /* the field block itself, timed when it is the workload */
             ef_op e = op_for(g, EF_WL_ENERGY, row0, rows);
             e.fault = p->fault;
-            if (w->id == EF_WL_ENERGY) e.variant = p->variant;
-            if ((rc = g->backend->run(g->dev, &e, &res, err))) return rc;
-            if (w->id == EF_WL_ENERGY) *ms += res.time_ms;
+            if (writes) e.variant = p->variant;
+            if ((rc = group_op_run(g, &e, &res, err))) return rc;
+            if (writes) *ms += res.time_ms;
         }
-        if (w->id != EF_WL_ENERGY) {
+        if (!writes) {
             ef_op op = op_for(g, w->id, row0, rows);
             op.variant = p->variant;
-            if ((rc = g->backend->run(g->dev, &op, &res, err))) return rc;
+            if ((rc = group_op_run(g, &op, &res, err))) return rc;
             *ms += res.time_ms;
         }
         snprintf(p->path, sizeof p->path, "%s", res.path);
@@ -77,6 +84,20 @@ static void case_finish(ef_case *c, ef_case_status st, const char *reason)
     if (reason && *reason) snprintf(c->reasons, sizeof c->reasons, "%s", reason);
 }
 
+/* Upload what the op reads in aux from the float64 reference (U_Q, T), as the device's
+ * element type. */
+static int aux_upload(ef_group *g, const ef_workload_desc *w, ef_error *err)
+{
+    const ef_reference *r = g->ref;
+    if (!w->reference_aux) return EF_OK;
+    const double *src = w->reference_aux(r);
+    size_t count = w->layout(r->n, r->d, r->n).aux, es = ef_dtype_size(g->info->out_dtype);
+    if (g->info->out_dtype == EF_F64) memcpy(g->raw, src, count * sizeof(double));
+    else
+        for (size_t i = 0; i < count; i++) ((float *)g->raw)[i] = (float)src[i];
+    return g->backend->buffer_upload(g->dev, g->aux, 0, g->raw, count * es, err);
+}
+
 /* Verify, then time, one workload variant. */
 static void run_one(ef_group *g, const ef_workload_desc *w, const char *variant,
                     const ef_group_plan *plan, ef_case *c)
@@ -84,29 +105,29 @@ static void run_one(ef_group *g, const ef_workload_desc *w, const char *variant,
     const ef_reference *r = g->ref;
     ef_error err = {{0}};
     ef_verdict v;
-    ef_collected col;
     pass_ctx p = {.g = g, .desc = w, .variant = variant, .fault = plan->fault};
     int rc;
 
     verdict_init(&v, ef_unit_roundoff(g->info->out_dtype));
-    if (collected_alloc(r, &col) != EF_OK) {
+    double *got = calloc(w->collected(r), sizeof(double));
+    if (!got) {
         case_finish(c, EF_CASE_ERROR, "host out of memory for the read-back");
         return;
     }
-    p.collect = &col;
+    p.collect = got;
     double ms;
-    if ((w->prepare && (rc = w->prepare(g, &err))) || (rc = pass_run(&p, &ms, &err))) {
+    if ((rc = aux_upload(g, w, &err)) || (rc = pass_run(&p, &ms, &err))) {
         case_finish(c, rc == EF_UNSUPPORTED ? EF_CASE_UNSUPPORTED : EF_CASE_ERROR, err.msg);
         goto out;
     }
-    w->judge(g, &col, &v);
+    w->verify(r, v.acc.unit_roundoff, got, &g->shared, &v);
     c->accuracy = v.acc;
     c->invariants = v.inv;
     snprintf(c->path, sizeof c->path, "%s", p.path);
     snprintf(c->note, sizeof c->note, "%s", p.note);
 
     p.collect = NULL;
-    p.field_ready = w->reads_field && g->block_rows == r->n;
+    p.field_ready = w->field == EF_FIELD_READS && g->block_rows == r->n;
     if ((rc = timing_measure(&plan->timing, pass_run, &p, &c->time, &err))) {
         case_finish(c, EF_CASE_ERROR, err.msg);
         goto out;
@@ -117,7 +138,7 @@ static void run_one(ef_group *g, const ef_workload_desc *w, const char *variant,
     c->gbps = sec > 0 ? w->bytes(r->n, r->d, r->mask, in, os) / sec * 1e-9 : -1;
     case_finish(c, v.failed ? EF_CASE_FAIL : EF_CASE_PASS, v.reasons);
 out:
-    collected_free(&col);
+    free(got);
 }
 
 static void group_free(ef_group *g)
@@ -127,7 +148,7 @@ static void group_free(ef_group *g)
         if (bufs[i]) g->backend->buffer_free(g->dev, bufs[i]);
     free(g->host);
     free(g->raw);
-    free(g->dev_col);
+    free(g->shared.columns);
 }
 
 /* Rows of E per block, or 0 with the reason when not even one row fits. */
@@ -159,24 +180,35 @@ static int group_setup(ef_group *g, const ef_group_plan *plan, ef_error *err)
         return ef_fail(err, EF_UNSUPPORTED, "the device does not accept %s inputs", ef_precision_name(r->precision));
     if (!(g->block_rows = choose_block_rows(g, plan->max_block_rows, why, sizeof why)))
         return ef_fail(err, EF_UNSUPPORTED, "%s", why);
-    size_t aux = (size_t)(n > d ? n : d) * d, out = 2 * (size_t)(n > d * d ? n : d * d);
-    if (out < 2 * (size_t)g->block_rows) out = 2 * (size_t)g->block_rows;
-    double need = 2.0 * n * d * in + (double)g->block_rows * n * os + (double)(aux + out) * os;
+    /* each buffer as large as the largest op of the table needs it */
+    ef_layout size = {0};
+    for (int w = 0; w < EF_WL_COUNT; w++) {
+        ef_layout l = ef_workloads[w].layout(n, d, g->block_rows);
+        size.q = l.q > size.q ? l.q : size.q, size.k = l.k > size.k ? l.k : size.k;
+        size.e = l.e > size.e ? l.e : size.e, size.aux = l.aux > size.aux ? l.aux : size.aux;
+        size.out = l.out > size.out ? l.out : size.out;
+    }
+    g->bytes = (ef_buffer_bytes){.q = size.q * in, .k = size.k * in, .e = size.e * os, .aux = size.aux * os,
+                                 .out = size.out * os};
+    double need = (double)g->bytes.q + g->bytes.k + g->bytes.e + g->bytes.aux + g->bytes.out;
     if (g->info->memory_bytes && need > 0.9 * (double)g->info->memory_bytes)
         return ef_fail(err, EF_UNSUPPORTED, "needs %.3g GB of device memory, the device has %.3g GB",
                        need * 1e-9, g->info->memory_bytes * 1e-9);
-    size_t stage = aux > out ? aux : out;
+    /* staging: the largest download (a row of E, out) or upload (aux, the inputs) */
+    size_t stage = size.aux > size.out ? size.aux : size.out;
+    if (stage < (size_t)n * d) stage = (size_t)n * d;
     if (stage < (size_t)n) stage = n;
     g->host = malloc(stage * sizeof(double));
     g->raw = malloc(stage * sizeof(double));
-    g->dev_col = malloc(sizeof(double) * n);
-    if (!g->host || !g->raw || !g->dev_col) return ef_fail(err, EF_NOMEM, "host staging for n = %d: out of memory", n);
+    g->shared.columns = malloc(sizeof(double) * n);
+    if (!g->host || !g->raw || !g->shared.columns)
+        return ef_fail(err, EF_NOMEM, "host staging for n = %d: out of memory", n);
     const ef_backend *be = g->backend;
-    if ((rc = be->buffer_alloc(g->dev, (size_t)n * d * in, &g->q, err)) ||
-        (rc = be->buffer_alloc(g->dev, (size_t)n * d * in, &g->k, err)) ||
-        (rc = be->buffer_alloc(g->dev, (size_t)g->block_rows * n * os, &g->e, err)) ||
-        (rc = be->buffer_alloc(g->dev, aux * os, &g->aux, err)) ||
-        (rc = be->buffer_alloc(g->dev, out * os, &g->out, err)))
+    if ((rc = be->buffer_alloc(g->dev, g->bytes.q, &g->q, err)) ||
+        (rc = be->buffer_alloc(g->dev, g->bytes.k, &g->k, err)) ||
+        (rc = be->buffer_alloc(g->dev, g->bytes.e, &g->e, err)) ||
+        (rc = be->buffer_alloc(g->dev, g->bytes.aux, &g->aux, err)) ||
+        (rc = be->buffer_alloc(g->dev, g->bytes.out, &g->out, err)))
         return rc == EF_NOMEM ? EF_UNSUPPORTED : rc;
     /* the inputs, rounded to the case's precision and encoded as the device reads them */
     reference_encode(r->precision, r->q_in, (size_t)n * d, g->raw);
@@ -194,7 +226,7 @@ int case_group_run(const ef_backend *be, ef_device *dev, const ef_device_info *i
     int setup = group_setup(&g, plan, &err), rc = EF_OK;
     for (int i = 0; i < plan->workload_count && rc == EF_OK; i++) {
         const ef_workload_desc *w = &ef_workloads[plan->workloads[i]];
-        if (w->full_only && ref->mask.kind != EF_MASK_FULL) continue; /* defined on the full field only */
+        if (!workload_applies(w->id, ref->mask)) continue; /* e.g. defined on the full field only */
         for (int vi = -1; rc == EF_OK; vi++) {
             ef_op probe = op_for(&g, w->id, 0, ref->n);
             const char *variant = vi < 0 ? NULL : be->variant_name ? be->variant_name(dev, &probe, vi) : NULL;

@@ -9,7 +9,7 @@
 #include "harness/timing.h"
 
 typedef struct ef_group_plan {
-    const ef_workload *workloads; /* in the order to run them (the link check wants
+    const ef_workload *workloads; /* in the order to run them (workload_order: providers
                                      colenergy and gram before leverage) */
     int workload_count;
     ef_fault fault;

@@ -181,7 +181,7 @@ static int emit_group_status(run_state *st, const ef_case *tmpl, const ef_case_s
 {
     for (int dv = 0; dv < st->run->device_count; dv++)
         for (int w = 0; w < set->workload_count; w++) {
-            if (ef_workloads[set->workloads[w]].full_only && tmpl->mask.kind != EF_MASK_FULL) continue;
+            if (!workload_applies(set->workloads[w], tmpl->mask)) continue;
             ef_case c = *tmpl;
             c.device = dv;
             c.workload = set->workloads[w];
@@ -252,16 +252,6 @@ static int run_group(run_state *st, const ef_case_set *set, const ef_head *h, ef
     }
     reference_free(&ref);
     return rc;
-}
-
-/* The workloads of a set in table order, so colenergy and gram precede leverage. */
-static int plan_workloads(const ef_case_set *set, ef_workload *out)
-{
-    int count = 0;
-    for (int w = 0; w < EF_WL_COUNT; w++)
-        for (int i = 0; i < set->workload_count; i++)
-            if (set->workloads[i] == (ef_workload)w) out[count++] = (ef_workload)w;
-    return count;
 }
 
 static uint64_t splitmix64(uint64_t *x)
@@ -383,7 +373,7 @@ static int run_set(run_state *st, ef_case_set *set, ef_error *err)
 {
     const ef_run_config *cfg = st->cfg;
     ef_workload order[EF_WL_COUNT];
-    ef_group_plan plan = {.workloads = order, .workload_count = plan_workloads(set, order), .fault = cfg->fault,
+    ef_group_plan plan = {.workloads = order, .workload_count = workload_order(set->workloads, set->workload_count, order), .fault = cfg->fault,
                           .max_block_rows = cfg->max_block_rows,
                           .timing = {.warmup_s = st->run->suite.warmup_s, .target_s = st->run->suite.target_time_s,
                                      .min_reps = st->run->suite.min_reps, .max_reps = st->run->suite.max_reps}};

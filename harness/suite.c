@@ -166,9 +166,12 @@ static int add_workload(parse_state *ps, const char *key, const char *w)
     }
     ef_workload wl;
     if (ef_workload_parse(w, &wl) != EF_OK) {
-        snprintf(ps->msg, sizeof ps->msg,
-                 "key '%s': '%s' is not a workload (energy, rowsum, colenergy, gram, ranktail, leverage, all)",
-                 key, w);
+        char names[128] = "";
+        for (int i = 0; i < EF_WL_COUNT; i++) {
+            size_t at = strlen(names);
+            snprintf(names + at, sizeof names - at, "%s, ", ef_workload_name((ef_workload)i));
+        }
+        snprintf(ps->msg, sizeof ps->msg, "key '%s': '%s' is not a workload (%sall)", key, w, names);
         return 0;
     }
     for (int i = 0; i < s->workload_count; i++)

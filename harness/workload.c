@@ -1,6 +1,7 @@
 /* harness/workload.c — the rows of the workload table (see workload.h): cost models from
- * energy-field.md's workload table, and per workload how its output is read back and
- * judged by verify.c.
+ * energy-field.md's workload table, buffer layouts from backends/backend.h, and per
+ * workload how its output is read back and which verifier of verify.c judges it. Also the
+ * one layout check every op passes before a backend runs it, and the run order.
  */
 #include "workload.h"
 
@@ -20,12 +21,11 @@ double workload_visible_pairs(int n, ef_mask m)
     }
 }
 
-/* Download `count` elements of g->out (or another buffer) as double into dst. */
-static int download_doubles(ef_group *g, ef_buffer *buf, size_t offset_elems, size_t count, double *dst,
-                            ef_error *err)
+/* Download `count` elements of buf, from element `offset`, as double into dst. */
+static int download_doubles(ef_group *g, ef_buffer *buf, size_t offset, size_t count, double *dst, ef_error *err)
 {
     size_t es = ef_dtype_size(g->info->out_dtype);
-    int rc = g->backend->buffer_download(g->dev, buf, offset_elems * es, g->raw, count * es, err);
+    int rc = g->backend->buffer_download(g->dev, buf, offset * es, g->raw, count * es, err);
     if (rc) return rc;
     if (g->info->out_dtype == EF_F64) memcpy(dst, g->raw, count * sizeof(double));
     else
@@ -33,191 +33,259 @@ static int download_doubles(ef_group *g, ef_buffer *buf, size_t offset_elems, si
     return EF_OK;
 }
 
-/* Upload a double matrix as the device's element type. */
-static int upload_doubles(ef_group *g, ef_buffer *buf, const double *src, size_t count, ef_error *err)
+/* ---- energy: E on the checked rows ---- */
+static ef_layout energy_layout(int n, int d, int rows)
 {
-    size_t es = ef_dtype_size(g->info->out_dtype);
-    if (g->info->out_dtype == EF_F64) memcpy(g->raw, src, count * sizeof(double));
-    else
-        for (size_t i = 0; i < count; i++) ((float *)g->raw)[i] = (float)src[i];
-    return g->backend->buffer_upload(g->dev, buf, 0, g->raw, count * es, err);
+    return (ef_layout){.q = (size_t)n * d, .k = (size_t)n * d, .e = (size_t)rows * n};
 }
-
-/* ---- energy ---- */
 static double energy_flops(int n, int d, ef_mask m) { return 2.0 * workload_visible_pairs(n, m) * d; }
 static double energy_bytes(int n, int d, ef_mask m, size_t in, size_t out)
 {
     (void)m; /* masked entries are written as zeros: the whole n x n is stored */
     return (double)n * n * out + 2.0 * n * d * in;
 }
-static size_t energy_out(int n, int d, int rows) { (void)n, (void)d, (void)rows; return 0; }
-static int energy_collect(ef_group *g, int row0, int rows, ef_collected *c, ef_error *err)
+static size_t energy_collected(const ef_reference *r) { return (size_t)r->check_count * r->n; }
+static int energy_collect(ef_group *g, int row0, int rows, double *got, ef_error *err)
 {
     const ef_reference *r = g->ref;
     for (int i = 0; i < r->check_count; i++) {
         int row = r->rows[i];
         if (row < row0 || row >= row0 + rows) continue;
-        int rc = download_doubles(g, g->e, (size_t)(row - row0) * r->n, r->n, c->E_rows + (size_t)i * r->n, err);
+        int rc = download_doubles(g, g->e, (size_t)(row - row0) * r->n, r->n, got + (size_t)i * r->n, err);
         if (rc) return rc;
     }
     return EF_OK;
 }
-static void energy_judge(ef_group *g, const ef_collected *c, ef_verdict *v)
+static void energy_verify(const ef_reference *r, double u, const double *got, ef_shared *sh, ef_verdict *v)
 {
-    verify_energy(g->ref, v->acc.unit_roundoff, c->E_rows, v);
+    (void)sh;
+    verify_energy(r, u, got, v);
 }
 
-/* ---- rowsum ---- */
+/* ---- the single passes over the field: rowsum (sums, then absolute sums), colenergy ---- */
 static double pass_flops(int n, int d, ef_mask m) { (void)d, (void)m; return 2.0 * n * n; }
 static double pass_bytes(int n, int d, ef_mask m, size_t in, size_t out)
 {
     (void)d, (void)m, (void)in;
     return (double)n * n * out;
 }
-static size_t rowsum_out(int n, int d, int rows) { (void)n, (void)d; return 2 * (size_t)rows; }
-static int rowsum_collect(ef_group *g, int row0, int rows, ef_collected *c, ef_error *err)
+static ef_layout rowsum_layout(int n, int d, int rows)
+{
+    (void)d;
+    return (ef_layout){.e = (size_t)rows * n, .out = 2 * (size_t)rows};
+}
+static size_t rowsum_collected(const ef_reference *r) { return 2 * (size_t)r->n; }
+static int rowsum_collect(ef_group *g, int row0, int rows, double *got, ef_error *err)
 {
     int rc = download_doubles(g, g->out, 0, 2 * (size_t)rows, g->host, err);
     if (rc) return rc;
-    memcpy(c->s + row0, g->host, sizeof(double) * rows);
-    memcpy(c->t + row0, g->host + rows, sizeof(double) * rows);
+    memcpy(got + row0, g->host, sizeof(double) * rows);
+    memcpy(got + g->ref->n + row0, g->host + rows, sizeof(double) * rows);
     return EF_OK;
 }
-static void rowsum_judge(ef_group *g, const ef_collected *c, ef_verdict *v)
+static void rowsum_verify(const ef_reference *r, double u, const double *got, ef_shared *sh, ef_verdict *v)
 {
-    verify_rowsum(g->ref, v->acc.unit_roundoff, c->s, c->t, v);
+    (void)sh;
+    verify_rowsum(r, u, got, got + r->n, v);
 }
 
-/* ---- colenergy ---- */
-static size_t colenergy_out(int n, int d, int rows) { (void)d, (void)rows; return n; }
-static int colenergy_collect(ef_group *g, int row0, int rows, ef_collected *c, ef_error *err)
+static ef_layout colenergy_layout(int n, int d, int rows)
+{
+    (void)d;
+    return (ef_layout){.e = (size_t)rows * n, .out = (size_t)n};
+}
+static size_t colenergy_collected(const ef_reference *r) { return (size_t)r->n; }
+static int colenergy_collect(ef_group *g, int row0, int rows, double *got, ef_error *err)
 {
     (void)row0, (void)rows;
     int n = g->ref->n, rc = download_doubles(g, g->out, 0, n, g->host, err);
     if (rc) return rc;
-    for (int j = 0; j < n; j++) c->c[j] += g->host[j]; /* the blocks' partial sums add up */
+    for (int j = 0; j < n; j++) got[j] += g->host[j]; /* the blocks' partial sums add up */
     return EF_OK;
 }
-static void colenergy_judge(ef_group *g, const ef_collected *c, ef_verdict *v)
+static void colenergy_verify(const ef_reference *r, double u, const double *got, ef_shared *sh, ef_verdict *v)
 {
-    verify_colenergy(g->ref, v->acc.unit_roundoff, c->c, v);
-    memcpy(g->dev_col, c->c, sizeof(double) * g->ref->n);
-    g->have_col = 1;
+    verify_colenergy(r, u, got, v);
+    memcpy(sh->columns, got, sizeof(double) * r->n);
+    sh->have |= EF_SHARE_COLUMNS;
 }
 
-/* ---- gram ---- */
+/* ---- gram: Q^T Q, then Kc^T Kc ---- */
+static ef_layout gram_layout(int n, int d, int rows)
+{
+    (void)rows;
+    return (ef_layout){.q = (size_t)n * d, .k = (size_t)n * d, .out = 2 * (size_t)d * d};
+}
 static double gram_flops(int n, int d, ef_mask m) { (void)m; return 4.0 * n * d * d; }
 static double gram_bytes(int n, int d, ef_mask m, size_t in, size_t out)
 {
     (void)m;
     return 2.0 * n * d * in + 2.0 * d * d * out;
 }
-static size_t gram_out(int n, int d, int rows) { (void)n, (void)rows; return 2 * (size_t)d * d; }
-static int gram_collect(ef_group *g, int row0, int rows, ef_collected *c, ef_error *err)
+static size_t gram_collected(const ef_reference *r) { return 2 * (size_t)r->d * r->d; }
+static int gram_collect(ef_group *g, int row0, int rows, double *got, ef_error *err)
 {
     (void)row0, (void)rows;
-    return download_doubles(g, g->out, 0, 2 * (size_t)g->ref->d * g->ref->d, c->G, err);
+    return download_doubles(g, g->out, 0, 2 * (size_t)g->ref->d * g->ref->d, got, err);
 }
-static void gram_judge(ef_group *g, const ef_collected *c, ef_verdict *v)
+static void gram_verify(const ef_reference *r, double u, const double *got, ef_shared *sh, ef_verdict *v)
 {
-    int d = g->ref->d;
+    int d = r->d;
     double sv[d];
     sv[0] = 0;
-    verify_gram(g->ref, v->acc.unit_roundoff, c->G, c->G + (size_t)d * d, sv, v);
-    if (sv[0] > 0) g->dev_sv1 = sv[0];
+    verify_gram(r, u, got, got + (size_t)d * d, sv, v);
+    if (sv[0] > 0) sh->sigma1 = sv[0], sh->have |= EF_SHARE_SIGMA1;
 }
 
-/* ---- ranktail ---- */
+/* ---- ranktail: ||E - U_Q U_Q^T E||^2 and ||E||^2 ---- */
+static ef_layout ranktail_layout(int n, int d, int rows)
+{
+    return (ef_layout){.e = (size_t)rows * n, .aux = (size_t)n * d, .out = 2};
+}
 static double ranktail_flops(int n, int d, ef_mask m) { (void)m; return 4.0 * n * n * d; }
 static double ranktail_bytes(int n, int d, ef_mask m, size_t in, size_t out)
 {
     (void)m, (void)in;
     return 2.0 * n * n * out + 2.0 * n * d * out;
 }
-static size_t ranktail_out(int n, int d, int rows) { (void)n, (void)d, (void)rows; return 2; }
-static int ranktail_prepare(ef_group *g, ef_error *err)
-{
-    return upload_doubles(g, g->aux, g->ref->U, (size_t)g->ref->n * g->ref->d, err);
-}
-static int ranktail_collect(ef_group *g, int row0, int rows, ef_collected *c, ef_error *err)
+static const double *ranktail_aux(const ef_reference *r) { return r->U; }
+static size_t ranktail_collected(const ef_reference *r) { (void)r; return 2; }
+static int ranktail_collect(ef_group *g, int row0, int rows, double *got, ef_error *err)
 {
     (void)row0, (void)rows;
-    double two[2] = {0, 0};
-    int rc = download_doubles(g, g->out, 0, 2, two, err);
-    c->tail2 = two[0];
-    c->total2 = two[1];
-    return rc;
+    return download_doubles(g, g->out, 0, 2, got, err);
 }
-static void ranktail_judge(ef_group *g, const ef_collected *c, ef_verdict *v)
+static void ranktail_verify(const ef_reference *r, double u, const double *got, ef_shared *sh, ef_verdict *v)
 {
-    verify_ranktail(g->ref, v->acc.unit_roundoff, c->tail2, c->total2, v);
+    (void)sh;
+    verify_ranktail(r, u, got[0], got[1], v);
 }
 
-/* ---- leverage ---- */
+/* ---- leverage: l_j = ||T kc_j||^2, and the link with the column energies ---- */
+static ef_layout leverage_layout(int n, int d, int rows)
+{
+    (void)rows;
+    return (ef_layout){.k = (size_t)n * d, .aux = (size_t)d * d, .out = (size_t)n};
+}
 static double leverage_flops(int n, int d, ef_mask m) { (void)m; return 2.0 * n * d * d; }
 static double leverage_bytes(int n, int d, ef_mask m, size_t in, size_t out)
 {
     (void)m;
     return (double)n * d * in + (double)d * d * out + (double)n * out;
 }
-static size_t leverage_out(int n, int d, int rows) { (void)d, (void)rows; return n; }
-static int leverage_prepare(ef_group *g, ef_error *err)
-{
-    return upload_doubles(g, g->aux, g->ref->T, (size_t)g->ref->d * g->ref->d, err);
-}
-static int leverage_collect(ef_group *g, int row0, int rows, ef_collected *c, ef_error *err)
+static const double *leverage_aux(const ef_reference *r) { return r->T; }
+static size_t leverage_collected(const ef_reference *r) { return (size_t)r->n; }
+static int leverage_collect(ef_group *g, int row0, int rows, double *got, ef_error *err)
 {
     (void)row0, (void)rows;
-    return download_doubles(g, g->out, 0, g->ref->n, c->lev, err);
+    return download_doubles(g, g->out, 0, g->ref->n, got, err);
 }
-static void leverage_judge(ef_group *g, const ef_collected *c, ef_verdict *v)
+static void leverage_verify(const ef_reference *r, double u, const double *got, ef_shared *sh, ef_verdict *v)
 {
-    const ef_reference *r = g->ref;
-    double u = v->acc.unit_roundoff;
-    verify_leverage(r, u, c->lev, v);
+    verify_leverage(r, u, got, v);
     /* the link, on the device's own column energies and sigma_1 where it produced them */
-    verify_link(r, u, g->have_col ? g->dev_col : r->col, c->lev, g->dev_sv1 > 0 ? g->dev_sv1 : r->sv[0], v);
+    verify_link(r, u, sh->have & EF_SHARE_COLUMNS ? sh->columns : r->col, got,
+                sh->have & EF_SHARE_SIGMA1 ? sh->sigma1 : r->sv[0], v);
 }
 
 const ef_workload_desc ef_workloads[EF_WL_COUNT] = {
-    [EF_WL_ENERGY] = {EF_WL_ENERGY, 0, 0, 0, energy_flops, energy_bytes, energy_out, NULL,
-                      energy_collect, energy_judge},
-    [EF_WL_ROWSUM] = {EF_WL_ROWSUM, 0, 1, 0, pass_flops, pass_bytes, rowsum_out, NULL,
-                      rowsum_collect, rowsum_judge},
-    [EF_WL_COLENERGY] = {EF_WL_COLENERGY, 0, 1, 0, pass_flops, pass_bytes, colenergy_out, NULL,
-                         colenergy_collect, colenergy_judge},
-    [EF_WL_GRAM] = {EF_WL_GRAM, 1, 0, 0, gram_flops, gram_bytes, gram_out, NULL, gram_collect,
-                    gram_judge},
-    [EF_WL_RANKTAIL] = {EF_WL_RANKTAIL, 1, 1, 1, ranktail_flops, ranktail_bytes, ranktail_out,
-                        ranktail_prepare, ranktail_collect, ranktail_judge},
-    [EF_WL_LEVERAGE] = {EF_WL_LEVERAGE, 1, 0, 0, leverage_flops, leverage_bytes, leverage_out,
-                        leverage_prepare, leverage_collect, leverage_judge},
+    [EF_WL_ENERGY] = {.id = EF_WL_ENERGY, .masks = EF_MASKS_ALL, .field = EF_FIELD_WRITES,
+                      .layout = energy_layout, .flops = energy_flops, .bytes = energy_bytes,
+                      .collected = energy_collected, .collect = energy_collect, .verify = energy_verify},
+    [EF_WL_ROWSUM] = {.id = EF_WL_ROWSUM, .masks = EF_MASKS_ALL, .field = EF_FIELD_READS,
+                      .layout = rowsum_layout, .flops = pass_flops, .bytes = pass_bytes,
+                      .collected = rowsum_collected, .collect = rowsum_collect, .verify = rowsum_verify},
+    [EF_WL_COLENERGY] = {.id = EF_WL_COLENERGY, .masks = EF_MASKS_ALL, .field = EF_FIELD_READS,
+                         .layout = colenergy_layout, .flops = pass_flops, .bytes = pass_bytes,
+                         .collected = colenergy_collected, .collect = colenergy_collect,
+                         .verify = colenergy_verify, .provides = EF_SHARE_COLUMNS},
+    [EF_WL_GRAM] = {.id = EF_WL_GRAM, .masks = EF_MASKS_FULL_ONLY, .field = EF_FIELD_NONE,
+                    .layout = gram_layout, .flops = gram_flops, .bytes = gram_bytes,
+                    .collected = gram_collected, .collect = gram_collect, .verify = gram_verify,
+                    .provides = EF_SHARE_SIGMA1},
+    [EF_WL_RANKTAIL] = {.id = EF_WL_RANKTAIL, .masks = EF_MASKS_FULL_ONLY, .field = EF_FIELD_READS,
+                        .whole_field = 1, .layout = ranktail_layout, .flops = ranktail_flops,
+                        .bytes = ranktail_bytes, .reference_aux = ranktail_aux,
+                        .collected = ranktail_collected, .collect = ranktail_collect,
+                        .verify = ranktail_verify},
+    [EF_WL_LEVERAGE] = {.id = EF_WL_LEVERAGE, .masks = EF_MASKS_FULL_ONLY, .field = EF_FIELD_NONE,
+                        .layout = leverage_layout, .flops = leverage_flops, .bytes = leverage_bytes,
+                        .reference_aux = leverage_aux, .collected = leverage_collected,
+                        .collect = leverage_collect, .verify = leverage_verify,
+                        .uses = EF_SHARE_COLUMNS | EF_SHARE_SIGMA1},
 };
 
-int collected_alloc(const ef_reference *r, ef_collected *c)
+int workload_applies(ef_workload w, ef_mask m)
 {
-    int n = r->n, d = r->d;
-    memset(c, 0, sizeof *c);
-    c->E_rows = malloc(sizeof(double) * r->check_count * n);
-    c->s = malloc(sizeof(double) * n);
-    c->t = malloc(sizeof(double) * n);
-    c->c = calloc(n, sizeof(double));
-    c->G = malloc(sizeof(double) * 2 * d * d);
-    c->lev = malloc(sizeof(double) * n);
-    if (!c->E_rows || !c->s || !c->t || !c->c || !c->G || !c->lev) {
-        collected_free(c);
-        return EF_NOMEM;
+    return (unsigned)w < EF_WL_COUNT && (unsigned)m.kind < EF_MASK_COUNT && (ef_workloads[w].masks >> m.kind & 1u);
+}
+
+int workload_order(const ef_workload *wanted, int count, ef_workload *out)
+{
+    int done[EF_WL_COUNT] = {0}, placed = 0;
+    while (placed < count) {
+        int pick = -1;
+        for (int w = 0; w < EF_WL_COUNT && pick < 0; w++) { /* table order */
+            int listed = 0;
+            unsigned pending = 0; /* what the other unplaced wanted workloads provide */
+            for (int i = 0; i < count; i++) {
+                if (wanted[i] == (ef_workload)w) listed = 1;
+                else if (!done[wanted[i]]) pending |= ef_workloads[wanted[i]].provides;
+            }
+            if (listed && !done[w] && !(ef_workloads[w].uses & pending)) pick = w;
+        }
+        if (pick < 0) /* a cycle in provides/uses: a bug in the table */
+            for (int i = 0; i < count && pick < 0; i++)
+                if (!done[wanted[i]]) pick = wanted[i];
+        done[pick] = 1;
+        out[placed++] = (ef_workload)pick;
     }
+    return count;
+}
+
+/* One buffer of the op against what the layout needs. */
+static int buffer_check(const ef_buffer *b, size_t have, size_t need, const char *name, ef_error *err)
+{
+    if (!need) return EF_OK;
+    if (!b) return ef_fail(err, EF_ERROR, "the op has no %s buffer", name);
+    if (have < need)
+        return ef_fail(err, EF_ERROR, "buffer %s holds %zu bytes, the op needs %zu", name, have, need);
     return EF_OK;
 }
 
-void collected_free(ef_collected *c)
+int workload_op_check(const ef_op *op, ef_dtype out_dtype, const ef_buffer_bytes *have, ef_error *err)
 {
-    free(c->E_rows);
-    free(c->s);
-    free(c->t);
-    free(c->c);
-    free(c->G);
-    free(c->lev);
-    memset(c, 0, sizeof *c);
+    if ((unsigned)op->workload >= EF_WL_COUNT || (unsigned)op->precision >= EF_PREC_COUNT ||
+        (unsigned)op->mask.kind >= EF_MASK_COUNT)
+        return ef_fail(err, EF_ERROR, "invalid op (workload %d, precision %d, mask %d)", (int)op->workload,
+                       (int)op->precision, (int)op->mask.kind);
+    if (op->n < 1 || op->d < 1 || op->row0 < 0 || op->rows < 1 || op->row0 + op->rows > op->n)
+        return ef_fail(err, EF_ERROR, "invalid op shape: n %d, d %d, rows %d..%d", op->n, op->d, op->row0,
+                       op->row0 + op->rows - 1);
+    if (op->mask.kind == EF_MASK_WINDOW && op->mask.window < 1)
+        return ef_fail(err, EF_ERROR, "window %d must be at least 1", op->mask.window);
+    const ef_workload_desc *w = &ef_workloads[op->workload];
+    const char *name = ef_workload_name(op->workload);
+    if (!workload_applies(op->workload, op->mask))
+        return ef_fail(err, EF_UNSUPPORTED, "%s is defined on the full field only", name);
+    if (w->whole_field && (op->row0 != 0 || op->rows != op->n))
+        return ef_fail(err, EF_UNSUPPORTED, "%s needs the whole n x n field in one buffer (rows %d..%d of %d given)",
+                       name, op->row0, op->row0 + op->rows - 1, op->n);
+    ef_layout need = w->layout(op->n, op->d, op->rows);
+    size_t in = ef_precision_size(op->precision), os = ef_dtype_size(out_dtype);
+    int rc;
+    if ((rc = buffer_check(op->q, have->q, need.q * in, "q", err)) ||
+        (rc = buffer_check(op->k, have->k, need.k * in, "k", err)) ||
+        (rc = buffer_check(op->e, have->e, need.e * os, "e", err)) ||
+        (rc = buffer_check(op->aux, have->aux, need.aux * os, "aux", err)))
+        return rc;
+    return buffer_check(op->out, have->out, need.out * os, "out", err);
+}
+
+int workload_run(const ef_backend *be, ef_device *dev, ef_dtype out_dtype, const ef_op *op,
+                 const ef_buffer_bytes *have, ef_run_result *res, ef_error *err)
+{
+    memset(res, 0, sizeof *res);
+    int rc = workload_op_check(op, out_dtype, have, err);
+    return rc ? rc : be->run(dev, op, res, err);
 }

@@ -376,17 +376,10 @@ double results_median(double *v, int count)
     return k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
 }
 
-static int rank_in(const char *name, const char *const *list, int count)
-{
-    for (int i = 0; i < count; i++)
-        if (!strcmp(name, list[i])) return i;
-    return count;
-}
-
 int results_workload_rank(const char *name)
 {
-    static const char *const order[] = {"energy", "rowsum", "colenergy", "gram", "ranktail", "leverage"};
-    return rank_in(name, order, 6);
+    ef_workload w; /* the order of core/types.h; unknown names last */
+    return ef_workload_parse(name, &w) == EF_OK ? (int)w : EF_WL_COUNT;
 }
 
 long results_mask_rank(const char *name)
@@ -399,6 +392,6 @@ long results_mask_rank(const char *name)
 
 int results_precision_rank(const char *name)
 {
-    static const char *const order[] = {"fp32", "fp16", "bf16"};
-    return rank_in(name, order, 3);
+    ef_precision p;
+    return ef_precision_parse(name, &p) == EF_OK ? (int)p : EF_PREC_COUNT;
 }

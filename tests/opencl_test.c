@@ -62,9 +62,9 @@ Test(opencl, gram_is_deterministic_and_symmetric)
     size_t bytes = 2 * (size_t)f.d * f.d * 4;
     float *a = malloc(bytes), *b = malloc(bytes);
     cr_assert(a && b);
-    cr_assert_eq(f.b->run(f.dev, &op, &res, &err), EF_OK, "%s", err.msg);
+    cr_assert_eq(ef_test_fixture_run(&f, &op, &res, &err), EF_OK, "%s", err.msg);
     cr_assert_eq(f.b->buffer_download(f.dev, f.out, 0, a, bytes, &err), EF_OK, "%s", err.msg);
-    cr_assert_eq(f.b->run(f.dev, &op, &res, &err), EF_OK, "%s", err.msg);
+    cr_assert_eq(ef_test_fixture_run(&f, &op, &res, &err), EF_OK, "%s", err.msg);
     cr_assert_eq(f.b->buffer_download(f.dev, f.out, 0, b, bytes, &err), EF_OK, "%s", err.msg);
     cr_expect(memcmp(a, b, bytes) == 0, "two Gram runs differ");
     for (int m = 0; m < 2; m++)
@@ -94,10 +94,10 @@ Test(opencl, clblast_variant_agrees_with_the_fused_kernel)
     float *fused = malloc(bytes), *lib = malloc(bytes);
     cr_assert(fused && lib);
     ef_op op = ef_test_energy_op(&f, (ef_mask){EF_MASK_FULL, 0}, 0, f.n);
-    cr_assert_eq(f.b->run(f.dev, &op, &res, &err), EF_OK, "%s", err.msg);
+    cr_assert_eq(ef_test_fixture_run(&f, &op, &res, &err), EF_OK, "%s", err.msg);
     cr_assert_eq(f.b->buffer_download(f.dev, f.e, 0, fused, bytes, &err), EF_OK, "%s", err.msg);
     op.variant = "clblast";
-    cr_assert_eq(f.b->run(f.dev, &op, &res, &err), EF_OK, "%s", err.msg);
+    cr_assert_eq(ef_test_fixture_run(&f, &op, &res, &err), EF_OK, "%s", err.msg);
     cr_expect(strstr(res.path, "clblast") != NULL, "path %s", res.path);
     cr_assert_eq(f.b->buffer_download(f.dev, f.e, 0, lib, bytes, &err), EF_OK, "%s", err.msg);
     double diff2 = 0, ref2 = 0;
@@ -109,7 +109,7 @@ Test(opencl, clblast_variant_agrees_with_the_fused_kernel)
     cr_expect_lt(sqrt(diff2 / ref2), 1e-5, "clblast and fused differ by %g (relative)",
                  sqrt(diff2 / ref2));
     op.mask = (ef_mask){EF_MASK_CAUSAL, 0};
-    cr_expect_eq(f.b->run(f.dev, &op, &res, &err), EF_UNSUPPORTED, "masked clblast: %s", err.msg);
+    cr_expect_eq(ef_test_fixture_run(&f, &op, &res, &err), EF_UNSUPPORTED, "masked clblast: %s", err.msg);
     free(fused);
     free(lib);
     ef_test_fixture_close(&f);
@@ -126,14 +126,14 @@ Test(opencl, bad_ops_return_codes)
     op = ef_test_energy_op(&f, (ef_mask){EF_MASK_CAUSAL, 0}, 0, 32);
     op.workload = EF_WL_RANKTAIL; /* needs the whole full field */
     op.aux = f.q;
-    cr_expect_eq(f.b->run(f.dev, &op, &res, &err), EF_UNSUPPORTED);
+    cr_expect_eq(ef_test_fixture_run(&f, &op, &res, &err), EF_UNSUPPORTED);
     ef_buffer *huge = NULL;
     cr_expect_eq(f.b->buffer_alloc(f.dev, (size_t)1 << 62, &huge, &err), EF_NOMEM, "%s", err.msg);
     cr_expect_null(huge);
     cr_expect(strstr(err.msg, "bytes") != NULL, "message: %s", err.msg);
     /* the device still works after the refusals */
     op = ef_test_energy_op(&f, (ef_mask){EF_MASK_FULL, 0}, 0, 64);
-    cr_expect_eq(f.b->run(f.dev, &op, &res, &err), EF_OK, "%s", err.msg);
+    cr_expect_eq(ef_test_fixture_run(&f, &op, &res, &err), EF_OK, "%s", err.msg);
     ef_test_fixture_close(&f);
 }
 

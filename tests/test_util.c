@@ -127,6 +127,10 @@ void ef_test_fixture_open(ef_test_fixture *f, const char *backend, int n, int d,
     cr_assert_eq(f->b->buffer_alloc(f->dev, (size_t)n * n * 4, &f->e, &err), EF_OK, "%s", err.msg);
     cr_assert_eq(f->b->buffer_alloc(f->dev, 2 * (size_t)d * d * 4 + (size_t)n * 8, &f->out, &err), EF_OK, "%s",
                  err.msg);
+    ef_device_info info;
+    cr_assert_eq(f->b->device_info(0, &info, &err), EF_OK, "%s", err.msg);
+    f->out_dtype = info.out_dtype;
+    f->bytes = (ef_buffer_bytes){.q = in, .k = in, .e = (size_t)n * n * 4, .out = 2 * (size_t)d * d * 4 + (size_t)n * 8};
     cr_assert_eq(f->b->buffer_upload(f->dev, f->q, 0, h, in, &err), EF_OK, "%s", err.msg);
     for (int i = 0; i < n * d; i++) h[i] = h[i] * 0.5f + 0.25f; /* keys with an offset */
     cr_assert_eq(f->b->buffer_upload(f->dev, f->k, 0, h, in, &err), EF_OK, "%s", err.msg);
@@ -140,6 +144,20 @@ void ef_test_fixture_close(ef_test_fixture *f)
     f->b->buffer_free(f->dev, f->k);
     f->b->buffer_free(f->dev, f->q);
     f->b->device_close(f->dev);
+}
+
+int ef_test_fixture_run(const ef_test_fixture *f, const ef_op *op, ef_run_result *res, ef_error *err)
+{
+    ef_buffer_bytes have = f->bytes;
+    /* an op may name another fixture buffer in a slot (the tests do): its real size */
+    const ef_buffer *bufs[] = {f->q, f->k, f->e, f->out};
+    const size_t sizes[] = {f->bytes.q, f->bytes.k, f->bytes.e, f->bytes.out};
+    for (int i = 0; i < 4; i++) {
+        if (op->aux == bufs[i]) have.aux = sizes[i];
+        if (op->out == bufs[i]) have.out = sizes[i];
+        if (op->e == bufs[i]) have.e = sizes[i];
+    }
+    return workload_run(f->b, f->dev, f->out_dtype, op, &have, res, err);
 }
 
 ef_op ef_test_energy_op(const ef_test_fixture *f, ef_mask mask, int row0, int rows)
@@ -160,12 +178,12 @@ void ef_test_expect_row_blocks_match(const char *backend)
     cr_assert(whole && blocks);
     for (int m = 0; m < 3; m++) {
         ef_op op = ef_test_energy_op(&f, masks[m], 0, f.n);
-        cr_assert_eq(f.b->run(f.dev, &op, &res, &err), EF_OK, "%s", err.msg);
+        cr_assert_eq(ef_test_fixture_run(&f, &op, &res, &err), EF_OK, "%s", err.msg);
         cr_assert_eq(f.b->buffer_download(f.dev, f.e, 0, whole, bytes, &err), EF_OK, "%s", err.msg);
         const int starts[] = {0, 37, 101, 202, 203}; /* uneven, none aligned to a tile */
         for (int b = 0; b < 4; b++) {
             op = ef_test_energy_op(&f, masks[m], starts[b], starts[b + 1] - starts[b]);
-            cr_assert_eq(f.b->run(f.dev, &op, &res, &err), EF_OK, "%s", err.msg);
+            cr_assert_eq(ef_test_fixture_run(&f, &op, &res, &err), EF_OK, "%s", err.msg);
             cr_assert_eq(f.b->buffer_download(f.dev, f.e, 0, blocks + (size_t)starts[b] * f.n,
                                               (size_t)op.rows * f.n * 4, &err), EF_OK, "%s", err.msg);
         }
@@ -203,7 +221,7 @@ void ef_test_expect_tune_cached(const char *backend, const char *const *suffixes
     cr_assert_eq(f.b->tune(f.dev, &err), EF_OK, "%s", err.msg);
     ef_run_result tuned, cached;
     ef_op op = ef_test_energy_op(&f, (ef_mask){EF_MASK_CAUSAL, 0}, 0, 96);
-    cr_assert_eq(f.b->run(f.dev, &op, &tuned, &err), EF_OK, "%s", err.msg);
+    cr_assert_eq(ef_test_fixture_run(&f, &op, &tuned, &err), EF_OK, "%s", err.msg);
     ef_test_fixture_close(&f);
 
     char sub[512];
@@ -215,7 +233,7 @@ void ef_test_expect_tune_cached(const char *backend, const char *const *suffixes
 
     ef_test_fixture_open(&f, backend, 96, 32, 5u); /* reopened: reads what was cached */
     op = ef_test_energy_op(&f, (ef_mask){EF_MASK_CAUSAL, 0}, 0, 96);
-    cr_assert_eq(f.b->run(f.dev, &op, &cached, &err), EF_OK, "%s", err.msg);
+    cr_assert_eq(ef_test_fixture_run(&f, &op, &cached, &err), EF_OK, "%s", err.msg);
     cr_expect_str_eq(cached.path, tuned.path, "the reopened device did not read the tuned tile");
     ef_test_fixture_close(&f);
     char cmd[600];
@@ -230,13 +248,13 @@ void ef_test_expect_bad_energy_refused(ef_test_fixture *f)
     ef_run_result res;
     ef_op op = ef_test_energy_op(f, (ef_mask){EF_MASK_FULL, 0}, 0, f->n);
     op.n = 2 * f->n; /* e and q are too small for 2n */
-    cr_expect_eq(f->b->run(f->dev, &op, &res, &err), EF_ERROR);
+    cr_expect_eq(ef_test_fixture_run(f, &op, &res, &err), EF_ERROR);
     cr_expect(strstr(err.msg, "buffer") != NULL, "message: %s", err.msg);
     op = ef_test_energy_op(f, (ef_mask){EF_MASK_FULL, 0}, f->n - 4, 8); /* rows past n */
-    cr_expect_eq(f->b->run(f->dev, &op, &res, &err), EF_ERROR);
+    cr_expect_eq(ef_test_fixture_run(f, &op, &res, &err), EF_ERROR);
     op = ef_test_energy_op(f, (ef_mask){EF_MASK_FULL, 0}, 0, f->n);
     op.variant = "no-such-variant";
-    cr_expect_eq(f->b->run(f->dev, &op, &res, &err), EF_UNSUPPORTED);
+    cr_expect_eq(ef_test_fixture_run(f, &op, &res, &err), EF_UNSUPPORTED);
 }
 
 /* Every test skipped (no device outside CI): tell meson with exit status 77. */

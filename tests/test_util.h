@@ -8,6 +8,7 @@
 
 #include "harness/runner.h"
 #include "harness/source.h"
+#include "harness/workload.h"
 
 /* 1 when the environment says CI=true: a missing device is then a failure. */
 int ef_test_in_ci(void);
@@ -34,11 +35,16 @@ typedef struct ef_test_fixture {
     const ef_backend *b;
     ef_device *dev;
     ef_buffer *q, *k, *e, *out;
+    ef_buffer_bytes bytes;  /* what each buffer holds (aux: none) */
+    ef_dtype out_dtype;
     int n, d;
 } ef_test_fixture;
 
 void ef_test_fixture_open(ef_test_fixture *f, const char *backend, int n, int d, uint32_t seed);
 void ef_test_fixture_close(ef_test_fixture *f);
+/* Run op on the fixture's device as the engine does: the harness's layout check
+ * (workload_op_check), then the backend's run. */
+int ef_test_fixture_run(const ef_test_fixture *f, const ef_op *op, ef_run_result *res, ef_error *err);
 /* Energy computed in uneven row blocks equals the whole field bit for bit, under full,
  * causal and window masks, with exact zeros where the mask hides a key. */
 void ef_test_expect_row_blocks_match(const char *backend);

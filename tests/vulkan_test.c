@@ -77,20 +77,20 @@ Test(vulkan, bad_ops_return_codes)
      * (not faked) elsewhere; fp32 inputs are never its business */
     op.variant = "coopmat-fp16";
     const char *offered = f.b->variant_name ? f.b->variant_name(f.dev, &op, 0) : NULL;
-    if (!offered) cr_expect_eq(f.b->run(f.dev, &op, &res, &err), EF_UNSUPPORTED, "%s", err.msg);
+    if (!offered) cr_expect_eq(ef_test_fixture_run(&f, &op, &res, &err), EF_UNSUPPORTED, "%s", err.msg);
     op.precision = EF_PREC_FP32;
-    cr_expect_eq(f.b->run(f.dev, &op, &res, &err), EF_UNSUPPORTED);
+    cr_expect_eq(ef_test_fixture_run(&f, &op, &res, &err), EF_UNSUPPORTED);
     op = ef_test_energy_op(&f, (ef_mask){EF_MASK_CAUSAL, 0}, 0, 32);
     op.workload = EF_WL_RANKTAIL; /* needs the whole full field */
     op.aux = f.q;
     op.out = f.e;
-    cr_expect_eq(f.b->run(f.dev, &op, &res, &err), EF_UNSUPPORTED);
+    cr_expect_eq(ef_test_fixture_run(&f, &op, &res, &err), EF_UNSUPPORTED);
     ef_buffer *huge = NULL;
     cr_expect_eq(f.b->buffer_alloc(f.dev, (size_t)1 << 62, &huge, &err), EF_NOMEM, "%s", err.msg);
     cr_expect_null(huge);
     /* the device still works after the refusals */
     op = ef_test_energy_op(&f, (ef_mask){EF_MASK_FULL, 0}, 0, 64);
-    cr_expect_eq(f.b->run(f.dev, &op, &res, &err), EF_OK, "%s", err.msg);
+    cr_expect_eq(ef_test_fixture_run(&f, &op, &res, &err), EF_OK, "%s", err.msg);
     ef_test_fixture_close(&f);
     cr_expect_eq(ef_vulkan_validation_errors(), 0, "validation layer: %s", ef_vulkan_validation_first());
 }

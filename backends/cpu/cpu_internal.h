@@ -8,6 +8,5 @@
 int cpu_energy(const ef_op *op, ef_error *err);
 /* The inputs decoded to float: Q (optional) and the keys centered over all n. */
 int cpu_inputs_centered(const ef_op *op, float **Q, float **Kc, ef_error *err);
-int cpu_need(const ef_buffer *b, size_t bytes, const char *what, ef_error *err);
 
 #endif

@@ -75,15 +75,6 @@ int ocl_buffer_download(ef_device *dev, ef_buffer *buf, size_t offset, void *dst
     return e == CL_SUCCESS ? EF_OK : ocl_fail(err, e, "downloading from an OpenCL buffer");
 }
 
-int ocl_buffer_need(const ef_buffer *buf, size_t bytes, const char *name, ef_error *err)
-{
-    if (!buf) return ef_fail(err, EF_ERROR, "op buffer %s is missing", name);
-    if (buf->bytes < bytes)
-        return ef_fail(err, EF_ERROR, "op buffer %s holds %zu bytes, the op needs %zu", name,
-                       buf->bytes, bytes);
-    return EF_OK;
-}
-
 int ocl_scratch_get(ef_device *dev, ocl_scratch_id id, size_t bytes, cl_mem *mem, ef_error *err)
 {
     if (dev->scratch[id] && dev->scratch_bytes[id] >= bytes) {

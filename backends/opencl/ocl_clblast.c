@@ -40,7 +40,6 @@ static int ocl_clblast_widen(ef_device *dev, const ef_op *op, cl_mem x, size_t c
 int ocl_clblast_energy(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
 {
     const int n = op->n, d = op->d, rows = op->rows;
-    const size_t in = ef_precision_size(op->precision);
     int rc;
     if (op->mask.kind != EF_MASK_FULL)
         return ef_fail(err, EF_UNSUPPORTED, "the clblast variant computes the full field only");
@@ -48,10 +47,6 @@ int ocl_clblast_energy(ef_device *dev, const ef_op *op, ef_run_result *res, ef_e
         return ef_fail(err, EF_UNSUPPORTED, "the clblast variant runs up to n = %d (clBLAST "
                        "1.5.3 aborted the process at n = 16384 on an H200); n = %d",
                        OCL_CLBLAST_MAX_N, n);
-    if ((rc = ocl_buffer_need(op->q, (size_t)n * d * in, "q", err)) ||
-        (rc = ocl_buffer_need(op->k, (size_t)n * d * in, "k", err)) ||
-        (rc = ocl_buffer_need(op->e, (size_t)rows * n * sizeof(float), "e", err)))
-        return rc;
     if ((rc = ocl_program_aux_build(dev, err)) != EF_OK) return rc;
 
     ocl_timer t = {0};

@@ -67,14 +67,7 @@ int ocl_row_shift(ef_device *dev, const ef_op *op, int center, cl_mem *shift, oc
 int ocl_energy_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
 {
     const int n = op->n, d = op->d, rows = op->rows, row0 = op->row0;
-    const size_t in = ef_precision_size(op->precision);
     int rc;
-    if ((rc = ocl_buffer_need(op->q, (size_t)n * d * in, "q", err)) ||
-        (rc = ocl_buffer_need(op->k, (size_t)n * d * in, "k", err)) ||
-        (rc = ocl_buffer_need(op->e, (size_t)rows * n * sizeof(float), "e", err)))
-        return rc;
-    if (op->mask.kind == EF_MASK_WINDOW && op->mask.window < 1)
-        return ef_fail(err, EF_ERROR, "window mask needs w >= 1, got %d", op->mask.window);
     if (op->precision != EF_PREC_FP32) {
         if (ocl_mma_use(dev)) return ocl_mma_energy(dev, op, res, err);
         if (dev->mma_require)

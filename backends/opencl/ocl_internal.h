@@ -98,8 +98,6 @@ int ocl_buffer_download(ef_device *dev, ef_buffer *buf, size_t offset, void *dst
 /* A scratch buffer of at least `bytes` (kept across runs, freed at close). */
 int ocl_scratch_get(ef_device *dev, ocl_scratch_id id, size_t bytes, cl_mem *mem, ef_error *err);
 void ocl_scratch_free_all(ef_device *dev);
-/* EF_ERROR unless `buf` is present and holds `bytes`; `name` names it in the message. */
-int ocl_buffer_need(const ef_buffer *buf, size_t bytes, const char *name, ef_error *err);
 
 /* ---- ocl_program.c ------------------------------------------------------------------- */
 

@@ -66,10 +66,7 @@ int ocl_timer_finish(ef_device *dev, ocl_timer *t, double *ms, ef_error *err)
 
 static int ocl_rowsum_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_error *err)
 {
-    int n = op->n, rows = op->rows, rc;
-    if ((rc = ocl_buffer_need(op->e, (size_t)rows * n * sizeof(float), "e", err)) ||
-        (rc = ocl_buffer_need(op->out, 2 * (size_t)rows * sizeof(float), "out", err)))
-        return rc;
+    int n = op->n, rows = op->rows;
     size_t local = (size_t)dev->red_wg, global = (size_t)rows * local;
     ocl_arg a[] = {OCLA(op->e->mem), OCLA(n), OCLA(rows), OCLA(op->out->mem)};
     return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_ROWSUM, 0), a, OCL_COUNT(a), 1, &global,
@@ -78,10 +75,7 @@ static int ocl_rowsum_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_erro
 
 static int ocl_colenergy_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_error *err)
 {
-    int n = op->n, rows = op->rows, rc;
-    if ((rc = ocl_buffer_need(op->e, (size_t)rows * n * sizeof(float), "e", err)) ||
-        (rc = ocl_buffer_need(op->out, (size_t)n * sizeof(float), "out", err)))
-        return rc;
+    int n = op->n, rows = op->rows;
     size_t local = 64, global = ocl_round_up(n, 64);
     ocl_arg a[] = {OCLA(op->e->mem), OCLA(n), OCLA(rows), OCLA(op->out->mem)};
     return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_COLENERGY, 0), a, OCL_COUNT(a), 1, &global,
@@ -118,11 +112,6 @@ static int ocl_gram_one(ef_device *dev, cl_kernel kx, cl_mem x, int n, int d, cl
 static int ocl_gram_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_error *err)
 {
     int n = op->n, d = op->d, rc;
-    size_t in = ef_precision_size(op->precision);
-    if ((rc = ocl_buffer_need(op->q, (size_t)n * d * in, "q", err)) ||
-        (rc = ocl_buffer_need(op->k, (size_t)n * d * in, "k", err)) ||
-        (rc = ocl_buffer_need(op->out, 2 * (size_t)d * d * sizeof(float), "out", err)))
-        return rc;
     if ((rc = ocl_gram_one(dev, ocl_kernel_get(dev, OCLK_GRAM_PARTIAL, op->precision),
                           op->q->mem, n, d, op->out->mem, 0, t, err)))
         return rc;
@@ -133,16 +122,7 @@ static int ocl_gram_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_error 
 
 static int ocl_ranktail_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_error *err)
 {
-    int n = op->n, d = op->d, rc;
-    if (op->mask.kind != EF_MASK_FULL)
-        return ef_fail(err, EF_UNSUPPORTED, "ranktail is defined on the full field only");
-    if (op->row0 != 0 || op->rows != n)
-        return ef_fail(err, EF_UNSUPPORTED, "ranktail needs the whole field (rows %d..%d of %d "
-                       "given)", op->row0, op->row0 + op->rows - 1, n);
-    if ((rc = ocl_buffer_need(op->e, (size_t)n * n * sizeof(float), "e", err)) ||
-        (rc = ocl_buffer_need(op->aux, (size_t)n * d * sizeof(float), "aux (U_Q)", err)) ||
-        (rc = ocl_buffer_need(op->out, 2 * sizeof(float), "out", err)))
-        return rc;
+    int n = op->n, d = op->d, rc; /* the whole full field: the harness checked */
     /* chunks bounded so the partials of U^T E stay within 256 MiB */
     int max_chunks = (int)((256u << 20) / ((size_t)d * n * sizeof(float)));
     if (max_chunks < 1) max_chunks = 1;
@@ -181,11 +161,6 @@ static int ocl_ranktail_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_er
 static int ocl_leverage_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_error *err)
 {
     int n = op->n, d = op->d, rc;
-    size_t in = ef_precision_size(op->precision);
-    if ((rc = ocl_buffer_need(op->k, (size_t)n * d * in, "k", err)) ||
-        (rc = ocl_buffer_need(op->aux, (size_t)d * d * sizeof(float), "aux (T)", err)) ||
-        (rc = ocl_buffer_need(op->out, (size_t)n * sizeof(float), "out", err)))
-        return rc;
     if ((rc = ocl_keys_prepare(dev, op, 1, t, err))) return rc;
     size_t local[2] = {16, 16}, global[2] = {ocl_round_up(n, 16), 16};
     ocl_arg a[] = {OCLA(dev->scratch[OCLS_KC]), OCLA(op->aux->mem), OCLA(n), OCLA(d),
@@ -204,13 +179,6 @@ int ocl_workload_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_err
 {
     int rc;
     memset(res, 0, sizeof *res);
-    if ((unsigned)op->workload >= EF_WL_COUNT || (unsigned)op->precision >= EF_PREC_COUNT ||
-        (unsigned)op->mask.kind >= EF_MASK_COUNT)
-        return ef_fail(err, EF_ERROR, "invalid op (workload %d, precision %d, mask %d)",
-                       (int)op->workload, (int)op->precision, (int)op->mask.kind);
-    if (op->n < 1 || op->d < 1 || op->row0 < 0 || op->rows < 1 || op->row0 + op->rows > op->n)
-        return ef_fail(err, EF_ERROR, "invalid op shape: n %d, d %d, rows %d..%d", op->n,
-                       op->d, op->row0, op->row0 + op->rows - 1);
     if (op->fault != EF_FAULT_NONE && op->fault != EF_FAULT_MASK_OFF_BY_ONE)
         return ef_fail(err, EF_UNSUPPORTED, "opencl does not offer fault %d", (int)op->fault);
     if (op->variant && op->variant[0]) {
