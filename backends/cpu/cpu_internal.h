@@ -30,6 +30,14 @@ int cpu_inputs_get(ef_device *dev, const ef_op *op, int want_kc, cpu_inputs *in,
 /* E rows row0 .. row0+rows-1 of the field in float32; `path` names what ran
  * (cpu_energy.c). */
 int cpu_energy(ef_device *dev, const ef_op *op, char *path, size_t path_len, ef_error *err);
+/* The causal and window fields (cpu_masked.c). */
+int cpu_energy_masked(ef_device *dev, const ef_op *op, float *E, char *path, size_t path_len,
+                      ef_error *err);
+/* count floats set to v; zeros (streaming stores for long runs: call cpu_store_fence
+ * before the data is read by another thread or the GEMM) (cpu_store.c). */
+void cpu_fill(float *p, size_t count, float v);
+void cpu_zero(float *p, size_t count);
+void cpu_store_fence(void);
 /* The single passes over the field: row sums, column energies (cpu_pass.c). */
 int cpu_rowsum(ef_device *dev, const ef_op *op, ef_error *err);
 int cpu_colenergy(ef_device *dev, const ef_op *op, ef_error *err);
