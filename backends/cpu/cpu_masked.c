@@ -1,12 +1,14 @@
 /* backends/cpu/cpu_masked.c — the causal and window energy fields on the CPU:
  *   E_ij = a q_i.k_j - c_i for the keys row i sees, 0 for the others,
  *   c_i = a q_i.m_i, m_i the mean of the keys row i sees (energy-field.md).
- * Blocked row panels, each one sgemm over only the key columns some row of the panel sees
- * (causal: keys 0 .. i1; window: i0-w+1 .. i1), so the hidden triangle costs no flops;
- * before it the columns no row of the panel sees are zeroed with memset, without
- * computing them; after it an epilogue subtracts c_i while the panel is still in cache,
- * and zeroes the few hidden entries inside the panel's columns. The workers (one per core)
- * take whole panels, each computed by one single-threaded sgemm, so the result does not
+ * Blocked row panels, each sgemm over only the key columns some row of the panel sees
+ * (causal: keys 0 .. i1; window: i0-w+1 .. i1), so the hidden triangle costs no flops.
+ * A prologue writes -c_i where the GEMM will add a q_i.k_j and zeros everywhere else,
+ * without computing them; the GEMM runs with beta = 1 (OpenBLAS then makes no zeroing pass
+ * of its own) on the panel while it is in cache; an epilogue zeroes the few hidden entries
+ * inside the panel's columns. m_i comes from block sums of the keys in double (wider than
+ * the log2(n) + 2 float roundings backend.h allows a mean). The workers (one per core) take
+ * whole panels, each computed by single-threaded sgemm calls, so the result does not
  * depend on which worker took which. Called by cpu_energy.c.
  */
 #include <cblas.h>
@@ -58,8 +60,9 @@ static inline __attribute__((always_inline)) void key_prefix(const masked_job *j
 }
 
 /* q.(hi - lo) in double: eight partial sums added pairwise (a fixed order, and no chain of
- * d dependent additions). */
-static inline __attribute__((always_inline)) double dot_diff(const float *q, const double *hi, const double *lo, int d)
+ * d dependent additions). Inlined, like the two above, into panel_shifts's clones. */
+static inline __attribute__((always_inline)) double dot_diff(const float *q, const double *hi,
+                                                             const double *lo, int d)
 {
     double acc[8] = {0};
     int c = 0;
