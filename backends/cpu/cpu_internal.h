@@ -9,7 +9,7 @@
 /* Scratch kept from one dispatch to the next, so that a repetition does not pay for
  * fresh pages (a first touch costs a page fault per 4 KiB). One slot per use. */
 enum { CPU_SCRATCH_Q, CPU_SCRATCH_K, CPU_SCRATCH_PREFIX, CPU_SCRATCH_SHIFT, CPU_SCRATCH_Y,
-       CPU_SCRATCH_PARTIAL, CPU_SCRATCH_COUNT };
+       CPU_SCRATCH_PARTIAL, CPU_SCRATCH_TILE, CPU_SCRATCH_COUNT };
 
 struct ef_device {
     void *scratch[CPU_SCRATCH_COUNT];
@@ -33,10 +33,10 @@ int cpu_energy(ef_device *dev, const ef_op *op, char *path, size_t path_len, ef_
 /* The causal and window fields (cpu_masked.c). */
 int cpu_energy_masked(ef_device *dev, const ef_op *op, float *E, char *path, size_t path_len,
                       ef_error *err);
-/* count floats set to v; zeros (streaming stores for long runs: call cpu_store_fence
- * before the data is read by another thread or the GEMM) (cpu_store.c). */
-void cpu_fill(float *p, size_t count, float v);
-void cpu_zero(float *p, size_t count);
+/* A masked energy row, written once: row[j] = vals[j - first] - c for first <= j <= last,
+ * 0 elsewhere; streaming stores where the CPU has AVX-512, so call cpu_store_fence before
+ * another thread reads the rows (cpu_store.c). */
+void cpu_store_row(float *row, int n, const float *vals, int first, int last, float c);
 void cpu_store_fence(void);
 /* The single passes over the field: row sums, column energies (cpu_pass.c). */
 int cpu_rowsum(ef_device *dev, const ef_op *op, ef_error *err);

@@ -3,13 +3,12 @@
  *   c_i = a q_i.m_i, m_i the mean of the keys row i sees (energy-field.md).
  * Blocked row panels, each sgemm over only the key columns some row of the panel sees
  * (causal: keys 0 .. i1; window: i0-w+1 .. i1), so the hidden triangle costs no flops.
- * A prologue writes -c_i where the GEMM will add a q_i.k_j and zeros everywhere else,
- * without computing them; the GEMM runs with beta = 1 (OpenBLAS then makes no zeroing pass
- * of its own) on the panel while it is in cache; an epilogue zeroes the few hidden entries
- * inside the panel's columns. m_i comes from block sums of the keys in double (wider than
- * the log2(n) + 2 float roundings backend.h allows a mean). The workers (one per core) take
- * whole panels, each computed by single-threaded sgemm calls, so the result does not
- * depend on which worker took which. Called by cpu_energy.c.
+ * The GEMMs write a worker's tile, which stays in cache; then each row of E is written
+ * once, with streaming stores: the tile's visible values less c_i (the epilogue) and the
+ * zeros of the hidden keys, never computed. m_i comes from block sums of the keys in
+ * double (wider than the log2(n) + 2 float roundings backend.h allows a mean). The
+ * workers (one per core) take whole panels, each computed by single-threaded sgemm calls,
+ * so the result does not depend on which worker took which. Called by cpu_energy.c.
  */
 #include <cblas.h>
 #include <stdatomic.h>
@@ -35,6 +34,7 @@ typedef struct masked_job {
     const float *q, *k;
     const double *pre; /* (n / KEY_BLOCK + 1) x d: pre[b] = sum of keys 0 .. b KEY_BLOCK - 1 */
     float *E;
+    float *tiles;      /* per worker, panel_rows x n: the panel's GEMM results */
     int panel_rows, sub_rows, panels;
     atomic_int next;
 } masked_job;
@@ -59,17 +59,21 @@ static inline __attribute__((always_inline)) void key_prefix(const masked_job *j
     for (int t = b * KEY_BLOCK; t < j; t++) add_key(s, job->k + (size_t)t * d, d);
 }
 
-/* q.(hi - lo) in double: eight partial sums added pairwise (a fixed order, and no chain of
- * d dependent additions). Inlined, like the two above, into panel_shifts's clones. */
+/* q.(hi - lo) in double: DOT_PARTS partial sums added pairwise (a fixed order, and chains
+ * of d / DOT_PARTS dependent additions instead of d). Inlined, like the two above, into
+ * panel_shifts's clones. */
+enum { DOT_PARTS = 32 };
 static inline __attribute__((always_inline)) double dot_diff(const float *q, const double *hi,
                                                              const double *lo, int d)
 {
-    double acc[8] = {0};
+    double acc[DOT_PARTS] = {0};
     int c = 0;
-    for (; c + 8 <= d; c += 8)
-        for (int t = 0; t < 8; t++) acc[t] += (double)q[c + t] * (hi[c + t] - lo[c + t]);
-    for (; c < d; c++) acc[c % 8] += (double)q[c] * (hi[c] - lo[c]);
-    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (; c + DOT_PARTS <= d; c += DOT_PARTS)
+        for (int t = 0; t < DOT_PARTS; t++) acc[t] += (double)q[c + t] * (hi[c + t] - lo[c + t]);
+    for (int t = 0; c < d; c++, t++) acc[t] += (double)q[c] * (hi[c] - lo[c]);
+    for (int w = DOT_PARTS / 2; w >= 1; w /= 2)
+        for (int t = 0; t < w; t++) acc[t] += acc[t + w];
+    return acc[0];
 }
 
 /* shift[t] = c_i for rows i = i0 .. i0+rows-1, from running sums of the keys up to i and
@@ -91,52 +95,45 @@ panel_shifts(const masked_job *job, int i0, int rows, float *shift)
     }
 }
 
-/* One panel: rows r0 .. r0+rows-1 of the op's block. The key columns every row of it sees
- * before its first row (causal: 0 .. i0-1) go through one sgemm; the rest, per sub-panel,
- * up to the last key its last row sees. end[t] is the last column computed for row t. */
-static void masked_panel(const masked_job *job, int r0, int rows)
+/* One panel: rows r0 .. r0+rows-1 of the op's block, into `tile` (rows x width, its
+ * columns from jlo). The key columns every row of it sees before its first row (causal:
+ * 0 .. i0-1) go through one sgemm; the rest, per sub-panel, up to the last key its last
+ * row sees. Then each row is stored once: the visible values less c_i, zeros around. */
+static void masked_panel(const masked_job *job, float *tile, int r0, int rows)
 {
     const ef_op *op = job->op;
     int n = op->n, d = op->d, i0 = op->row0 + r0, sub = job->sub_rows;
     int jlo = ef_mask_first(op->mask, i0), jmid = op->mask.kind == EF_MASK_CAUSAL ? i0 : jlo;
-    int end[rows];
-    float shift[rows], *E = job->E;
+    int width = visible_last(op, i0 + rows - 1) - jlo + 1;
+    float shift[rows], a = (float)op->scale;
     panel_shifts(job, i0, rows, shift);
-    for (int t = 0; t < rows; t++) { /* prologue: -c_i where the GEMM adds, 0 elsewhere */
-        int s1 = t / sub * sub + sub < rows ? t / sub * sub + sub - 1 : rows - 1;
-        float *row = E + (size_t)(r0 + t) * n;
-        end[t] = visible_last(op, i0 + s1);
-        cpu_zero(row, jlo);
-        cpu_fill(row + jlo, end[t] - jlo + 1, -shift[t]);
-        cpu_zero(row + end[t] + 1, n - 1 - end[t]);
-    }
-    cpu_store_fence();
-    float a = (float)op->scale, *C = E + (size_t)r0 * n;
     if (jmid > jlo)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, jmid - jlo, d, a, job->q + (size_t)i0 * d,
-                    d, job->k + (size_t)jlo * d, d, 1.0f, C + jlo, n);
-    for (int s0 = 0; s0 < rows; s0 += sub)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows - s0 < sub ? rows - s0 : sub,
-                    end[s0] - jmid + 1, d, a, job->q + (size_t)(i0 + s0) * d, d, job->k + (size_t)jmid * d,
-                    d, 1.0f, C + (size_t)s0 * n + jmid, n);
-    for (int t = 0; t < rows; t++) { /* epilogue: computed columns row i does not see */
-        int i = i0 + t, first = ef_mask_first(op->mask, i), last = visible_last(op, i);
-        float *row = C + (size_t)t * n;
-        memset(row + jlo, 0, sizeof(float) * (first - jlo));
-        memset(row + last + 1, 0, sizeof(float) * (end[t] - last));
+                    d, job->k + (size_t)jlo * d, d, 0.0f, tile, width);
+    for (int s0 = 0; s0 < rows; s0 += sub) {
+        int s1 = s0 + sub < rows ? s0 + sub - 1 : rows - 1;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s1 - s0 + 1, visible_last(op, i0 + s1) - jmid + 1, d,
+                    a, job->q + (size_t)(i0 + s0) * d, d, job->k + (size_t)jmid * d, d, 0.0f,
+                    tile + (size_t)s0 * width + (jmid - jlo), width);
+    }
+    for (int t = 0; t < rows; t++) {
+        int i = i0 + t, first = ef_mask_first(op->mask, i);
+        cpu_store_row(job->E + (size_t)(r0 + t) * n, n, tile + (size_t)t * width + (first - jlo), first,
+                      visible_last(op, i), shift[t]);
     }
 }
 
 static void masked_worker(void *ctx, int worker)
 {
-    (void)worker;
     masked_job *job = ctx;
     const ef_op *op = job->op;
+    float *tile = job->tiles + (size_t)worker * job->panel_rows * op->n;
     for (int p; (p = atomic_fetch_add(&job->next, 1)) < job->panels;) {
         /* causal panels grow with the row: the largest first balances the workers */
         int b = op->mask.kind == EF_MASK_CAUSAL ? job->panels - 1 - p : p, r0 = b * job->panel_rows;
-        masked_panel(job, r0, op->rows - r0 < job->panel_rows ? op->rows - r0 : job->panel_rows);
+        masked_panel(job, tile, r0, op->rows - r0 < job->panel_rows ? op->rows - r0 : job->panel_rows);
     }
+    cpu_store_fence();
 }
 
 int cpu_energy_masked(ef_device *dev, const ef_op *op, float *E, char *path, size_t path_len,
@@ -156,15 +153,17 @@ int cpu_energy_masked(ef_device *dev, const ef_op *op, float *E, char *path, siz
     int causal = op->mask.kind == EF_MASK_CAUSAL, panel = causal ? CAUSAL_PANEL : WINDOW_PANEL;
     int sub = causal ? CAUSAL_SUB : WINDOW_PANEL;
     snprintf(path, path_len, "sgemm-panels%d-%d", panel, sub);
-    masked_job job = {.op = op, .q = in.q, .k = in.k, .pre = pre, .E = E, .panel_rows = panel,
-                      .sub_rows = sub, .panels = (op->rows + panel - 1) / panel};
+    int workers = cpu_workers();
+    float *tiles = cpu_scratch(dev, CPU_SCRATCH_TILE, sizeof(float) * workers * panel * n, err);
+    if (!tiles) return EF_NOMEM;
+    masked_job job = {.op = op, .q = in.q, .k = in.k, .pre = pre, .E = E, .tiles = tiles,
+                      .panel_rows = panel, .sub_rows = sub, .panels = (op->rows + panel - 1) / panel};
     atomic_init(&job.next, 0);
     /* One single-threaded sgemm per worker at a time: a panel is too small for OpenBLAS's
-     * own threads to pay their hand-off, and this way the zeroing and the epilogues run on
-     * every core too. */
+     * own threads to pay their hand-off, and this way the stores run on every core too. */
     int blas_threads = openblas_get_num_threads();
     openblas_set_num_threads(1);
-    cpu_parallel(cpu_workers(), masked_worker, &job);
+    cpu_parallel(workers, masked_worker, &job);
     openblas_set_num_threads(blas_threads);
     return EF_OK;
 }

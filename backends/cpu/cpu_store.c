@@ -1,9 +1,7 @@
-/* backends/cpu/cpu_store.c — the two stores the masked energy field makes outside the
- * GEMM: a float run filled with one value (the shift -c_i the GEMM then adds to), and a
- * long run of zeros (the hidden keys). Both at the store rate of the widest vectors the
- * CPU has (a compiler's 16-byte loop reached half of it); long zero runs bypass the cache
- * with streaming stores, which write a line without reading it first. Called by
- * cpu_masked.c.
+/* backends/cpu/cpu_store.c — the one store of a masked energy row: the GEMM's values less
+ * the row's shift on the visible keys, zeros on the others, the whole row written once
+ * with streaming stores (a line written whole is not read first, and the row does not
+ * evict the panel the next GEMM works on). Called by cpu_masked.c.
  */
 #include <immintrin.h>
 #include <stdint.h>
@@ -11,34 +9,47 @@
 
 #include "cpu_internal.h"
 
-typedef float v16 __attribute__((vector_size(16 * sizeof(float))));
-
-/* Zero runs shorter than this go through memset (streaming stores pay off per line). */
-enum { STREAM_MIN_FLOATS = 256 };
-
-__attribute__((target_clones("avx512f", "avx2", "default"))) void cpu_fill(float *p, size_t count, float v)
+/* row[j] for j in [lo, hi): vals[j - first] - c on first .. last, else 0; scalar, for the
+ * ends of a row and for CPUs without AVX-512. */
+static void store_span(float *row, int lo, int hi, const float *vals, int first, int last, float c)
 {
-    v16 x = (v16){0} + v;
-    size_t j = 0;
-    for (; j + 16 <= count; j += 16) memcpy(p + j, &x, sizeof x);
-    for (; j < count; j++) p[j] = v;
+    for (int j = lo; j < hi; j++) row[j] = j >= first && j <= last ? vals[j - first] - c : 0.0f;
 }
 
-__attribute__((target("avx512f"))) static void zero_stream(float *p, size_t count)
+__attribute__((target("avx512f"))) static void store_row_avx512(float *row, int n, const float *vals, int first,
+                                                                 int last, float c)
 {
-    while (((uintptr_t)p & 63) && count) *p++ = 0, count--;
-    __m512 z = _mm512_setzero_ps();
-    for (; count >= 16; count -= 16, p += 16) _mm512_stream_ps(p, z);
-    while (count) *p++ = 0, count--;
+    int j = 0;
+    while (j < n && ((uintptr_t)(row + j) & 63)) j++;
+    store_span(row, 0, j, vals, first, last, c); /* up to the first 64-byte line */
+    __m512 cc = _mm512_set1_ps(c);
+    for (; j + 16 <= n; j += 16) {
+        __m512 x;
+        if (j + 15 < first || j > last) x = _mm512_setzero_ps();
+        else if (j >= first && j + 15 <= last) x = _mm512_sub_ps(_mm512_loadu_ps(vals + (j - first)), cc);
+        else { /* a line across first or last */
+            float t[16];
+            for (int u = 0; u < 16; u++)
+                t[u] = j + u >= first && j + u <= last ? vals[j + u - first] - c : 0.0f;
+            x = _mm512_loadu_ps(t);
+        }
+        _mm512_stream_ps(row + j, x);
+    }
+    store_span(row, j, n, vals, first, last, c);
 }
 
-void cpu_zero(float *p, size_t count)
+void cpu_store_row(float *row, int n, const float *vals, int first, int last, float c)
 {
-    if (count >= STREAM_MIN_FLOATS && __builtin_cpu_supports("avx512f")) zero_stream(p, count);
-    else memset(p, 0, sizeof(float) * count);
+    if (__builtin_cpu_supports("avx512f")) {
+        store_row_avx512(row, n, vals, first, last, c);
+        return;
+    }
+    memset(row, 0, sizeof(float) * first);
+    store_span(row, first, last + 1, vals, first, last, c);
+    memset(row + last + 1, 0, sizeof(float) * (n - 1 - last));
 }
 
 void cpu_store_fence(void)
 {
-    _mm_sfence(); /* streaming stores are weakly ordered: visible before what follows */
+    _mm_sfence(); /* streaming stores are weakly ordered: done before what follows */
 }
