@@ -51,7 +51,7 @@ if [ -z "$backends" ]; then
 import json, sys
 for b in json.load(sys.stdin)["backends"]:
     if b["name"] in ("cpu", "opencl", "vulkan") and b["devices"]:
-        print(b["name"])')
+        print(b["name"])' | tr '\n' ' ')
 fi
 for b in $backends; do
     case "$b" in cpu | opencl | vulkan) ;; *) echo "perf-check: unknown backend '$b' (cpu, opencl, vulkan)" >&2; exit 2 ;; esac
