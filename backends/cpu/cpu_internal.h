@@ -16,7 +16,8 @@ struct ef_device {
     size_t scratch_bytes[CPU_SCRATCH_COUNT];
 };
 
-/* Scratch slot `slot` holding at least `bytes` (contents undefined), or NULL with err. */
+/* Scratch slot `slot` holding at least `bytes` (contents undefined), or NULL with err
+ * (cpu_inputs.c, as the next one). */
 void *cpu_scratch(ef_device *dev, int slot, size_t bytes, ef_error *err);
 
 /* The inputs as float32: q and k are the buffers themselves for fp32 inputs, else decoded
