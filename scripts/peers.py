@@ -336,7 +336,8 @@ def host_facts():
     pretty = platform.system()
     try:
         with open("/etc/os-release") as f:
-            pretty = next((l.split("=", 1)[1].strip().strip('"') for l in f if l.startswith("PRETTY_NAME=")), pretty)
+            pretty = next((l.split("=", 1)[1].strip().strip('"') for l in f
+                           if l.startswith("PRETTY_NAME=")), pretty)
     except OSError:
         pass
     u = platform.uname()
@@ -355,8 +356,9 @@ def tool_version():
 
 
 def peers_open(wanted):
-    """[(name, device record fields, energy function)] of the peers asked for and found, and
-    a note on those that are absent."""
+    """[(name, device record fields, energy(Q, K, a, kind, w, count), wrap(array))] of the
+    peers asked for and found (wrap makes a numpy array the library's own, without a copy
+    where it can), and a note on each that is absent."""
     host = host_facts()
     found, absent = [], []
     if "numpy" in wanted:
@@ -369,8 +371,8 @@ def peers_open(wanted):
             blas = "%s %s" % (" ".join(version), lib.openblas_get_corename().decode())
         found.append(("numpy", {
             "driver_version": "numpy %s" % np.__version__, "api_version": blas,
-            "notes": "S = Q@K.T*a; S - S.mean(1, keepdims=True) (tril/triu for masks), float32 on %s, "
-                     "%d cores%s" % (blas, host["cores"], "; " + note if note else "")},
+            "notes": "S = Q@K.T*a; S - S.mean(1, keepdims=True) (tril/triu for masks), float32 "
+                     "on %s, %d cores%s" % (blas, host["cores"], "; " + note if note else "")},
             lambda Q, K, a, kind, w, count: numpy_energy(Q, K, a, kind, w, count), np.asarray))
     if "torch" in wanted:
         try:
@@ -379,7 +381,7 @@ def peers_open(wanted):
                 "driver_version": "torch %s" % torch.__version__, "api_version": "ATen CPU",
                 "notes": "S = Q@K.T*a; S - S.mean(1, keepdim=True) (torch.tril/triu for masks), "
                          "float32, %d threads" % torch.get_num_threads()},
-                lambda Q, K, a, kind, w, count: torch_energy(torch, Q, K, a, kind, w, count),
+                lambda Q, K, a, kind, w, count: torch_energy(torch, Q, K, float(a), kind, w, count),
                 torch.from_numpy))
         except ImportError as e:
             absent.append("torch: %s" % e)
@@ -387,10 +389,11 @@ def peers_open(wanted):
 
 
 def device_record(i, name, fields, host):
+    """A devices entry: the host CPU, named as efbench names it; no peak measured."""
     rec = {"id": i, "backend": name, "index": 0, "name": host["cpu"], "vendor": "host CPU",
-           "driver_version": "", "api_version": "", "type": "cpu", "memory_bytes": host["memory_bytes"],
-           "max_buffer_bytes": None, "accumulation": "fp32", "peak_gflops": None, "peak_gbps": None,
-           "peak_method": None, "notes": ""}
+           "driver_version": "", "api_version": "", "type": "cpu",
+           "memory_bytes": host["memory_bytes"], "max_buffer_bytes": None, "accumulation": "fp32",
+           "peak_gflops": None, "peak_gbps": None, "peak_method": None, "notes": ""}
     rec.update(fields)
     return rec
 

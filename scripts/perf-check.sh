@@ -169,7 +169,7 @@ for r, R in enumerate(rounds, 1):
 def show(v, unit):
     return "-" if v is None else "%.0f%%" % (100 * v) if unit == "%" else "%.2fx" % v
 
-print("\n%-52s %22s %9s  %s" % ("target", "measured (min..max)", "target", "result"))
+print("\n%-50s %26s %9s  %s" % ("target", "measured (min..max)", "target", "result"))
 met = 0
 for label, fn, goal, op, unit in targets:
     vals = []
@@ -181,13 +181,13 @@ for label, fn, goal, op, unit in targets:
         if v is not None:
             vals.append(v)
     if not vals:
-        print("%-52s %22s %9s  %s" % (label, "-", op + " " + show(goal, unit), "not measured"))
+        print("%-50s %26s %9s  %s" % (label, "-", op + " " + show(goal, unit), "not measured"))
         continue
     v = statistics.median(vals)
     ok = v >= goal if op == ">=" else v <= goal
     met += ok
     spread = " (%s..%s)" % (show(min(vals), unit), show(max(vals), unit)) if len(vals) > 1 else ""
-    print("%-52s %22s %9s  %s" % (label, show(v, unit) + spread, op + " " + show(goal, unit),
+    print("%-50s %26s %9s  %s" % (label, show(v, unit) + spread, op + " " + show(goal, unit),
                                   "met" if ok else "not met"))
 print("\n%d of %d targets met; medians over %d round(s); results in %s" % (met, len(targets), runs, out))
 EOF

@@ -1,8 +1,9 @@
-/* backends/cpu/cpu_backend.c — the float32 CPU backend: OpenBLAS sgemm/ssyrk (its own
- * threads) for the products, plain loops for the O(n^2) reductions, the monotonic clock
- * for timing. It gives every results table a CPU row. The energy kernel is in
- * cpu_energy.c. No OpenMP: its spinning threads fought OpenBLAS's for the cores (8-28 ms
- * stalls on a 2-core machine where the work takes 0.1 ms).
+/* backends/cpu/cpu_backend.c — the float32 CPU backend: the device, the dispatch, and the
+ * d x d products (gram: ssyrk; ranktail, leverage: sgemm), on OpenBLAS with its own
+ * threads; the monotonic clock for timing. It gives every results table a CPU row. The
+ * energy field is cpu_energy.c and cpu_masked.c, the single passes cpu_pass.c. No OpenMP:
+ * its spinning threads fought OpenBLAS's for the cores (8-28 ms stalls on a 2-core machine
+ * where the work takes 0.1 ms); the backend's own loops fork and join (cpu_thread.c).
  */
 #include <cblas.h>
 #include <math.h>

@@ -78,7 +78,7 @@ int cpu_inputs_get(ef_device *dev, const ef_op *op, int want_kc, cpu_inputs *in,
     in->k = k;
     if (!want_kc) return EF_OK;
     column_sums(k, n, d, kbar);
-    float *mean = cpu_scratch(dev, CPU_SCRATCH_SHIFT, (size_t)d * sizeof(float), err);
+    float *mean = cpu_scratch(dev, CPU_SCRATCH_MEAN, (size_t)d * sizeof(float), err);
     if (!mean) return EF_NOMEM;
     for (int c = 0; c < d; c++) mean[c] = (float)(kbar[c] / n); /* one rounding */
     for (int j = 0; j < n; j++)

@@ -7,8 +7,10 @@
 #include "backends/hostmem.h"
 
 /* Scratch kept from one dispatch to the next, so that a repetition does not pay for
- * fresh pages (a first touch costs a page fault per 4 KiB). One slot per use. */
-enum { CPU_SCRATCH_Q, CPU_SCRATCH_K, CPU_SCRATCH_PREFIX, CPU_SCRATCH_SHIFT, CPU_SCRATCH_Y,
+ * fresh pages (a first touch costs a page fault per 4 KiB). One slot per use within a
+ * dispatch: decoded Q and K, the key sums (a mean, or the masked field's block sums), the
+ * key mean, leverage's products, colenergy's partials, the masked panels' tiles. */
+enum { CPU_SCRATCH_Q, CPU_SCRATCH_K, CPU_SCRATCH_PREFIX, CPU_SCRATCH_MEAN, CPU_SCRATCH_Y,
        CPU_SCRATCH_PARTIAL, CPU_SCRATCH_TILE, CPU_SCRATCH_COUNT };
 
 struct ef_device {
@@ -17,7 +19,7 @@ struct ef_device {
 };
 
 /* Scratch slot `slot` holding at least `bytes` (contents undefined), or NULL with err
- * (cpu_inputs.c, as the next one). */
+ * (cpu_inputs.c). */
 void *cpu_scratch(ef_device *dev, int slot, size_t bytes, ef_error *err);
 
 /* The inputs as float32: q and k are the buffers themselves for fp32 inputs, else decoded

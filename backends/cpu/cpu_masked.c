@@ -106,15 +106,15 @@ static void masked_panel(const masked_job *job, float *tile, int r0, int rows)
     int jlo = ef_mask_first(op->mask, i0), jmid = op->mask.kind == EF_MASK_CAUSAL ? i0 : jlo;
     int width = visible_last(op, i0 + rows - 1) - jlo + 1;
     float shift[rows], a = (float)op->scale;
+    const float *q = job->q + (size_t)i0 * d;
     panel_shifts(job, i0, rows, shift);
     if (jmid > jlo)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, jmid - jlo, d, a, job->q + (size_t)i0 * d,
-                    d, job->k + (size_t)jlo * d, d, 0.0f, tile, width);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, jmid - jlo, d, a, q, d,
+                    job->k + (size_t)jlo * d, d, 0.0f, tile, width);
     for (int s0 = 0; s0 < rows; s0 += sub) {
-        int s1 = s0 + sub < rows ? s0 + sub - 1 : rows - 1;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s1 - s0 + 1, visible_last(op, i0 + s1) - jmid + 1, d,
-                    a, job->q + (size_t)(i0 + s0) * d, d, job->k + (size_t)jmid * d, d, 0.0f,
-                    tile + (size_t)s0 * width + (jmid - jlo), width);
+        int s1 = s0 + sub < rows ? s0 + sub - 1 : rows - 1, cols = visible_last(op, i0 + s1) - jmid + 1;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s1 - s0 + 1, cols, d, a, q + (size_t)s0 * d, d,
+                    job->k + (size_t)jmid * d, d, 0.0f, tile + (size_t)s0 * width + (jmid - jlo), width);
     }
     for (int t = 0; t < rows; t++) {
         int i = i0 + t, first = ef_mask_first(op->mask, i);

@@ -6,6 +6,7 @@
  * cores: the rows are always cut into PASS_PARTS parts, run on one worker each when there
  * are cores for them (cpu_thread.c). Called by cpu_backend.c.
  */
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -55,7 +56,7 @@ PASS_CLONES static void rowsum_rows(const float *E, int n, int rows, int r0, int
         memcpy(tl, t, sizeof tl);
         for (int l = 0; j < n; j++, l++) {
             sl[l] += x[j];
-            tl[l] += x[j] < 0 ? -x[j] : x[j];
+            tl[l] += fabsf(x[j]);
         }
         out[r] = lanes_sum(sl, W);
         out[rows + r] = lanes_sum(tl, W);
@@ -112,7 +113,8 @@ static void colenergy_worker(void *ctx, int w)
     pass_job *job = ctx;
     const ef_op *op = job->op;
     for (int p = w; p < PASS_PARTS; p += job->workers)
-        colenergy_rows((const float *)op->e->data, op->n, part_row(op, p), part_row(op, p + 1), job->dst[p]);
+        colenergy_rows((const float *)op->e->data, op->n, part_row(op, p), part_row(op, p + 1),
+                       job->dst[p]);
 }
 
 static int pass_workers(void) { return cpu_workers() < PASS_PARTS ? cpu_workers() : PASS_PARTS; }

@@ -16,8 +16,8 @@ static void store_span(float *row, int lo, int hi, const float *vals, int first,
     for (int j = lo; j < hi; j++) row[j] = j >= first && j <= last ? vals[j - first] - c : 0.0f;
 }
 
-__attribute__((target("avx512f"))) static void store_row_avx512(float *row, int n, const float *vals, int first,
-                                                                 int last, float c)
+__attribute__((target("avx512f"))) static void
+store_row_avx512(float *row, int n, const float *vals, int first, int last, float c)
 {
     int j = 0;
     while (j < n && ((uintptr_t)(row + j) & 63)) j++;
@@ -26,7 +26,8 @@ __attribute__((target("avx512f"))) static void store_row_avx512(float *row, int 
     for (; j + 16 <= n; j += 16) {
         __m512 x;
         if (j + 15 < first || j > last) x = _mm512_setzero_ps();
-        else if (j >= first && j + 15 <= last) x = _mm512_sub_ps(_mm512_loadu_ps(vals + (j - first)), cc);
+        else if (j >= first && j + 15 <= last)
+            x = _mm512_sub_ps(_mm512_loadu_ps(vals + (j - first)), cc);
         else { /* a line across first or last */
             float t[16];
             for (int u = 0; u < 16; u++)
