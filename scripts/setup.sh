@@ -5,12 +5,12 @@
 set -eu
 
 # Build: compiler, meson, the libraries. Run: OpenCL on PoCL, Vulkan on lavapipe, the
-# texts and tools the real-input suites use.
+# texts and tools the real-input suites use, numpy for the peers (scripts/peers.py).
 PACKAGES="gcc libc6-dev pkg-config meson ninja-build git python3 python3-pip unzip
   libopenblas-dev liblapacke-dev libjansson-dev libinih-dev libcriterion-dev zlib1g-dev libssl-dev
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd libclblast-dev clinfo
   libvulkan-dev mesa-vulkan-drivers glslc vulkan-validationlayers spirv-tools
-  fortunes-min debian-reference-en gnuplot-nox libxml2-utils"
+  fortunes-min debian-reference-en gnuplot-nox libxml2-utils python3-numpy"
 
 missing=""
 for p in $PACKAGES; do

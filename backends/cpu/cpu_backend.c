@@ -1,8 +1,9 @@
-/* backends/cpu/cpu_backend.c — the float32 CPU backend: OpenBLAS sgemm/ssyrk (its own
- * threads) for the products, plain loops for the O(n^2) reductions, the monotonic clock
- * for timing. It gives every results table a CPU row. The energy kernel is in
- * cpu_energy.c. No OpenMP: its spinning threads fought OpenBLAS's for the cores (8-28 ms
- * stalls on a 2-core machine where the work takes 0.1 ms).
+/* backends/cpu/cpu_backend.c — the float32 CPU backend: the device, the dispatch, and the
+ * d x d products (gram: ssyrk; ranktail, leverage: sgemm), on OpenBLAS with its own
+ * threads; the monotonic clock for timing. It gives every results table a CPU row. The
+ * energy field is cpu_energy.c and cpu_masked.c, the single passes cpu_pass.c. No OpenMP:
+ * its spinning threads fought OpenBLAS's for the cores (8-28 ms stalls on a 2-core machine
+ * where the work takes 0.1 ms); the backend's own loops fork and join (cpu_thread.c).
  */
 #include <cblas.h>
 #include <math.h>
@@ -11,12 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends/host_blas.h"
 #include "backends/host_peak.h"
 #include "cpu_internal.h"
-
-struct ef_device {
-    int unused;
-};
 
 static int cpu_device_count(ef_error *err)
 {
@@ -37,7 +35,9 @@ static int cpu_device_info(int index, ef_device_info *info, ef_error *err)
     info->max_buffer_bytes = info->memory_bytes / 4;
     info->precisions = 1u << EF_PREC_FP32 | 1u << EF_PREC_FP16 | 1u << EF_PREC_BF16;
     info->out_dtype = EF_F32;
-    snprintf(info->notes, sizeof info->notes, "float32, %d threads (%s)", host_cpu_count(), openblas_get_config());
+    const char *blas = host_blas_note();
+    snprintf(info->notes, sizeof info->notes, "float32, %d threads (%s)%s%s", host_cpu_count(),
+             openblas_get_config(), *blas ? "; " : "", blas);
     return EF_OK;
 }
 
@@ -48,40 +48,11 @@ static int cpu_device_open(int index, ef_device **dev, ef_error *err)
     return *dev ? EF_OK : ef_fail(err, EF_NOMEM, "out of memory");
 }
 
-static void cpu_device_close(ef_device *dev) { free(dev); }
-
-static int cpu_rowsum(const ef_op *op, ef_error *err)
+static void cpu_device_close(ef_device *dev)
 {
-    (void)err;
-    int n = op->n, rows = op->rows;
-    const float *E = (const float *)op->e->data;
-    float *out = (float *)op->out->data;
-    for (int r = 0; r < rows; r++) {
-        float s = 0, t = 0;
-        for (int j = 0; j < n; j++) {
-            s += E[(size_t)r * n + j];
-            t += fabsf(E[(size_t)r * n + j]);
-        }
-        out[r] = s;
-        out[rows + r] = t;
-    }
-    return EF_OK;
-}
-
-static int cpu_colenergy(const ef_op *op, ef_error *err)
-{
-    (void)err;
-    int n = op->n, rows = op->rows;
-    const float *E = (const float *)op->e->data;
-    float *out = (float *)op->out->data;
-    enum { COLS = 256 };
-    for (int j0 = 0; j0 < n; j0 += COLS) {
-        int j1 = j0 + COLS < n ? j0 + COLS : n;
-        for (int j = j0; j < j1; j++) out[j] = 0;
-        for (int r = 0; r < rows; r++)
-            for (int j = j0; j < j1; j++) out[j] += E[(size_t)r * n + j] * E[(size_t)r * n + j];
-    }
-    return EF_OK;
+    if (!dev) return;
+    for (int i = 0; i < CPU_SCRATCH_COUNT; i++) free(dev->scratch[i]);
+    free(dev);
 }
 
 static void sym_fill(int d, float *G)
@@ -90,23 +61,22 @@ static void sym_fill(int d, float *G)
         for (int c = 0; c < r; c++) G[(size_t)r * d + c] = G[(size_t)c * d + r];
 }
 
-static int cpu_gram(const ef_op *op, ef_error *err)
+static int cpu_gram(ef_device *dev, const ef_op *op, ef_error *err)
 {
     int d = op->d, rc;
-    float *Q, *Kc;
-    if ((rc = cpu_inputs_centered(op, &Q, &Kc, err))) return rc;
+    cpu_inputs in;
+    if ((rc = cpu_inputs_get(dev, op, 1, &in, err))) return rc;
     float *G = (float *)op->out->data;
-    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, d, op->n, 1.0f, Q, d, 0.0f, G, d);
-    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, d, op->n, 1.0f, Kc, d, 0.0f, G + (size_t)d * d, d);
+    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, d, op->n, 1.0f, in.q, d, 0.0f, G, d);
+    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, d, op->n, 1.0f, in.kc, d, 0.0f, G + (size_t)d * d, d);
     sym_fill(d, G);
     sym_fill(d, G + (size_t)d * d);
-    free(Q);
-    free(Kc);
     return EF_OK;
 }
 
-static int cpu_ranktail(const ef_op *op, ef_error *err)
+static int cpu_ranktail(ef_device *dev, const ef_op *op, ef_error *err)
 {
+    (void)dev;
     int n = op->n, d = op->d; /* the whole field: the harness checked rows == n */
     const float *E = (const float *)op->e->data, *U = (const float *)op->aux->data;
     float *P = malloc(sizeof(float) * d * n), *R = malloc(sizeof(float) * n * n);
@@ -138,17 +108,14 @@ static int cpu_ranktail(const ef_op *op, ef_error *err)
     return EF_OK;
 }
 
-static int cpu_leverage(const ef_op *op, ef_error *err)
+static int cpu_leverage(ef_device *dev, const ef_op *op, ef_error *err)
 {
     int n = op->n, d = op->d, rc;
-    float *Kc;
-    if ((rc = cpu_inputs_centered(op, NULL, &Kc, err))) return rc;
-    float *Y = malloc(sizeof(float) * n * d);
-    if (!Y) {
-        free(Kc);
-        return ef_fail(err, EF_NOMEM, "leverage n = %d: out of memory", n);
-    }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, d, d, 1.0f, Kc, d,
+    cpu_inputs in;
+    if ((rc = cpu_inputs_get(dev, op, 1, &in, err))) return rc;
+    float *Y = cpu_scratch(dev, CPU_SCRATCH_Y, sizeof(float) * n * d, err);
+    if (!Y) return EF_NOMEM;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, d, d, 1.0f, in.kc, d,
                 (const float *)op->aux->data, d, 0.0f, Y, d);
     float *out = (float *)op->out->data;
     for (int j = 0; j < n; j++) {
@@ -156,33 +123,31 @@ static int cpu_leverage(const ef_op *op, ef_error *err)
         for (int c = 0; c < d; c++) s += Y[(size_t)j * d + c] * Y[(size_t)j * d + c];
         out[j] = s;
     }
-    free(Y);
-    free(Kc);
     return EF_OK;
 }
 
 static int cpu_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
 {
-    (void)dev;
-    static int (*const fn[EF_WL_COUNT])(const ef_op *, ef_error *) = {
-        [EF_WL_ENERGY] = cpu_energy,       [EF_WL_ROWSUM] = cpu_rowsum,
-        [EF_WL_COLENERGY] = cpu_colenergy, [EF_WL_GRAM] = cpu_gram,
-        [EF_WL_RANKTAIL] = cpu_ranktail,   [EF_WL_LEVERAGE] = cpu_leverage,
+    static int (*const fn[EF_WL_COUNT])(ef_device *, const ef_op *, ef_error *) = {
+        [EF_WL_ROWSUM] = cpu_rowsum,       [EF_WL_COLENERGY] = cpu_colenergy,
+        [EF_WL_GRAM] = cpu_gram,           [EF_WL_RANKTAIL] = cpu_ranktail,
+        [EF_WL_LEVERAGE] = cpu_leverage,
     };
     static const char *const path[EF_WL_COUNT] = {
-        [EF_WL_ENERGY] = "sgemm-centered", [EF_WL_ROWSUM] = "rows",
-        [EF_WL_COLENERGY] = "columns", [EF_WL_GRAM] = "ssyrk",
-        [EF_WL_RANKTAIL] = "sgemm-project", [EF_WL_LEVERAGE] = "sgemm-rownorm",
+        [EF_WL_ROWSUM] = "rows-vec16", [EF_WL_COLENERGY] = "columns-vec16",
+        [EF_WL_GRAM] = "ssyrk", [EF_WL_RANKTAIL] = "sgemm-project",
+        [EF_WL_LEVERAGE] = "sgemm-rownorm",
     };
     if (op->variant && *op->variant)
         return ef_fail(err, EF_UNSUPPORTED, "cpu has no variant '%s'", op->variant);
     if (op->fault != EF_FAULT_NONE && op->workload != EF_WL_ENERGY)
         return ef_fail(err, EF_UNSUPPORTED, "faults are injected into energy only");
     double t0 = host_clock_ms();
-    int rc = fn[op->workload](op, err);
+    int rc = op->workload == EF_WL_ENERGY
+                 ? cpu_energy(dev, op, res->path, sizeof res->path, err)
+                 : fn[op->workload](dev, op, err);
     res->time_ms = host_clock_ms() - t0;
-    snprintf(res->path, sizeof res->path, "%s%s", path[op->workload],
-             op->workload == EF_WL_ENERGY && op->mask.kind != EF_MASK_FULL ? "-banded" : "");
+    if (op->workload != EF_WL_ENERGY) snprintf(res->path, sizeof res->path, "%s", path[op->workload]);
     return rc;
 }
 
@@ -195,7 +160,7 @@ static int cpu_measure_peak(ef_device *dev, ef_peak *out, ef_error *err)
 
 const ef_backend ef_backend_cpu = {
     .name = "cpu",
-    .description = "float32 CPU (multithreaded OpenBLAS sgemm, single-threaded reductions)",
+    .description = "float32 CPU (multithreaded OpenBLAS sgemm, vectorised reductions on every core)",
     .device_count = cpu_device_count,
     .device_info = cpu_device_info,
     .device_open = cpu_device_open,
