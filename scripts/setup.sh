@@ -8,6 +8,7 @@ set -eu
 # texts and tools the real-input suites use.
 PACKAGES="gcc libc6-dev pkg-config meson ninja-build git python3 python3-pip unzip
   libopenblas-dev liblapacke-dev libjansson-dev libinih-dev libcriterion-dev zlib1g-dev libssl-dev
+  libpcre2-dev
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd libclblast-dev clinfo
   libvulkan-dev mesa-vulkan-drivers glslc vulkan-validationlayers spirv-tools
   fortunes-min debian-reference-en gnuplot-nox libxml2-utils"
