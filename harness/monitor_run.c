@@ -16,8 +16,6 @@
 #include "model/capture.h"
 #include "harness/source_model.h"
 
-static const char *const mon_arch_names[] = {"gemma3", "llama", "qwen2"};
-
 static double mon_now(void)
 {
     struct timespec ts;
@@ -58,7 +56,7 @@ static int mon_capture_model(const char *model_arg, const text_source *t, int n,
     const model_config *cfg = model_config_get(m);
     snprintf(out->path, sizeof out->path, "%s", model_arg);
     snprintf(out->name, sizeof out->name, "%s", model_name(m));
-    snprintf(out->arch, sizeof out->arch, "%s", mon_arch_names[cfg->arch]);
+    snprintf(out->arch, sizeof out->arch, "%s", model_arch_name(cfg->arch));
     out->size = (long long)st.st_size;
     out->kind = "gguf";
     if (n < cfg->d + 2) {
