@@ -32,9 +32,10 @@ static void mon_usage(FILE *f)
         "mu_K exceeds --max-mu is flagged. Several checkpoints of one model (same architecture,\n"
         "layers, heads and d) are compared: the relative change of every head's mu_K from one\n"
         "checkpoint to the next, the five largest, and a flag above --max-change.\n\n"
-        "  --model M       a GGUF model (gemma3, llama, qwen2), or \"default\" (Gemma 3 270M,\n"
-        "                  fetched by model/fetch-default-model.sh); repeat for checkpoints,\n"
-        "                  oldest first. Q/K come through the capture cache      [default]\n"
+        "  --model M       a GGUF model (gemma2, gemma3, llama, phi3, qwen2, qwen3), or\n"
+        "                  \"default\" (Gemma 3 270M, fetched by model/fetch-default-model.sh);\n"
+        "                  repeat for checkpoints, oldest first. Q/K come through the capture\n"
+        "                  cache                                                  [default]\n"
         "  --qk F          a checkpoint's Q/K imported from safetensors (README: `--qk` layout,\n"
         "                  e.g. from `efbench capture` or a PyTorch hook); repeatable, in order\n"
         "                  with --model; the file names its own text\n"
@@ -158,6 +159,13 @@ static int mon_parse(int argc, char **argv, mon_cli *o)
     return -1;
 }
 
+/* The model's one line on start: what was loaded (size, architecture, tokenizer). */
+static void mon_loaded(void *user, const char *description)
+{
+    (void)user;
+    fprintf(stderr, "monitor: %s\n", description);
+}
+
 static void mon_progress(void *user, int done, int total)
 {
     const char *label = user;
@@ -225,6 +233,7 @@ int cmd_monitor(int argc, char **argv)
         if (!o.quiet) fprintf(stderr, "monitor: %s: Q/K of every layer%s\n", label, live ? "" : " ...");
         mon_source with_line = *s; /* the forward pass's live line on a terminal */
         with_line.capture_progress = &(forward_progress){.fn = progress_capture};
+        if (!o.quiet) with_line.loaded = mon_loaded;
         rc = mon_checkpoint_run(&with_line, &t, s->qk && !o.n_given ? 0 : o.n, live ? mon_progress : NULL,
                                 label, &ck[done], &err);
         if (live) fprintf(stderr, "\r\033[K");

@@ -34,10 +34,10 @@ void mon_checkpoint_free(mon_checkpoint *c)
 static int mon_class(int rc) { return rc == EF_OK ? MON_OK : rc == EF_NOMEM ? MON_FAIL : MON_INPUT; }
 
 /* Opens the GGUF (resolving "default"), records its identity, captures n positions of t. */
-static int mon_capture_model(const char *model_arg, const text_source *t, int n,
-                             const forward_progress *progress, mon_checkpoint *out, capture_set *c,
-                             ef_error *err)
+static int mon_capture_model(const mon_source *src, const text_source *t, int n,
+                             mon_checkpoint *out, capture_set *c, ef_error *err)
 {
+    const char *model_arg = src->model;
     char path[1024];
     model *m = NULL;
     struct stat st;
@@ -53,6 +53,11 @@ static int mon_capture_model(const char *model_arg, const text_source *t, int n,
     if (stat(model_arg, &st))
         return ef_fail(err, MON_INPUT, "model '%s': no such file", model_arg);
     if ((rc = model_open(model_arg, &m, err))) return mon_class(rc);
+    if (src->loaded) {
+        char desc[512];
+        model_describe(m, desc, sizeof desc);
+        src->loaded(src->loaded_user, desc);
+    }
     const model_config *cfg = model_config_get(m);
     snprintf(out->path, sizeof out->path, "%s", model_arg);
     snprintf(out->name, sizeof out->name, "%s", model_name(m));
@@ -66,7 +71,7 @@ static int mon_capture_model(const char *model_arg, const text_source *t, int n,
                 out->name, cfg->d, cfg->d + 2);
         goto close_model;
     }
-    rc = capture_cached(m, t, n, progress, c, &out->from_cache, err);
+    rc = capture_cached(m, t, n, src->capture_progress, c, &out->from_cache, err);
     if (rc == EF_UNSUPPORTED) { /* the text is too short: the user's input */
         rc = MON_INPUT;
         goto close_model;
@@ -190,7 +195,7 @@ int mon_checkpoint_run(const mon_source *src, const text_source *t, int n,
     int rc;
     memset(out, 0, sizeof *out);
     if (src->qk) rc = mon_capture_qk(src->qk, n, out, &c, err);
-    else rc = mon_capture_model(src->model, t, n, src->capture_progress, out, &c, err);
+    else rc = mon_capture_model(src, t, n, out, &c, err);
     if (!rc) rc = mon_shape(&c, out, err);
     if (!rc) rc = mon_analyse(&c, out, progress, user, err);
     capture_free(&c);

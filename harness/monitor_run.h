@@ -47,6 +47,9 @@ typedef struct mon_source {
     const char *model;   /* "default" or a GGUF path, or NULL when qk is set            */
     const char *qk;      /* a safetensors file in efbench's exchange layout, or NULL    */
     const forward_progress *capture_progress; /* of the model's forward pass; may be NULL */
+    /* called once the GGUF is open, before any work, with model_describe's line; may be NULL */
+    void (*loaded)(void *user, const char *description);
+    void *loaded_user;
 } mon_source;
 
 /* Analyse one checkpoint at n positions: a GGUF model on text t (the capture cache makes a

@@ -73,6 +73,10 @@ const tokenizer *model_tokenizer(const model *m);
 gguf_file *model_gguf(model *m);
 /* Short name for results: the file name without directory and ".gguf". */
 const char *model_name(const model *m);
+/* One line a person reads on start: name, architecture, parameters and file size, layers,
+ * heads, d and the tokenizer, e.g. "gemma-3-270m-q4_k_m: gemma3, 268.1 M parameters in
+ * 253.1 MB, 18 layers x 4 query / 1 KV heads, d = 256, tokenizer spm (262144 tokens)". */
+void model_describe(const model *m, char *buf, size_t len);
 /* 1 if layer l uses the sliding window; the layer's mask and logit scale. */
 int model_layer_is_local(const model_config *c, int layer);
 ef_mask model_layer_mask(const model_config *c, int layer);

@@ -338,3 +338,17 @@ const model_config *model_config_get(const model *m) { return &m->cfg; }
 const tokenizer *model_tokenizer(const model *m) { return m->tok; }
 gguf_file *model_gguf(model *m) { return m->gguf; }
 const char *model_name(const model *m) { return m->name; }
+
+void model_describe(const model *m, char *buf, size_t len)
+{
+    const model_config *c = &m->cfg;
+    double params = 0;
+    for (uint64_t i = 0; i < gguf_tensor_count(m->gguf); i++) {
+        const gguf_tensor *t = gguf_tensor_at(m->gguf, i);
+        params += (double)t->ne[0] * (double)t->ne[1] * (double)t->ne[2] * (double)t->ne[3];
+    }
+    snprintf(buf, len, "%s: %s, %.1f M parameters in %.1f MB, %d layers x %d query / %d KV "
+             "heads, d = %d, tokenizer %s (%d tokens)", m->name, model_arch_name(c->arch),
+             params / 1e6, (double)gguf_file_size(m->gguf) / 1e6, c->n_layer, c->n_head,
+             c->n_head_kv, c->d, tokenizer_label(m->tok), c->n_vocab);
+}
