@@ -182,7 +182,7 @@ int tokenizer_init(const tokenizer_vocab *v, tokenizer **out, ef_error *err)
         }
         /* version 3: PCRE2 runs the patterns (2: hand-written scanners) */
         snprintf(t->name, sizeof t->name, "bpe-%s.3", row->names[0]);
-        snprintf(t->label, sizeof t->label, "bpe/%s", row->names[0]);
+        snprintf(t->label, sizeof t->label, "bpe/%.40s", pre); /* the file's own name */
     }
 
     uint64_t total = 0;

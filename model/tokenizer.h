@@ -78,7 +78,7 @@ const char *tokenizer_piece(const tokenizer *t, int id, size_t *len);
 int tokenizer_find(const tokenizer *t, const char *piece, size_t len);
 /* Identifies the algorithm and its version, e.g. "spm.1" or "bpe-qwen2.3" (cache keys). */
 const char *tokenizer_name(const tokenizer *t);
-/* What a person reads: "spm" or "bpe/<pre-tokenizer row>", e.g. "bpe/llama3". */
+/* What a person reads: "spm" or "bpe/<tokenizer.ggml.pre>", e.g. "bpe/smollm". */
 const char *tokenizer_label(const tokenizer *t);
 /* The i-th tokenizer.ggml.pre name efbench runs (i from 0), NULL past the last. */
 const char *tokenizer_pre_supported(int i);

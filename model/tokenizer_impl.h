@@ -54,7 +54,7 @@ struct tokenizer {
     tokenizer_kind kind;
     tok_pre *pre;       /* BPE: the compiled pre-tokenizer; NULL for SPM */
     char name[48];      /* cache key: algorithm, pre-tokenizer, version */
-    char label[48];     /* "spm" or "bpe/<pre-tokenizer>" */
+    char label[48];     /* "spm" or "bpe/<tokenizer.ggml.pre>" */
     int n_vocab;
     char *arena;        /* all token texts, then all merge texts */
     uint64_t *tok_off;  /* (n_vocab + 1) offsets into arena */
