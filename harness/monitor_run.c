@@ -234,6 +234,11 @@ static int mon_by_change(const void *x, const void *y)
     return a < b ? 1 : a > b ? -1 : *(const int *)x - *(const int *)y;
 }
 
+double mon_mu_limit(int n, int r, double excess)
+{
+    return r > 0 ? 1.0 + excess * ((double)n / r - 1.0) : INFINITY;
+}
+
 int mon_report_build(mon_report *r, mon_checkpoint *ck, int n_ck, double max_mu,
                      double max_change, ef_error *err)
 {
@@ -242,7 +247,8 @@ int mon_report_build(mon_report *r, mon_checkpoint *ck, int n_ck, double max_mu,
     for (int c = 0; c < n_ck; c++)
         for (int i = 0; i < ck[c].n_layer * ck[c].n_head; i++) {
             mon_head *h = &ck[c].heads[i];
-            h->flagged = h->mu_k > max_mu; /* NAN (all keys equal) is not flagged */
+            h->mu_limit = max_mu > 0 ? max_mu : mon_mu_limit(ck[c].n, h->rank_k, MON_DEFAULT_EXCESS);
+            h->flagged = h->mu_k > h->mu_limit; /* NAN (all keys equal) is not flagged */
             r->flagged_mu += h->flagged;
         }
     if (n_ck < 2) return MON_OK;

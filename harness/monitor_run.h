@@ -15,6 +15,18 @@
 
 enum { MON_OK = 0, MON_FAIL = 1, MON_INPUT = 2 };
 
+/* The default flag rule, free of n and d. mu_K = (n/r) l_max lies between 1 (every key
+ * holds the even share r/n of the key space) and n/r (one key owns a direction alone).
+ * A head is flagged when its most coherent key is more than MON_DEFAULT_EXCESS of the way
+ * from the one to the other: (mu_K - 1) / (n/r - 1) > 0.9, i.e. l_max > r/n + 0.9 (1 - r/n).
+ * At n/r = 2 (Gemma 3 270M, n = 512) that is mu_K > 1.9, the measured threshold of
+ * before; at n/r = 8 (d = 64, n = 512) mu_K > 7.3. README "Monitor" has the measurements. */
+#define MON_DEFAULT_EXCESS 0.9
+
+/* The mu_K above which a head of n positions and key rank r is flagged by the default
+ * rule with `excess` (MON_DEFAULT_EXCESS): 1 + excess (n/r - 1). */
+double mon_mu_limit(int n, int r, double excess);
+
 typedef struct mon_head {
     int layer, head, kv_head;
     double mu_k;      /* (n / r) max_j l_j of the centered keys (NAN: all keys equal)   */
@@ -22,7 +34,8 @@ typedef struct mon_head {
     int lev_argmax;   /* the position whose key has the largest leverage                */
     double pr_over_n; /* column-energy participation ratio of the full field, over n   */
     double v_max;     /* largest column-energy fraction                                 */
-    int flagged;      /* mu_k > max_mu                                                  */
+    double mu_limit;  /* the flag threshold this head met: --max-mu, or mon_mu_limit    */
+    int flagged;      /* mu_k > mu_limit                                                */
 } mon_head;
 
 typedef struct mon_checkpoint {
@@ -73,17 +86,19 @@ typedef struct mon_change {
 typedef struct mon_report {
     mon_checkpoint *ck;
     int n_ck;
-    double max_mu, max_change;
+    double max_mu;         /* an explicit --max-mu, or 0: the default rule                */
+    double max_change;
     mon_change *changes;   /* (n_ck - 1) * heads, checkpoint-pair-major                 */
     int n_changes;
     int top[5], n_top;     /* indices into changes, largest |rel| first                 */
-    int flagged_mu;        /* heads over max_mu, over all checkpoints                   */
+    int flagged_mu;        /* heads over their mu_limit, over all checkpoints           */
     int flagged_change;    /* changes over max_change                                   */
     int heatmaps;          /* 1 once mon_report_write drew the heat maps                */
     char heatmap_note[160]; /* why they were not drawn, "" if they were                 */
 } mon_report;
 
-/* Flags heads (mu_k > max_mu), computes the changes and the top five. */
+/* Flags heads (mu_k > max_mu, or with max_mu = 0 the default rule on each head's n and
+ * r), computes the changes and the top five. */
 int mon_report_build(mon_report *r, mon_checkpoint *ck, int n_ck, double max_mu,
                      double max_change, ef_error *err);
 void mon_report_free(mon_report *r);
