@@ -22,6 +22,9 @@ if [ ! -x "$TOOL" ]; then
     cmake --build "$LLAMA/build" -j"$(nproc)" --target test-tokenizer-0 >/dev/null
 fi
 
+PY=python3 # with numpy: the .venv scripts/setup.sh makes has Debian's
+[ -x .venv/bin/python3 ] && PY=.venv/bin/python3
+
 # the pre-tokenizers of tests/model_vocab_test.c (pretok_names)
 PRES=${*:-"smollm tekken deepseek-r1-qwen falcon3 smaug-bpe gpt-4o dbrx stablelm2 olmo
   codeshell exaone minerva-7b deepseek-v3 bailingmoe seed-coder grok-2 chameleon viking bloom
@@ -30,7 +33,7 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 TEXT=tests/data/pretok/text.txt
 for pre in $PRES; do
-    PYTHONPATH="$LLAMA/gguf-py" python3 - "$VOCAB/ggml-vocab-gpt-2.gguf" "$pre" "$WORK/v.gguf" <<'PY'
+    PYTHONPATH="$LLAMA/gguf-py" "$PY" - "$VOCAB/ggml-vocab-gpt-2.gguf" "$pre" "$WORK/v.gguf" <<'PY'
 import sys
 import gguf
 src, pre, dst = sys.argv[1:]
@@ -58,7 +61,7 @@ PY
     out="tests/data/pretok/$pre.ids"
     : >"$WORK/ids"
     # one text per line of TEXT, its newline included
-    python3 -c 'import sys
+    "$PY" -c 'import sys
 data = open(sys.argv[1], "rb").read()
 for i, line in enumerate(data.split(b"\n")[:-1]):
     open(f"{sys.argv[2]}/line{i:03d}.txt", "wb").write(line + b"\n")' "$TEXT" "$WORK"

@@ -12,6 +12,8 @@ PACKAGES="gcc libc6-dev pkg-config meson ninja-build git python3 python3-pip unz
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd libclblast-dev clinfo
   libvulkan-dev mesa-vulkan-drivers glslc vulkan-validationlayers spirv-tools
   fortunes-min debian-reference-en gnuplot-nox libxml2-utils
+  debian-reference-ja debian-reference-zh-cn debian-reference-es debian-reference-fr
+  debian-reference-de fortunes-ru
   python3-venv python3-numpy"
 
 missing=""
