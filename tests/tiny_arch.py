@@ -8,6 +8,7 @@
 #
 #   tiny_arch.py write ARCH OUT.gguf SEED
 #   tiny_arch.py check MODEL.gguf CAPTURE.safetensors LOGITS.f32
+#   tiny_arch.py llama MODEL.gguf LOGITS.txt WINDOW ID...  (scripts/llama-logits-check.sh)
 #
 # check exits 0 when every layer's Q and K and the last position's logits agree within
 # the float32 bound below, 1 otherwise (a line per layer either way), 2 on bad input.
@@ -304,12 +305,32 @@ def check(model_path, capture_path, logits_path):
     return 0 if ok else 1
 
 
+def llama(model_path, logits_path, ids, window):
+    """llama.cpp's logits (text, one a line) against the float64 pass. llama.cpp rounds the
+    activations of quantised matrix products to Q8_0 (a relative step of 1/254 of each
+    32-block's largest value) and keeps K and V in f16, so it agrees to about 1e-2, not to a
+    float32 bound; 0.05 leaves room for the few layers of the tiny models. `window` 0: as
+    llama.cpp does for llama files, ignore attention.sliding_window."""
+    m = Model(model_path)
+    if not window:
+        kv = m.kv
+        m.kv = lambda k, d=None: 0 if k == "attention.sliding_window" else kv(k, d)
+    _, _, ref = forward(m, np.array(ids))
+    ll = np.loadtxt(logits_path)
+    e = rel(ref, ll)
+    print(f"{model_path}: llama.cpp logits vs float64: rel {e:.2e} (bound 5e-02), argmax "
+          f"{int(ll.argmax())} / {int(ref.argmax())}")
+    return 0 if e <= 0.05 and ll.argmax() == ref.argmax() else 1
+
+
 def main(argv):
     if len(argv) == 5 and argv[1] == "write" and argv[2] in DIMS:
         write(argv[2], argv[3], int(argv[4]))
         return 0
     if len(argv) == 5 and argv[1] == "check":
         return check(argv[2], argv[3], argv[4])
+    if len(argv) > 5 and argv[1] == "llama":
+        return llama(argv[2], argv[3], [int(x) for x in argv[5:]], int(argv[4]))
     print(__doc__ or "usage: tiny_arch.py write ARCH OUT SEED | check MODEL CAPTURE LOGITS",
           file=sys.stderr)
     return 2
