@@ -1,11 +1,13 @@
 #!/bin/sh
-# scripts/llama-tokenizer-vectors.sh — regenerate tests/data/pretok/<pre>.ids: the ids
-# llama.cpp's own tokenizer gives each line of tests/data/pretok/text.txt when GPT-2's
-# vocabulary runs behind pre-tokenizer <pre> (the pre-tokenizers llama.cpp ships no test
-# vectors for). Builds llama.cpp's test-tokenizer-0 once from the llama-cpp-python source
+# scripts/llama-tokenizer-vectors.sh — regenerate tests/data/pretok/<pre>.ids and
+# <pre>.pairs.ids: the ids llama.cpp's own tokenizer gives each line of
+# tests/data/pretok/text.txt behind pre-tokenizer <pre> (the pre-tokenizers llama.cpp ships
+# no test vectors for), with GPT-2's vocabulary and with the "pairs" vocabulary: the 256
+# byte symbols and every pair of them, merged in order (tests/model_vocab_test.c builds the
+# same), so every piece is cut into pairs and almost any moved boundary changes the ids. Builds llama.cpp's test-tokenizer-0 once from the llama-cpp-python source
 # package (scripts/fetch-llama-vocab.sh --source; needs cmake, g++ and python3-numpy; about
 # 10 minutes on 2 cores) into the efbench cache; the GGUFs are written by llama.cpp's own
-# gguf-py. A developer tool: CI does not run it; tests/model_vocab_test.c compares efbench
+# gguf-py. VOCABS="pairs" (or "gpt-2") makes one kind only. A developer tool: CI does not run it; tests/model_vocab_test.c compares efbench
 # with the committed files. Usage: scripts/llama-tokenizer-vectors.sh [PRE ...]
 set -eu
 cd "$(dirname "$0")/.."
@@ -33,17 +35,29 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 TEXT=tests/data/pretok/text.txt
 for pre in $PRES; do
-    PYTHONPATH="$LLAMA/gguf-py" "$PY" - "$VOCAB/ggml-vocab-gpt-2.gguf" "$pre" "$WORK/v.gguf" <<'PY'
+  for vocab in ${VOCABS:-gpt-2 pairs}; do
+    PYTHONPATH="$LLAMA/gguf-py" "$PY" - "$VOCAB/ggml-vocab-gpt-2.gguf" "$pre" "$WORK/v.gguf" "$vocab" <<'PY'
 import sys
 import gguf
-src, pre, dst = sys.argv[1:]
+src, pre, dst, vocab = sys.argv[1:]
 r = gguf.GGUFReader(src)
+pairs = None
+if vocab == "pairs":
+    sym = [t for t in r.fields["tokenizer.ggml.tokens"].contents()[:256]]
+    pairs = {"tokenizer.ggml.tokens": sym + [a + b for a in sym for b in sym],
+             "tokenizer.ggml.merges": [a + " " + b for a in sym for b in sym],
+             "tokenizer.ggml.token_type": [1] * (256 + 256 * 256)}
 w = gguf.GGUFWriter(dst, arch=str(r.fields["general.architecture"].contents()))
 for name, f in r.fields.items():
     if name.startswith("GGUF.") or name == "general.architecture":
         continue
     if name == "tokenizer.ggml.pre":
         w.add_string(name, pre)
+        continue
+    if pairs and name in pairs:
+        w.add_array(name, pairs[name])
+        continue
+    if pairs and name.startswith("tokenizer.ggml.") and name.endswith("_token_id"):
         continue
     t = f.types[0]
     if t == gguf.GGUFValueType.ARRAY:
@@ -59,6 +73,7 @@ w.write_kv_data_to_file()
 w.close()
 PY
     out="tests/data/pretok/$pre.ids"
+    [ "$vocab" = pairs ] && out="tests/data/pretok/$pre.pairs.ids"
     : >"$WORK/ids"
     # one text per line of TEXT, its newline included
     "$PY" -c 'import sys
@@ -73,4 +88,5 @@ for i, line in enumerate(data.split(b"\n")[:-1]):
     done
     mv "$WORK/ids" "$out"
     say "wrote $out"
+  done
 done

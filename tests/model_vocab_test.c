@@ -208,6 +208,69 @@ static const char *const pretok_names[] = {
     NULL,
 };
 
+/* The "pairs" vocabulary behind pre-tokenizer `pre`: GPT-2's 256 byte symbols (its first
+ * tokens), then every pair a b (a-major), merged in that order. */
+static tokenizer *pairs_open(const char *gpt2, const char *pre)
+{
+    gguf_file *f;
+    ef_error err;
+    cr_assert_eq(gguf_open(gpt2, &f, &err), EF_OK, "%s", err.msg);
+    enum { S = 256, V = S + S * S };
+    static char sym[S][8];
+    char **tok = malloc(V * sizeof *tok), **mer = malloc(S * S * sizeof *mer);
+    for (int i = 0; i < S; i++) {
+        const char *p;
+        size_t l;
+        cr_assert_eq(gguf_arr_str(f, "tokenizer.ggml.tokens", (uint64_t)i, &p, &l, &err), EF_OK);
+        cr_assert(l < sizeof sym[i]);
+        memcpy(sym[i], p, l);
+        sym[i][l] = 0;
+        tok[i] = sym[i];
+    }
+    gguf_close(f);
+    for (int a = 0; a < S; a++)
+        for (int b = 0; b < S; b++) {
+            size_t la = strlen(sym[a]), lb = strlen(sym[b]);
+            char *t = malloc(la + lb + 1), *m = malloc(la + lb + 2);
+            memcpy(t, sym[a], la), memcpy(t + la, sym[b], lb + 1);
+            memcpy(m, sym[a], la), m[la] = ' ', memcpy(m + la + 1, sym[b], lb + 1);
+            tok[S + a * S + b] = t;
+            mer[a * S + b] = m;
+        }
+    tokenizer_vocab v = {.kind = TOKENIZER_BPE, .pre = pre, .n_vocab = V,
+                         .tokens = (const char *const *)tok, .n_merges = S * S,
+                         .merges = (const char *const *)mer, .bos = -1, .eos = -1, .unk = -1};
+    tokenizer *t;
+    cr_assert_eq(tokenizer_init(&v, &t, &err), EF_OK, "%s", err.msg);
+    for (int i = S; i < V; i++) free(tok[i]);
+    for (int i = 0; i < S * S; i++) free(mer[i]);
+    free(tok);
+    free(mer);
+    return t;
+}
+
+/* Each line of text.txt (its newline included) against the same line of `ids_file`. */
+static int pretok_compare(const char *what, const tokenizer *t, const char *text, size_t tl,
+                          const char *ids_file, int *lines)
+{
+    size_t il;
+    char *ids = read_all(ids_file, &il);
+    int bad = 0;
+    const char *line = ids;
+    *lines = 0;
+    for (size_t pos = 0; pos < tl; (*lines)++) {
+        const char *nl = memchr(text + pos, '\n', tl - pos);
+        size_t end = nl ? (size_t)(nl - text) + 1 : tl;
+        cr_assert(*line, "%s: fewer lines of ids than of text", what);
+        bad += !ids_match(what, t, text + pos, end - pos, line);
+        line = strchr(line, '\n');
+        line = line ? line + 1 : "";
+        pos = end;
+    }
+    free(ids);
+    return bad;
+}
+
 Test(vocab, pretokenizers_against_llama_cpp, .timeout = 300)
 {
     const char *dir = vocab_dir();
@@ -220,32 +283,27 @@ Test(vocab, pretokenizers_against_llama_cpp, .timeout = 300)
     char *text = read_all(textp, &tl);
     int checked = 0;
     for (int p = 0; pretok_names[p]; p++) {
-        char gg[512], idsp[1200];
+        char gg[512], idsp[1200], what[128];
+        int lines, bad;
         testdata_tmp_path(gg, sizeof gg, "pretok.gguf");
         write_gpt2_with_pre(src, pretok_names[p], gg);
         tokenizer *t = vocab_open(gg);
         remove(gg);
         snprintf(idsp, sizeof idsp, "%s/pretok/%s.ids", data, pretok_names[p]);
-        size_t il;
-        char *ids = read_all(idsp, &il);
-        int bad = 0, lines = 0;
-        const char *line = ids;
-        for (size_t pos = 0; pos < tl; lines++) {
-            const char *nl = memchr(text + pos, '\n', tl - pos);
-            size_t end = nl ? (size_t)(nl - text) + 1 : tl; /* the newline is part of the text */
-            cr_assert(*line, "%s: fewer lines of ids than of text", pretok_names[p]);
-            bad += !ids_match(pretok_names[p], t, text + pos, end - pos, line);
-            line = strchr(line, '\n');
-            line = line ? line + 1 : "";
-            pos = end;
-        }
-        cr_assert_eq(bad, 0, "pre-tokenizer %s: %d of %d lines differ from llama.cpp",
-                     pretok_names[p], bad, lines);
-        free(ids);
+        snprintf(what, sizeof what, "%s (GPT-2 vocabulary)", pretok_names[p]);
+        bad = pretok_compare(what, t, text, tl, idsp, &lines);
+        cr_assert_eq(bad, 0, "%s: %d of %d lines differ from llama.cpp", what, bad, lines);
+        tokenizer_free(t);
+
+        t = pairs_open(src, pretok_names[p]);
+        snprintf(idsp, sizeof idsp, "%s/pretok/%s.pairs.ids", data, pretok_names[p]);
+        snprintf(what, sizeof what, "%s (pairs vocabulary)", pretok_names[p]);
+        bad = pretok_compare(what, t, text, tl, idsp, &lines);
+        cr_assert_eq(bad, 0, "%s: %d of %d lines differ from llama.cpp", what, bad, lines);
         tokenizer_free(t);
         checked++;
     }
-    cr_log_info("%d pre-tokenizers match llama.cpp on %s", checked, textp);
+    cr_log_info("%d pre-tokenizers match llama.cpp on %s with both vocabularies", checked, textp);
     free(text);
 }
 
