@@ -251,15 +251,16 @@ static int tok_pieces_push(tok_pieces *v, size_t off, size_t len)
 
 /* Splits each piece of `in` by one pattern into `out` (llama.cpp's regex split: every
  * match is a piece, and so is the text between matches). */
-static int tok_pre_split_one(const pcre2_code *re, pcre2_match_data *md, const char *s,
-                             const tok_pieces *in, tok_pieces *out)
+static int tok_pre_split_one(const pcre2_code *re, pcre2_match_data *md,
+                             pcre2_match_context *mc, const char *s, const tok_pieces *in,
+                             tok_pieces *out)
 {
     out->n = 0;
     for (size_t k = 0; k < in->n; k++) {
         const char *ps = s + in->p[k].off;
         size_t plen = in->p[k].len, pos = 0, start = 0;
         while (pos < plen) {
-            int rc = pcre2_match(re, (PCRE2_SPTR)ps, plen, pos, PCRE2_NO_UTF_CHECK, md, NULL);
+            int rc = pcre2_match(re, (PCRE2_SPTR)ps, plen, pos, PCRE2_NO_UTF_CHECK, md, mc);
             if (rc == PCRE2_ERROR_NOMATCH) break;
             if (rc < 0) return -2;
             const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
@@ -278,23 +279,33 @@ static int tok_pre_split_one(const pcre2_code *re, pcre2_match_data *md, const c
     return 0;
 }
 
+/* JIT stack: 32 KiB first, grown up to this. Patterns with nested repeats (exaone-moe's
+ * letter groups) backtrack over a whole piece, and a long word needs the room (a
+ * 100,000-letter word overflows PCRE2's default 32 KiB). */
+#define TOK_PRE_JIT_STACK_MAX (64u << 20)
+
 int tok_pre_split(const tok_pre *p, const char *s, size_t len, tok_pieces *out, ef_error *err)
 {
     tok_pieces a = {0}, b = {0};
     pcre2_match_data *md = NULL;
+    pcre2_match_context *mc = pcre2_match_context_create(NULL);
+    pcre2_jit_stack *js = pcre2_jit_stack_create(32u << 10, TOK_PRE_JIT_STACK_MAX, NULL);
     int rc = EF_OK;
     out->n = 0;
+    if (!mc || !js) goto nomem;
+    pcre2_jit_stack_assign(mc, NULL, js);
     if (tok_pieces_push(&a, 0, len)) goto nomem;
     for (int i = 0; i < p->n; i++) {
         md = pcre2_match_data_create_from_pattern(p->re[i], NULL);
         if (!md) goto nomem;
-        int r = tok_pre_split_one(p->re[i], md, s, &a, &b);
+        int r = tok_pre_split_one(p->re[i], md, mc, s, &a, &b);
         pcre2_match_data_free(md);
         md = NULL;
         if (r == -1) goto nomem;
         if (r == -2) {
-            rc = ef_fail(err, EF_ERROR, "pre-tokenizer %s: pattern %d failed on the text (PCRE2 "
-                         "match limit?)", p->row->names[0], i + 1);
+            rc = ef_fail(err, EF_ERROR, "pre-tokenizer %s: pattern %d ran out of its %u MiB "
+                         "match stack on a %zu-byte stretch of text (a word that long?)",
+                         p->row->names[0], i + 1, TOK_PRE_JIT_STACK_MAX >> 20, len);
             goto cleanup;
         }
         tok_pieces t = a;
@@ -308,6 +319,8 @@ int tok_pre_split(const tok_pre *p, const char *s, size_t len, tok_pieces *out, 
 nomem:
     rc = ef_fail(err, EF_NOMEM, "tokenizer: out of memory splitting %zu bytes", len);
 cleanup:
+    pcre2_jit_stack_free(js);
+    pcre2_match_context_free(mc);
     free(a.p);
     free(b.p);
     return rc;

@@ -327,3 +327,34 @@ Test(vocab, unknown_pretokenizer_is_refused)
     while (tokenizer_pre_supported(n)) n++;
     cr_assert_gt(n, 60, "only %d pre-tokenizer names", n);
 }
+
+/* A 100,000-letter word: the patterns with nested repeats (exaone-moe) backtrack over the
+ * whole piece; the grown JIT stack holds it and every pattern still splits it (PCRE2's
+ * default 32 KiB stack did not). */
+Test(vocab, long_word_splits)
+{
+    static const char *const pres[] = {"exaone-moe", "tekken", "gpt-4o", "qwen2", "youtu"};
+    static char sym[256][2];
+    const char *tokens[256];
+    for (int i = 0; i < 256; i++) {
+        sym[i][0] = (char)(i < 0x21 ? '!' : i); /* printable stand-ins; ids by first match */
+        tokens[i] = sym[i];
+    }
+    size_t n = 100000;
+    char *s = malloc(n);
+    for (size_t i = 0; i < n; i++) s[i] = "Ab"[i % 2];
+    for (int p = 0; p < 5; p++) {
+        tokenizer_vocab v = {.kind = TOKENIZER_BPE, .pre = pres[p], .n_vocab = 128,
+                             .tokens = tokens, .bos = -1, .eos = -1, .unk = -1};
+        tokenizer *t;
+        ef_error err;
+        int32_t *ids;
+        int k;
+        cr_assert_eq(tokenizer_init(&v, &t, &err), EF_OK, "%s", err.msg);
+        cr_assert_eq(tokenizer_encode(t, s, n, 0, &ids, &k, &err), EF_OK, "%s: %s", pres[p], err.msg);
+        cr_assert_eq(k, (int)n, "%s: %d ids for %zu one-byte letters", pres[p], k, n);
+        free(ids);
+        tokenizer_free(t);
+    }
+    free(s);
+}
