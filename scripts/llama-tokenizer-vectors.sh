@@ -1,13 +1,15 @@
 #!/bin/sh
 # scripts/llama-tokenizer-vectors.sh — regenerate tests/data/pretok/<pre>.ids and
-# <pre>.pairs.ids: the ids llama.cpp's own tokenizer gives each line of
-# tests/data/pretok/text.txt behind pre-tokenizer <pre> (the pre-tokenizers llama.cpp ships
+# <pre>.pairs.ids: the ids llama.cpp's own tokenizer gives each text of
+# tests/data/pretok/text.txt (separated as in llama.cpp's .inp files; one line of ids per
+# text) behind pre-tokenizer <pre> (the pre-tokenizers llama.cpp ships
 # no test vectors for), with GPT-2's vocabulary and with the "pairs" vocabulary: the 256
-# byte symbols and every pair of them, merged in order (tests/model_vocab_test.c builds the
-# same), so every piece is cut into pairs and almost any moved boundary changes the ids. Builds llama.cpp's test-tokenizer-0 once from the llama-cpp-python source
+# byte symbols and every pair of them, merged in a scrambled order (tests/model_vocab_test.c
+# builds the same), so pieces are cut into pairs and a moved boundary shows in the ids. Builds llama.cpp's test-tokenizer-0 once from the llama-cpp-python source
 # package (scripts/fetch-llama-vocab.sh --source; needs cmake, g++ and python3-numpy; about
 # 10 minutes on 2 cores) into the efbench cache; the GGUFs are written by llama.cpp's own
-# gguf-py. VOCABS="pairs" (or "gpt-2") makes one kind only. A developer tool: CI does not run it; tests/model_vocab_test.c compares efbench
+# gguf-py. VOCABS="pairs" (or "gpt-2") makes one kind only. A developer tool: CI does
+# not run it; tests/model_vocab_test.c compares efbench
 # with the committed files. Usage: scripts/llama-tokenizer-vectors.sh [PRE ...]
 set -eu
 cd "$(dirname "$0")/.."
@@ -44,8 +46,13 @@ r = gguf.GGUFReader(src)
 pairs = None
 if vocab == "pairs":
     sym = [t for t in r.fields["tokenizer.ggml.tokens"].contents()[:256]]
-    pairs = {"tokenizer.ggml.tokens": sym + [a + b for a in sym for b in sym],
-             "tokenizer.ggml.merges": [a + " " + b for a in sym for b in sym],
+    # merge ranks in a scrambled order (tests/model_vocab_test.c pairs_order: the same), so
+    # the pairs BPE picks first fall anywhere, not on case or script boundaries
+    order = sorted(((a, b) for a in range(256) for b in range(256)),
+                   key=lambda ab: ((ab[0] * 131 + ab[1] * 197 + (ab[0] * ab[1]) % 113) % 65521,
+                                   ab[0], ab[1]))
+    pairs = {"tokenizer.ggml.tokens": sym + [sym[a] + sym[b] for a, b in order],
+             "tokenizer.ggml.merges": [sym[a] + " " + sym[b] for a, b in order],
              "tokenizer.ggml.token_type": [1] * (256 + 256 * 256)}
 w = gguf.GGUFWriter(dst, arch=str(r.fields["general.architecture"].contents()))
 for name, f in r.fields.items():
@@ -75,11 +82,11 @@ PY
     out="tests/data/pretok/$pre.ids"
     [ "$vocab" = pairs ] && out="tests/data/pretok/$pre.pairs.ids"
     : >"$WORK/ids"
-    # one text per line of TEXT, its newline included
+    # the texts of TEXT, separated as in llama.cpp's .inp files
     "$PY" -c 'import sys
 data = open(sys.argv[1], "rb").read()
-for i, line in enumerate(data.split(b"\n")[:-1]):
-    open(f"{sys.argv[2]}/line{i:03d}.txt", "wb").write(line + b"\n")' "$TEXT" "$WORK"
+for i, unit in enumerate(data.split(b"\n__ggml_vocab_test__\n")):
+    open(f"{sys.argv[2]}/line{i:03d}.txt", "wb").write(unit)' "$TEXT" "$WORK"
     for f in "$WORK"/line*.txt; do
         "$TOOL" "$WORK/v.gguf" "$f" 2>/dev/null >/dev/null || { say "llama.cpp failed on $pre $f"; exit 1; }
         tr '\n' ' ' <"$f.tokcpp" | sed 's/ $//' >>"$WORK/ids"

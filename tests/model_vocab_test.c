@@ -198,8 +198,8 @@ static void write_gpt2_with_pre(const char *src, const char *pre, const char *ds
     testdata_gguf_free(g);
 }
 
-/* The pre-tokenizers of tests/data/pretok/<name>.ids: each file's lines are the ids llama.cpp
- * gave the lines of tests/data/pretok/text.txt (one text per line, "\n" kept). */
+/* The pre-tokenizers of tests/data/pretok/<name>.ids and <name>.pairs.ids: each file's lines
+ * are the ids llama.cpp gave the texts of tests/data/pretok/text.txt, one line per text. */
 static const char *const pretok_names[] = {
     "smollm", "tekken", "deepseek-r1-qwen", "falcon3", "smaug-bpe", "gpt-4o", "dbrx",
     "stablelm2", "olmo", "codeshell", "exaone", "minerva-7b", "deepseek-v3", "bailingmoe",
@@ -208,8 +208,23 @@ static const char *const pretok_names[] = {
     NULL,
 };
 
+/* The merge order of the "pairs" vocabulary: scrambled, so the pairs BPE takes first do not
+ * line up with case or script boundaries (then a moved boundary would not show); ties by
+ * (a, b). scripts/llama-tokenizer-vectors.sh sorts the same way. */
+typedef struct pair_key {
+    int key, a, b;
+} pair_key;
+
+static int pair_key_cmp(const void *x, const void *y)
+{
+    const pair_key *p = x, *q = y;
+    if (p->key != q->key) return p->key < q->key ? -1 : 1;
+    if (p->a != q->a) return p->a < q->a ? -1 : 1;
+    return (p->b > q->b) - (p->b < q->b);
+}
+
 /* The "pairs" vocabulary behind pre-tokenizer `pre`: GPT-2's 256 byte symbols (its first
- * tokens), then every pair a b (a-major), merged in that order. */
+ * tokens), then every pair a b, merged in the scrambled order. */
 static tokenizer *pairs_open(const char *gpt2, const char *pre)
 {
     gguf_file *f;
@@ -228,15 +243,21 @@ static tokenizer *pairs_open(const char *gpt2, const char *pre)
         tok[i] = sym[i];
     }
     gguf_close(f);
+    pair_key *order = malloc(S * S * sizeof *order);
     for (int a = 0; a < S; a++)
-        for (int b = 0; b < S; b++) {
-            size_t la = strlen(sym[a]), lb = strlen(sym[b]);
-            char *t = malloc(la + lb + 1), *m = malloc(la + lb + 2);
-            memcpy(t, sym[a], la), memcpy(t + la, sym[b], lb + 1);
-            memcpy(m, sym[a], la), m[la] = ' ', memcpy(m + la + 1, sym[b], lb + 1);
-            tok[S + a * S + b] = t;
-            mer[a * S + b] = m;
-        }
+        for (int b = 0; b < S; b++)
+            order[a * S + b] = (pair_key){(a * 131 + b * 197 + (a * b) % 113) % 65521, a, b};
+    qsort(order, S * S, sizeof *order, pair_key_cmp);
+    for (int i = 0; i < S * S; i++) {
+        int a = order[i].a, b = order[i].b;
+        size_t la = strlen(sym[a]), lb = strlen(sym[b]);
+        char *t = malloc(la + lb + 1), *m = malloc(la + lb + 2);
+        memcpy(t, sym[a], la), memcpy(t + la, sym[b], lb + 1);
+        memcpy(m, sym[a], la), m[la] = ' ', memcpy(m + la + 1, sym[b], lb + 1);
+        tok[S + i] = t;
+        mer[i] = m;
+    }
+    free(order);
     tokenizer_vocab v = {.kind = TOKENIZER_BPE, .pre = pre, .n_vocab = V,
                          .tokens = (const char *const *)tok, .n_merges = S * S,
                          .merges = (const char *const *)mer, .bos = -1, .eos = -1, .unk = -1};
@@ -249,7 +270,8 @@ static tokenizer *pairs_open(const char *gpt2, const char *pre)
     return t;
 }
 
-/* Each line of text.txt (its newline included) against the same line of `ids_file`. */
+/* Each text of text.txt (separated as in llama.cpp's .inp files) against the same line of
+ * `ids_file`. */
 static int pretok_compare(const char *what, const tokenizer *t, const char *text, size_t tl,
                           const char *ids_file, int *lines)
 {
@@ -259,13 +281,13 @@ static int pretok_compare(const char *what, const tokenizer *t, const char *text
     const char *line = ids;
     *lines = 0;
     for (size_t pos = 0; pos < tl; (*lines)++) {
-        const char *nl = memchr(text + pos, '\n', tl - pos);
-        size_t end = nl ? (size_t)(nl - text) + 1 : tl;
-        cr_assert(*line, "%s: fewer lines of ids than of text", what);
+        const char *sep = strstr(text + pos, VOCAB_SEP);
+        size_t end = sep ? (size_t)(sep - text) : tl;
+        cr_assert(*line, "%s: fewer lines of ids than texts", what);
         bad += !ids_match(what, t, text + pos, end - pos, line);
         line = strchr(line, '\n');
         line = line ? line + 1 : "";
-        pos = end;
+        pos = sep ? end + strlen(VOCAB_SEP) : tl;
     }
     free(ids);
     return bad;
