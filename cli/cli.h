@@ -12,5 +12,6 @@ int cmd_tune(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
+int cmd_tokenize(int argc, char **argv);
 
 #endif

@@ -18,15 +18,18 @@ static void cc_usage(FILE *f)
     fprintf(f,
             "usage: efbench capture [--model M] --text T --length N --out F.safetensors [--seed S]\n"
             "\n"
-            "Runs a GGUF model (architectures gemma3, llama, qwen2) on the first tokens of a text\n"
-            "and writes every layer's Q and K, exactly as they enter the attention logits, as\n"
-            "safetensors: F32 q.<layer> [n_head, n, d] and k.<layer> [n_head_kv, n, d] (query\n"
-            "head h uses KV head h / (n_head / n_head_kv)); string metadata model, text, length,\n"
-            "mask.<layer> (causal or window:<w>) and scale.<layer>. `efbench run --qk F` reads it.\n"
+            "Runs a GGUF model (architectures gemma2, gemma3, llama, phi3, qwen2, qwen3) on the\n"
+            "first tokens of a text and writes every layer's Q and K, exactly as they enter the\n"
+            "attention logits, as safetensors: F32 q.<layer> [n_head, n, d] and k.<layer>\n"
+            "[n_head_kv, n, d] (query head h uses KV head h / (n_head / n_head_kv)), I32 tokens [n]\n"
+            "(the ids fed: `efbench tokenize` prints them); string metadata model, text,\n"
+            "text_hash, length, mask.<layer> (causal or window:<w>), scale.<layer> and, for\n"
+            "gemma2, softcap.<layer>. `efbench run --qk F` and `efbench monitor --qk F` read it.\n"
             "\n"
             "  --model M    \"default\" (Gemma 3 270M Q4_K_M, fetched by model/fetch-default-model.sh\n"
             "               into $XDG_CACHE_HOME/efbench) or a GGUF path        [default]\n"
-            "  --text T     a text name (%s) or a path to a UTF-8 file\n"
+            "  --text T     a text name (%s,\n"
+            "               %s) or a path to a UTF-8 file\n"
             "  --length N   positions: BOS (if the model adds one) then the first tokens of T\n"
             "  --out F      the safetensors file to write (replaced only when complete)\n"
             "  --seed S     seed of the generated texts csv and random            [0]\n"
@@ -34,7 +37,7 @@ static void cc_usage(FILE *f)
             "\n"
             "Captures are cached under $XDG_CACHE_HOME/efbench/qk, so a second run is instant.\n"
             "Exit status: 0 written, 2 bad input (nothing written), 1 other failure.\n",
-            text_default_list);
+            text_default_list, text_language_list);
 }
 
 /* --name VALUE or --name=VALUE; returns the value or NULL. */
@@ -112,6 +115,9 @@ int cmd_capture(int argc, char **argv)
         status = rc == EF_NOMEM ? 1 : 2;
         goto fail;
     }
+    char desc[512];
+    model_describe(m, desc, sizeof desc);
+    fprintf(stderr, "capture: %s\n", desc); /* what was loaded, before the work */
     if ((rc = text_open(text, seed, &t, &err))) {
         status = rc == EF_NOMEM ? 1 : 2;
         goto fail;
@@ -129,8 +135,9 @@ int cmd_capture(int argc, char **argv)
     const model_config *cfg = model_config_get(m);
     printf("wrote %s: %s on %s, %ld positions, %d layers, %d query / %d KV heads, d %d",
            out, c.model, c.text, n, c.n_layers, cfg->n_head, cfg->n_head_kv, cfg->d);
+    /* three significant digits: one token in two seconds is 0.5 tokens/s, not "0" */
     if (from_cache) printf(" (from the cache)\n");
-    else printf(" (%.2f s, %.0f tokens/s)\n", dt, dt > 0 ? (double)n / dt : 0.0);
+    else printf(" (%.2f s, %.3g tokens/s)\n", dt, dt > 0 ? (double)n / dt : 0.0);
     status = 0;
     goto cleanup;
 fail:

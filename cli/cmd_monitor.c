@@ -32,9 +32,10 @@ static void mon_usage(FILE *f)
         "mu_K exceeds --max-mu is flagged. Several checkpoints of one model (same architecture,\n"
         "layers, heads and d) are compared: the relative change of every head's mu_K from one\n"
         "checkpoint to the next, the five largest, and a flag above --max-change.\n\n"
-        "  --model M       a GGUF model (gemma3, llama, qwen2), or \"default\" (Gemma 3 270M,\n"
-        "                  fetched by model/fetch-default-model.sh); repeat for checkpoints,\n"
-        "                  oldest first. Q/K come through the capture cache      [default]\n"
+        "  --model M       a GGUF model (gemma2, gemma3, llama, phi3, qwen2, qwen3), or\n"
+        "                  \"default\" (Gemma 3 270M, fetched by model/fetch-default-model.sh);\n"
+        "                  repeat for checkpoints, oldest first. Q/K come through the capture\n"
+        "                  cache                                                  [default]\n"
         "  --qk F          a checkpoint's Q/K imported from safetensors (README: `--qk` layout,\n"
         "                  e.g. from `efbench capture` or a PyTorch hook); repeatable, in order\n"
         "                  with --model; the file names its own text\n"
@@ -42,13 +43,14 @@ static void mon_usage(FILE *f)
         "                  or a path to a UTF-8 file\n"
         "  --length N      positions: BOS then the first tokens of T; N >= d + 2     [512]\n"
         "                  (--qk: the file's length, or a causal capture's first N)\n"
-        "  --max-mu X      flag heads with mu_K > X (X >= 1)                         [%g]\n"
-        "                  mu_K > X: some key's leverage exceeds X times the even share r/n.\n"
-        "                  With the default model (d = 256) at n = 512, mu_K <= n/r = 2 and\n"
-        "                  1.9 flags a key of leverage > 0.95, one that all but owns a key\n"
-        "                  direction: an attention sink (a key x 30 gives 1.99, Gaussian keys\n"
-        "                  1.22; Gemma 3 270M's heads on 7 texts: 1.33 - 2.42, median 1.62).\n"
-        "                  mu_K <= n/r, so for another n/r choose X below it.\n"
+        "  --max-mu X      flag heads with mu_K > X (X >= 1), instead of the default rule:\n"
+        "                  mu_K > 1 + %g (n/r - 1). mu_K runs from 1 (every key holds the\n"
+        "                  even share r/n) to n/r (one key owns a direction alone); the rule\n"
+        "                  flags a head whose most coherent key is more than %g%% of the way\n"
+        "                  there, for any n and head size: mu_K > 1.85 at n/r = 2 (Gemma 3\n"
+        "                  270M, n = 512), > 6.95 at n/r = 8 (d = 64). On the default texts\n"
+        "                  it flags 8.7%% of Gemma 3 270M's heads and 1.0%% of SmolLM2-135M's\n"
+        "                  (d = 64); a sink (one key x 30) is flagged at both sizes (README).\n"
         "  --max-change X  flag a head whose mu_K changes by more than X (relative,\n"
         "                  |mu_new - mu_old| / mu_old) between consecutive checkpoints   [%g]\n"
         "                  (changing the text moves a head's mu_K by 5%% typically, > 25%% in 1%%)\n"
@@ -61,7 +63,7 @@ static void mon_usage(FILE *f)
         "and everything else is written. Files are written under temporary names and renamed\n"
         "when complete.\n"
         "exit status: 0 no head flagged, 1 a head flagged (mu_K or its change), 2 bad input\n",
-        text_default_list, EFM_DEFAULT_MAX_MU, EFM_DEFAULT_MAX_CHANGE);
+        text_default_list, MON_DEFAULT_EXCESS, 100 * MON_DEFAULT_EXCESS, EFM_DEFAULT_MAX_CHANGE);
 }
 
 typedef struct mon_cli {
@@ -158,6 +160,13 @@ static int mon_parse(int argc, char **argv, mon_cli *o)
     return -1;
 }
 
+/* The model's one line on start: what was loaded (size, architecture, tokenizer). */
+static void mon_loaded(void *user, const char *description)
+{
+    (void)user;
+    fprintf(stderr, "monitor: %s\n", description);
+}
+
 static void mon_progress(void *user, int done, int total)
 {
     const char *label = user;
@@ -171,17 +180,23 @@ static void mon_print_checkpoint(const mon_report *r, int i)
     printf("%s%s (%s%s%d layers x %d query / %d KV heads, d %d) on %s, n = %d\n", i ? "\n" : "",
            c->name, c->arch, *c->arch ? ", " : "", c->n_layer, c->n_head, c->n_head_kv, c->d,
            c->text, c->n);
-    printf("%5s %4s %3s %8s %5s %9s %8s %6s  %s\n", "layer", "head", "kv", "mu_k", "rank",
-           "pr_over_n", "v_max", "argmax", "flag");
+    printf("%5s %4s %3s %8s %8s %5s %9s %8s %6s  %s\n", "layer", "head", "kv", "mu_k", "limit",
+           "rank", "pr_over_n", "v_max", "argmax", "flag");
     int flagged = 0;
     for (int k = 0; k < c->n_layer * c->n_head; k++) {
         const mon_head *h = &c->heads[k];
-        printf("%5d %4d %3d %8.4f %5d %9.4f %8.5f %6d  %s\n", h->layer, h->head, h->kv_head,
-               h->mu_k, h->rank_k, h->pr_over_n, h->v_max, h->lev_argmax, h->flagged ? "FLAG" : "");
+        printf("%5d %4d %3d %8.4f %8.4f %5d %9.4f %8.5f %6d  %s\n", h->layer, h->head, h->kv_head,
+               h->mu_k, h->mu_limit, h->rank_k, h->pr_over_n, h->v_max, h->lev_argmax,
+               h->flagged ? "FLAG" : "");
         flagged += h->flagged;
     }
-    printf("flagged: %d of %d heads with mu_K > %g (a key's leverage above %g x the even share r/n)\n",
-           flagged, c->n_layer * c->n_head, r->max_mu, r->max_mu);
+    if (r->max_mu > 0)
+        printf("flagged: %d of %d heads with mu_K > %g (--max-mu: a key's leverage above %g x "
+               "the even share r/n)\n", flagged, c->n_layer * c->n_head, r->max_mu, r->max_mu);
+    else
+        printf("flagged: %d of %d heads with mu_K > 1 + %g (n/r - 1) (a key more than %g%% of "
+               "the way from the even share r/n to owning a direction alone)\n", flagged,
+               c->n_layer * c->n_head, MON_DEFAULT_EXCESS, 100 * MON_DEFAULT_EXCESS);
 }
 
 static void mon_print_changes(const mon_report *r)
@@ -203,7 +218,7 @@ static void mon_print_changes(const mon_report *r)
 
 int cmd_monitor(int argc, char **argv)
 {
-    mon_cli o = {.n = 512, .max_mu = EFM_DEFAULT_MAX_MU, .max_change = EFM_DEFAULT_MAX_CHANGE,
+    mon_cli o = {.n = 512, .max_mu = 0 /* the default rule */, .max_change = EFM_DEFAULT_MAX_CHANGE,
                  .out = "results/monitor"};
     int status = mon_parse(argc, argv, &o);
     if (status >= 0) return status;
@@ -225,6 +240,7 @@ int cmd_monitor(int argc, char **argv)
         if (!o.quiet) fprintf(stderr, "monitor: %s: Q/K of every layer%s\n", label, live ? "" : " ...");
         mon_source with_line = *s; /* the forward pass's live line on a terminal */
         with_line.capture_progress = &(forward_progress){.fn = progress_capture};
+        if (!o.quiet) with_line.loaded = mon_loaded;
         rc = mon_checkpoint_run(&with_line, &t, s->qk && !o.n_given ? 0 : o.n, live ? mon_progress : NULL,
                                 label, &ck[done], &err);
         if (live) fprintf(stderr, "\r\033[K");
@@ -241,7 +257,7 @@ int cmd_monitor(int argc, char **argv)
                     ck[done].n_layer * ck[done].n_head, ck[done].seconds,
                     ck[done].from_cache ? " (Q/K from the capture cache)" : "");
         double cap = (double)ck[done].n / ck[done].d; /* mu_K <= n/r, and r = d at full rank */
-        if (!o.quiet && done == 0 && o.max_mu >= cap) /* checkpoints share n and d */
+        if (!o.quiet && done == 0 && o.max_mu > 0 && o.max_mu >= cap) /* checkpoints share n, d */
             fprintf(stderr, "monitor: note: with n = %d and d = %d a full-rank head has mu_K <= "
                     "n/d = %.3g, so --max-mu %g can flag only rank-deficient heads\n",
                     ck[done].n, ck[done].d, cap, o.max_mu);

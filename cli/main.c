@@ -17,6 +17,7 @@ static const struct {
     {"tune", cmd_tune, "choose and cache tile parameters for the selected devices"},
     {"report", cmd_report, "merge results.json files (any runs, any machines) into tables and charts"},
     {"capture", cmd_capture, "run a GGUF model on a text and write its per-layer Q/K (safetensors)"},
+    {"tokenize", cmd_tokenize, "the token ids (and pieces) a model is fed, as capture feeds them"},
     {"monitor", cmd_monitor, "per-head key incoherence mu_K (and PR/n) of a model, flags and checkpoint changes"},
 };
 

@@ -16,8 +16,6 @@
 #include "model/capture.h"
 #include "harness/source_model.h"
 
-static const char *const mon_arch_names[] = {"gemma3", "llama", "qwen2"};
-
 static double mon_now(void)
 {
     struct timespec ts;
@@ -36,10 +34,10 @@ void mon_checkpoint_free(mon_checkpoint *c)
 static int mon_class(int rc) { return rc == EF_OK ? MON_OK : rc == EF_NOMEM ? MON_FAIL : MON_INPUT; }
 
 /* Opens the GGUF (resolving "default"), records its identity, captures n positions of t. */
-static int mon_capture_model(const char *model_arg, const text_source *t, int n,
-                             const forward_progress *progress, mon_checkpoint *out, capture_set *c,
-                             ef_error *err)
+static int mon_capture_model(const mon_source *src, const text_source *t, int n,
+                             mon_checkpoint *out, capture_set *c, ef_error *err)
 {
+    const char *model_arg = src->model;
     char path[1024];
     model *m = NULL;
     struct stat st;
@@ -55,10 +53,15 @@ static int mon_capture_model(const char *model_arg, const text_source *t, int n,
     if (stat(model_arg, &st))
         return ef_fail(err, MON_INPUT, "model '%s': no such file", model_arg);
     if ((rc = model_open(model_arg, &m, err))) return mon_class(rc);
+    if (src->loaded) {
+        char desc[512];
+        model_describe(m, desc, sizeof desc);
+        src->loaded(src->loaded_user, desc);
+    }
     const model_config *cfg = model_config_get(m);
     snprintf(out->path, sizeof out->path, "%s", model_arg);
     snprintf(out->name, sizeof out->name, "%s", model_name(m));
-    snprintf(out->arch, sizeof out->arch, "%s", mon_arch_names[cfg->arch]);
+    snprintf(out->arch, sizeof out->arch, "%s", model_arch_name(cfg->arch));
     out->size = (long long)st.st_size;
     out->kind = "gguf";
     if (n < cfg->d + 2) {
@@ -68,7 +71,7 @@ static int mon_capture_model(const char *model_arg, const text_source *t, int n,
                 out->name, cfg->d, cfg->d + 2);
         goto close_model;
     }
-    rc = capture_cached(m, t, n, progress, c, &out->from_cache, err);
+    rc = capture_cached(m, t, n, src->capture_progress, c, &out->from_cache, err);
     if (rc == EF_UNSUPPORTED) { /* the text is too short: the user's input */
         rc = MON_INPUT;
         goto close_model;
@@ -192,7 +195,7 @@ int mon_checkpoint_run(const mon_source *src, const text_source *t, int n,
     int rc;
     memset(out, 0, sizeof *out);
     if (src->qk) rc = mon_capture_qk(src->qk, n, out, &c, err);
-    else rc = mon_capture_model(src->model, t, n, src->capture_progress, out, &c, err);
+    else rc = mon_capture_model(src, t, n, out, &c, err);
     if (!rc) rc = mon_shape(&c, out, err);
     if (!rc) rc = mon_analyse(&c, out, progress, user, err);
     capture_free(&c);
@@ -231,6 +234,11 @@ static int mon_by_change(const void *x, const void *y)
     return a < b ? 1 : a > b ? -1 : *(const int *)x - *(const int *)y;
 }
 
+double mon_mu_limit(int n, int r, double excess)
+{
+    return r > 0 ? 1.0 + excess * ((double)n / r - 1.0) : INFINITY;
+}
+
 int mon_report_build(mon_report *r, mon_checkpoint *ck, int n_ck, double max_mu,
                      double max_change, ef_error *err)
 {
@@ -239,7 +247,8 @@ int mon_report_build(mon_report *r, mon_checkpoint *ck, int n_ck, double max_mu,
     for (int c = 0; c < n_ck; c++)
         for (int i = 0; i < ck[c].n_layer * ck[c].n_head; i++) {
             mon_head *h = &ck[c].heads[i];
-            h->flagged = h->mu_k > max_mu; /* NAN (all keys equal) is not flagged */
+            h->mu_limit = max_mu > 0 ? max_mu : mon_mu_limit(ck[c].n, h->rank_k, MON_DEFAULT_EXCESS);
+            h->flagged = h->mu_k > h->mu_limit; /* NAN (all keys equal) is not flagged */
             r->flagged_mu += h->flagged;
         }
     if (n_ck < 2) return MON_OK;

@@ -15,6 +15,20 @@
 
 enum { MON_OK = 0, MON_FAIL = 1, MON_INPUT = 2 };
 
+/* The default flag rule, free of n and d. mu_K = (n/r) l_max lies between 1 (every key
+ * holds the even share r/n of the key space) and n/r (one key owns a direction alone).
+ * A head is flagged when its most coherent key is more than MON_DEFAULT_EXCESS of the way
+ * from the one to the other: (mu_K - 1) / (n/r - 1) > 0.85, i.e. l_max > r/n + 0.85 (1 - r/n).
+ * At n = 512 that is mu_K > 1.85 for r = 256 (Gemma 3 270M), > 6.95 for r = 64. Measured
+ * on the seven default texts (README "Monitor"): it flags 44 of Gemma 3 270M's 504 heads
+ * (8.7%: every head the former fixed 1.9 flagged, and layer 2 on csv) and 18 of
+ * SmolLM2-135M's 1890 (1.0%, all on csv; the fixed 1.9 flagged 97.8%). */
+#define MON_DEFAULT_EXCESS 0.85
+
+/* The mu_K above which a head of n positions and key rank r is flagged by the default
+ * rule with `excess` (MON_DEFAULT_EXCESS): 1 + excess (n/r - 1). */
+double mon_mu_limit(int n, int r, double excess);
+
 typedef struct mon_head {
     int layer, head, kv_head;
     double mu_k;      /* (n / r) max_j l_j of the centered keys (NAN: all keys equal)   */
@@ -22,7 +36,8 @@ typedef struct mon_head {
     int lev_argmax;   /* the position whose key has the largest leverage                */
     double pr_over_n; /* column-energy participation ratio of the full field, over n   */
     double v_max;     /* largest column-energy fraction                                 */
-    int flagged;      /* mu_k > max_mu                                                  */
+    double mu_limit;  /* the flag threshold this head met: --max-mu, or mon_mu_limit    */
+    int flagged;      /* mu_k > mu_limit                                                */
 } mon_head;
 
 typedef struct mon_checkpoint {
@@ -47,6 +62,9 @@ typedef struct mon_source {
     const char *model;   /* "default" or a GGUF path, or NULL when qk is set            */
     const char *qk;      /* a safetensors file in efbench's exchange layout, or NULL    */
     const forward_progress *capture_progress; /* of the model's forward pass; may be NULL */
+    /* called once the GGUF is open, before any work, with model_describe's line; may be NULL */
+    void (*loaded)(void *user, const char *description);
+    void *loaded_user;
 } mon_source;
 
 /* Analyse one checkpoint at n positions: a GGUF model on text t (the capture cache makes a
@@ -70,17 +88,19 @@ typedef struct mon_change {
 typedef struct mon_report {
     mon_checkpoint *ck;
     int n_ck;
-    double max_mu, max_change;
+    double max_mu;         /* an explicit --max-mu, or 0: the default rule                */
+    double max_change;
     mon_change *changes;   /* (n_ck - 1) * heads, checkpoint-pair-major                 */
     int n_changes;
     int top[5], n_top;     /* indices into changes, largest |rel| first                 */
-    int flagged_mu;        /* heads over max_mu, over all checkpoints                   */
+    int flagged_mu;        /* heads over their mu_limit, over all checkpoints           */
     int flagged_change;    /* changes over max_change                                   */
     int heatmaps;          /* 1 once mon_report_write drew the heat maps                */
     char heatmap_note[160]; /* why they were not drawn, "" if they were                 */
 } mon_report;
 
-/* Flags heads (mu_k > max_mu), computes the changes and the top five. */
+/* Flags heads (mu_k > max_mu, or with max_mu = 0 the default rule on each head's n and
+ * r), computes the changes and the top five. */
 int mon_report_build(mon_report *r, mon_checkpoint *ck, int n_ck, double max_mu,
                      double max_change, ef_error *err);
 void mon_report_free(mon_report *r);

@@ -1,8 +1,10 @@
 /* model/capture.h — captured Q/K of a model on a text at one length (all layers, all
  * heads), the disk cache that makes a second run free, and the safetensors exchange
  * layout (README, issue 5 item 8): F32 `q.<layer>` [n_head, n, d], `k.<layer>`
- * [n_head_kv, n, d], string metadata `model`, `text`, `length`, `mask.<layer>`,
- * `scale.<layer>`. Callers: harness/source_model.c, cli/cmd_capture.c, the tests.
+ * [n_head_kv, n, d], I32 `tokens` [n] (the ids fed, optional on import), string metadata
+ * `model`, `text`, `text_hash`, `length`, `mask.<layer>`, `scale.<layer>` and, where the
+ * model caps its logits (gemma2), `softcap.<layer>`. Callers: harness/source_model.c,
+ * cli/cmd_capture.c, the monitor, the tests.
  */
 #ifndef EF_MODEL_CAPTURE_H
 #define EF_MODEL_CAPTURE_H
@@ -20,20 +22,24 @@ typedef struct capture_layer {
     float *q;             /* (n_head, n, d) */
     float *k;             /* (n_head_kv, n, d); query head h uses KV head h / (n_head / n_head_kv) */
     double scale;         /* logit = scale * q . k */
+    double softcap;       /* 0, or c: the softmax sees c tanh(logit / c) (gemma2) */
     ef_mask mask;         /* causal, or window of w */
 } capture_layer;
 
 typedef struct capture_set {
     char model[64];
     char text[128];
+    char text_hash[17];   /* 64-bit FNV-1a of the text's bytes, hex ("" when unknown) */
     int n;                /* positions (rows of every q and k) */
+    int32_t *tokens;      /* (n) the token ids fed, or NULL (imported without them) */
     int n_layers;
     capture_layer *layers; /* (n_layers), increasing layer index */
 } capture_set;
 
 void capture_free(capture_set *c);
 
-/* Runs the forward pass on ids[0..n) and keeps every layer's Q and K; progress may be NULL. */
+/* Runs the forward pass on ids[0..n) and keeps every layer's Q and K (and a copy of the
+ * ids); progress may be NULL. */
 int capture_run(model *m, const int32_t *ids, int n, const char *text_name,
                 const forward_progress *progress,
                 capture_set *out, ef_error *err);

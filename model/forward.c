@@ -1,9 +1,10 @@
 /* model/forward.c — the forward pass, read top to bottom as the math of gguf-models.md
- * C.4 (gemma3) and E.3/F (qwen2, llama): the whole prompt is one batch, every projection
- * one sgemm against a matrix dequantised just before use, attention per head in blocks of
- * query rows over the visible keys only. The capture hook sees Q and K after biases,
- * q/k norm and RoPE. Logits are produced in vocabulary tiles so the embedding table is
- * never expanded whole.
+ * C.4 (gemma3) and E.3/F (qwen2, llama), with the choices of gemma2, qwen3 and phi3 taken
+ * from the config (forward_load.c): the whole prompt is one batch, every projection one
+ * sgemm against a matrix dequantised just before use (a fused matrix: one sgemm per part),
+ * attention per head in blocks of query rows over the visible keys only. The capture hook
+ * sees Q and K after biases, q/k norm and RoPE. Logits are produced in vocabulary tiles so
+ * the embedding table is never expanded whole.
  */
 #include <math.h>
 #include <stdio.h>
@@ -95,20 +96,35 @@ static int fw_dequant(const gguf_tensor *t, float *dst, ef_error *err)
     return EF_OK;
 }
 
+/* y_p (n, rows_p) = x (n, in) . W[r_p : r_p + rows_p]^T + bias[r_p : ...] for each part p
+ * of W = t dequantised to (sum rows, in): a fused matrix (phi3's q|k|v, gate|up) is
+ * dequantised once and multiplied part by part. */
+static int fw_matmul_parts(run_state *s, const float *x, int n, const gguf_tensor *t,
+                           const float *bias, int parts, float *const *ys, const int *rows,
+                           ef_error *err)
+{
+    int in = (int)t->ne[0], r0 = 0;
+    int rc = fw_dequant(t, s->wbuf, err);
+    if (rc) return rc;
+    for (int p = 0; p < parts; p++) {
+        int out = rows[p];
+        float *y = ys[p];
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, out, in, 1.0f, x, in,
+                    s->wbuf + (size_t)r0 * in, in, 0.0f, y, out);
+        if (bias)
+            for (int t_ = 0; t_ < n; t_++)
+                for (int j = 0; j < out; j++) y[(size_t)t_ * out + j] += bias[r0 + j];
+        r0 += out;
+    }
+    return EF_OK;
+}
+
 /* y (n, out) = x (n, in) . W^T + bias, W = t dequantised to (out, in). */
 static int fw_matmul(run_state *s, float *y, const float *x, int n, const gguf_tensor *t,
                      const float *bias, ef_error *err)
 {
-    int in = (int)t->ne[0], out = (int)t->ne[1];
-    int rc = fw_dequant(t, s->wbuf, err);
-    if (rc) return rc;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, out, in, 1.0f, x, in, s->wbuf, in,
-                0.0f, y, out);
-    if (bias) {
-        for (int t_ = 0; t_ < n; t_++)
-            for (int j = 0; j < out; j++) y[(size_t)t_ * out + j] += bias[j];
-    }
-    return EF_OK;
+    int out = (int)t->ne[1];
+    return fw_matmul_parts(s, x, n, t, bias, 1, &y, &out, err);
 }
 
 /* o = x / rms(x) * w over `size` values (sum of squares in double, as ggml). */
@@ -129,18 +145,24 @@ static void fw_rmsnorm_rows(float *o, const float *x, const float *w, int rows, 
 }
 
 /* cos/sin of position p times each frequency: theta_0 = p * freq_scale, theta_{i+1} =
- * theta_i * base^(-2/n_rot) (ggml's recurrence), divided by rope_freqs[i] when present. */
+ * theta_i * base^(-2/n_rot) (ggml's recurrence), divided by a factor per frequency when
+ * the file has them: rope_freqs (llama 3), or LongRoPE's long factors when n exceeds the
+ * original context and its short ones otherwise (phi3). cos and sin carry the attention
+ * factor (1 unless LongRoPE's). */
 static void fw_rope_table(const model *m, int n, float base, float freq_scale, float *cs,
                           float *sn)
 {
-    int half = m->cfg.n_rot / 2;
-    float theta_scale = powf(base, -2.0f / (float)m->cfg.n_rot);
+    const model_config *c = &m->cfg;
+    int half = c->n_rot / 2;
+    const float *ff = m->w.rope_freqs;
+    if (!ff) ff = n > c->n_ctx_orig && m->w.rope_long ? m->w.rope_long : m->w.rope_short;
+    float theta_scale = powf(base, -2.0f / (float)c->n_rot), ms = c->rope_attn_factor;
     for (int p = 0; p < n; p++) {
         float theta = (float)p * freq_scale;
         for (int i = 0; i < half; i++) {
-            float th = m->w.rope_freqs ? theta / m->w.rope_freqs[i] : theta;
-            cs[(size_t)p * half + i] = cosf(th);
-            sn[(size_t)p * half + i] = sinf(th);
+            float th = ff ? theta / ff[i] : theta;
+            cs[(size_t)p * half + i] = cosf(th) * ms;
+            sn[(size_t)p * half + i] = sinf(th) * ms;
             theta *= theta_scale;
         }
     }
@@ -218,6 +240,8 @@ static void fw_attention(const model *m, run_state *s, int n, ef_mask mask)
             for (int r = 0; r < rows; r++) {
                 int i = i0 + r, lo = ef_mask_first(mask, i) - j0, hi = i - j0;
                 float *a = s->att + (size_t)r * nk;
+                if (c->attn_softcap > 0) /* gemma2: c tanh(logit / c), before the softmax */
+                    for (int j = lo; j <= hi; j++) a[j] = c->attn_softcap * tanhf(a[j] / c->attn_softcap);
                 float mx = a[lo];
                 for (int j = lo + 1; j <= hi; j++) mx = a[j] > mx ? a[j] : mx;
                 for (int j = lo; j <= hi; j++) a[j] = fw_expf(a[j] - mx);
@@ -273,6 +297,8 @@ static int fw_logits(model *m, run_state *s, const float *xf, int npos, float *f
             float *l = lg + (size_t)r * tv;
             if (m->w.output_bias)
                 for (int j = 0; j < tv; j++) l[j] += m->w.output_bias[v0 + j];
+            if (c->final_softcap > 0) /* gemma2 */
+                for (int j = 0; j < tv; j++) l[j] = c->final_softcap * tanhf(l[j] / c->final_softcap);
             if (full && r == 0) memcpy(full + v0, l, (size_t)tv * sizeof *l);
             if (!nll) continue;
             double tmx = mx[r];
@@ -341,11 +367,16 @@ int model_forward(model *m, const forward_request *req, ef_error *err)
 
         /* attention: h = norm(x); q, k, v projections (+ biases) */
         fw_rmsnorm_rows(s.xb, s.x, lw->attn_norm, n, E, (size_t)E, c->eps);
-        if ((rc = fw_matmul(&s, s.q, s.xb, n, lw->wq, lw->bq, err)) ||
-            (rc = fw_matmul(&s, s.k, s.xb, n, lw->wk, lw->bk, err)) ||
-            (rc = fw_matmul(&s, s.v, s.xb, n, lw->wv, lw->bv, err)))
-            goto cleanup;
-        /* per-head q/k RMSNorm (gemma3), then RoPE */
+        if (lw->wqkv) {
+            float *qkv[3] = {s.q, s.k, s.v};
+            int rows[3] = {H * d, Hkv * d, Hkv * c->d_v};
+            rc = fw_matmul_parts(&s, s.xb, n, lw->wqkv, lw->bqkv, 3, qkv, rows, err);
+        } else if (!(rc = fw_matmul(&s, s.q, s.xb, n, lw->wq, lw->bq, err)) &&
+                   !(rc = fw_matmul(&s, s.k, s.xb, n, lw->wk, lw->bk, err))) {
+            rc = fw_matmul(&s, s.v, s.xb, n, lw->wv, lw->bv, err);
+        }
+        if (rc) goto cleanup;
+        /* per-head q/k RMSNorm (gemma3, qwen3), then RoPE */
         if (lw->q_norm) fw_rmsnorm_rows(s.q, s.q, lw->q_norm, n * H, d, (size_t)d, c->eps);
         if (lw->k_norm) fw_rmsnorm_rows(s.k, s.k, lw->k_norm, n * Hkv, d, (size_t)d, c->eps);
         fw_rope(c, s.q, n, H, local ? s.rope_cos_swa : s.rope_cos, local ? s.rope_sin_swa : s.rope_sin);
@@ -358,7 +389,7 @@ int model_forward(model *m, const forward_request *req, ef_error *err)
                     .layer = l, .head = h, .kv_head = g, .n = n, .d = d,
                     .q = s.q + (size_t)h * d, .q_stride = (size_t)H * d,
                     .k = s.k + (size_t)g * d, .k_stride = (size_t)Hkv * d,
-                    .scale = c->attn_scale, .mask = mask,
+                    .scale = c->attn_scale, .softcap = c->attn_softcap, .mask = mask,
                 };
                 if (req->capture(req->capture_user, &qk)) {
                     rc = ef_fail(err, EF_ERROR, "forward: the capture hook failed at layer %d head %d", l, h);
@@ -372,18 +403,24 @@ int model_forward(model *m, const forward_request *req, ef_error *err)
         }
 
         fw_attention(m, &s, n, mask);
-        if ((rc = fw_matmul(&s, s.xb2, s.att_out, n, lw->wo, NULL, err))) goto cleanup;
+        if ((rc = fw_matmul(&s, s.xb2, s.att_out, n, lw->wo, lw->bo, err))) goto cleanup;
         if (lw->post_attn_norm)
             fw_rmsnorm_rows(s.xb2, s.xb2, lw->post_attn_norm, n, E, (size_t)E, c->eps);
         for (size_t i = 0; i < (size_t)n * E; i++) s.x[i] += s.xb2[i];
 
-        /* feed-forward: gated GELU (gemma3) or SwiGLU */
+        /* feed-forward: gated GELU (gemma) or SwiGLU; gate and up fused in one matrix (phi3) */
         fw_rmsnorm_rows(s.xb, s.x, lw->ffn_norm, n, E, (size_t)E, c->eps);
-        if ((rc = fw_matmul(&s, s.hb, s.xb, n, lw->w_gate, NULL, err)) ||
-            (rc = fw_matmul(&s, s.hb2, s.xb, n, lw->w_up, NULL, err)))
-            goto cleanup;
+        if (lw->w_gate) {
+            if (!(rc = fw_matmul(&s, s.hb, s.xb, n, lw->w_gate, NULL, err)))
+                rc = fw_matmul(&s, s.hb2, s.xb, n, lw->w_up, NULL, err);
+        } else {
+            float *gu[2] = {s.hb, s.hb2};
+            int rows[2] = {c->n_ff, c->n_ff};
+            rc = fw_matmul_parts(&s, s.xb, n, lw->w_up, NULL, 2, gu, rows, err);
+        }
+        if (rc) goto cleanup;
         size_t nf = (size_t)n * c->n_ff;
-        if (c->arch == MODEL_ARCH_GEMMA3)
+        if (c->gelu)
             for (size_t i = 0; i < nf; i++) s.hb[i] = fw_gelu(s.hb[i]) * s.hb2[i];
         else
             for (size_t i = 0; i < nf; i++) s.hb[i] = fw_silu(s.hb[i]) * s.hb2[i];

@@ -1,9 +1,11 @@
 /* model/forward.h — a float32 CPU forward pass (OpenBLAS sgemm) for GGUF models of the
- * architectures gemma3, llama and qwen2, written like llama2.c's forward(): a config, the
+ * architectures gemma2, gemma3, llama, phi3, qwen2 and qwen3, written like llama2.c's
+ * forward(): a config (what each architecture does differently is a row of choices), the
  * weights (quantised, in the mapping; dequantised per matrix on use) and a run state.
  * It exists to capture Q and K exactly as they enter the attention logits (the capture
  * hook) and to score text (next-token logits, perplexity) so tests can tell a correct pass
- * from a broken one. Callers: model/capture.c, the tests. Math: gguf-models.md C, E, F.
+ * from a broken one. Callers: model/capture.c, the tests. Math: gguf-models.md C, E, F;
+ * gemma2, qwen3 and phi3 as llama.cpp's src/models/ build them (README "Real attention heads").
  */
 #ifndef EF_MODEL_FORWARD_H
 #define EF_MODEL_FORWARD_H
@@ -16,7 +18,17 @@
 #include "model/gguf.h"
 #include "model/tokenizer.h"
 
-typedef enum { MODEL_ARCH_GEMMA3, MODEL_ARCH_LLAMA, MODEL_ARCH_QWEN2 } model_arch;
+typedef enum {
+    MODEL_ARCH_GEMMA3,
+    MODEL_ARCH_LLAMA,
+    MODEL_ARCH_QWEN2,
+    MODEL_ARCH_QWEN3,
+    MODEL_ARCH_GEMMA2,
+    MODEL_ARCH_PHI3,
+} model_arch;
+
+/* "gemma3", "llama", ... as general.architecture spells it. */
+const char *model_arch_name(model_arch a);
 
 /* Hyper-parameters, read from the GGUF metadata and checked against the tensor shapes. */
 typedef struct model_config {
@@ -30,15 +42,22 @@ typedef struct model_config {
     int n_ff;          /* FFN hidden width */
     int n_vocab;
     int n_rot;         /* rotated dimensions per head (<= d) */
-    int rope_neox;     /* 1: pairs (i, i + n_rot/2) (gemma3, qwen2); 0: (2i, 2i+1) (llama) */
+    int rope_neox;     /* 1: pairs (i, i + n_rot/2) (all but llama); 0: (2i, 2i+1) (llama) */
     float rope_base;     /* global layers */
-    float rope_base_swa; /* sliding-window layers (gemma3) */
+    float rope_base_swa; /* sliding-window layers (gemma) */
     float rope_freq_scale; /* global layers; 1 unless linear rope scaling */
+    float rope_attn_factor; /* cos and sin are scaled by it (LongRoPE's attention factor), 1 */
+    int n_ctx_orig;    /* LongRoPE: the long factors apply when n exceeds this */
     float eps;         /* RMSNorm epsilon */
-    int n_swa;         /* sliding window w (gemma3 local layers), 0 = none */
-    int swa_period;    /* layer l is local iff n_swa && l % period < period - 1 */
-    float embd_scale;  /* the embedding row is multiplied by this (gemma3: sqrt(n_embd)) */
-    double attn_scale; /* a: logit = a * q . k */
+    int n_swa;         /* sliding window w of the local layers, 0 = none */
+    int swa_period;    /* layer l is local iff n_swa && (period == 1 || l % period < period - 1):
+                          gemma3 6 (5 local, 1 global), gemma2 2 (even layers), 1 every layer
+                          (a window declared by a llama or phi3 file, as Mistral trains it) */
+    float embd_scale;  /* the embedding row is multiplied by this (gemma: sqrt(n_embd)) */
+    double attn_scale; /* a: logit = a * q . k (before any soft-capping) */
+    float attn_softcap;  /* gemma2: the logit a q.k becomes c tanh(a q.k / c); 0 = none */
+    float final_softcap; /* gemma2: output logits l become c tanh(l / c); 0 = none */
+    int gelu;          /* 1: gated GELU (gemma); 0: SwiGLU */
 } model_config;
 
 typedef struct model model;
@@ -54,6 +73,10 @@ const tokenizer *model_tokenizer(const model *m);
 gguf_file *model_gguf(model *m);
 /* Short name for results: the file name without directory and ".gguf". */
 const char *model_name(const model *m);
+/* One line a person reads on start: name, architecture, parameters and file size, layers,
+ * heads, d and the tokenizer, e.g. "gemma-3-270m-q4_k_m: gemma3, 268.1 M parameters in
+ * 253.1 MB, 18 layers x 4 query / 1 KV heads, d = 256, tokenizer spm (262144 tokens)". */
+void model_describe(const model *m, char *buf, size_t len);
 /* 1 if layer l uses the sliding window; the layer's mask and logit scale. */
 int model_layer_is_local(const model_config *c, int layer);
 ef_mask model_layer_mask(const model_config *c, int layer);
@@ -70,6 +93,7 @@ typedef struct forward_qk {
     const float *k;
     size_t k_stride;
     double scale;
+    double softcap; /* gemma2: softmax sees c tanh(scale q.k / c); 0 = plain logits */
     ef_mask mask; /* causal, or window of w */
 } forward_qk;
 

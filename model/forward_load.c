@@ -1,6 +1,7 @@
 /* model/forward_load.c — model_open: GGUF -> config (gguf-models.md C.1/C.2, E.1, F) and
  * weights table, with every tensor's presence, shape and type checked up front so the
- * forward pass (forward.c) never meets a surprise.
+ * forward pass (forward.c) never meets a surprise. What each architecture does differently
+ * is one row of arch_rows; the forward pass reads only the config it yields.
  */
 #include <math.h>
 #include <stdio.h>
@@ -9,7 +10,45 @@
 
 #include "model/forward_impl.h"
 
-static const char *const arch_names[] = {"gemma3", "llama", "qwen2"};
+/* One row per architecture: its defaults and the parts of the block it uses (llama.cpp's
+ * src/models/<arch>.cpp and gguf-models.md C, E, F). */
+typedef struct arch_row {
+    const char *name;
+    model_arch arch;
+    float eps;          /* RMSNorm epsilon when the key is absent */
+    int rope_neox;      /* NEOX pairs (i, i + n_rot/2); else adjacent pairs (llama) */
+    int embd_scale;     /* x *= sqrt(n_embd) after the lookup (gemma) */
+    int qk_norm;        /* per-head RMSNorm of q and k, weights required (gemma3, qwen3) */
+    int post_norms;     /* RMSNorm after attention and after the FFN (gemma) */
+    int gelu;           /* gated GELU (gemma), else SwiGLU */
+    int swa_period;     /* local-layer pattern when a window is set (see model_config) */
+    int swa_default;    /* window when attention.sliding_window is absent (gemma2: 4096) */
+    int wide_scale_layers; /* with this many layers a = 1/sqrt(n_embd/H), not 1/sqrt(d)
+                              (gemma3 27B: 62, gemma2 27B: 46: query_pre_attn_scalar) */
+    int softcap;        /* logit soft-capping, defaults 50 (attention) and 30 (output) */
+} arch_row;
+
+static const arch_row arch_rows[] = {
+    {.name = "gemma3", .arch = MODEL_ARCH_GEMMA3, .eps = 1e-6f, .rope_neox = 1, .embd_scale = 1,
+     .qk_norm = 1, .post_norms = 1, .gelu = 1, .swa_period = 6, .wide_scale_layers = 62},
+    {.name = "llama", .arch = MODEL_ARCH_LLAMA, .eps = 1e-5f, .swa_period = 1},
+    {.name = "qwen2", .arch = MODEL_ARCH_QWEN2, .eps = 1e-5f, .rope_neox = 1},
+    {.name = "qwen3", .arch = MODEL_ARCH_QWEN3, .eps = 1e-6f, .rope_neox = 1, .qk_norm = 1},
+    {.name = "gemma2", .arch = MODEL_ARCH_GEMMA2, .eps = 1e-6f, .rope_neox = 1, .embd_scale = 1,
+     .post_norms = 1, .gelu = 1, .swa_period = 2, .swa_default = 4096, .wide_scale_layers = 46,
+     .softcap = 1},
+    {.name = "phi3", .arch = MODEL_ARCH_PHI3, .eps = 1e-5f, .rope_neox = 1, .swa_period = 1},
+};
+#define ARCH_ROWS ((int)(sizeof arch_rows / sizeof arch_rows[0]))
+
+static const arch_row *ml_arch_row(model_arch a)
+{
+    for (int i = 0; i < ARCH_ROWS; i++)
+        if (arch_rows[i].arch == a) return &arch_rows[i];
+    return &arch_rows[0];
+}
+
+const char *model_arch_name(model_arch a) { return ml_arch_row(a)->name; }
 
 static int ml_u32(const gguf_file *f, const char *arch, const char *key, int required, int def,
                   int *v, ef_error *err)
@@ -50,15 +89,16 @@ static int ml_f32(const gguf_file *f, const char *arch, const char *key, float d
 static int ml_config(const gguf_file *f, model_config *c, ef_error *err)
 {
     const char *arch = gguf_arch(f);
-    int a = -1, rc;
-    for (int i = 0; i < 3; i++)
-        if (!strcmp(arch, arch_names[i])) a = i;
-    if (a < 0)
+    const arch_row *row = NULL;
+    int rc;
+    for (int i = 0; i < ARCH_ROWS; i++)
+        if (!strcmp(arch, arch_rows[i].name)) row = &arch_rows[i];
+    if (!row)
         return ef_fail(err, EF_UNSUPPORTED,
-                       "%s: architecture '%s' is not supported (gemma3, llama, qwen2)",
-                       gguf_path(f), arch);
+                       "%s: architecture '%s' is not supported (gemma2, gemma3, llama, phi3, "
+                       "qwen2, qwen3)", gguf_path(f), arch);
     memset(c, 0, sizeof *c);
-    c->arch = (model_arch)a;
+    c->arch = row->arch;
     if ((rc = ml_u32(f, arch, "embedding_length", 1, 0, &c->n_embd, err)) ||
         (rc = ml_u32(f, arch, "block_count", 1, 0, &c->n_layer, err)) ||
         (rc = ml_u32(f, arch, "feed_forward_length", 1, 0, &c->n_ff, err)) ||
@@ -67,7 +107,10 @@ static int ml_config(const gguf_file *f, model_config *c, ef_error *err)
     if ((rc = ml_u32(f, arch, "attention.head_count_kv", 0, c->n_head, &c->n_head_kv, err)) ||
         (rc = ml_u32(f, arch, "attention.key_length", 0, c->n_embd / c->n_head, &c->d, err)) ||
         (rc = ml_u32(f, arch, "attention.value_length", 0, c->d, &c->d_v, err)) ||
-        (rc = ml_u32(f, arch, "rope.dimension_count", 0, c->d, &c->n_rot, err)))
+        (rc = ml_u32(f, arch, "rope.dimension_count", 0, c->d, &c->n_rot, err)) ||
+        (rc = ml_u32(f, arch, "context_length", 0, 1 << 20, &c->n_ctx_orig, err)) ||
+        (rc = ml_u32(f, arch, "rope.scaling.original_context_length", 0, c->n_ctx_orig,
+                     &c->n_ctx_orig, err)))
         return rc;
     if (c->n_head % c->n_head_kv)
         return ef_fail(err, EF_ERROR, "%s: head_count %d is not a multiple of head_count_kv %d",
@@ -78,12 +121,14 @@ static int ml_config(const gguf_file *f, model_config *c, ef_error *err)
     if (c->arch == MODEL_ARCH_LLAMA && c->n_rot != c->d)
         return ef_fail(err, EF_UNSUPPORTED, "%s: llama rope.dimension_count %d != head dim %d",
                        gguf_path(f), c->n_rot, c->d);
-    if ((rc = ml_f32(f, arch, "attention.layer_norm_rms_epsilon",
-                     c->arch == MODEL_ARCH_GEMMA3 ? 1e-6f : 1e-5f, &c->eps, err)) ||
+    if ((rc = ml_f32(f, arch, "attention.layer_norm_rms_epsilon", row->eps, &c->eps, err)) ||
         (rc = ml_f32(f, arch, "rope.freq_base", 10000.0f, &c->rope_base, err)) ||
-        (rc = ml_f32(f, arch, "rope.freq_base_swa", 10000.0f, &c->rope_base_swa, err)))
+        (rc = ml_f32(f, arch, "rope.freq_base_swa",
+                     c->arch == MODEL_ARCH_GEMMA3 ? 10000.0f : c->rope_base, &c->rope_base_swa, err)) ||
+        (rc = ml_f32(f, arch, "rope.scaling.attn_factor", 1.0f, &c->rope_attn_factor, err)))
         return rc;
-    c->rope_neox = c->arch != MODEL_ARCH_LLAMA;
+    c->rope_neox = row->rope_neox;
+    c->gelu = row->gelu;
     c->rope_freq_scale = 1.0f;
     char key[128];
     snprintf(key, sizeof key, "%s.rope.scaling.type", arch);
@@ -94,16 +139,27 @@ static int ml_config(const gguf_file *f, model_config *c, ef_error *err)
         if ((rc = ml_f32(f, arch, "rope.scaling.factor", 1.0f, &factor, err))) return rc;
         if (factor > 0) c->rope_freq_scale = 1.0f / factor;
     }
-    c->embd_scale = 1.0f;
+    c->embd_scale = row->embd_scale ? sqrtf((float)c->n_embd) : 1.0f;
     c->attn_scale = 1.0 / sqrt((double)c->d);
-    if (c->arch == MODEL_ARCH_GEMMA3) {
-        c->embd_scale = sqrtf((float)c->n_embd);
-        if ((rc = ml_u32(f, arch, "attention.sliding_window", 0, 0, &c->n_swa, err))) return rc;
-        c->swa_period = 6;
+    if (row->wide_scale_layers && c->n_layer == row->wide_scale_layers)
+        c->attn_scale = 1.0 / sqrt((double)c->n_embd / c->n_head);
+    if (row->swa_period) {
+        if ((rc = ml_u32(f, arch, "attention.sliding_window", 0, row->swa_default, &c->n_swa, err)))
+            return rc;
+        c->swa_period = row->swa_period;
         snprintf(key, sizeof key, "%s.attention.sliding_window_pattern", arch);
         uint32_t p;
         if (gguf_get_u32(f, key, &p, NULL) == EF_OK && p > 0 && p < 1024) c->swa_period = (int)p;
-        if (c->n_layer == 62) c->attn_scale = 1.0 / sqrt((double)c->n_embd / c->n_head);
+        else if (gguf_kv_find(f, key) >= 0 && row->swa_period > 1)
+            return ef_fail(err, EF_UNSUPPORTED, "%s: %s is not a layer period (a per-layer "
+                           "list is not supported)", gguf_path(f), key);
+    }
+    if (row->softcap) {
+        if ((rc = ml_f32(f, arch, "attn_logit_softcapping", 50.0f, &c->attn_softcap, err)) ||
+            (rc = ml_f32(f, arch, "final_logit_softcapping", 30.0f, &c->final_softcap, err)))
+            return rc;
+        if (c->attn_softcap < 0 || c->final_softcap < 0)
+            return ef_fail(err, EF_ERROR, "%s: negative logit soft-capping", gguf_path(f));
     }
     if (c->n_layer > 4096 || c->n_head > 4096 || c->d > 4096)
         return ef_fail(err, EF_ERROR, "%s: absurd model dimensions (L %d, H %d, d %d)",
@@ -113,7 +169,8 @@ static int ml_config(const gguf_file *f, model_config *c, ef_error *err)
 
 int model_layer_is_local(const model_config *c, int layer)
 {
-    return c->n_swa > 0 && c->swa_period > 1 && layer % c->swa_period < c->swa_period - 1;
+    if (c->n_swa <= 0 || c->swa_period < 1) return 0;
+    return c->swa_period == 1 || layer % c->swa_period < c->swa_period - 1;
 }
 
 ef_mask model_layer_mask(const model_config *c, int layer)
@@ -166,12 +223,14 @@ static int ml_weights(model *m, ef_error *err)
 {
     const gguf_file *f = m->gguf;
     const model_config *c = &m->cfg;
+    const arch_row *row = ml_arch_row(c->arch);
     model_weights *w = &m->w;
     int L = c->n_layer, rc;
     uint64_t qw = (uint64_t)c->n_head * c->d, kw = (uint64_t)c->n_head_kv * c->d;
     uint64_t vw = (uint64_t)c->n_head_kv * c->d_v, ow = (uint64_t)c->n_head * c->d_v;
-    uint64_t per_layer = 2 * (uint64_t)c->n_embd + 2 * c->d + 2 * (uint64_t)c->n_embd + qw + kw + vw;
-    uint64_t total = per_layer * L + c->n_embd + c->n_rot / 2 + (uint64_t)c->n_vocab;
+    /* norms (4 n_embd + 2 d), biases (q, k, v twice: split or fused; output) */
+    uint64_t per_layer = 5 * (uint64_t)c->n_embd + 2 * (uint64_t)c->d + 2 * (qw + kw + vw);
+    uint64_t total = per_layer * L + c->n_embd + 3 * (uint64_t)(c->n_rot / 2) + (uint64_t)c->n_vocab;
     w->pool = malloc(total * sizeof(float));
     w->layers = calloc((size_t)L, sizeof *w->layers);
     if (!w->pool || !w->layers)
@@ -182,9 +241,10 @@ static int ml_weights(model *m, ef_error *err)
         (rc = ml_tensor(f, "output.weight", c->n_embd, c->n_vocab, 0, &w->output, err)) ||
         (rc = ml_vector(f, "output_norm.weight", c->n_embd, 1, &pool, &w->output_norm, err)) ||
         (rc = ml_vector(f, "output.bias", c->n_vocab, 0, &pool, &w->output_bias, err)) ||
-        (rc = ml_vector(f, "rope_freqs.weight", c->n_rot / 2, 0, &pool, &w->rope_freqs, err)))
+        (rc = ml_vector(f, "rope_freqs.weight", c->n_rot / 2, 0, &pool, &w->rope_freqs, err)) ||
+        (rc = ml_vector(f, "rope_factors_long.weight", c->n_rot / 2, 0, &pool, &w->rope_long, err)) ||
+        (rc = ml_vector(f, "rope_factors_short.weight", c->n_rot / 2, 0, &pool, &w->rope_short, err)))
         return rc;
-    int gemma = c->arch == MODEL_ARCH_GEMMA3;
     size_t max = 0;
     for (int l = 0; l < L; l++) {
         layer_weights *lw = &w->layers[l];
@@ -196,24 +256,36 @@ static int ml_weights(model *m, ef_error *err)
 #define ML_V(field, nm, len, req)                                                        \
         snprintf(n, sizeof n, "blk.%d.%s", l, nm);                                       \
         if ((rc = ml_vector(f, n, len, req, &pool, &lw->field, err))) return rc;
-        ML_T(wq, "attn_q.weight", c->n_embd, qw);
-        ML_T(wk, "attn_k.weight", c->n_embd, kw);
-        ML_T(wv, "attn_v.weight", c->n_embd, vw);
+#define ML_HAS(nm) (snprintf(n, sizeof n, "blk.%d.%s", l, nm), gguf_tensor_find(f, n) != NULL)
+        if (ML_HAS("attn_qkv.weight")) { /* phi3: one matrix, q rows then k then v */
+            ML_T(wqkv, "attn_qkv.weight", c->n_embd, qw + kw + vw);
+            ML_V(bqkv, "attn_qkv.bias", qw + kw + vw, 0);
+        } else {
+            ML_T(wq, "attn_q.weight", c->n_embd, qw);
+            ML_T(wk, "attn_k.weight", c->n_embd, kw);
+            ML_T(wv, "attn_v.weight", c->n_embd, vw);
+            ML_V(bq, "attn_q.bias", qw, 0);
+            ML_V(bk, "attn_k.bias", kw, 0);
+            ML_V(bv, "attn_v.bias", vw, 0);
+        }
         ML_T(wo, "attn_output.weight", ow, c->n_embd);
-        ML_T(w_gate, "ffn_gate.weight", c->n_embd, c->n_ff);
-        ML_T(w_up, "ffn_up.weight", c->n_embd, c->n_ff);
+        ML_V(bo, "attn_output.bias", c->n_embd, 0);
+        if (ML_HAS("ffn_gate.weight")) {
+            ML_T(w_gate, "ffn_gate.weight", c->n_embd, c->n_ff);
+            ML_T(w_up, "ffn_up.weight", c->n_embd, c->n_ff);
+        } else { /* phi3: gate and up rows in one matrix */
+            ML_T(w_up, "ffn_up.weight", c->n_embd, 2 * (uint64_t)c->n_ff);
+        }
         ML_T(w_down, "ffn_down.weight", c->n_ff, c->n_embd);
         ML_V(attn_norm, "attn_norm.weight", c->n_embd, 1);
         ML_V(ffn_norm, "ffn_norm.weight", c->n_embd, 1);
-        ML_V(q_norm, "attn_q_norm.weight", c->d, gemma);
-        ML_V(k_norm, "attn_k_norm.weight", c->d, gemma);
-        ML_V(post_attn_norm, "post_attention_norm.weight", c->n_embd, gemma);
-        ML_V(post_ffw_norm, "post_ffw_norm.weight", c->n_embd, gemma);
-        ML_V(bq, "attn_q.bias", qw, 0);
-        ML_V(bk, "attn_k.bias", kw, 0);
-        ML_V(bv, "attn_v.bias", vw, 0);
+        ML_V(q_norm, "attn_q_norm.weight", c->d, row->qk_norm);
+        ML_V(k_norm, "attn_k_norm.weight", c->d, row->qk_norm);
+        ML_V(post_attn_norm, "post_attention_norm.weight", c->n_embd, row->post_norms);
+        ML_V(post_ffw_norm, "post_ffw_norm.weight", c->n_embd, row->post_norms);
 #undef ML_T
 #undef ML_V
+#undef ML_HAS
     }
     m->max_matrix = max;
     return EF_OK;
@@ -266,3 +338,17 @@ const model_config *model_config_get(const model *m) { return &m->cfg; }
 const tokenizer *model_tokenizer(const model *m) { return m->tok; }
 gguf_file *model_gguf(model *m) { return m->gguf; }
 const char *model_name(const model *m) { return m->name; }
+
+void model_describe(const model *m, char *buf, size_t len)
+{
+    const model_config *c = &m->cfg;
+    double params = 0;
+    for (uint64_t i = 0; i < gguf_tensor_count(m->gguf); i++) {
+        const gguf_tensor *t = gguf_tensor_at(m->gguf, i);
+        params += (double)t->ne[0] * (double)t->ne[1] * (double)t->ne[2] * (double)t->ne[3];
+    }
+    snprintf(buf, len, "%s: %s, %.1f M parameters in %.1f MB, %d layers x %d query / %d KV "
+             "heads, d = %d, tokenizer %s (%d tokens)", m->name, model_arch_name(c->arch),
+             params / 1e6, (double)gguf_file_size(m->gguf) / 1e6, c->n_layer, c->n_head,
+             c->n_head_kv, c->d, tokenizer_label(m->tok), c->n_vocab);
+}

@@ -115,13 +115,18 @@ static char *st_header_build(const char *path, const safetensors_out *t, size_t 
             st_fail(err, path, "tensor '%s' has an invalid shape or no data", t[i].name);
             goto fail;
         }
+        const char *dtype = t[i].dtype ? t[i].dtype : "F32";
+        if (strcmp(dtype, "F32") && strcmp(dtype, "I32")) { /* both 4 bytes an element */
+            st_fail(err, path, "tensor '%s': the writer has no dtype '%s'", t[i].name, dtype);
+            goto fail;
+        }
         json_t *shape = json_array(), *offs = json_array(), *obj = json_object();
         int bad = !shape || !offs || !obj;
         for (int d = 0; !bad && d < t[i].n_dims; d++)
             bad = json_array_append_new(shape, json_integer(t[i].shape[d]));
         bad = bad || json_array_append_new(offs, json_integer((json_int_t)off)) ||
               json_array_append_new(offs, json_integer((json_int_t)(off + 4 * numel)));
-        bad = bad || json_object_set_new(obj, "dtype", json_string("F32"));
+        bad = bad || json_object_set_new(obj, "dtype", json_string(dtype));
         if (!bad) { /* both calls take their value, even when they fail */
             int b1 = json_object_set_new(obj, "shape", shape);
             int b2 = json_object_set_new(obj, "data_offsets", offs);

@@ -1,7 +1,8 @@
 /* model/safetensors.h — read and write safetensors files, the Q/K exchange format.
  * Layout: u64 header length N, N bytes of JSON ({name: {dtype, shape, data_offsets}},
  * optional "__metadata__" of strings), then the tensor bytes. The reader is memory-mapped
- * and bounds-checked; the writer writes F32 tensors to a temporary file and renames it.
+ * and bounds-checked; the writer writes F32 (and I32) tensors to a temporary file and
+ * renames it.
  * efbench's Q/K layout (issue 5 item 8) is checked by safetensors_qk_layout. Callers:
  * `efbench capture` (writer) and the imported-Q/K source (reader).
  */
@@ -23,12 +24,13 @@ typedef struct safetensors_kv {
     const char *value;
 } safetensors_kv;
 
-/* One tensor to write: float32, row-major, shape[0] outermost. */
+/* One tensor to write: row-major, shape[0] outermost. */
 typedef struct safetensors_out {
     const char *name;
     int n_dims;                            /* 0 (scalar) .. SAFETENSORS_MAX_DIMS */
     int64_t shape[SAFETENSORS_MAX_DIMS];
-    const float *data;                     /* product(shape) floats */
+    const void *data;                      /* product(shape) values of dtype */
+    const char *dtype;                     /* "F32" (NULL: the same) or "I32" */
 } safetensors_out;
 
 /* Write `n` tensors (in this order) and `n_meta` metadata strings to `path`: a temporary

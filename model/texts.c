@@ -21,6 +21,9 @@
 const char *const text_default_names[] = {"gpl3", "fortunes", "debref", "csource",
                                           "pysource", "csv", "random", NULL};
 const char text_default_list[] = "gpl3,fortunes,debref,csource,pysource,csv,random";
+const char *const text_language_names[] = {"debref-ja", "debref-zh-cn", "debref-es", "debref-fr",
+                                           "debref-de", "fortunes-ru", NULL};
+const char text_language_list[] = "debref-ja,debref-zh-cn,debref-es,debref-fr,debref-de,fortunes-ru";
 
 #define TEXT_CSV_BYTES (256u << 10)
 #define TEXT_SOURCE_BYTES (512u << 10) /* enough for tens of thousands of tokens */
@@ -179,10 +182,95 @@ static const char *text_debref_paths[] = {
     NULL,
 };
 
+/* The regular files of `dir` that are not fortune indexes (*.dat), sorted (the .u8
+ * symlinks of fortunes-ru point at them), appended until `limit` bytes. */
+static int text_concat_fortunes(const char *dir, size_t limit, text_buf *b)
+{
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int used = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char path[1024];
+        struct stat st;
+        size_t l = strlen(e->d_name);
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (e->d_name[0] == '.' || (l > 4 && !strcmp(e->d_name + l - 4, ".dat")) ||
+            lstat(path, &st) || !S_ISREG(st.st_mode))
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **nn = realloc(names, cap * sizeof *names);
+            if (!nn) { used = -1; goto cleanup; }
+            names = nn;
+        }
+        if (!(names[n] = strdup(e->d_name))) { used = -1; goto cleanup; }
+        n++;
+    }
+    qsort(names, n, sizeof *names, text_name_cmp);
+    for (size_t i = 0; i < n && b->n < limit; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        text_buf f = {0};
+        ef_error e2;
+        if (text_read_file(path, &f, &e2) == EF_OK && f.n && unicode_utf8_valid(f.p, f.n, NULL)) {
+            if (text_buf_add(b, f.p, f.n)) used = -1;
+            else used++;
+        }
+        free(f.p);
+        if (used < 0) break;
+    }
+cleanup:
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+    closedir(d);
+    return used;
+}
+
+/* The texts in other languages: the Debian reference manual's translations, read like
+ * `debref`, and the Russian fortunes. 1 if `name` is one of them (result in *rc). */
+static int text_load_language(const char *name, text_source *t, text_buf *b, ef_error *err,
+                              int *rc)
+{
+    struct stat st;
+    if (!strcmp(name, "fortunes-ru")) {
+        const char *dir = "/usr/share/games/fortunes/ru";
+        snprintf(t->path, sizeof t->path, "%s", dir);
+        int used = text_concat_fortunes(dir, TEXT_SOURCE_BYTES, b);
+        *rc = used < 0 ? ef_fail(err, EF_NOMEM, "text fortunes-ru: out of memory")
+            : used == 0 ? ef_fail(err, EF_UNSUPPORTED, "text fortunes-ru: no fortunes in %s "
+                                  "(install package fortunes-ru)", dir)
+                        : EF_OK;
+        return 1;
+    }
+    for (int i = 0; text_language_names[i]; i++) {
+        if (strcmp(name, text_language_names[i]) || strncmp(name, "debref-", 7)) continue;
+        const char *lang = name + 7;
+        char paths[2][512];
+        snprintf(paths[0], sizeof paths[0], "/usr/share/debian-reference/debian-reference.%s.txt.gz", lang);
+        snprintf(paths[1], sizeof paths[1], "/usr/share/doc/debian-reference-%s/debian-reference.%s.txt.gz",
+                 lang, lang);
+        for (int k = 0; k < 2; k++)
+            if (!stat(paths[k], &st)) {
+                snprintf(t->path, sizeof t->path, "%s", paths[k]);
+                *rc = text_read_file(paths[k], b, err);
+                return 1;
+            }
+        *rc = ef_fail(err, EF_UNSUPPORTED, "text %s: debian-reference.%s.txt.gz is missing "
+                      "(install package debian-reference-%s)", name, lang, lang);
+        return 1;
+    }
+    return 0;
+}
+
 static int text_load_named(const char *name, uint64_t seed, text_source *t, text_buf *b,
                            ef_error *err)
 {
     struct stat st;
+    int rc;
+    if (text_load_language(name, t, b, err, &rc)) return rc;
     if (!strcmp(name, "gpl3") || !strcmp(name, "fortunes")) {
         const char *p = name[0] == 'g' ? "/usr/share/common-licenses/GPL-3"
                                        : "/usr/share/games/fortunes/literature";
@@ -227,8 +315,8 @@ static int text_load_named(const char *name, uint64_t seed, text_source *t, text
         return EF_OK;
     }
     if (stat(name, &st))
-        return ef_fail(err, EF_ERROR, "text %s: no such file, and not one of the names %s",
-                       name, text_default_list);
+        return ef_fail(err, EF_ERROR, "text %s: no such file, and not one of the names %s,%s",
+                       name, text_default_list, text_language_list);
     snprintf(t->path, sizeof t->path, "%s", name);
     return text_read_file(name, b, err);
 }

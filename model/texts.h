@@ -1,7 +1,10 @@
 /* model/texts.h — the texts efbench feeds models, by name: `gpl3`, `fortunes`, `debref`,
  * `csource`, `pysource` (files any Debian machine has once the setup installs their
- * packages), the generated controls `csv` and `random`, or a path to any UTF-8 file; and
- * the token sequence of a length n. Callers: harness/source_model.c, cli/cmd_capture.c.
+ * packages), the generated controls `csv` and `random`, texts in other languages and
+ * scripts (`debref-ja`, `debref-zh-cn`, `debref-es`, `debref-fr`, `debref-de`: the Debian
+ * reference manual's translations; `fortunes-ru`), or a path to any UTF-8 file; and the
+ * token sequence of a length n. Callers: harness/source_model.c, cli/cmd_capture.c,
+ * cli/cmd_tokenize.c, the monitor.
  */
 #ifndef EF_MODEL_TEXTS_H
 #define EF_MODEL_TEXTS_H
@@ -17,6 +20,9 @@
 extern const char *const text_default_names[];
 /* Comma list of the default set ("gpl3,fortunes,..."). */
 extern const char text_default_list[];
+/* The texts in other languages, and their comma list ("debref-ja,..."). */
+extern const char *const text_language_names[];
+extern const char text_language_list[];
 
 typedef struct text_source {
     char name[128];  /* as given: "gpl3" or the path */

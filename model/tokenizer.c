@@ -100,6 +100,7 @@ void tokenizer_free(tokenizer *t)
     free(t->merge_off);
     free(t->merge_index.slots);
     free(t->user_ids);
+    tok_pre_free(t->pre);
     free(t);
 }
 
@@ -160,12 +161,29 @@ int tokenizer_init(const tokenizer_vocab *v, tokenizer **out, ef_error *err)
     tokenizer *t = calloc(1, sizeof *t);
     if (!t) goto nomem;
     t->kind = v->kind;
-    t->pre = v->pre;
     t->n_vocab = v->n_vocab;
     t->n_merges = v->merges ? v->n_merges : 0;
-    static const char *const pre_names[] = {"", "gpt2.1", "llama3.2", "qwen2.1", "smaug.1"};
-    if (t->kind == TOKENIZER_SPM) snprintf(t->name, sizeof t->name, "spm.1");
-    else snprintf(t->name, sizeof t->name, "bpe-%s", pre_names[t->pre]);
+    if (t->kind == TOKENIZER_SPM) {
+        snprintf(t->name, sizeof t->name, "spm.1");
+        snprintf(t->label, sizeof t->label, "spm");
+    } else {
+        const char *pre = v->pre ? v->pre : "default";
+        const tok_pre_row *row = tok_pre_find(pre, strlen(pre));
+        if (!row) {
+            tokenizer_free(t);
+            return ef_fail(err, EF_UNSUPPORTED, "BPE pre-tokenizer '%.64s' is not supported (not "
+                           "one of the %d llama.cpp pre-tokenizers efbench runs: efbench tokenize "
+                           "--help lists them)", pre, tok_pre_count());
+        }
+        int rc = tok_pre_compile(row, &t->pre, err);
+        if (rc) {
+            tokenizer_free(t);
+            return rc;
+        }
+        /* version 3: PCRE2 runs the patterns (2: hand-written scanners) */
+        snprintf(t->name, sizeof t->name, "bpe-%s.3", row->names[0]);
+        snprintf(t->label, sizeof t->label, "bpe/%.40s", pre); /* the file's own name */
+    }
 
     uint64_t total = 0;
     for (int i = 0; i < v->n_vocab; i++)
@@ -266,26 +284,20 @@ int tokenizer_load(const gguf_file *f, tokenizer **out, ef_error *err)
         return ef_fail(err, EF_UNSUPPORTED,
                        "%s: tokenizer.ggml.model '%.*s' is not supported (llama, gpt2)", path,
                        (int)(model_len > 64 ? 64 : model_len), model);
-    v.pre = TOKENIZER_PRE_NONE;
+    char pre[128] = "default"; /* llama.cpp: a missing key is "default" */
+    const tok_pre_row *row = NULL;
     if (v.kind == TOKENIZER_BPE) {
-        const char *pre = "default";
-        size_t pre_len = 7;
-        gguf_get_str(f, "tokenizer.ggml.pre", &pre, &pre_len, NULL);
-        static const struct { const char *name; tokenizer_pre pre; } pres[] = {
-            {"default", TOKENIZER_PRE_GPT2},   {"gpt-2", TOKENIZER_PRE_GPT2},
-            {"gpt2", TOKENIZER_PRE_GPT2},      {"llama3", TOKENIZER_PRE_LLAMA3},
-            {"llama-bpe", TOKENIZER_PRE_LLAMA3}, {"llama-v3", TOKENIZER_PRE_LLAMA3},
-            {"smaug-bpe", TOKENIZER_PRE_SMAUG}, {"qwen2", TOKENIZER_PRE_QWEN2},
-        };
-        v.pre = TOKENIZER_PRE_NONE;
-        for (size_t i = 0; i < sizeof pres / sizeof pres[0]; i++)
-            if (strlen(pres[i].name) == pre_len && !memcmp(pres[i].name, pre, pre_len))
-                v.pre = pres[i].pre;
-        if (v.pre == TOKENIZER_PRE_NONE)
+        const char *ps;
+        size_t pl;
+        if (gguf_get_str(f, "tokenizer.ggml.pre", &ps, &pl, NULL) == EF_OK)
+            snprintf(pre, sizeof pre, "%.*s", (int)(pl < sizeof pre - 1 ? pl : sizeof pre - 1), ps);
+        row = tok_pre_find(pre, strlen(pre));
+        if (!row)
             return ef_fail(err, EF_UNSUPPORTED,
-                           "%s: BPE pre-tokenizer '%.*s' is not supported (qwen2, llama3, "
-                           "llama-bpe, gpt-2, default)",
-                           path, (int)(pre_len > 64 ? 64 : pre_len), pre);
+                           "%s: BPE pre-tokenizer '%.64s' is not supported (not one of the %d "
+                           "llama.cpp pre-tokenizers efbench runs: efbench tokenize --help lists "
+                           "them)", path, pre, tok_pre_count());
+        v.pre = pre;
     }
 
     int et;
@@ -363,9 +375,10 @@ int tokenizer_load(const gguf_file *f, tokenizer **out, ef_error *err)
     v.bos = tok_gguf_int(f, "tokenizer.ggml.bos_token_id", -1);
     v.eos = tok_gguf_int(f, "tokenizer.ggml.eos_token_id", -1);
     v.unk = tok_gguf_int(f, "tokenizer.ggml.unknown_token_id", -1);
-    /* llama.cpp's defaults when the key is absent: SPM and the Llama 3 pre-tokenizer add BOS */
+    /* llama.cpp's defaults when the key is absent: SPM and some pre-tokenizers (Llama 3,
+     * Tekken, Chameleon) add BOS */
     v.add_bos = tok_gguf_bool(f, "tokenizer.ggml.add_bos_token",
-                              v.kind == TOKENIZER_SPM || v.pre == TOKENIZER_PRE_LLAMA3);
+                              v.kind == TOKENIZER_SPM || (row && row->add_bos));
     v.add_space_prefix =
         tok_gguf_bool(f, "tokenizer.ggml.add_space_prefix", v.kind == TOKENIZER_SPM);
     if (v.kind == TOKENIZER_BPE) v.add_space_prefix = 0;
@@ -509,11 +522,11 @@ int tokenizer_encode(const tokenizer *t, const char *text, size_t len, int add_s
                 frag = buf;
                 flen++;
             }
-            r = tok_spm_fragment(t, frag, flen, &out);
-        } else {
-            r = tok_bpe_fragment(t, frag, flen, &out);
+            if (tok_spm_fragment(t, frag, flen, &out)) goto nomem;
+        } else if ((r = tok_bpe_fragment(t, frag, flen, &out, err))) {
+            rc = r;
+            goto cleanup;
         }
-        if (r) goto nomem;
         prev_special = 0;
     }
     *ids = out.v;
@@ -625,3 +638,11 @@ int tokenizer_find(const tokenizer *t, const char *piece, size_t len)
     return tok_lookup(t, piece, len);
 }
 const char *tokenizer_name(const tokenizer *t) { return t->name; }
+const char *tokenizer_label(const tokenizer *t) { return t->label; }
+const char *tokenizer_pre_supported(int i)
+{
+    for (int r = 0; r < tok_pre_count(); r++)
+        for (const char *const *n = tok_pre_at(r)->names; *n; n++)
+            if (i-- == 0) return *n;
+    return NULL;
+}

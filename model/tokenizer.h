@@ -1,8 +1,9 @@
 /* model/tokenizer.h — text -> token ids as a GGUF's vocabulary describes it, matching
  * llama.cpp: SentencePiece-style score merges with byte fallback (tokenizer.ggml.model
- * "llama": Gemma 3, TinyLlama) and GPT-2 byte-level BPE with merges ("gpt2": Qwen2,
- * Llama 3). Text is plain (special tokens in it are not parsed, except user-defined ones,
- * as llama.cpp does). Called by the model source, `efbench capture` and the tests.
+ * "llama": Gemma, TinyLlama, Phi-3) and GPT-2 byte-level BPE with merges ("gpt2": Qwen,
+ * Llama 3, SmolLM, ...) behind any of llama.cpp's regex pre-tokenizers (tokenizer.ggml.pre,
+ * run by PCRE2). Text is plain (special tokens in it are not parsed, except user-defined
+ * ones, as llama.cpp does). Called by the model source, `efbench capture`/`tokenize`, tests.
  */
 #ifndef EF_MODEL_TOKENIZER_H
 #define EF_MODEL_TOKENIZER_H
@@ -26,16 +27,6 @@ enum {
 
 typedef enum { TOKENIZER_SPM, TOKENIZER_BPE } tokenizer_kind;
 
-/* BPE pre-tokenizer patterns (tokenizer.ggml.pre). */
-typedef enum {
-    TOKENIZER_PRE_NONE,   /* SPM */
-    TOKENIZER_PRE_GPT2,   /* "gpt-2", "default" */
-    TOKENIZER_PRE_LLAMA3, /* "llama3", "llama-bpe", "llama-v3": a piece that is itself a
-                             token is emitted whole, merges skipped (llama.cpp ignore_merges) */
-    TOKENIZER_PRE_QWEN2,  /* "qwen2" (llama3 pattern with single digits, merges always run) */
-    TOKENIZER_PRE_SMAUG,  /* "smaug-bpe" (llama3 pattern, merges always run) */
-} tokenizer_pre;
-
 typedef struct tokenizer tokenizer;
 
 /* A vocabulary given as arrays (what tokenizer_load reads from a GGUF; tests build their
@@ -43,7 +34,8 @@ typedef struct tokenizer tokenizer;
  * NULL for SPM. Special ids are -1 when absent. */
 typedef struct tokenizer_vocab {
     tokenizer_kind kind;
-    tokenizer_pre pre;
+    const char *pre; /* BPE: a tokenizer.ggml.pre name ("qwen2", "llama-bpe", ...); NULL =
+                        "default". Unused for SPM. */
     int n_vocab;
     const char *const *tokens;
     const size_t *token_lens; /* NULL: tokens are NUL-terminated */
@@ -57,6 +49,7 @@ typedef struct tokenizer_vocab {
     int add_space_prefix; /* SPM: a space before the first raw fragment */
 } tokenizer_vocab;
 
+/* Unknown pre-tokenizer names are EF_UNSUPPORTED naming it. */
 int tokenizer_init(const tokenizer_vocab *v, tokenizer **out, ef_error *err);
 
 /* Reads tokenizer.ggml.* of an open GGUF. Unsupported models or pre-tokenizers and
@@ -83,7 +76,11 @@ int tokenizer_token_type(const tokenizer *t, int id);
 const char *tokenizer_piece(const tokenizer *t, int id, size_t *len);
 /* Id of a piece, or -1. */
 int tokenizer_find(const tokenizer *t, const char *piece, size_t len);
-/* Identifies the algorithm and its version, e.g. "spm.1" or "bpe-qwen2.1" (cache keys). */
+/* Identifies the algorithm and its version, e.g. "spm.1" or "bpe-qwen2.3" (cache keys). */
 const char *tokenizer_name(const tokenizer *t);
+/* What a person reads: "spm" or "bpe/<tokenizer.ggml.pre>", e.g. "bpe/smollm". */
+const char *tokenizer_label(const tokenizer *t);
+/* The i-th tokenizer.ggml.pre name efbench runs (i from 0), NULL past the last. */
+const char *tokenizer_pre_supported(int i);
 
 #endif

@@ -1,6 +1,6 @@
 /* model/tokenizer_impl.h — private to model/tokenizer*.c: the vocabulary tables shared by
  * the SPM and BPE algorithms (string arena, hash lookup, merge ranks, user-defined token
- * index). Nobody else includes this.
+ * index) and the BPE pre-tokenizer rows (tokenizer_pre.c). Nobody else includes this.
  */
 #ifndef EF_MODEL_TOKENIZER_IMPL_H
 #define EF_MODEL_TOKENIZER_IMPL_H
@@ -13,6 +13,37 @@ typedef struct tok_table {
     uint64_t mask;
 } tok_table;
 
+/* A BPE pre-tokenizer: the tokenizer.ggml.pre names llama.cpp gives it, its patterns
+ * (applied in order, each to the pieces of the previous one) and its flags. */
+typedef struct tok_pre_row {
+    const char *const *names; /* NULL-terminated; names[0] names the row */
+    const char *const *regex; /* NULL-terminated */
+    int ignore_merges;        /* a piece that is a token is taken whole (llama.cpp)       */
+    int add_bos;              /* BOS when tokenizer.ggml.add_bos_token is absent          */
+} tok_pre_row;
+
+/* The row of a tokenizer.ggml.pre value, or NULL. */
+const tok_pre_row *tok_pre_find(const char *name, size_t len);
+int tok_pre_count(void);
+const tok_pre_row *tok_pre_at(int i);
+
+/* Byte spans of the text. */
+typedef struct tok_piece {
+    size_t off, len;
+} tok_piece;
+typedef struct tok_pieces {
+    tok_piece *p;
+    size_t n, cap;
+} tok_pieces;
+
+/* A row's patterns compiled by PCRE2 (UTF, UCP, JIT). */
+typedef struct tok_pre tok_pre;
+int tok_pre_compile(const tok_pre_row *row, tok_pre **out, ef_error *err);
+void tok_pre_free(tok_pre *p);
+const tok_pre_row *tok_pre_row_of(const tok_pre *p);
+/* Splits s[0..len) (valid UTF-8) into pieces; out->p is reallocated (caller frees). */
+int tok_pre_split(const tok_pre *p, const char *s, size_t len, tok_pieces *out, ef_error *err);
+
 /* Output list that grows. */
 typedef struct tok_ids {
     int32_t *v;
@@ -21,8 +52,9 @@ typedef struct tok_ids {
 
 struct tokenizer {
     tokenizer_kind kind;
-    tokenizer_pre pre;
-    char name[32];
+    tok_pre *pre;       /* BPE: the compiled pre-tokenizer; NULL for SPM */
+    char name[48];      /* cache key: algorithm, pre-tokenizer, version */
+    char label[48];     /* "spm" or "bpe/<tokenizer.ggml.pre>" */
     int n_vocab;
     char *arena;        /* all token texts, then all merge texts */
     uint64_t *tok_off;  /* (n_vocab + 1) offsets into arena */
@@ -50,8 +82,10 @@ int tok_lookup(const tokenizer *t, const char *s, size_t len);
 int tok_merge_rank(const tokenizer *t, const char *l, size_t ll, const char *r, size_t rl);
 int tok_ids_push(tok_ids *o, int32_t id);
 
-/* Encodes one raw fragment (no user-defined tokens inside) and appends the ids. */
+/* Encodes one raw fragment (no user-defined tokens inside) and appends the ids; SPM: 0 or
+ * -1 (out of memory). */
 int tok_spm_fragment(const tokenizer *t, const char *s, size_t len, tok_ids *out);
-int tok_bpe_fragment(const tokenizer *t, const char *s, size_t len, tok_ids *out);
+/* BPE: EF_OK, or an EF_* code with err filled. */
+int tok_bpe_fragment(const tokenizer *t, const char *s, size_t len, tok_ids *out, ef_error *err);
 
 #endif

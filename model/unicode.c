@@ -1,5 +1,5 @@
-/* model/unicode.c — UTF-8 validation/decoding, code point classes and the GPT-2 byte map
- * for the tokenizers. Class tables live in the generated model/unicode_tables.c.
+/* model/unicode.c — UTF-8 validation/decoding and the GPT-2 byte map for the tokenizers
+ * and texts.
  */
 #include "model/unicode.h"
 
@@ -76,36 +76,6 @@ int unicode_utf8_encode(uint32_t cp, char *out)
     o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
     o[3] = (unsigned char)(0x80 | (cp & 0x3F));
     return 4;
-}
-
-static int unicode_ranges_find(const unicode_range *r, int count, uint32_t cp)
-{
-    int lo = 0, hi = count - 1;
-    while (lo <= hi) {
-        int mid = (lo + hi) / 2;
-        if (cp < r[mid].lo) hi = mid - 1;
-        else if (cp > r[mid].hi) lo = mid + 1;
-        else return 1;
-    }
-    return 0;
-}
-
-int unicode_is_letter(uint32_t cp)
-{
-    if (cp < 0x80) return (cp | 0x20) >= 'a' && (cp | 0x20) <= 'z';
-    return unicode_ranges_find(unicode_letter_ranges, unicode_letter_ranges_count, cp);
-}
-
-int unicode_is_number(uint32_t cp)
-{
-    if (cp < 0x80) return cp >= '0' && cp <= '9';
-    return unicode_ranges_find(unicode_number_ranges, unicode_number_ranges_count, cp);
-}
-
-int unicode_is_space(uint32_t cp)
-{
-    if (cp < 0x80) return cp == ' ' || (cp >= 0x09 && cp <= 0x0D);
-    return unicode_ranges_find(unicode_space_ranges, unicode_space_ranges_count, cp);
 }
 
 /* Bytes that print as themselves keep their value; the other 68 get 256, 257, ... in

@@ -25,10 +25,11 @@ static json_t *mon_num(double x) { return isfinite(x) ? json_real(x) : json_null
 
 static json_t *mon_head_json(const mon_head *h)
 {
-    return json_pack("{s:i,s:i,s:i,s:o,s:o,s:i,s:o,s:i,s:b}", "layer", h->layer, "head", h->head,
-                     "kv_head", h->kv_head, "mu_k", mon_num(h->mu_k), "pr_over_n",
+    return json_pack("{s:i,s:i,s:i,s:o,s:o,s:i,s:o,s:i,s:o,s:b}", "layer", h->layer, "head",
+                     h->head, "kv_head", h->kv_head, "mu_k", mon_num(h->mu_k), "pr_over_n",
                      mon_num(h->pr_over_n), "rank_k", h->rank_k, "v_max", mon_num(h->v_max),
-                     "lev_argmax", h->lev_argmax, "flagged", h->flagged);
+                     "lev_argmax", h->lev_argmax, "mu_limit", mon_num(h->mu_limit), "flagged",
+                     h->flagged);
 }
 
 static json_t *mon_checkpoint_json(const mon_report *r, int i)
@@ -71,12 +72,16 @@ json_t *mon_report_json(const mon_report *r)
     for (int i = 0; i < r->n_top; i++)
         json_array_append_new(top, mon_change_json(r, &r->changes[r->top[i]]));
     int flagged = r->flagged_mu + r->flagged_change;
-    return json_pack("{s:s,s:s,s:s,s:s,s:i,s:f,s:f,s:i,s:i,s:s,s:o,s:o,s:o}", "efbench", EF_VERSION,
-                     "date", date, "field", "full", "text", r->n_ck ? r->ck[0].text : "", "n",
-                     r->n_ck ? r->ck[0].n : 0, "max_mu", r->max_mu, "max_change", r->max_change,
-                     "flagged_mu", r->flagged_mu, "flagged_change", r->flagged_change, "status",
-                     flagged ? "flagged" : "ok", "checkpoints", cks, "changes", changes,
-                     "top_changes", top);
+    char rule[96];
+    if (r->max_mu > 0) snprintf(rule, sizeof rule, "mu_k > %g", r->max_mu);
+    else snprintf(rule, sizeof rule, "mu_k > 1 + %g (n/r - 1)", MON_DEFAULT_EXCESS);
+    return json_pack("{s:s,s:s,s:s,s:s,s:i,s:o,s:s,s:f,s:i,s:i,s:s,s:o,s:o,s:o}", "efbench",
+                     EF_VERSION, "date", date, "field", "full", "text",
+                     r->n_ck ? r->ck[0].text : "", "n", r->n_ck ? r->ck[0].n : 0, "max_mu",
+                     r->max_mu > 0 ? json_real(r->max_mu) : json_null(), "flag_rule", rule,
+                     "max_change", r->max_change, "flagged_mu", r->flagged_mu, "flagged_change",
+                     r->flagged_change, "status", flagged ? "flagged" : "ok", "checkpoints", cks,
+                     "changes", changes, "top_changes", top);
 }
 
 /* Full path of an executable `prog` on PATH, or 0. */
@@ -117,8 +122,11 @@ static void mon_gp_script(FILE *f, const mon_report *r, int i, const char *svg)
     mon_gp_str(f, svg);
     fprintf(f, "\nset title ");
     char title[512];
-    snprintf(title, sizeof title, "mu_K per head: %s on %s, n = %d (flagged ! : mu_K > %g)",
-             c->name, c->text, c->n, r->max_mu);
+    char rule[64];
+    if (r->max_mu > 0) snprintf(rule, sizeof rule, "%g", r->max_mu);
+    else snprintf(rule, sizeof rule, "1 + %g (n/r - 1)", MON_DEFAULT_EXCESS);
+    snprintf(title, sizeof title, "mu_K per head: %s on %s, n = %d (flagged ! : mu_K > %s)",
+             c->name, c->text, c->n, rule);
     mon_gp_str(f, title);
     fprintf(f, " noenhanced\nset xlabel 'query head'\nset ylabel 'layer'\n"
                "set cblabel 'mu_K' noenhanced\nset xrange [-0.5:%g]\nset yrange [%g:-0.5]\n"

@@ -8,9 +8,13 @@ set -eu
 # texts and tools the real-input suites use, numpy for the peers (scripts/peers.py).
 PACKAGES="gcc libc6-dev pkg-config meson ninja-build git python3 python3-pip unzip
   libopenblas-dev liblapacke-dev libjansson-dev libinih-dev libcriterion-dev zlib1g-dev libssl-dev
+  libpcre2-dev
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd libclblast-dev clinfo
   libvulkan-dev mesa-vulkan-drivers glslc vulkan-validationlayers spirv-tools
-  fortunes-min debian-reference-en gnuplot-nox libxml2-utils python3-numpy"
+  fortunes-min debian-reference-en gnuplot-nox libxml2-utils
+  debian-reference-ja debian-reference-zh-cn debian-reference-es debian-reference-fr
+  debian-reference-de fortunes-ru
+  python3-venv python3-numpy"
 
 missing=""
 for p in $PACKAGES; do
@@ -21,6 +25,18 @@ if [ -n "$missing" ]; then
     if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# A test tool from PyPI: the `gguf` package, whose writer, quantisers and dequantiser make
+# the independent float64 reference of tests/tiny_arch.py, in .venv beside Debian's numpy.
+# Without it those tests skip (fail under CI=true).
+if ! .venv/bin/python3 -c 'import numpy, gguf' 2>/dev/null; then
+    PY=/usr/bin/python3
+    [ -x "$PY" ] || PY=python3
+    rm -rf .venv
+    { "$PY" -m venv --system-site-packages .venv &&
+      .venv/bin/pip install --quiet --disable-pip-version-check gguf==0.19.0; } >&2 ||
+        echo "setup: could not install the gguf package into .venv; tests/tiny_arch.py's tests will skip" >&2
 fi
 
 if [ ! -f build/build.ninja ]; then

@@ -440,7 +440,7 @@ Test(model, tokenizer_round_trips)
 
 /* A hand-made byte-level vocabulary: the 256 byte symbols plus a few merges, to watch the
  * pre-tokenizer's piece boundaries (merges never cross them). */
-static tokenizer *bpe_tiny(tokenizer_pre pre)
+static tokenizer *bpe_tiny(const char *pre)
 {
     static char strs[256 + 4][8];
     const char *tokens[256 + 4];
@@ -478,7 +478,7 @@ static void expect_ids(tokenizer *t, const char *s, const int *want, int nwant)
 
 Test(model, bpe_pretokenizer_pieces)
 {
-    tokenizer *q = bpe_tiny(TOKENIZER_PRE_QWEN2), *l3 = bpe_tiny(TOKENIZER_PRE_LLAMA3);
+    tokenizer *q = bpe_tiny("qwen2"), *l3 = bpe_tiny("llama3");
     /* "a  b": "a", " " (a space run gives its last space to the word), " b" */
     expect_ids(q, "a  b", (int[]){'a', 32 /* Ġ */, 257}, 3);
     /* "a   \nb": the run up to the newline is one piece: ĠĠ merges, then Ġ, Ċ */
@@ -488,7 +488,7 @@ Test(model, bpe_pretokenizer_pieces)
     expect_ids(l3, "1234", (int[]){258, '3', '4'}, 3);
     /* a piece that is a token but no merge path: Llama 3 takes it whole (llama.cpp
      * ignore_merges), Qwen2 and smaug-bpe (same pattern as Llama 3) merge as usual */
-    tokenizer *sm = bpe_tiny(TOKENIZER_PRE_SMAUG);
+    tokenizer *sm = bpe_tiny("smaug-bpe");
     expect_ids(l3, "xyz xyz", (int[]){259, 32, 'x', 'y', 'z'}, 5);
     expect_ids(q, "xyz", (int[]){'x', 'y', 'z'}, 3);
     expect_ids(sm, "xyz", (int[]){'x', 'y', 'z'}, 3);

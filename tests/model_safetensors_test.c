@@ -32,10 +32,10 @@ static void qk_fixture_init(qk_fixture *x)
     testdata_rng_seed(&r, 3);
     for (int i = 0; i < 160; i++) x->q0[i] = (float)testdata_rng_normal(&r), x->q1[i] = (float)i;
     for (int i = 0; i < 80; i++) x->k0[i] = (float)testdata_rng_normal(&r), x->k1[i] = -(float)i;
-    x->t[0] = (safetensors_out){"q.0", 3, {4, 5, 8}, x->q0};
-    x->t[1] = (safetensors_out){"k.0", 3, {2, 5, 8}, x->k0};
-    x->t[2] = (safetensors_out){"q.1", 3, {4, 5, 8}, x->q1};
-    x->t[3] = (safetensors_out){"k.1", 3, {2, 5, 8}, x->k1};
+    x->t[0] = (safetensors_out){.name = "q.0", .n_dims = 3, .shape = {4, 5, 8}, .data = x->q0};
+    x->t[1] = (safetensors_out){.name = "k.0", .n_dims = 3, .shape = {2, 5, 8}, .data = x->k0};
+    x->t[2] = (safetensors_out){.name = "q.1", .n_dims = 3, .shape = {4, 5, 8}, .data = x->q1};
+    x->t[3] = (safetensors_out){.name = "k.1", .n_dims = 3, .shape = {2, 5, 8}, .data = x->k1};
     x->meta[0] = (safetensors_kv){"model", "tiny"};
     x->meta[1] = (safetensors_kv){"text", "hello \"world\"\n\xc3\xa9"};
     x->meta[2] = (safetensors_kv){"length", "5"};
@@ -122,7 +122,7 @@ Test(model, safetensors_rejects_wrong_shapes)
     x.t[0].shape[0] = 3; /* 3 query heads, 2 KV heads */
     layout_reject(&x, 7, "multiple", "heads not a multiple");
     qk_fixture_init(&x);
-    x.t[0] = (safetensors_out){"q.0", 2, {20, 8}, x.q0};
+    x.t[0] = (safetensors_out){.name = "q.0", .n_dims = 2, .shape = {20, 8}, .data = x.q0};
     layout_reject(&x, 7, "3-D", "2-D q");
     qk_fixture_init(&x);
     x.t[3].name = "k.7"; /* layer 1 has q only, layer 7 k only */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "harness/monitor_run.h"
 #include "harness/reference.h"
 #include "harness/verify.h"
 #include "model/capture.h"
@@ -132,13 +133,16 @@ Test(monitor, pr_over_n_matches_reference)
     }
 }
 
-/* The default threshold flags the sink (key 0 x 30) and not Gaussian keys, at the head
- * dimension of small models (64) and at the default model's (Gemma 3 270M: 256). */
+/* The default rule (mu_K > 1 + 0.85 (n/r - 1)) flags the sink (key 0 x 30) and not
+ * Gaussian keys, at the head dimensions of small models (32, 64) and of the default model
+ * (Gemma 3 270M: 256). */
 Test(monitor, sink_flagged_gaussian_not)
 {
     uint64_t seed = ef_test_seed();
-    int dims[] = {64, 256};
-    for (int i = 0; i < 2; i++) {
+    int dims[] = {32, 64, 256};
+    cr_assert_float_eq(mon_mu_limit(512, 256, MON_DEFAULT_EXCESS), 1.85, 1e-12);
+    cr_assert_float_eq(mon_mu_limit(512, 64, MON_DEFAULT_EXCESS), 6.95, 1e-12);
+    for (int i = 0; i < 3; i++) {
         ef_head g, s;
         ef_test_head("gaussian", 512, dims[i], seed, &g);
         ef_test_head("sink", 512, dims[i], seed, &s);
@@ -148,8 +152,10 @@ Test(monitor, sink_flagged_gaussian_not)
         cr_assert_eq(efm_head_analyze(512, dims[i], s.q, s.k, s.scale, &b, err, sizeof err), EFM_OK, "%s", err);
         cr_log_info("n 512 d %d: gaussian mu_K %.3f PR/n %.3f, sink mu_K %.3f PR/n %.3f v_max %.3f",
                     dims[i], a.mu_k, a.pr_over_n, b.mu_k, b.pr_over_n, b.v_max);
-        cr_expect_leq(a.mu_k, EFM_DEFAULT_MAX_MU, "d %d: Gaussian keys flagged (mu_K %.3f)", dims[i], a.mu_k);
-        cr_expect_gt(b.mu_k, EFM_DEFAULT_MAX_MU, "d %d: the sink is not flagged (mu_K %.3f)", dims[i], b.mu_k);
+        double la = mon_mu_limit(512, a.rank_k, MON_DEFAULT_EXCESS);
+        double lb = mon_mu_limit(512, b.rank_k, MON_DEFAULT_EXCESS);
+        cr_expect_leq(a.mu_k, la, "d %d: Gaussian keys flagged (mu_K %.3f > %.3f)", dims[i], a.mu_k, la);
+        cr_expect_gt(b.mu_k, lb, "d %d: the sink is not flagged (mu_K %.3f <= %.3f)", dims[i], b.mu_k, lb);
         cr_expect_lt(b.pr_over_n, a.pr_over_n, "the sink should concentrate the column energy");
         ef_head_free(&g);
         ef_head_free(&s);
@@ -262,7 +268,8 @@ Test(monitor, cli_flags_the_sink_head)
     cr_assert(strstr(out, "FLAG") && strstr(out, "flagged: 1 of 2"), "stdout: %s", out);
     json_t *doc = load_json("out/monitor.json");
     cr_assert_str_eq(json_string_value(json_object_get(doc, "status")), "flagged");
-    cr_assert_eq(json_number_value(json_object_get(doc, "max_mu")), EFM_DEFAULT_MAX_MU);
+    cr_assert(json_is_null(json_object_get(doc, "max_mu")), "no --max-mu: max_mu is null");
+    cr_assert_str_eq(json_string_value(json_object_get(doc, "flag_rule")), "mu_k > 1 + 0.85 (n/r - 1)");
     json_t *g = head_json(doc, 0, 0), *s = head_json(doc, 0, 1);
     cr_assert(json_is_false(json_object_get(g, "flagged")), "the Gaussian head is flagged");
     cr_assert(json_is_true(json_object_get(s, "flagged")), "the sink head is not flagged");

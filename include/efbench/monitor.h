@@ -22,13 +22,12 @@ enum {
     EFM_ENUMERIC = 3, /* LAPACK did not converge                                       */
 };
 
-/* Default flag threshold of mu_K (efbench monitor --max-mu). mu_K is the largest key
- * leverage as a multiple of the even share r/n, and l_j <= 1 caps it at n/r. At the default
- * model and length (Gemma 3 270M, d = 256, n = 512: even share 1/2) 1.9 flags a key of
- * leverage above 0.95, one that all but owns a direction of the key space by itself: the
- * signature of an attention sink (a key x 30: mu_K 1.99; Gaussian keys 1.22; real heads
- * 1.33 - 2.42, median 1.62). At d = 64 Gaussian keys give about 1.5, the sink 7.9; at
- * d <= 32 random keys alone reach 1.7 - 1.85. efbench's README ("Monitor") has the data. */
+/* A fixed flag threshold of mu_K for n/r = 2 (Gemma 3 270M, d = 256, at n = 512): 1.9 flags a
+ * key of leverage above 0.95, one that all but owns a direction of the key space (a key x 30:
+ * mu_K 1.99; Gaussian keys 1.22; real heads 1.33 - 2.42, median 1.62). mu_K <= n/r, so a
+ * fixed value does not carry to other n/r: efbench monitor's default is the scale-free rule
+ * mu_K > 1 + 0.85 (n/r - 1) (harness/monitor_run.h), and --max-mu takes a fixed value.
+ * efbench's README ("Monitor") has the data. */
 #define EFM_DEFAULT_MAX_MU 1.9
 /* Default flag threshold of the relative change of mu_K between two checkpoints
  * (efbench monitor --max-change): |mu_new - mu_old| / mu_old. Swapping one natural text
