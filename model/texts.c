@@ -25,6 +25,40 @@ const char *const text_language_names[] = {"debref-ja", "debref-zh-cn", "debref-
                                            "debref-de", "fortunes-ru", NULL};
 const char text_language_list[] = "debref-ja,debref-zh-cn,debref-es,debref-fr,debref-de,fortunes-ru";
 
+/* Named texts in another language than English; the rest of the named texts are English
+ * prose or code, in Latin script. */
+static const struct {
+    const char *name, *language, *script;
+} text_scripts[] = {
+    {"debref-ja", "Japanese", "Japanese (kanji and kana)"},
+    {"debref-zh-cn", "Chinese (simplified)", "Han (simplified)"},
+    {"debref-es", "Spanish", "Latin"},
+    {"debref-fr", "French", "Latin"},
+    {"debref-de", "German", "Latin"},
+    {"fortunes-ru", "Russian", "Cyrillic"},
+};
+
+static int text_named(const char *name)
+{
+    for (int i = 0; text_default_names[i]; i++)
+        if (!strcmp(name, text_default_names[i])) return strcmp(name, "random") != 0;
+    return 0;
+}
+
+const char *text_language(const char *name)
+{
+    for (size_t i = 0; i < sizeof text_scripts / sizeof text_scripts[0]; i++)
+        if (!strcmp(name, text_scripts[i].name)) return text_scripts[i].language;
+    return text_named(name) ? "English" : "—";
+}
+
+const char *text_script(const char *name)
+{
+    for (size_t i = 0; i < sizeof text_scripts / sizeof text_scripts[0]; i++)
+        if (!strcmp(name, text_scripts[i].name)) return text_scripts[i].script;
+    return text_named(name) ? "Latin" : "—";
+}
+
 #define TEXT_CSV_BYTES (256u << 10)
 #define TEXT_SOURCE_BYTES (512u << 10) /* enough for tens of thousands of tokens */
 

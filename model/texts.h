@@ -24,6 +24,12 @@ extern const char text_default_list[];
 extern const char *const text_language_names[];
 extern const char text_language_list[];
 
+/* The language and the script (writing system) of a named text, for reports grouped by
+ * them: "English"/"Latin" for the default prose, "—" where a text has none (`random`, a
+ * path). Never NULL. */
+const char *text_language(const char *name);
+const char *text_script(const char *name);
+
 typedef struct text_source {
     char name[128];  /* as given: "gpl3" or the path */
     char path[512];  /* file read, or "" for generated texts */

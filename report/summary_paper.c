@@ -2,7 +2,7 @@
  * reports: for the real model heads of a run (inputs with a layer), per model, how many
  * satisfy each mechanism invariant within its float64 rounding bound, and the
  * distribution of the model-level quantities (PR/n, v_max, mu_K, the link's slack) per
- * layer, per text and per length, with the heads that stand out. Reads run->inputs only;
+ * layer, per text, per language, per script and per length, with the heads that stand out. Reads run->inputs only;
  * called by summary_markdown (summary_md.c).
  */
 #include <math.h>
@@ -12,6 +12,7 @@
 
 #include "report/summary.h"
 #include "core/sort.h"
+#include "model/texts.h"
 
 /* A head is listed as a sink when one key column holds at least this fraction of the
  * field's energy (the even share is 1/n: 0.004 at n = 256). */
@@ -107,17 +108,41 @@ static void write_mechanism(FILE *f, const ef_run *run, const char *model)
     write_mechanism_row(f, run, model, 3, EF_MASK_FULL, "link v_j <= l_j / srank on every column");
 }
 
-/* Is `in` a statistic of the row that `g` opened, grouping by `key` (0 layer, 1 text, 2 n)? */
+enum { BY_LAYER, BY_TEXT, BY_N, BY_LANGUAGE, BY_SCRIPT };
+
+/* The name of the group of `in` when grouping by language or script. */
+static const char *group_word(const ef_input *in, int key)
+{
+    return key == BY_LANGUAGE ? text_language(in->text) : text_script(in->text);
+}
+
+/* Is `in` a statistic of the row that `g` opened, grouping by `key`? */
 static int same_group(const ef_input *in, const ef_input *g, const char *model, int key)
 {
     if (!is_statistic(in, model)) return 0;
-    return key == 0 ? in->layer == g->layer : key == 1 ? strcmp(in->text, g->text) == 0 : in->n == g->n;
+    switch (key) {
+    case BY_LAYER: return in->layer == g->layer;
+    case BY_TEXT: return strcmp(in->text, g->text) == 0;
+    case BY_N: return in->n == g->n;
+    default: return strcmp(group_word(in, key), group_word(g, key)) == 0;
+    }
 }
 
-/* Rows grouped by `key` (0 layer, 1 text, 2 length), one cell per quantity. */
+/* Does `in` open a row before `b` (the smallest key first)? */
+static int group_before(const ef_input *in, const ef_input *b, int key)
+{
+    switch (key) {
+    case BY_LAYER: return in->layer < b->layer;
+    case BY_TEXT: return strcmp(in->text, b->text) < 0;
+    case BY_N: return in->n < b->n;
+    default: return strcmp(group_word(in, key), group_word(b, key)) < 0;
+    }
+}
+
+/* Rows grouped by `key`, one cell per quantity. */
 static void write_grouped(FILE *f, const ef_run *run, const char *model, int key)
 {
-    static const char *const key_names[] = {"layer", "text", "n"};
+    static const char *const key_names[] = {"layer", "text", "n", "language", "script"};
     int count = run->input_count;
     char *done = calloc(count ? count : 1, 1);
     double *v = malloc(sizeof(double) * (count ? count : 1));
@@ -132,9 +157,7 @@ static void write_grouped(FILE *f, const ef_run *run, const char *model, int key
             const ef_input *in = &run->inputs[i];
             if (done[i] || !is_statistic(in, model)) continue;
             const ef_input *b = first >= 0 ? &run->inputs[first] : NULL;
-            if (!b || (key == 0 && in->layer < b->layer) || (key == 1 && strcmp(in->text, b->text) < 0) ||
-                (key == 2 && in->n < b->n))
-                first = i;
+            if (!b || group_before(in, b, key)) first = i;
         }
         if (first < 0) break;
         const ef_input *g = &run->inputs[first];
@@ -147,8 +170,9 @@ static void write_grouped(FILE *f, const ef_run *run, const char *model, int key
             sinks += in->inv.v_max >= PAPER_SINK_VMAX;
         }
         char name[160], cells[Q_COUNT][96];
-        if (key == 1) snprintf(name, sizeof name, "%s", g->text);
-        else snprintf(name, sizeof name, "%d", key == 0 ? g->layer : g->n);
+        if (key == BY_TEXT) snprintf(name, sizeof name, "%s", g->text);
+        else if (key == BY_LANGUAGE || key == BY_SCRIPT) snprintf(name, sizeof name, "%s", group_word(g, key));
+        else snprintf(name, sizeof name, "%d", key == BY_LAYER ? g->layer : g->n);
         for (int q = 0; q < Q_COUNT; q++) {
             int k = 0;
             for (int i = 0; i < count; i++)
@@ -221,9 +245,11 @@ void summary_paper_markdown(FILE *f, const ef_run *run)
         fprintf(f, "\nModel-level quantities of the full field, as median [p10, p90] max over the inputs of each\n"
                    "row (PR/n near 1 and v_max near 1/n: variance spread over key positions; mu_K near 1:\n"
                    "incoherent keys; link slack min_j (l_j/srank - v_j) >= 0 always).\n");
-        write_grouped(f, run, in->source, 0);
-        write_grouped(f, run, in->source, 1);
-        write_grouped(f, run, in->source, 2);
+        write_grouped(f, run, in->source, BY_LAYER);
+        write_grouped(f, run, in->source, BY_TEXT);
+        write_grouped(f, run, in->source, BY_LANGUAGE);
+        write_grouped(f, run, in->source, BY_SCRIPT);
+        write_grouped(f, run, in->source, BY_N);
         write_outliers(f, run, in->source);
     }
 }

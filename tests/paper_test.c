@@ -128,3 +128,32 @@ Test(paper, summary_counts_invariants_and_spreads_quantities)
     cr_expect(strstr(text, "- most coherent keys #2: L0 KV head 0, t1, n = 256: mu_K 1.5 (rank 64)"), "%s", text);
     free(text);
 }
+
+/* Inputs grouped by the language and the script of their texts (model/texts.c). */
+Test(paper, summary_groups_by_language_and_script)
+{
+    ef_input inputs[4] = {
+        model_input(0, 0, "gpl3", 256, 0.2, 0.01, 1.5), model_input(0, 1, "debref-fr", 256, 0.4, 0.02, 1.5),
+        model_input(0, 2, "debref-ja", 256, 0.6, 0.03, 2.0), model_input(0, 3, "fortunes-ru", 256, 0.8, 0.04, 3.0),
+    };
+    ef_run run;
+    memset(&run, 0, sizeof run);
+    run.inputs = inputs;
+    run.input_count = 4;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    summary_paper_markdown(f, &run);
+    fclose(f);
+    cr_expect(strstr(text, "| language | inputs |"), "%s", text);
+    cr_expect(strstr(text, "| script | inputs |"), "%s", text);
+    /* one input each: the spread is the value itself */
+    cr_expect(strstr(text, "| English | 1 | 0.2 [0.2, 0.2] 0.2 |"), "%s", text);
+    cr_expect(strstr(text, "| French | 1 | 0.4 [0.4, 0.4] 0.4 |"), "%s", text);
+    cr_expect(strstr(text, "| Russian | 1 | 0.8 [0.8, 0.8] 0.8 |"), "%s", text);
+    cr_expect(strstr(text, "| Cyrillic | 1 | 0.8 [0.8, 0.8] 0.8 |"), "%s", text);
+    cr_expect(strstr(text, "| Japanese (kanji and kana) | 1 | 0.6 [0.6, 0.6] 0.6 |"), "%s", text);
+    /* Latin: gpl3 and debref-fr, PR/n {0.2, 0.4}: median 0.3 (interpolated), p10 0.22, p90 0.38 */
+    cr_expect(strstr(text, "| Latin | 2 | 0.3 [0.22, 0.38] 0.4 |"), "%s", text);
+    free(text);
+}
