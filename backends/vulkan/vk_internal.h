@@ -28,7 +28,7 @@ typedef enum {
     VK_SH_ENERGY,
     VK_SH_ROWSUM, VK_SH_COLENERGY, VK_SH_REDUCE, VK_SH_GRAM, VK_SH_RANKTAIL_PROJ,
     VK_SH_RANKTAIL_RESID, VK_SH_REDUCE_PAIRS, VK_SH_LEVERAGE, VK_SH_ENERGY_COOPMAT,
-    VK_SH_PEAK_FMA, VK_SH_PEAK_COPY, VK_SH_COUNT
+    VK_SH_PEAK_FMA, VK_SH_PEAK_COPY, VK_SH_KEYS_TRANSPOSE, VK_SH_ROWS_DECODE, VK_SH_ENERGY_REG, VK_SH_COUNT
 } vk_shader_id;
 
 typedef struct vk_shader_code {
@@ -39,9 +39,9 @@ typedef struct vk_shader_code {
 extern const vk_shader_code vk_shaders[VK_SH_COUNT];
 
 /* Specialization constants by id (common.glsl): precision, workgroup x / y, rows and
- * columns per thread, k-slice, masked. */
+ * columns per thread, k-slice, masked, the device's subgroup size. */
 enum { VK_SPEC_PREC, VK_SPEC_WGX, VK_SPEC_WGY, VK_SPEC_TM, VK_SPEC_TN, VK_SPEC_BK,
-       VK_SPEC_MASKED, VK_SPEC_COUNT };
+       VK_SPEC_MASKED, VK_SPEC_SG, VK_SPEC_COUNT };
 typedef struct vk_spec {
     uint32_t v[VK_SPEC_COUNT];
 } vk_spec;
@@ -53,9 +53,14 @@ typedef struct vk_push {
     float scale;
 } vk_push;
 
-/* Tile of the energy GEMM: workgroup wgx x wgy threads, tm x tn results each, bk slice. */
+/* The two shapes of the energy GEMM. SHARED (energy.comp, the GPU shape): a workgroup of
+ * wgx x wgy threads stages bk-slices of both operands in shared memory, tm x tn results
+ * per thread. REG (energy_reg.comp, the CPU shape): wgx invocations (wgy = 1) share tm
+ * rows, each holds tm x tn results in registers, keys read transposed; no shared memory,
+ * no barrier (bk unused, 0). */
+typedef enum { VK_SHAPE_SHARED = 0, VK_SHAPE_REG = 1 } vk_shape;
 typedef struct vk_tile {
-    uint32_t wgx, wgy, tm, tn, bk;
+    uint32_t shape, wgx, wgy, tm, tn, bk;
 } vk_tile;
 
 /* ---- device ---------------------------------------------------------------------------- */
@@ -65,11 +70,17 @@ struct ef_buffer {
     VkDeviceMemory mem;
     VkDeviceSize size;     /* bytes allocated (request rounded up to 16) */
     void *map;             /* persistent mapping when host-visible and coherent, else NULL */
+    VkBufferView view;     /* vec4 texel view (vk_buffer_view), made on first use */
 };
 
 #define VK_PIPELINE_CACHE_MAX 64
 #define VK_SETS_PER_RUN 256
-#define VK_BINDINGS 6
+/* Bindings of the one descriptor-set layout: 0 .. 5 storage buffers, 6 and 7 uniform
+ * texel buffers of R32G32B32A32_SFLOAT over the same kind of buffer (texelFetch reads a
+ * vec4; llvmpipe compiles it to vector gathers, where a storage-buffer load is a loop
+ * over the SIMD lanes). A shader binds each buffer at the binding its reads need. */
+#define VK_BINDINGS 8
+#define VK_STORAGE_BINDINGS 6
 
 typedef struct vk_pipeline_entry {
     vk_shader_id shader;
@@ -139,6 +150,9 @@ int vk_buffer_download(ef_device *dev, ef_buffer *buf, size_t offset, void *dst,
                        size_t bytes, ef_error *err);
 /* Make dev->scratch hold at least `bytes`. */
 int vk_scratch_reserve(ef_device *dev, size_t bytes, ef_error *err);
+/* The vec4 texel view of buf (made on first use, freed with it): its first
+ * min(size, maxTexelBufferElements x 16) bytes. */
+int vk_buffer_view(ef_device *dev, ef_buffer *buf, VkBufferView *out, ef_error *err);
 
 /* vk_pipeline.c */
 int vk_layout_create(ef_device *dev, ef_error *err);
@@ -160,19 +174,41 @@ int vk_cmd_dispatch(ef_device *dev, vk_shader_id sh, const vk_spec *spec,
 int vk_cmd_dispatch_linear(ef_device *dev, vk_shader_id sh, const vk_spec *spec,
                            ef_buffer *const bufs[VK_BINDINGS], const vk_push *pc,
                            uint64_t groups, ef_error *err);
+/* Fill `bytes` (a multiple of 4) of dst from `off` with the 32-bit word `word`. */
+void vk_cmd_fill(ef_device *dev, ef_buffer *dst, size_t off, size_t bytes, uint32_t word);
 int vk_cmd_copy(ef_device *dev, ef_buffer *src, size_t src_off, ef_buffer *dst,
                 size_t dst_off, size_t bytes, ef_error *err);
 /* End, submit, wait; *ms = GPU time between the first and last command (may be NULL). */
 int vk_cmd_submit(ef_device *dev, double *ms, ef_error *err);
 
+/* Workgroups of `per` items covering `items`; the power of two >= n (at least 2). */
+static inline uint32_t vk_groups(uint64_t items, uint32_t per)
+{
+    return (uint32_t)((items + per - 1) / per);
+}
+static inline int vk_pow2_at_least(int n)
+{
+    int p = 2;
+    while (p < n) p *= 2;
+    return p;
+}
+#define VK_WG 256u /* workgroup of the 1-D shaders (vk_spec_1d) */
+
+/* vk_energy.c: the key passes every key-reading workload shares, and the energy field.
+ * What vk_keys_record leaves in scratch level 0 (fp32, n_pad x d): the keys centered over
+ * all n positions, or the raw keys with their pairwise tree above them. */
+enum { VK_KEYS_CENTERED, VK_KEYS_RAW_TREE };
+int vk_keys_record(ef_device *dev, const ef_op *op, int npad, int mode, ef_error *err);
+int vk_energy_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err);
+
 /* vk_workloads.c */
 int vk_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err);
-int vk_tile_check(const ef_device *dev, vk_tile t);
 
 /* vk_peak.c: the backend's measure_peak slot (peak_fma.comp, peak_copy.comp) */
 int vk_peak_measure(ef_device *dev, ef_peak *out, ef_error *err);
 
 /* vk_tune.c */
+int vk_tile_check(const ef_device *dev, vk_tile t);
 void vk_tile_default(ef_device *dev);
 void vk_tile_load(ef_device *dev);
 int vk_tune(ef_device *dev, ef_error *err);

@@ -73,8 +73,8 @@ static int vk_buffer_make(ef_device *dev, size_t bytes, int host, ef_buffer **ou
     const VkBufferCreateInfo info = {
         .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
         .size = size,
-        .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
-                 VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+        .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_STORAGE_TEXEL_BUFFER_BIT |
+                 VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
         .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
     };
     VkResult r = vkCreateBuffer(dev->dev, &info, NULL, &b->buf);
@@ -97,9 +97,28 @@ int vk_buffer_alloc(ef_device *dev, size_t bytes, ef_buffer **buf, ef_error *err
     return vk_buffer_make(dev, bytes, 0, buf, err);
 }
 
+int vk_buffer_view(ef_device *dev, ef_buffer *buf, VkBufferView *out, ef_error *err)
+{
+    if (!buf->view) {
+        VkDeviceSize range = (VkDeviceSize)dev->props.limits.maxTexelBufferElements * 16;
+        if (range > buf->size) range = buf->size;
+        const VkBufferViewCreateInfo info = {
+            .sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
+            .buffer = buf->buf,
+            .format = VK_FORMAT_R32G32B32A32_SFLOAT,
+            .offset = 0,
+            .range = range / 16 * 16,
+        };
+        VK_CHECK(err, vkCreateBufferView(dev->dev, &info, NULL, &buf->view));
+    }
+    *out = buf->view;
+    return EF_OK;
+}
+
 void vk_buffer_free(ef_device *dev, ef_buffer *buf)
 {
     if (!buf) return;
+    if (buf->view) vkDestroyBufferView(dev->dev, buf->view, NULL);
     if (buf->map) vkUnmapMemory(dev->dev, buf->mem);
     vkDestroyBuffer(dev->dev, buf->buf, NULL);
     vkFreeMemory(dev->dev, buf->mem, NULL);

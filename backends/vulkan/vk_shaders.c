@@ -52,6 +52,15 @@ static const uint32_t spv_peak_fma[] =
 static const uint32_t spv_peak_copy[] =
 #include "peak_copy.spv.h"
 ;
+static const uint32_t spv_keys_transpose[] =
+#include "keys_transpose.spv.h"
+;
+static const uint32_t spv_rows_decode[] =
+#include "rows_decode.spv.h"
+;
+static const uint32_t spv_energy_reg[] =
+#include "energy_reg.spv.h"
+;
 #ifdef EF_VK_COOPMAT /* meson defines it when glslc compiles GL_NV_cooperative_matrix */
 static const uint32_t spv_energy_coopmat[] =
 #include "energy_coopmat.spv.h"
@@ -81,4 +90,7 @@ const vk_shader_code vk_shaders[VK_SH_COUNT] = {
 #endif
     VK_SHADER(VK_SH_PEAK_FMA, peak_fma),
     VK_SHADER(VK_SH_PEAK_COPY, peak_copy),
+    VK_SHADER(VK_SH_KEYS_TRANSPOSE, keys_transpose),
+    VK_SHADER(VK_SH_ROWS_DECODE, rows_decode),
+    VK_SHADER(VK_SH_ENERGY_REG, energy_reg),
 };

@@ -14,18 +14,24 @@
 /* Candidates, largest first. tm, tn, bk: multiples of 4 (energy.comp works in vec4).
  * Shared memory: 4 bk (tm wgy + tn wgx) bytes. */
 static const vk_tile vk_tile_candidates[] = {
-    {.wgx = 16, .wgy = 16, .tm = 8, .tn = 8, .bk = 8},
-    {.wgx = 16, .wgy = 16, .tm = 8, .tn = 8, .bk = 16},
-    {.wgx = 16, .wgy = 16, .tm = 4, .tn = 8, .bk = 16},
-    {.wgx = 16, .wgy = 16, .tm = 4, .tn = 4, .bk = 16},
-    {.wgx = 16, .wgy = 8, .tm = 4, .tn = 4, .bk = 16},
-    {.wgx = 8, .wgy = 8, .tm = 4, .tn = 4, .bk = 16},
+    {.shape = VK_SHAPE_SHARED, .wgx = 16, .wgy = 16, .tm = 8, .tn = 8, .bk = 8},
+    {.shape = VK_SHAPE_SHARED, .wgx = 16, .wgy = 16, .tm = 8, .tn = 8, .bk = 16},
+    {.shape = VK_SHAPE_SHARED, .wgx = 16, .wgy = 16, .tm = 4, .tn = 8, .bk = 16},
+    {.shape = VK_SHAPE_SHARED, .wgx = 16, .wgy = 16, .tm = 4, .tn = 4, .bk = 16},
+    {.shape = VK_SHAPE_SHARED, .wgx = 16, .wgy = 8, .tm = 4, .tn = 4, .bk = 16},
+    {.shape = VK_SHAPE_SHARED, .wgx = 8, .wgy = 8, .tm = 4, .tn = 4, .bk = 16},
 };
 #define VK_TILE_CANDIDATES (int)(sizeof vk_tile_candidates / sizeof vk_tile_candidates[0])
 
 int vk_tile_check(const ef_device *dev, vk_tile t)
 {
     const VkPhysicalDeviceLimits *l = &dev->props.limits;
+    if (t.shape == VK_SHAPE_REG)
+        return t.wgx >= 1 && t.wgx % dev->subgroup_size == 0 && t.wgy == 1 &&
+               t.bk >= 4 && t.bk <= 64 && t.bk % 4 == 0 &&
+               t.tm >= 1 && t.tm <= 8 && t.tm <= dev->subgroup_size && (t.tn == 4 || t.tn == 8) &&
+               t.wgx <= l->maxComputeWorkGroupInvocations && t.wgx <= l->maxComputeWorkGroupSize[0];
+    if (t.shape != VK_SHAPE_SHARED) return 0;
     uint64_t shared = 4ull * t.bk * (t.tm * t.wgy + t.tn * t.wgx);
     return t.wgx >= 1 && t.wgy >= 1 && t.tm % 4 == 0 && t.tn % 4 == 0 && t.bk % 4 == 0 &&
            t.tm >= 4 && t.tn >= 4 && t.bk >= 4 && t.tm <= 16 && t.tn <= 16 && t.wgx * t.wgy <= l->maxComputeWorkGroupInvocations &&
@@ -43,6 +49,13 @@ void vk_tile_default(ef_device *dev)
             break;
         }
     snprintf(dev->tile_source, sizeof dev->tile_source, "default");
+    vk_tile t;
+    const char *env = getenv("EF_VK_TILE"); /* "shape wgx wgy tm tn bk": experiments */
+    if (env && sscanf(env, "%u %u %u %u %u %u", &t.shape, &t.wgx, &t.wgy, &t.tm, &t.tn, &t.bk) == 6 &&
+        vk_tile_check(dev, t)) {
+        dev->tile = t;
+        snprintf(dev->tile_source, sizeof dev->tile_source, "env");
+    }
 }
 
 /* <cache dir>/<device name>-<vendor>-<device id>-<driver>.tile, unsafe characters as '_'. */
@@ -82,7 +95,7 @@ void vk_tile_load(ef_device *dev)
     FILE *f = fopen(path, "r");
     if (!f) return;
     vk_tile t;
-    if (fscanf(f, "%u %u %u %u %u", &t.wgx, &t.wgy, &t.tm, &t.tn, &t.bk) == 5 &&
+    if (fscanf(f, "%u %u %u %u %u %u", &t.shape, &t.wgx, &t.wgy, &t.tm, &t.tn, &t.bk) == 6 &&
         vk_tile_check(dev, t)) {
         dev->tile = t;
         snprintf(dev->tile_source, sizeof dev->tile_source, "cache");
@@ -153,8 +166,8 @@ int vk_tune(ef_device *dev, ef_error *err)
     if (vk_cache_path(dev, path, sizeof path, 1) == 0) {
         FILE *f = fopen(path, "w");
         if (f) { /* a cache that cannot be written only costs the next run a tune */
-            fprintf(f, "%u %u %u %u %u\n", chosen.wgx, chosen.wgy, chosen.tm, chosen.tn,
-                    chosen.bk);
+            fprintf(f, "%u %u %u %u %u %u\n", chosen.shape, chosen.wgx, chosen.wgy, chosen.tm,
+                    chosen.tn, chosen.bk);
             fclose(f);
         }
     }
