@@ -1,8 +1,8 @@
 /* backends/vulkan/vk_energy.c — the energy field: the key passes (decode, pairwise tree,
- * centering; shared with gram and leverage), the per-row shifts of a masked field, and
- * the energy shaders: energy.comp (GPU shape) or energy_reg.comp (CPU shape, on keys
- * transposed by keys_transpose.comp), whichever the tuner chose (vk_tune.c), and the
- * cooperative-matrix variant. Shaders: shaders/vulkan. Called by vk_workloads.c.
+ * centering; shared with gram and leverage), the per-row shifts of a masked field, the
+ * GPU-shaped energy.comp and the cooperative-matrix variant; the CPU shape is
+ * vk_energy_reg.c. Which shape runs is the tuner's choice (vk_tune.c).
+ * Shaders: shaders/vulkan. Called by vk_workloads.c.
  */
 #include "vk_internal.h"
 
@@ -66,70 +66,29 @@ static int vk_shift_record(ef_device *dev, const ef_op *op, const vk_push *base,
     return rc;
 }
 
-/* Scratch layout of the energy field, in floats: the key-sum tree (2 npad - 1 rows of d)
- * at 0, the per-row shifts at `tree`, the visible-key means after them (rows x d), then
- * (CPU shape only) the transposed keys at `keys_t`, d4 rows of `ld` columns, and the
- * query rows in fp32 at `rows_q`, rows x d4. */
-typedef struct vk_energy_layout {
-    int npad;
-    uint64_t tree, keys_t, rows_q;
-    uint32_t ld, d4;
-} vk_energy_layout;
-
-/* What every energy shader shares: the scratch layout and the push constants; `shift` is
- * set by the caller. `ld` > 0 reserves room for keys transposed to ld columns. */
-static int vk_energy_prepare(ef_device *dev, const ef_op *op, uint32_t ld, vk_energy_layout *lay,
+/* What the GPU-shaped and cooperative-matrix shaders share: scratch for the key-sum tree
+ * (2 npad - 1 rows of d), the per-row shifts at `tree` and the visible-key means after
+ * them (rows x d), and the push constants; `shift` is set by the caller. */
+static int vk_energy_prepare(ef_device *dev, const ef_op *op, int *npad, uint64_t *tree,
                              vk_push *pc, ef_error *err)
 {
-    lay->npad = vk_pow2_at_least(op->n);
-    lay->tree = (uint64_t)(2 * lay->npad - 1) * op->d;
-    lay->keys_t = (lay->tree + (uint64_t)op->rows * (op->d + 1) + 3) / 4 * 4; /* vec4-aligned */
-    lay->ld = ld;
-    uint32_t pad = dev->tile.shape == VK_SHAPE_REG ? dev->tile.bk : 4;
-    lay->d4 = ((uint32_t)op->d + pad - 1) / pad * pad; /* d padded to the k-chunk */
+    *npad = vk_pow2_at_least(op->n);
+    *tree = (uint64_t)(2 * *npad - 1) * op->d;
     *pc = (vk_push){
         .n = op->n, .d = op->d, .row0 = op->row0, .rows = op->rows,
         .window = op->mask.kind == EF_MASK_WINDOW ? op->mask.window : op->n + 1,
-        .off_dst = (int32_t)lay->tree, .count = lay->npad, .scale = (float)op->scale,
+        .off_dst = (int32_t)*tree, .count = *npad, .scale = (float)op->scale,
     };
-    lay->rows_q = lay->keys_t + (uint64_t)lay->d4 * ld;
-    uint64_t floats = lay->rows_q + (ld ? (uint64_t)op->rows * lay->d4 : 0);
-    if (floats > INT32_MAX)
-        return ef_fail(err, EF_UNSUPPORTED, "vulkan: n = %d, d = %d needs %llu floats of scratch, "
-                       "more than 32-bit offsets reach", op->n, op->d, (unsigned long long)floats);
-    return vk_scratch_reserve(dev, floats * 4, err);
+    return vk_scratch_reserve(dev, (*tree + (uint64_t)op->rows * (op->d + 1)) * 4, err);
 }
 
-/* The operands of energy_reg.comp: level 0 (n x d) transposed to d4 x ld at
- * lay->keys_t, and the block's query rows decoded to fp32, rows x d4 at lay->rows_q. */
-static int vk_operands_record(ef_device *dev, const ef_op *op, const vk_energy_layout *lay,
-                              ef_error *err)
-{
-    vk_spec spec = vk_spec_1d(op->precision);
-    ef_buffer *own[VK_BINDINGS] = {dev->scratch};
-    ef_buffer *with_q[VK_BINDINGS] = {op->q, dev->scratch};
-    vk_push tr = {.n = op->n, .d = op->d, .off_src = 0, .off_dst = (int32_t)lay->keys_t,
-                  .count = (int32_t)lay->d4, .len = (int32_t)lay->ld,
-                  .aux0 = (int32_t)(dev->tile.wgx * dev->tile.tn)};
-    vk_push qd = {.n = op->n, .d = op->d, .row0 = op->row0, .rows = op->rows,
-                  .off_dst = (int32_t)lay->rows_q, .count = (int32_t)lay->d4};
-    int rc = vk_cmd_dispatch_linear(dev, VK_SH_KEYS_TRANSPOSE, &spec, own, &tr,
-                                    vk_groups((uint64_t)lay->d4 * lay->ld, VK_WG), err);
-    if (rc == EF_OK)
-        rc = vk_cmd_dispatch_linear(dev, VK_SH_ROWS_DECODE, &spec, with_q, &qd,
-                                    vk_groups((uint64_t)op->rows * lay->d4, VK_WG), err);
-    return rc;
-}
-
+/* The GPU shape (energy.comp): a tiled GEMM through shared memory. */
 static int vk_energy_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
 {
-    const vk_tile t = dev->tile;
-    int reg = t.shape == VK_SHAPE_REG, masked = op->mask.kind != EF_MASK_FULL;
-    uint32_t cols = t.wgx * t.tn; /* columns per workgroup */
-    uint32_t ld = reg ? vk_groups((uint64_t)op->n, cols) * cols : 0;
-    vk_energy_layout lay;
+    int npad, masked = op->mask.kind != EF_MASK_FULL;
+    uint64_t tree;
     vk_push pc;
-    int rc = vk_energy_prepare(dev, op, ld, &lay, &pc, err);
+    int rc = vk_energy_prepare(dev, op, &npad, &tree, &pc, err);
     if (rc != EF_OK) return rc;
     pc.shift = masked && op->fault == EF_FAULT_MASK_OFF_BY_ONE ? 1 : 0;
     if ((rc = vk_cmd_begin(dev, err)) != EF_OK) return rc;
@@ -137,36 +96,20 @@ static int vk_energy_record(ef_device *dev, const ef_op *op, ef_run_result *res,
      * c_r = a q_i . m_i from the tree of the raw keys, so the error stays within
      * u a |q_i|.(|k_j| + |m_i|) whatever the keys' common offset (the verifier's form). */
     int mode = masked ? VK_KEYS_RAW_TREE : VK_KEYS_CENTERED;
-    if ((rc = vk_keys_record(dev, op, lay.npad, mode, err)) != EF_OK) return rc;
-    if (masked && (rc = vk_shift_record(dev, op, &pc, lay.npad, lay.tree, err)) != EF_OK)
-        return rc;
+    if ((rc = vk_keys_record(dev, op, npad, mode, err)) != EF_OK) return rc;
+    if (masked && (rc = vk_shift_record(dev, op, &pc, npad, tree, err)) != EF_OK) return rc;
+    vk_tile t = dev->tile;
     vk_spec spec = {.v = {
         [VK_SPEC_PREC] = op->precision, [VK_SPEC_WGX] = t.wgx, [VK_SPEC_WGY] = t.wgy,
         [VK_SPEC_TM] = t.tm, [VK_SPEC_TN] = t.tn, [VK_SPEC_BK] = t.bk,
-        [VK_SPEC_MASKED] = (uint32_t)masked, [VK_SPEC_SG] = dev->subgroup_size,
+        [VK_SPEC_MASKED] = (uint32_t)masked, [VK_SPEC_SG] = 1, [VK_SPEC_LEVELS] = 1,
     }};
     ef_buffer *bufs[VK_BINDINGS] = {op->q, dev->scratch, dev->scratch, op->e};
-    if (reg) {
-        bufs[6] = dev->scratch;
-        /* masked: the zeros come from a fill (a memset on a CPU driver); workgroups that
-         * see no key then neither compute nor store */
-        if (masked) vk_cmd_fill(dev, op->e, 0, (size_t)op->rows * op->n * 4, 0);
-        if ((rc = vk_operands_record(dev, op, &lay, err)) != EF_OK) return rc;
-        pc.off_src = (int32_t)lay.keys_t;
-        pc.len = (int32_t)lay.ld;
-        pc.aux0 = (int32_t)lay.rows_q;
-        pc.count = (int32_t)lay.d4;
-        rc = vk_cmd_dispatch(dev, VK_SH_ENERGY_REG, &spec, bufs, &pc, lay.ld / cols,
-                             vk_groups(op->rows, t.tm), 1, err);
-        snprintf(res->path, sizeof res->path, "reg-%ux%u-wg%u%s", t.tm, t.tn, t.wgx,
-                 pc.shift ? "-fault" : "");
-    } else {
-        rc = vk_cmd_dispatch(dev, VK_SH_ENERGY, &spec, bufs, &pc, vk_groups(op->n, cols),
-                             vk_groups(op->rows, t.tm * t.wgy), 1, err);
-        snprintf(res->path, sizeof res->path, "fused-%ux%u-k%u%s", t.tm * t.wgy, t.tn * t.wgx,
-                 t.bk, pc.shift ? "-fault" : "");
-    }
+    rc = vk_cmd_dispatch(dev, VK_SH_ENERGY, &spec, bufs, &pc, vk_groups(op->n, t.tn * t.wgx),
+                         vk_groups(op->rows, t.tm * t.wgy), 1, err);
     if (rc != EF_OK) return rc;
+    snprintf(res->path, sizeof res->path, "fused-%ux%u-k%u%s", t.tm * t.wgy, t.tn * t.wgx,
+             t.bk, pc.shift ? "-fault" : "");
     return vk_cmd_submit(dev, &res->time_ms, err);
 }
 
@@ -185,16 +128,16 @@ static int vk_energy_coopmat_record(ef_device *dev, const ef_op *op, ef_run_resu
         return ef_fail(err, EF_UNSUPPORTED, "vulkan: variant %s needs n, rows and row0 multiples "
                        "of 64 and d a multiple of 16 (n = %d, rows = %d, row0 = %d, d = %d)",
                        VK_VARIANT_COOPMAT, op->n, op->rows, op->row0, op->d);
-    int masked = op->mask.kind != EF_MASK_FULL;
-    vk_energy_layout lay;
+    int npad, masked = op->mask.kind != EF_MASK_FULL;
+    uint64_t tree;
     vk_push pc;
-    int rc = vk_energy_prepare(dev, op, 0, &lay, &pc, err);
+    int rc = vk_energy_prepare(dev, op, &npad, &tree, &pc, err);
     if (rc != EF_OK) return rc;
     /* the full field's shift is the mean over all keys: hi = n - 1 in row_shift */
     pc.shift = !masked ? op->n : op->fault == EF_FAULT_MASK_OFF_BY_ONE ? 1 : 0;
     if ((rc = vk_cmd_begin(dev, err)) != EF_OK) return rc;
-    if ((rc = vk_keys_record(dev, op, lay.npad, VK_KEYS_RAW_TREE, err)) != EF_OK) return rc;
-    if ((rc = vk_shift_record(dev, op, &pc, lay.npad, lay.tree, err)) != EF_OK) return rc;
+    if ((rc = vk_keys_record(dev, op, npad, VK_KEYS_RAW_TREE, err)) != EF_OK) return rc;
+    if ((rc = vk_shift_record(dev, op, &pc, npad, tree, err)) != EF_OK) return rc;
     vk_spec spec = vk_spec_1d(op->precision);
     spec.v[VK_SPEC_WGX] = 4 * dev->subgroup_size;
     spec.v[VK_SPEC_MASKED] = (uint32_t)masked;
@@ -209,6 +152,9 @@ static int vk_energy_coopmat_record(ef_device *dev, const ef_op *op, ef_run_resu
 
 int vk_energy_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
 {
-    return op->variant && op->variant[0] ? vk_energy_coopmat_record(dev, op, res, err)
-                                         : vk_energy_record(dev, op, res, err);
+    if (op->variant && op->variant[0]) return vk_energy_coopmat_record(dev, op, res, err);
+    int rc = vk_tile_ready(dev, err);
+    if (rc != EF_OK) return rc;
+    return dev->tile.shape == VK_SHAPE_REG ? vk_energy_reg_record(dev, op, res, err)
+                                           : vk_energy_record(dev, op, res, err);
 }

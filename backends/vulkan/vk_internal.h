@@ -28,7 +28,8 @@ typedef enum {
     VK_SH_ENERGY,
     VK_SH_ROWSUM, VK_SH_COLENERGY, VK_SH_REDUCE, VK_SH_GRAM, VK_SH_RANKTAIL_PROJ,
     VK_SH_RANKTAIL_RESID, VK_SH_REDUCE_PAIRS, VK_SH_LEVERAGE, VK_SH_ENERGY_COOPMAT,
-    VK_SH_PEAK_FMA, VK_SH_PEAK_COPY, VK_SH_KEYS_TRANSPOSE, VK_SH_ROWS_DECODE, VK_SH_ENERGY_REG, VK_SH_COUNT
+    VK_SH_PEAK_FMA, VK_SH_PEAK_COPY, VK_SH_KEYS_TRANSPOSE, VK_SH_ROWS_DECODE, VK_SH_ENERGY_REG, VK_SH_TREE_LEVEL4,
+    VK_SH_ROW_MEAN4, VK_SH_ROW_SHIFT4, VK_SH_COUNT
 } vk_shader_id;
 
 typedef struct vk_shader_code {
@@ -39,9 +40,9 @@ typedef struct vk_shader_code {
 extern const vk_shader_code vk_shaders[VK_SH_COUNT];
 
 /* Specialization constants by id (common.glsl): precision, workgroup x / y, rows and
- * columns per thread, k-slice, masked, the device's subgroup size. */
+ * columns per thread, k-slice, masked, the device's subgroup size, tree levels. */
 enum { VK_SPEC_PREC, VK_SPEC_WGX, VK_SPEC_WGY, VK_SPEC_TM, VK_SPEC_TN, VK_SPEC_BK,
-       VK_SPEC_MASKED, VK_SPEC_SG, VK_SPEC_COUNT };
+       VK_SPEC_MASKED, VK_SPEC_SG, VK_SPEC_LEVELS, VK_SPEC_COUNT };
 typedef struct vk_spec {
     uint32_t v[VK_SPEC_COUNT];
 } vk_spec;
@@ -112,7 +113,7 @@ struct ef_device {
     ef_buffer *dummy;          /* bound to unused bindings */
     ef_buffer *staging;        /* for devices without host-visible device memory */
     vk_tile tile;
-    char tile_source[16];      /* "default", "cache", "tuned" */
+    char tile_source[16];      /* "untuned", "tuning", "tuned", "cache", "env", "default" */
     int lost;                  /* VK_ERROR_DEVICE_LOST seen: every later call fails */
     uint32_t subgroup_size;
     int coopmat;               /* NV cooperative matrix fp16 16x16x16 -> fp32 enabled */
@@ -200,6 +201,8 @@ static inline int vk_pow2_at_least(int n)
 enum { VK_KEYS_CENTERED, VK_KEYS_RAW_TREE };
 int vk_keys_record(ef_device *dev, const ef_op *op, int npad, int mode, ef_error *err);
 int vk_energy_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err);
+/* vk_energy_reg.c: the energy field in the CPU shape (dev->tile.shape == VK_SHAPE_REG). */
+int vk_energy_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err);
 
 /* vk_workloads.c */
 int vk_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err);
@@ -212,5 +215,7 @@ int vk_tile_check(const ef_device *dev, vk_tile t);
 void vk_tile_default(ef_device *dev);
 void vk_tile_load(ef_device *dev);
 int vk_tune(ef_device *dev, ef_error *err);
+/* Before an energy run: a device without a cached or forced shape is tuned now. */
+int vk_tile_ready(ef_device *dev, ef_error *err);
 
 #endif

@@ -61,7 +61,7 @@ vk_spec vk_spec_1d(ef_precision prec)
     return (vk_spec){.v = {
         [VK_SPEC_PREC] = (uint32_t)prec, [VK_SPEC_WGX] = 256, [VK_SPEC_WGY] = 1,
         [VK_SPEC_TM] = 1, [VK_SPEC_TN] = 1, [VK_SPEC_BK] = 1, [VK_SPEC_MASKED] = 0,
-        [VK_SPEC_SG] = 1,
+        [VK_SPEC_SG] = 1, [VK_SPEC_LEVELS] = 1,
     }};
 }
 

@@ -58,6 +58,15 @@ static const uint32_t spv_keys_transpose[] =
 static const uint32_t spv_rows_decode[] =
 #include "rows_decode.spv.h"
 ;
+static const uint32_t spv_tree_level4[] =
+#include "tree_level4.spv.h"
+;
+static const uint32_t spv_row_mean4[] =
+#include "row_mean4.spv.h"
+;
+static const uint32_t spv_row_shift4[] =
+#include "row_shift4.spv.h"
+;
 static const uint32_t spv_energy_reg[] =
 #include "energy_reg.spv.h"
 ;
@@ -93,4 +102,7 @@ const vk_shader_code vk_shaders[VK_SH_COUNT] = {
     VK_SHADER(VK_SH_KEYS_TRANSPOSE, keys_transpose),
     VK_SHADER(VK_SH_ROWS_DECODE, rows_decode),
     VK_SHADER(VK_SH_ENERGY_REG, energy_reg),
+    VK_SHADER(VK_SH_TREE_LEVEL4, tree_level4),
+    VK_SHADER(VK_SH_ROW_MEAN4, row_mean4),
+    VK_SHADER(VK_SH_ROW_SHIFT4, row_shift4),
 };
