@@ -46,24 +46,29 @@ static int vk_reg_layout_make(const ef_device *dev, const ef_op *op, vk_reg_layo
     return EF_OK;
 }
 
-/* Level 0 (the keys in fp32, rows of ds, zero rows up to npad) and the pairwise tree. */
-static int vk_reg_tree_record(ef_device *dev, const ef_op *op, const vk_reg_layout *l,
-                              ef_error *err)
+int vk_reg_keys_record(ef_device *dev, const ef_op *op, int npad, uint32_t ds, ef_error *err)
 {
     vk_spec spec = vk_spec_1d(op->precision);
-    ef_buffer *dec[VK_BINDINGS] = {op->k, dev->scratch};
     ef_buffer *own[VK_BINDINGS] = {dev->scratch, [6] = dev->scratch};
-    vk_push pc = {.n = op->n, .d = op->d, .count = l->npad, .len = (int32_t)l->ds};
-    int rc = vk_cmd_dispatch_linear(dev, VK_SH_KEYS_DECODE, &spec, dec, &pc,
-                                    vk_groups((uint64_t)l->npad * l->ds, VK_WG), err);
+    int rc = EF_OK;
+    size_t keys = (size_t)op->n * op->d * 4;
+    if (op->precision == EF_PREC_FP32 && ds == (uint32_t)op->d) { /* a copy (memcpy) */
+        rc = vk_cmd_copy(dev, op->k, 0, dev->scratch, 0, keys, err);
+        if (rc == EF_OK && npad > op->n)
+            vk_cmd_fill(dev, dev->scratch, keys, (size_t)(npad - op->n) * ds * 4, 0);
+    } else {
+        ef_buffer *dec[VK_BINDINGS] = {op->k, dev->scratch};
+        vk_push pc = {.n = op->n, .d = op->d, .count = npad, .len = (int32_t)ds};
+        rc = vk_cmd_dispatch_linear(dev, VK_SH_KEYS_DECODE, &spec, dec, &pc,
+                                    vk_groups((uint64_t)npad * ds, VK_WG), err);
+    }
     int32_t off = 0;
-    for (int size = l->npad; size > 1 && rc == EF_OK; size /= 2) {
+    for (int size = npad; size > 1 && rc == EF_OK; size /= 2) {
         vk_push lv = {.n = op->n, .d = op->d, .off_src = off,
-                      .off_dst = off + size * (int32_t)l->ds, .count = size / 2,
-                      .len = (int32_t)l->ds};
+                      .off_dst = off + size * (int32_t)ds, .count = size / 2, .len = (int32_t)ds};
         rc = vk_cmd_dispatch_linear(dev, VK_SH_TREE_LEVEL4, &spec, own, &lv,
-                                    vk_groups((uint64_t)(size / 2) * (l->ds / 4), VK_WG), err);
-        off += size * (int32_t)l->ds;
+                                    vk_groups((uint64_t)(size / 2) * (ds / 4), VK_WG), err);
+        off += size * (int32_t)ds;
     }
     return rc;
 }
@@ -128,7 +133,7 @@ int vk_energy_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef
         .shift = masked && op->fault == EF_FAULT_MASK_OFF_BY_ONE ? 1 : 0,
         .scale = (float)op->scale,
     };
-    if ((rc = vk_reg_tree_record(dev, op, &l, err)) != EF_OK) return rc;
+    if ((rc = vk_reg_keys_record(dev, op, l.npad, l.ds, err)) != EF_OK) return rc;
     if ((rc = vk_reg_operands_record(dev, op, &l, masked, err)) != EF_OK) return rc;
     if (masked && (rc = vk_reg_shift_record(dev, op, &l, &pc, err)) != EF_OK) return rc;
     /* masked: the zeros come from a fill (a memset on a CPU driver); workgroups that see

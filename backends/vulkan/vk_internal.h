@@ -29,7 +29,8 @@ typedef enum {
     VK_SH_ROWSUM, VK_SH_COLENERGY, VK_SH_REDUCE, VK_SH_GRAM, VK_SH_RANKTAIL_PROJ,
     VK_SH_RANKTAIL_RESID, VK_SH_REDUCE_PAIRS, VK_SH_LEVERAGE, VK_SH_ENERGY_COOPMAT,
     VK_SH_PEAK_FMA, VK_SH_PEAK_COPY, VK_SH_KEYS_TRANSPOSE, VK_SH_ROWS_DECODE, VK_SH_ENERGY_REG, VK_SH_TREE_LEVEL4,
-    VK_SH_ROW_MEAN4, VK_SH_ROW_SHIFT4, VK_SH_COUNT
+    VK_SH_ROW_MEAN4, VK_SH_ROW_SHIFT4, VK_SH_ROWSUM4, VK_SH_COLENERGY4, VK_SH_GRAM_REG,
+    VK_SH_LEVERAGE_REG, VK_SH_COUNT
 } vk_shader_id;
 
 typedef struct vk_shader_code {
@@ -60,6 +61,10 @@ typedef struct vk_push {
  * rows, each holds tm x tn results in registers, keys read transposed; no shared memory,
  * no barrier (bk unused, 0). */
 typedef enum { VK_SHAPE_SHARED = 0, VK_SHAPE_REG = 1 } vk_shape;
+/* The two forms of the other passes (tuned with the energy shape): workgroup reductions
+ * and storage-buffer loads (GPU), or an invocation per row / column group reading
+ * through the texel view, register tiles for the d x d products (CPU). */
+typedef enum { VK_PASSES_TREE = 0, VK_PASSES_REG = 1 } vk_passes;
 typedef struct vk_tile {
     uint32_t shape, wgx, wgy, tm, tn, bk;
 } vk_tile;
@@ -113,6 +118,7 @@ struct ef_device {
     ef_buffer *dummy;          /* bound to unused bindings */
     ef_buffer *staging;        /* for devices without host-visible device memory */
     vk_tile tile;
+    uint32_t passes;           /* VK_PASSES_*: the form of rowsum, colenergy, gram, leverage */
     char tile_source[16];      /* "untuned", "tuning", "tuned", "cache", "env", "default" */
     int lost;                  /* VK_ERROR_DEVICE_LOST seen: every later call fails */
     uint32_t subgroup_size;
@@ -201,8 +207,18 @@ static inline int vk_pow2_at_least(int n)
 enum { VK_KEYS_CENTERED, VK_KEYS_RAW_TREE };
 int vk_keys_record(ef_device *dev, const ef_op *op, int npad, int mode, ef_error *err);
 int vk_energy_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err);
-/* vk_energy_reg.c: the energy field in the CPU shape (dev->tile.shape == VK_SHAPE_REG). */
+/* vk_energy_reg.c: the energy field in the CPU shape (dev->tile.shape == VK_SHAPE_REG),
+ * and the key passes of every CPU form: level 0 of the key tree at scratch 0 (the keys in
+ * fp32, rows of ds floats, ds a multiple of 4 >= d, zero-padded to npad rows; a copy for
+ * fp32 keys with ds == d) and the pairwise tree 4 dimensions at a time above it, its
+ * root (the key sum) at float (2 npad - 2) ds. */
 int vk_energy_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err);
+int vk_reg_keys_record(ef_device *dev, const ef_op *op, int npad, uint32_t ds, ef_error *err);
+
+/* vk_dd_reg.c: gram and leverage in the CPU form (dev->passes == VK_PASSES_REG); EF_UNSUPPORTED
+ * (run the GPU form instead) where an op does not fit it. */
+int vk_gram_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err);
+int vk_leverage_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err);
 
 /* vk_workloads.c */
 int vk_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err);
@@ -217,5 +233,15 @@ void vk_tile_load(ef_device *dev);
 int vk_tune(ef_device *dev, ef_error *err);
 /* Before an energy run: a device without a cached or forced shape is tuned now. */
 int vk_tile_ready(ef_device *dev, ef_error *err);
+
+/* vk_tune_passes.c: the form of rowsum, colenergy, gram and leverage (*form, VK_PASSES_*),
+ * measured on the tuner's inputs q, k (n x d fp32, host copies hq, hk; n % 4 == 0) and
+ * the field e computed from them. */
+typedef struct vk_tune_inputs {
+    int n, d;
+    ef_buffer *q, *k, *e;
+    const float *hq, *hk;
+} vk_tune_inputs;
+int vk_tune_passes(ef_device *dev, const vk_tune_inputs *in, uint32_t *form, ef_error *err);
 
 #endif

@@ -67,6 +67,18 @@ static const uint32_t spv_row_mean4[] =
 static const uint32_t spv_row_shift4[] =
 #include "row_shift4.spv.h"
 ;
+static const uint32_t spv_rowsum4[] =
+#include "rowsum4.spv.h"
+;
+static const uint32_t spv_colenergy4[] =
+#include "colenergy4.spv.h"
+;
+static const uint32_t spv_gram_reg[] =
+#include "gram_reg.spv.h"
+;
+static const uint32_t spv_leverage_reg[] =
+#include "leverage_reg.spv.h"
+;
 static const uint32_t spv_energy_reg[] =
 #include "energy_reg.spv.h"
 ;
@@ -105,4 +117,8 @@ const vk_shader_code vk_shaders[VK_SH_COUNT] = {
     VK_SHADER(VK_SH_TREE_LEVEL4, tree_level4),
     VK_SHADER(VK_SH_ROW_MEAN4, row_mean4),
     VK_SHADER(VK_SH_ROW_SHIFT4, row_shift4),
+    VK_SHADER(VK_SH_ROWSUM4, rowsum4),
+    VK_SHADER(VK_SH_COLENERGY4, colenergy4),
+    VK_SHADER(VK_SH_GRAM_REG, gram_reg),
+    VK_SHADER(VK_SH_LEVERAGE_REG, leverage_reg),
 };

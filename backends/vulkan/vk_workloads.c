@@ -10,6 +10,8 @@
 #include <string.h>
 
 #define VK_COLENERGY_CHUNK 64    /* rows per partial column sum */
+#define VK_COL_WG 64u            /* colenergy4: 256 columns per workgroup */
+#define VK_COL_CHUNK4 32         /* colenergy4: rows per partial */
 #define VK_GRAM_CHUNKS 64        /* at most this many partial Gram matrices */
 
 static int vk_size_check(const ef_buffer *b, const char *name, uint64_t need, ef_error *err)
@@ -74,41 +76,70 @@ static int vk_op_check(const ef_op *op, ef_error *err)
     }
 }
 
+/* The CPU forms of the passes over E read it through its vec4 texel view: whole rows of
+ * vec4 (n % 4 == 0), all inside the view's range. */
+static int vk_passes_reg(const ef_device *dev, const ef_op *op)
+{
+    uint64_t view = (uint64_t)dev->props.limits.maxTexelBufferElements * 16;
+    return dev->passes == VK_PASSES_REG && op->n % 4 == 0 &&
+           (uint64_t)op->rows * op->n * 4 <= view;
+}
+
 static int vk_rowsum_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
 {
     vk_spec spec = vk_spec_1d(op->precision);
-    ef_buffer *bufs[VK_BINDINGS] = {op->e, op->out};
     vk_push pc = {.n = op->n, .d = op->d, .rows = op->rows};
     int rc = vk_cmd_begin(dev, err);
-    if (rc == EF_OK)
+    if (rc != EF_OK) return rc;
+    if (vk_passes_reg(dev, op)) { /* an invocation per row, vec4 loads */
+        ef_buffer *bufs[VK_BINDINGS] = {[1] = op->out, [6] = op->e};
+        rc = vk_cmd_dispatch_linear(dev, VK_SH_ROWSUM4, &spec, bufs, &pc,
+                                    vk_groups((uint64_t)op->rows, VK_WG), err);
+        snprintf(res->path, sizeof res->path, "rowsum-rows4");
+    } else { /* a workgroup per row, strided sums and a tree */
+        ef_buffer *bufs[VK_BINDINGS] = {op->e, op->out};
         rc = vk_cmd_dispatch_linear(dev, VK_SH_ROWSUM, &spec, bufs, &pc, (uint64_t)op->rows, err);
-    snprintf(res->path, sizeof res->path, "rowsum-wg%u", VK_WG);
+        snprintf(res->path, sizeof res->path, "rowsum-wg%u", VK_WG);
+    }
     return rc == EF_OK ? vk_cmd_submit(dev, &res->time_ms, err) : rc;
 }
 
 static int vk_colenergy_record(ef_device *dev, const ef_op *op, ef_run_result *res,
                                ef_error *err)
 {
-    uint32_t chunks = vk_groups(op->rows, VK_COLENERGY_CHUNK);
+    int reg = vk_passes_reg(dev, op);
+    int chunk = reg ? VK_COL_CHUNK4 : VK_COLENERGY_CHUNK;
+    uint32_t chunks = vk_groups(op->rows, (uint32_t)chunk);
     int rc = vk_scratch_reserve(dev, (size_t)chunks * op->n * 4, err);
     if (rc != EF_OK) return rc;
     vk_spec spec = vk_spec_1d(op->precision);
-    ef_buffer *part[VK_BINDINGS] = {op->e, dev->scratch};
+    ef_buffer *part[VK_BINDINGS] = {op->e, dev->scratch, [6] = op->e};
     ef_buffer *sum[VK_BINDINGS] = {dev->scratch, op->out};
-    vk_push pc = {.n = op->n, .d = op->d, .rows = op->rows, .len = VK_COLENERGY_CHUNK};
+    vk_push pc = {.n = op->n, .d = op->d, .rows = op->rows, .len = chunk};
     if ((rc = vk_cmd_begin(dev, err)) != EF_OK) return rc;
-    rc = vk_cmd_dispatch(dev, VK_SH_COLENERGY, &spec, part, &pc, vk_groups(op->n, VK_WG),
-                         chunks, 1, err);
+    if (reg) { /* an invocation per 4 columns and chunk, vec4 loads */
+        vk_spec wide = spec;
+        wide.v[VK_SPEC_WGX] = VK_COL_WG;
+        rc = vk_cmd_dispatch(dev, VK_SH_COLENERGY4, &wide, part, &pc,
+                             vk_groups((uint64_t)op->n / 4, VK_COL_WG), chunks, 1, err);
+    } else { /* an invocation per column and chunk */
+        rc = vk_cmd_dispatch(dev, VK_SH_COLENERGY, &spec, part, &pc, vk_groups(op->n, VK_WG),
+                             chunks, 1, err);
+    }
     if (rc != EF_OK) return rc;
     vk_push red = {.n = op->n, .d = op->d, .len = op->n, .count = (int32_t)chunks};
     rc = vk_cmd_dispatch(dev, VK_SH_REDUCE, &spec, sum, &red, vk_groups(op->n, VK_WG), 1, 1, err);
     if (rc != EF_OK) return rc;
-    snprintf(res->path, sizeof res->path, "colenergy-chunk%d", VK_COLENERGY_CHUNK);
+    snprintf(res->path, sizeof res->path, "colenergy-%schunk%d", reg ? "cols4-" : "", chunk);
     return vk_cmd_submit(dev, &res->time_ms, err);
 }
 
 static int vk_gram_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
 {
+    if (dev->passes == VK_PASSES_REG) {
+        int rc = vk_gram_reg_record(dev, op, res, err);
+        if (rc != EF_UNSUPPORTED) return rc; /* else the GPU form below */
+    }
     int npad = vk_pow2_at_least(op->n);
     uint64_t tree = (uint64_t)(2 * npad - 1) * op->d, dd = (uint64_t)op->d * op->d;
     int chunk = (op->n + VK_GRAM_CHUNKS - 1) / VK_GRAM_CHUNKS;
@@ -163,6 +194,10 @@ static int vk_ranktail_record(ef_device *dev, const ef_op *op, ef_run_result *re
 static int vk_leverage_record(ef_device *dev, const ef_op *op, ef_run_result *res,
                               ef_error *err)
 {
+    if (dev->passes == VK_PASSES_REG) {
+        int rc = vk_leverage_reg_record(dev, op, res, err);
+        if (rc != EF_UNSUPPORTED) return rc; /* else the GPU form below */
+    }
     int npad = vk_pow2_at_least(op->n);
     int rc = vk_scratch_reserve(dev, (size_t)(2 * npad - 1) * op->d * 4, err);
     if (rc != EF_OK) return rc;
