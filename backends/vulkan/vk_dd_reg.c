@@ -40,6 +40,11 @@ int vk_gram_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef_e
         rc = vk_cmd_copy(dev, op->q, 0, dev->scratch, qx * 4, qb, err);
         if (rc == EF_OK && nq > (uint64_t)op->n)
             vk_cmd_fill(dev, dev->scratch, qx * 4 + qb, (size_t)(nq - op->n) * ds * 4, 0);
+    } else if (ds == d) { /* 4 elements a load through the typed view */
+        ef_buffer *typed[VK_BINDINGS] = {dev->scratch};
+        typed[vk_input_binding(op->precision)] = op->q;
+        rc = vk_cmd_dispatch_linear(dev, VK_SH_ROWS_DECODE4, &spec, typed, &qd,
+                                    vk_groups(nq * ds / 4, VK_WG), err);
     } else {
         rc = vk_cmd_dispatch_linear(dev, VK_SH_ROWS_DECODE, &spec, with_q, &qd,
                                     vk_groups(nq * ds, VK_WG), err);

@@ -81,7 +81,8 @@ int vk_cmd_dispatch(ef_device *dev, vk_shader_id sh, const vk_spec *spec,
         ef_buffer *b = bufs[i] ? bufs[i] : dev->dummy;
         int texel = i >= VK_STORAGE_BINDINGS;
         infos[i] = (VkDescriptorBufferInfo){.buffer = b->buf, .offset = 0, .range = VK_WHOLE_SIZE};
-        if (texel && (rc = vk_buffer_view(dev, b, &views[i], err)) != EF_OK) return rc;
+        if (texel && (rc = vk_buffer_view(dev, b, vk_binding_view(i), &views[i], err)) != EF_OK)
+            return rc;
         writes[i] = (VkWriteDescriptorSet){
             .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
             .dstSet = set,

@@ -29,8 +29,8 @@ typedef enum {
     VK_SH_ROWSUM, VK_SH_COLENERGY, VK_SH_REDUCE, VK_SH_GRAM, VK_SH_RANKTAIL_PROJ,
     VK_SH_RANKTAIL_RESID, VK_SH_REDUCE_PAIRS, VK_SH_LEVERAGE, VK_SH_ENERGY_COOPMAT,
     VK_SH_PEAK_FMA, VK_SH_PEAK_COPY, VK_SH_KEYS_TRANSPOSE, VK_SH_ROWS_DECODE, VK_SH_ENERGY_REG, VK_SH_TREE_LEVEL4,
-    VK_SH_ROW_MEAN4, VK_SH_ROW_SHIFT4, VK_SH_ROWSUM4, VK_SH_COLENERGY4, VK_SH_GRAM_REG,
-    VK_SH_LEVERAGE_REG, VK_SH_COUNT
+    VK_SH_ROW_SHIFT4, VK_SH_ROWSUM4, VK_SH_COLENERGY4, VK_SH_GRAM_REG,
+    VK_SH_LEVERAGE_REG, VK_SH_KEYS_DECODE4, VK_SH_ROWS_DECODE4, VK_SH_COUNT
 } vk_shader_id;
 
 typedef struct vk_shader_code {
@@ -50,7 +50,7 @@ typedef struct vk_spec {
 
 /* The push-constant block of every shader (common.glsl `Push`). */
 typedef struct vk_push {
-    int32_t n, d, row0, rows, window, shift, off_src, off_dst, count, len, aux0;
+    int32_t n, d, row0, rows, window, shift, off_src, off_dst, count, len, aux0, aux1;
     int32_t fold; /* set by vk_cmd_dispatch_linear */
     float scale;
 } vk_push;
@@ -76,17 +76,22 @@ struct ef_buffer {
     VkDeviceMemory mem;
     VkDeviceSize size;     /* bytes allocated (request rounded up to 16) */
     void *map;             /* persistent mapping when host-visible and coherent, else NULL */
-    VkBufferView view;     /* vec4 texel view (vk_buffer_view), made on first use */
+    VkBufferView view[3];  /* texel views by vk_view_format (vk_buffer_view), on first use */
 };
 
 #define VK_PIPELINE_CACHE_MAX 64
 #define VK_SETS_PER_RUN 256
-/* Bindings of the one descriptor-set layout: 0 .. 5 storage buffers, 6 and 7 uniform
- * texel buffers of R32G32B32A32_SFLOAT over the same kind of buffer (texelFetch reads a
- * vec4; llvmpipe compiles it to vector gathers, where a storage-buffer load is a loop
- * over the SIMD lanes). A shader binds each buffer at the binding its reads need. */
-#define VK_BINDINGS 8
+/* Bindings of the one descriptor-set layout: 0 .. 5 storage buffers, 6 .. 9 storage texel
+ * buffers over the same buffers, read 4 elements at a time by imageLoad: 6 and 7 as
+ * R32G32B32A32_SFLOAT, 8 as R16G16B16A16_SFLOAT (fp16 inputs), 9 as R16G16B16A16_UINT
+ * (bf16 inputs, widened by a shift). llvmpipe compiles an image load to vector loads and
+ * a transpose, where a storage-buffer load is a loop over the SIMD lanes. A shader binds
+ * each buffer at the binding its reads need (shaders/vulkan/inputs4.glsl). */
+#define VK_BINDINGS 10
 #define VK_STORAGE_BINDINGS 6
+enum { VK_VIEW_RGBA32F, VK_VIEW_RGBA16F, VK_VIEW_RGBA16UI };
+/* The view format of texel binding i (>= VK_STORAGE_BINDINGS). */
+static inline int vk_binding_view(uint32_t i) { return i <= 7 ? VK_VIEW_RGBA32F : i == 8 ? VK_VIEW_RGBA16F : VK_VIEW_RGBA16UI; }
 
 typedef struct vk_pipeline_entry {
     vk_shader_id shader;
@@ -157,9 +162,9 @@ int vk_buffer_download(ef_device *dev, ef_buffer *buf, size_t offset, void *dst,
                        size_t bytes, ef_error *err);
 /* Make dev->scratch hold at least `bytes`. */
 int vk_scratch_reserve(ef_device *dev, size_t bytes, ef_error *err);
-/* The vec4 texel view of buf (made on first use, freed with it): its first
- * min(size, maxTexelBufferElements x 16) bytes. */
-int vk_buffer_view(ef_device *dev, ef_buffer *buf, VkBufferView *out, ef_error *err);
+/* A texel view of buf in format `view` (VK_VIEW_*; made on first use, freed with it):
+ * its first min(size, maxTexelBufferElements texels) bytes. */
+int vk_buffer_view(ef_device *dev, ef_buffer *buf, int view, VkBufferView *out, ef_error *err);
 
 /* vk_pipeline.c */
 int vk_layout_create(ef_device *dev, ef_error *err);
@@ -187,6 +192,9 @@ int vk_cmd_copy(ef_device *dev, ef_buffer *src, size_t src_off, ef_buffer *dst,
                 size_t dst_off, size_t bytes, ef_error *err);
 /* End, submit, wait; *ms = GPU time between the first and last command (may be NULL). */
 int vk_cmd_submit(ef_device *dev, double *ms, ef_error *err);
+
+/* The texel binding (inputs4.glsl) an input of precision p is read at. */
+static inline uint32_t vk_input_binding(ef_precision p) { return p == EF_PREC_FP32 ? 7 : p == EF_PREC_FP16 ? 8 : 9; }
 
 /* Workgroups of `per` items covering `items`; the power of two >= n (at least 2). */
 static inline uint32_t vk_groups(uint64_t items, uint32_t per)

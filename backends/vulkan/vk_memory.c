@@ -97,28 +97,32 @@ int vk_buffer_alloc(ef_device *dev, size_t bytes, ef_buffer **buf, ef_error *err
     return vk_buffer_make(dev, bytes, 0, buf, err);
 }
 
-int vk_buffer_view(ef_device *dev, ef_buffer *buf, VkBufferView *out, ef_error *err)
+int vk_buffer_view(ef_device *dev, ef_buffer *buf, int view, VkBufferView *out, ef_error *err)
 {
-    if (!buf->view) {
-        VkDeviceSize range = (VkDeviceSize)dev->props.limits.maxTexelBufferElements * 16;
+    static const VkFormat format[3] = {VK_FORMAT_R32G32B32A32_SFLOAT,
+                                       VK_FORMAT_R16G16B16A16_SFLOAT, VK_FORMAT_R16G16B16A16_UINT};
+    const VkDeviceSize texel = view == VK_VIEW_RGBA32F ? 16 : 8;
+    if (!buf->view[view]) {
+        VkDeviceSize range = (VkDeviceSize)dev->props.limits.maxTexelBufferElements * texel;
         if (range > buf->size) range = buf->size;
         const VkBufferViewCreateInfo info = {
             .sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
             .buffer = buf->buf,
-            .format = VK_FORMAT_R32G32B32A32_SFLOAT,
+            .format = format[view],
             .offset = 0,
-            .range = range / 16 * 16,
+            .range = range / texel * texel,
         };
-        VK_CHECK(err, vkCreateBufferView(dev->dev, &info, NULL, &buf->view));
+        VK_CHECK(err, vkCreateBufferView(dev->dev, &info, NULL, &buf->view[view]));
     }
-    *out = buf->view;
+    *out = buf->view[view];
     return EF_OK;
 }
 
 void vk_buffer_free(ef_device *dev, ef_buffer *buf)
 {
     if (!buf) return;
-    if (buf->view) vkDestroyBufferView(dev->dev, buf->view, NULL);
+    for (int v = 0; v < 3; v++)
+        if (buf->view[v]) vkDestroyBufferView(dev->dev, buf->view[v], NULL);
     if (buf->map) vkUnmapMemory(dev->dev, buf->mem);
     vkDestroyBuffer(dev->dev, buf->buf, NULL);
     vkFreeMemory(dev->dev, buf->mem, NULL);

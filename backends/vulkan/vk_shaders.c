@@ -61,9 +61,6 @@ static const uint32_t spv_rows_decode[] =
 static const uint32_t spv_tree_level4[] =
 #include "tree_level4.spv.h"
 ;
-static const uint32_t spv_row_mean4[] =
-#include "row_mean4.spv.h"
-;
 static const uint32_t spv_row_shift4[] =
 #include "row_shift4.spv.h"
 ;
@@ -78,6 +75,12 @@ static const uint32_t spv_gram_reg[] =
 ;
 static const uint32_t spv_leverage_reg[] =
 #include "leverage_reg.spv.h"
+;
+static const uint32_t spv_keys_decode4[] =
+#include "keys_decode4.spv.h"
+;
+static const uint32_t spv_rows_decode4[] =
+#include "rows_decode4.spv.h"
 ;
 static const uint32_t spv_energy_reg[] =
 #include "energy_reg.spv.h"
@@ -115,10 +118,11 @@ const vk_shader_code vk_shaders[VK_SH_COUNT] = {
     VK_SHADER(VK_SH_ROWS_DECODE, rows_decode),
     VK_SHADER(VK_SH_ENERGY_REG, energy_reg),
     VK_SHADER(VK_SH_TREE_LEVEL4, tree_level4),
-    VK_SHADER(VK_SH_ROW_MEAN4, row_mean4),
     VK_SHADER(VK_SH_ROW_SHIFT4, row_shift4),
     VK_SHADER(VK_SH_ROWSUM4, rowsum4),
     VK_SHADER(VK_SH_COLENERGY4, colenergy4),
     VK_SHADER(VK_SH_GRAM_REG, gram_reg),
     VK_SHADER(VK_SH_LEVERAGE_REG, leverage_reg),
+    VK_SHADER(VK_SH_KEYS_DECODE4, keys_decode4),
+    VK_SHADER(VK_SH_ROWS_DECODE4, rows_decode4),
 };

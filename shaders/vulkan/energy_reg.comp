@@ -2,7 +2,8 @@
 // shaders/vulkan/energy_reg.comp — the fused energy field in the CPU shape (lavapipe):
 //   E_rj = a q_i . kt_j - c_r, the same math as energy.comp, 0 where key j is not visible.
 // Each invocation holds a register tile of TM rows x 4 NV columns (NV vec4, TN = 4 NV);
-// all the invocations of a workgroup share the TM rows. Operands come through a vec4
+// all the invocations of a workgroup share the TM rows, and walk the row block's column
+// tiles (WGX TN columns each) in turn. Operands come through a vec4
 // texel view of the scratch (binding 6): the keys transposed in panels of the
 // workgroup's columns (d4 rows x WGX TN, from pc.off_src, keys_transpose.comp), so a
 // workgroup reads one contiguous stream and one load gives 4 consecutive columns, and the
@@ -63,42 +64,40 @@ void store4(uint r, uint col, vec4 acc, uint n)
 void main()
 {
     uint n = uint(pc.n), d4 = uint(pc.count) / 4u, rows = uint(pc.rows);  // count: d padded
+    const uint W = gl_WorkGroupSize.x * uint(TN);                        // a tile's columns
     uint rbase = gl_WorkGroupID.y * uint(TM);
-    uint jwg = gl_WorkGroupID.x * gl_WorkGroupSize.x * uint(TN);        // workgroup's columns
-    uint j0 = jwg + gl_LocalInvocationID.x * uint(TN);                   // this invocation's
 
-    // Masked: a workgroup whose block sees no key computes and stores nothing (the host
-    // zero-filled E first).
-    bool any = true;
-    if (MASKED != 0) {
-        int ilo = pc.row0 + int(rbase), ihi = pc.row0 + int(min(rbase + uint(TM), rows)) - 1;
-        int jlo = int(jwg), jhi = int(min(jwg + gl_WorkGroupSize.x * uint(TN), n)) - 1;
-        any = jlo <= ihi + pc.shift && jhi > ilo - pc.window;
-    }
+    // The column tiles this row block sees: all of them for the full field; for a mask,
+    // those that touch keys i - window < j <= i + shift of its rows (the host zero-filled
+    // E first, so the others are neither computed nor stored). Workgroup x takes every
+    // gl_NumWorkGroups.x-th of them, so a row block's launch costs no empty workgroups.
+    int ilo = pc.row0 + int(rbase), ihi = pc.row0 + int(min(rbase + uint(TM), rows)) - 1;
+    int jlo = MASKED != 0 ? max(ilo - pc.window + 1, 0) : 0;
+    int jhi = MASKED != 0 ? min(ihi + pc.shift, int(n) - 1) : int(n) - 1;
+    uint tlo = uint(jlo) / W, thi = jhi >= jlo ? uint(jhi) / W + 1u : tlo;
 
-    vec4 a00 = vec4(0.0), a10 = vec4(0.0), a20 = vec4(0.0), a30 = vec4(0.0);
-    vec4 a40 = vec4(0.0), a50 = vec4(0.0), a60 = vec4(0.0), a70 = vec4(0.0);
-    vec4 a01 = vec4(0.0), a11 = vec4(0.0), a21 = vec4(0.0), a31 = vec4(0.0);
-    vec4 a41 = vec4(0.0), a51 = vec4(0.0), a61 = vec4(0.0), a71 = vec4(0.0);
-
-    uint dk4 = any ? d4 : 0u;
-    int kb = int(uint(pc.off_src) / 4u + gl_WorkGroupID.x * d4 * 4u * LD4 +
-                 gl_LocalInvocationID.x * NV);
     int qb = int(uint(pc.aux0) / 4u +
                  min(rbase + gl_SubgroupInvocationID % uint(TM), rows - 1u) * d4);
-    for (uint c0 = 0u; c0 < dk4; c0 += uint(BK) / 4u) {
-        [[unroll]] for (uint c4 = 0u; c4 < uint(BK) / 4u; c4++) {
-            vec4 qf = imageLoad(sc4, qb + int(c0 + c4));
-            [[unroll]] for (uint t = 0u; t < 4u; t++) {
-                int kt = kb + int(((c0 + c4) * 4u + t) * LD4);
-                vec4 k0 = imageLoad(sc4, kt);
-                vec4 k1 = NV > 1u ? imageLoad(sc4, kt + 1) : vec4(0.0);
-                ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7)
+    for (uint tile = tlo + gl_WorkGroupID.x; tile < thi; tile += gl_NumWorkGroups.x) {
+        uint j0 = tile * W + gl_LocalInvocationID.x * uint(TN);          // this invocation's
+        vec4 a00 = vec4(0.0), a10 = vec4(0.0), a20 = vec4(0.0), a30 = vec4(0.0);
+        vec4 a40 = vec4(0.0), a50 = vec4(0.0), a60 = vec4(0.0), a70 = vec4(0.0);
+        vec4 a01 = vec4(0.0), a11 = vec4(0.0), a21 = vec4(0.0), a31 = vec4(0.0);
+        vec4 a41 = vec4(0.0), a51 = vec4(0.0), a61 = vec4(0.0), a71 = vec4(0.0);
+
+        int kb = int(uint(pc.off_src) / 4u + tile * d4 * 4u * LD4 + gl_LocalInvocationID.x * NV);
+        for (uint c0 = 0u; c0 < d4; c0 += uint(BK) / 4u) {
+            [[unroll]] for (uint c4 = 0u; c4 < uint(BK) / 4u; c4++) {
+                vec4 qf = imageLoad(sc4, qb + int(c0 + c4));
+                [[unroll]] for (uint t = 0u; t < 4u; t++) {
+                    int kt = kb + int(((c0 + c4) * 4u + t) * LD4);
+                    vec4 k0 = imageLoad(sc4, kt);
+                    vec4 k1 = NV > 1u ? imageLoad(sc4, kt + 1) : vec4(0.0);
+                    ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7)
+                }
             }
         }
-    }
 
-    if (any) {  // masked: E was zero-filled, an invisible block stores nothing
         store4(rbase + 0u, j0, a00, n);
         if (NV > 1u) store4(rbase + 0u, j0 + 4u, a01, n);
         if (TM > 1) { store4(rbase + 1u, j0, a10, n); if (NV > 1u) store4(rbase + 1u, j0 + 4u, a11, n); }
