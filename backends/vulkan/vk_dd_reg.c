@@ -29,7 +29,7 @@ int vk_gram_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef_e
                        op->n, op->d);
     int rc = vk_scratch_reserve(dev, end * 4, err);
     if (rc == EF_OK) rc = vk_cmd_begin(dev, err);
-    if (rc == EF_OK) rc = vk_reg_keys_record(dev, op, npad, ds, err);
+    if (rc == EF_OK) rc = vk_reg_keys_record(dev, op, npad, ds, 1, err);
     if (rc != EF_OK) return rc;
     vk_spec spec = vk_spec_1d(op->precision);
     vk_push qd = {.n = op->n, .d = op->d, .row0 = 0, .rows = (int32_t)nq,
@@ -80,9 +80,9 @@ int vk_leverage_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, 
     if (d % 4 != 0 || VK_DD_TM > sg) /* T's rows are read as vec4 through its own view */
         return ef_fail(err, EF_UNSUPPORTED, "vulkan: leverage's CPU form needs d %% 4 == 0");
     const uint32_t bk = d % 16 == 0 ? 16 : d % 8 == 0 ? 8 : 4, cols = sg * VK_DD_TN;
-    const uint32_t ld = vk_up(d, cols), groups = ld / VK_DD_TN; /* column groups of 4 */
+    const uint32_t ld = vk_up(d, cols), groups = ld / cols; /* tiles of rows a of T */
     int npad = vk_pow2_at_least(op->n);
-    /* scratch: key tree at 0 (rows of d), T^T panels (d x ld), partials (groups x n) */
+    /* scratch: key tree at 0 (rows of d), T^T panels (d x ld), partials (tiles x n) */
     uint64_t panels = (uint64_t)(2 * npad - 1) * d, part = panels + (uint64_t)d * ld;
     uint64_t end = part + (uint64_t)groups * op->n;
     if (end > INT32_MAX)
@@ -90,7 +90,7 @@ int vk_leverage_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, 
                        "offsets", op->n, op->d);
     int rc = vk_scratch_reserve(dev, end * 4, err);
     if (rc == EF_OK) rc = vk_cmd_begin(dev, err);
-    if (rc == EF_OK) rc = vk_reg_keys_record(dev, op, npad, d, err);
+    if (rc == EF_OK) rc = vk_reg_keys_record(dev, op, npad, d, 1, err);
     if (rc != EF_OK) return rc;
     vk_spec spec = vk_spec_1d(op->precision);
     /* T (d x d, rows a) as "keys" into panels of `cols` rows a: T^T, d rows of c each */

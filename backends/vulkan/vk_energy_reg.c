@@ -46,7 +46,8 @@ static int vk_reg_layout_make(const vk_tile t, const ef_op *op, vk_reg_layout *l
     return EF_OK;
 }
 
-int vk_reg_keys_record(ef_device *dev, const ef_op *op, int npad, uint32_t ds, ef_error *err)
+int vk_reg_keys_record(ef_device *dev, const ef_op *op, int npad, uint32_t ds, int root_only,
+                       ef_error *err)
 {
     vk_spec spec = vk_spec_1d(op->precision);
     ef_buffer *own[VK_BINDINGS] = {dev->scratch, [6] = dev->scratch};
@@ -74,7 +75,7 @@ int vk_reg_keys_record(ef_device *dev, const ef_op *op, int npad, uint32_t ds, e
         int h = size >= 8 ? 3 : size >= 4 ? 2 : 1;
         vk_push lv = {.n = op->n, .d = op->d, .off_src = off,
                       .off_dst = off + size * (int32_t)ds, .count = size >> h,
-                      .len = (int32_t)ds, .aux0 = size / 2};
+                      .len = (int32_t)ds, .aux0 = size / 2, .shift = root_only};
         spec.v[VK_SPEC_LEVELS] = (uint32_t)h;
         rc = vk_cmd_dispatch_linear(dev, VK_SH_TREE_LEVEL4, &spec, own, &lv,
                                     vk_groups((uint64_t)(size >> h) * (ds / 4), VK_WG), err);
@@ -153,7 +154,7 @@ int vk_energy_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef
         .shift = masked && op->fault == EF_FAULT_MASK_OFF_BY_ONE ? 1 : 0,
         .scale = (float)op->scale,
     };
-    if ((rc = vk_reg_keys_record(dev, op, l.npad, l.ds, err)) != EF_OK) return rc;
+    if ((rc = vk_reg_keys_record(dev, op, l.npad, l.ds, !masked, err)) != EF_OK) return rc;
     if ((rc = vk_reg_operands_record(dev, op, &l, masked, err)) != EF_OK) return rc;
     if (masked && (rc = vk_reg_shift_record(dev, op, &l, &pc, err)) != EF_OK) return rc;
     /* masked: the zeros come from a fill (a memset on a CPU driver); workgroups that see

@@ -219,9 +219,11 @@ int vk_energy_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error 
  * and the key passes of every CPU form: level 0 of the key tree at scratch 0 (the keys in
  * fp32, rows of ds floats, ds a multiple of 4 >= d, zero-padded to npad rows; a copy for
  * fp32 keys with ds == d) and the pairwise tree 4 dimensions at a time above it, its
- * root (the key sum) at float (2 npad - 2) ds. */
+ * root (the key sum) at float (2 npad - 2) ds; root_only: the levels between are not
+ * all written (the root's sums are the same). */
 int vk_energy_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err);
-int vk_reg_keys_record(ef_device *dev, const ef_op *op, int npad, uint32_t ds, ef_error *err);
+int vk_reg_keys_record(ef_device *dev, const ef_op *op, int npad, uint32_t ds, int root_only,
+                       ef_error *err);
 
 /* vk_dd_reg.c: gram and leverage in the CPU form (dev->passes == VK_PASSES_REG); EF_UNSUPPORTED
  * (run the GPU form instead) where an op does not fit it. */

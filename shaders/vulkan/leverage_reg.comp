@@ -6,10 +6,11 @@
 // minus kbar = root / n, the root at pc.aux0: centered on the fly, as keys_center.comp), 4 dimensions at a time,
 // and subgroupShuffle hands it to every lane; T comes transposed in panels of the
 // workgroup's rows a (pc.count = dk rows of c, from pc.off_src, keys_transpose.comp).
-// Both read through the vec4 texel view of the scratch (binding 6). The epilogue writes
-// each lane's sum of y_ja^2 over its TN values of a, in order, to
-// partial[g][j] (g = the lane's column group, pc.off_dst, n per group); reduce.comp adds
-// the groups in order: deterministic. Called by vk_workloads.c.
+// Both read through the vec4 texel view of the scratch (binding 6). The epilogue sums
+// y_ja^2 over each lane's TN values of a in order, then across the subgroup (WGX = SG)
+// by a butterfly of shuffles (a fixed order, the same sum in every lane), and lane 0
+// writes partial[g][j] (g = the workgroup's tile of rows a, pc.off_dst, n per tile);
+// reduce.comp adds the tiles in order: deterministic. Called by vk_dd_reg.c.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_shuffle : require
@@ -29,15 +30,16 @@ const uint LD4 = gl_WorkGroupSize.x * NV;                // a panel row, in vec4
         if (NV > 1u) y##m##1 = km * t1 + y##m##1;                    \
     }
 
-// the lane's sum of squares of key jbase + m over its columns (columns past d are zero)
+// the tile's sum of squares of key j over its rows a (rows past d are zero)
 void store_row(uint j, vec4 y0, vec4 y1)
 {
-    if (j >= uint(pc.n)) return;
     float s = 0.0;
     for (uint c = 0u; c < 4u; c++) s = fma(y0[c], y0[c], s);
     if (NV > 1u)
         for (uint c = 0u; c < 4u; c++) s = fma(y1[c], y1[c], s);
-    p[uint(pc.off_dst) + gl_GlobalInvocationID.x * uint(pc.n) + j] = s;
+    [[unroll]] for (uint m = 1u; m < uint(SG); m *= 2u) s += subgroupShuffleXor(s, m);
+    if (j < uint(pc.n) && gl_SubgroupInvocationID == 0u)
+        p[uint(pc.off_dst) + gl_WorkGroupID.x * uint(pc.n) + j] = s;
 }
 
 void main()

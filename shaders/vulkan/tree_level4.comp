@@ -8,6 +8,8 @@
 // where a storage-buffer load is a loop over the lanes) and writes the nodes of every
 // level above, level t+1 from pc.off_dst and each next level after the previous one
 // (pc.aux0 nodes in level t+1). Fewer dispatches: each costs a CPU driver a wake-up.
+// pc.shift = 1: only the top level is written (where only the root is wanted: the
+// levels below it are never read; the sums are the same).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 layout(local_size_x_id = 1) in;
@@ -27,20 +29,24 @@ void main()
         o4[l1 + x] = p0;
     } else if (LEVELS == 2) {
         vec4 p1 = imageLoad(t4, src + 2 * w) + imageLoad(t4, src + 3 * w);
-        o4[l1 + (2u * b) * ds4 + c4] = p0;
-        o4[l1 + (2u * b + 1u) * ds4 + c4] = p1;
         o4[l2 + x] = p0 + p1;
+        if (pc.shift == 0) {
+            o4[l1 + (2u * b) * ds4 + c4] = p0;
+            o4[l1 + (2u * b + 1u) * ds4 + c4] = p1;
+        }
     } else {
         vec4 p1 = imageLoad(t4, src + 2 * w) + imageLoad(t4, src + 3 * w);
         vec4 p2 = imageLoad(t4, src + 4 * w) + imageLoad(t4, src + 5 * w);
         vec4 p3 = imageLoad(t4, src + 6 * w) + imageLoad(t4, src + 7 * w);
         vec4 r0 = p0 + p1, r1 = p2 + p3;
-        o4[l1 + (4u * b) * ds4 + c4] = p0;
-        o4[l1 + (4u * b + 1u) * ds4 + c4] = p1;
-        o4[l1 + (4u * b + 2u) * ds4 + c4] = p2;
-        o4[l1 + (4u * b + 3u) * ds4 + c4] = p3;
-        o4[l2 + (2u * b) * ds4 + c4] = r0;
-        o4[l2 + (2u * b + 1u) * ds4 + c4] = r1;
         o4[l3 + x] = r0 + r1;
+        if (pc.shift == 0) {
+            o4[l1 + (4u * b) * ds4 + c4] = p0;
+            o4[l1 + (4u * b + 1u) * ds4 + c4] = p1;
+            o4[l1 + (4u * b + 2u) * ds4 + c4] = p2;
+            o4[l1 + (4u * b + 3u) * ds4 + c4] = p3;
+            o4[l2 + (2u * b) * ds4 + c4] = r0;
+            o4[l2 + (2u * b + 1u) * ds4 + c4] = r1;
+        }
     }
 }
