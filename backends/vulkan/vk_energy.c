@@ -153,8 +153,6 @@ static int vk_energy_coopmat_record(ef_device *dev, const ef_op *op, ef_run_resu
 int vk_energy_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
 {
     if (op->variant && op->variant[0]) return vk_energy_coopmat_record(dev, op, res, err);
-    int rc = vk_tile_ready(dev, err);
-    if (rc != EF_OK) return rc;
     return dev->tile.shape == VK_SHAPE_REG ? vk_energy_reg_record(dev, op, res, err)
                                            : vk_energy_record(dev, op, res, err);
 }

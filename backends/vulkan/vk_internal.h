@@ -241,7 +241,7 @@ int vk_tile_check(const ef_device *dev, vk_tile t);
 void vk_tile_default(ef_device *dev);
 void vk_tile_load(ef_device *dev);
 int vk_tune(ef_device *dev, ef_error *err);
-/* Before an energy run: a device without a cached or forced shape is tuned now. */
+/* Before a run: a device without a cached or forced shape is tuned now. */
 int vk_tile_ready(ef_device *dev, ef_error *err);
 
 /* vk_tune_passes.c: the form of rowsum, colenergy, gram and leverage (*form, VK_PASSES_*),

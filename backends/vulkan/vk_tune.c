@@ -6,10 +6,10 @@
  * $XDG_CACHE_HOME/efbench/vulkan/ (else ~/.cache/efbench/vulkan/):
  * "shape wgx wgy tm tn bk passes".
  * The choice is always measured: a device without a cached choice is tuned on its first
- * energy run (EF_VK_TUNE=0 keeps the first valid candidate instead, unmeasured, e.g. to
+ * run (EF_VK_TUNE=0 keeps the first valid candidate instead, unmeasured, e.g. to
  * save CI time; EF_VK_TILE="shape wgx wgy tm tn bk [passes]" forces a shape and form
  * for experiments).
- * Called by vk_device.c (load), vk_energy.c (ready) and the harness (`tune` slot).
+ * Called by vk_device.c (load), vk_workloads.c (ready) and the harness (`tune` slot).
  */
 #include "vk_internal.h"
 

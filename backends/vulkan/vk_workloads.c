@@ -217,6 +217,7 @@ int vk_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
     memset(res, 0, sizeof *res);
     if (dev->lost) return ef_fail(err, EF_ERROR, "vulkan: the device was lost earlier");
     int rc = vk_op_check(op, err);
+    if (rc == EF_OK) rc = vk_tile_ready(dev, err); /* the shapes of every workload */
     if (rc != EF_OK) return rc;
     switch (op->workload) {
     case EF_WL_ENERGY:
