@@ -1,9 +1,9 @@
 /* backends/vulkan/vk_dd_reg.c — the d x d workloads in the CPU form (register tiles, loads
- * through the vec4 texel view; dev->passes == VK_PASSES_REG): GRAM as X^T X per matrix on
- * the upper block triangle (gram_reg.comp, keys centered on the fly) mirrored by
- * reduce.comp, LEVERAGE as the row norms of Kc T^T (leverage_reg.comp) with partials
- * over column groups added in order by reduce.comp. Both read the keys through
- * vk_reg_keys_record's level 0 and root. Shaders: shaders/vulkan. Called by
+ * through the vec4 texel view; dev->passes == VK_PASSES_REG): GRAM as X^T X for both
+ * matrices in one dispatch on the upper block triangle (gram_reg.comp, keys centered on
+ * the fly, each upper entry stored with its mirror), LEVERAGE as the row norms of Kc T^T
+ * (leverage_reg.comp, a subgroup per 8 keys walking the tiles of T's rows). Both read the
+ * keys through vk_reg_keys_record's level 0 and root. Shaders: shaders/vulkan. Called by
  * vk_workloads.c, which runs the GPU form where these return EF_UNSUPPORTED.
  */
 #include "vk_internal.h"
@@ -21,9 +21,9 @@ int vk_gram_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef_e
     if (sg > 64 || VK_DD_TM > sg)
         return ef_fail(err, EF_UNSUPPORTED, "vulkan: gram's CPU form needs subgroups of 8 .. 64");
     int npad = vk_pow2_at_least(op->n);
-    /* scratch: key tree at 0, then Q in fp32 (n rounded up to sg rows), the two blocks */
+    /* scratch: key tree at 0, then Q in fp32 (n rounded up to sg rows) */
     uint64_t qx = (uint64_t)(2 * npad - 1) * ds, nq = vk_up((uint32_t)op->n, sg);
-    uint64_t part = qx + nq * ds, end = part + 2ull * d * d;
+    uint64_t end = qx + nq * ds;
     if (end > INT32_MAX)
         return ef_fail(err, EF_UNSUPPORTED, "vulkan: gram n = %d, d = %d exceeds 32-bit offsets",
                        op->n, op->d);
@@ -55,20 +55,11 @@ int vk_gram_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef_e
     tile.v[VK_SPEC_TN] = VK_DD_TN;
     tile.v[VK_SPEC_SG] = sg;
     uint32_t gx = vk_groups(d, sg * VK_DD_TN), gy = vk_groups(d, VK_DD_TM);
-    for (int g = 0; g < 2 && rc == EF_OK; g++) { /* Q, then the keys centered */
-        vk_push pc = {.n = op->n, .d = op->d, .len = (int32_t)ds, .shift = g,
-                      .off_src = g == 0 ? (int32_t)qx : 0, /* Q's rows, or level 0 */
-                      .aux0 = (int32_t)((uint64_t)(2 * npad - 2) * ds),
-                      .off_dst = (int32_t)(part + (uint64_t)g * d * d)};
-        ef_buffer *bufs[VK_BINDINGS] = {[1] = dev->scratch, [6] = dev->scratch, [7] = dev->scratch};
-        rc = vk_cmd_dispatch(dev, VK_SH_GRAM_REG, &tile, bufs, &pc, gx, gy, 1, err);
-    }
-    vk_push red = {.n = op->n, .d = op->d, .len = (int32_t)(d * d), .count = 1,
-                   .off_src = (int32_t)part, .aux0 = op->d};
-    ef_buffer *sum[VK_BINDINGS] = {dev->scratch, op->out};
-    if (rc == EF_OK)
-        rc = vk_cmd_dispatch(dev, VK_SH_REDUCE, &spec, sum, &red, vk_groups((uint64_t)d * d, VK_WG),
-                             2, 1, err);
+    vk_push pc = {.n = op->n, .d = op->d, .len = (int32_t)ds, .off_src = (int32_t)qx,
+                  .aux0 = (int32_t)((uint64_t)(2 * npad - 2) * ds)};
+    ef_buffer *bufs[VK_BINDINGS] = {[1] = op->out, [6] = dev->scratch, [7] = dev->scratch};
+    if (rc == EF_OK) /* z = 0: Q, z = 1: the keys centered */
+        rc = vk_cmd_dispatch(dev, VK_SH_GRAM_REG, &tile, bufs, &pc, gx, gy, 2, err);
     if (rc != EF_OK) return rc;
     snprintf(res->path, sizeof res->path, "gram-reg%ux%u-upper", VK_DD_TM, sg * VK_DD_TN);
     return vk_cmd_submit(dev, &res->time_ms, err);
@@ -82,9 +73,8 @@ int vk_leverage_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, 
     const uint32_t bk = d % 16 == 0 ? 16 : d % 8 == 0 ? 8 : 4, cols = sg * VK_DD_TN;
     const uint32_t ld = vk_up(d, cols), groups = ld / cols; /* tiles of rows a of T */
     int npad = vk_pow2_at_least(op->n);
-    /* scratch: key tree at 0 (rows of d), T^T panels (d x ld), partials (tiles x n) */
-    uint64_t panels = (uint64_t)(2 * npad - 1) * d, part = panels + (uint64_t)d * ld;
-    uint64_t end = part + (uint64_t)groups * op->n;
+    /* scratch: key tree at 0 (rows of d), T^T panels (d x ld) */
+    uint64_t panels = (uint64_t)(2 * npad - 1) * d, end = panels + (uint64_t)d * ld;
     if (end > INT32_MAX)
         return ef_fail(err, EF_UNSUPPORTED, "vulkan: leverage n = %d, d = %d exceeds 32-bit "
                        "offsets", op->n, op->d);
@@ -106,19 +96,13 @@ int vk_leverage_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, 
     tile.v[VK_SPEC_TN] = VK_DD_TN;
     tile.v[VK_SPEC_BK] = bk;
     tile.v[VK_SPEC_SG] = sg;
-    vk_push pc = {.n = op->n, .d = op->d, .off_src = (int32_t)panels, .off_dst = (int32_t)part,
+    vk_push pc = {.n = op->n, .d = op->d, .off_src = (int32_t)panels, .window = (int32_t)groups,
                   .count = (int32_t)d, .len = (int32_t)d,
                   .aux0 = (int32_t)((uint64_t)(2 * npad - 2) * d)};
-    ef_buffer *bufs[VK_BINDINGS] = {dev->scratch, [6] = dev->scratch};
+    ef_buffer *bufs[VK_BINDINGS] = {[1] = op->out, [6] = dev->scratch};
     if (rc == EF_OK)
-        rc = vk_cmd_dispatch(dev, VK_SH_LEVERAGE_REG, &tile, bufs, &pc, ld / cols,
+        rc = vk_cmd_dispatch(dev, VK_SH_LEVERAGE_REG, &tile, bufs, &pc, 1,
                              vk_groups((uint64_t)op->n, VK_DD_TM), 1, err);
-    vk_push red = {.n = op->n, .d = op->d, .len = op->n, .count = (int32_t)groups,
-                   .off_src = (int32_t)part};
-    ef_buffer *sum[VK_BINDINGS] = {dev->scratch, op->out};
-    if (rc == EF_OK)
-        rc = vk_cmd_dispatch(dev, VK_SH_REDUCE, &spec, sum, &red, vk_groups((uint64_t)op->n, VK_WG),
-                             1, 1, err);
     if (rc != EF_OK) return rc;
     snprintf(res->path, sizeof res->path, "leverage-reg%ux%u", VK_DD_TM, cols);
     return vk_cmd_submit(dev, &res->time_ms, err);

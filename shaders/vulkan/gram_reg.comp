@@ -5,7 +5,8 @@
 // key tree's root at pc.aux0 of the scratch view, binding 7) when pc.shift = 1: the keys
 // centered on the fly, as keys_center.comp centers them. Workgroup (x, y) computes rows a0 .. a0 + TM-1 (TM 4 or 8) and
 // columns b0 .. b0 + WGX TN - 1 of G; blocks wholly below the diagonal are skipped
-// (reduce.comp mirrors the upper triangle). Each invocation holds TM x TN results in
+// (their entries are the mirrors of computed ones: each tile writes its upper entries
+// and their mirrors to out[z d d + a d + b], every entry once). Each invocation holds TM x TN results in
 // named registers, as energy_reg.comp does: lane l of a subgroup loads row j0 + l of X
 // at columns a0 .. a0 + TM - 1, and subgroupShuffle hands X_ja to every lane while each
 // lane loads X_jb for its own columns. The sum over j runs in order, 0 .. n-1:
@@ -31,17 +32,25 @@ const uint AF = uint(TM) / 4u;     // 1 or 2 vec4 of rows a per lane
         if (NV > 1u) g##m##1 = xa * k1 + g##m##1;                    \
     }
 
+// G_ab for b .. b+3 of row a, each entry once: the upper triangle (a <= b) where it was
+// computed, the lower one (b > a) as its mirror
 void store4(uint a, uint b, vec4 v)
 {
-    uint d = uint(pc.d), base = uint(pc.off_dst) + a * d + b;
+    uint d = uint(pc.d), base = uint(pc.off_dst) + gl_WorkGroupID.z * d * d;
     if (a >= d) return;
-    for (uint s = 0u; s < 4u; s++)
-        if (b + s < d) o[base + s] = v[s];
+    for (uint s = 0u; s < 4u; s++) {
+        if (b + s >= d || a > b + s) continue;
+        o[base + a * d + b + s] = v[s];
+        if (a < b + s) o[base + (b + s) * d + a] = v[s];
+    }
 }
 
 void main()
 {
-    uint d = uint(pc.d), ds4 = uint(pc.len) / 4u, n = uint(pc.n), xb = uint(pc.off_src) / 4u;
+    // workgroup z: 0 = Q (its fp32 rows at pc.off_src), 1 = the keys (level 0), centered
+    bool keys = gl_WorkGroupID.z == 1u;
+    uint d = uint(pc.d), ds4 = uint(pc.len) / 4u, n = uint(pc.n);
+    uint xb = keys ? 0u : uint(pc.off_src) / 4u;
     uint a0 = gl_WorkGroupID.y * uint(TM);
     uint bwg = gl_WorkGroupID.x * gl_WorkGroupSize.x * uint(TN);
     uint b0 = bwg + gl_LocalInvocationID.x * uint(TN);
@@ -50,7 +59,7 @@ void main()
 
     // kbar for this lane's A columns and B columns (zero: no centering)
     vec4 ma0 = vec4(0.0), ma1 = vec4(0.0), mb0 = vec4(0.0), mb1 = vec4(0.0);
-    if (pc.shift != 0) {
+    if (keys) {
         int root = pc.aux0 / 4;
         float fn = float(pc.n);
         ma0 = imageLoad(s4, root + int(min(a0 / 4u, ds4 - 1u))) / fn;
