@@ -126,15 +126,17 @@ static int vk_commands_create(ef_device *dev, ef_error *err)
         .queryCount = 2,
     };
     VK_CHECK(err, vkCreateQueryPool(dev->dev, &query_info, NULL, &dev->queries));
-    const VkDescriptorPoolSize size = {
-        .type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-        .descriptorCount = VK_SETS_PER_RUN * VK_BINDINGS,
+    const VkDescriptorPoolSize sizes[2] = {
+        {.type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+         .descriptorCount = VK_SETS_PER_RUN * VK_STORAGE_BINDINGS},
+        {.type = VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER,
+         .descriptorCount = VK_SETS_PER_RUN * (VK_BINDINGS - VK_STORAGE_BINDINGS)},
     };
     const VkDescriptorPoolCreateInfo desc_info = {
         .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
         .maxSets = VK_SETS_PER_RUN,
-        .poolSizeCount = 1,
-        .pPoolSizes = &size,
+        .poolSizeCount = 2,
+        .pPoolSizes = sizes,
     };
     VK_CHECK(err, vkCreateDescriptorPool(dev->dev, &desc_info, NULL, &dev->desc_pool));
     return EF_OK;

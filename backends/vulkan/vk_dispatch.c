@@ -75,17 +75,23 @@ int vk_cmd_dispatch(ef_device *dev, vk_shader_id sh, const vk_spec *spec,
     VK_CHECK(err, vkAllocateDescriptorSets(dev->dev, &alloc, &set));
     dev->sets_used++;
     VkDescriptorBufferInfo infos[VK_BINDINGS];
+    VkBufferView views[VK_BINDINGS];
     VkWriteDescriptorSet writes[VK_BINDINGS];
     for (uint32_t i = 0; i < VK_BINDINGS; i++) {
-        const ef_buffer *b = bufs[i] ? bufs[i] : dev->dummy;
+        ef_buffer *b = bufs[i] ? bufs[i] : dev->dummy;
+        int texel = i >= VK_STORAGE_BINDINGS;
         infos[i] = (VkDescriptorBufferInfo){.buffer = b->buf, .offset = 0, .range = VK_WHOLE_SIZE};
+        if (texel && (rc = vk_buffer_view(dev, b, vk_binding_view(i), &views[i], err)) != EF_OK)
+            return rc;
         writes[i] = (VkWriteDescriptorSet){
             .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
             .dstSet = set,
             .dstBinding = i,
             .descriptorCount = 1,
-            .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-            .pBufferInfo = &infos[i],
+            .descriptorType = texel ? VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER
+                                    : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+            .pBufferInfo = texel ? NULL : &infos[i],
+            .pTexelBufferView = texel ? &views[i] : NULL,
         };
     }
     vkUpdateDescriptorSets(dev->dev, VK_BINDINGS, writes, 0, NULL);
@@ -109,6 +115,12 @@ int vk_cmd_dispatch_linear(ef_device *dev, vk_shader_id sh, const vk_spec *spec,
     vk_push folded = *pc;
     folded.fold = (int32_t)gx;
     return vk_cmd_dispatch(dev, sh, spec, bufs, &folded, (uint32_t)gx, (uint32_t)gy, 1, err);
+}
+
+void vk_cmd_fill(ef_device *dev, ef_buffer *dst, size_t off, size_t bytes, uint32_t word)
+{
+    vkCmdFillBuffer(dev->cmd, dst->buf, off, bytes, word);
+    vk_cmd_barrier(dev);
 }
 
 int vk_cmd_copy(ef_device *dev, ef_buffer *src, size_t src_off, ef_buffer *dst,

@@ -28,7 +28,9 @@ typedef enum {
     VK_SH_ENERGY,
     VK_SH_ROWSUM, VK_SH_COLENERGY, VK_SH_REDUCE, VK_SH_GRAM, VK_SH_RANKTAIL_PROJ,
     VK_SH_RANKTAIL_RESID, VK_SH_REDUCE_PAIRS, VK_SH_LEVERAGE, VK_SH_ENERGY_COOPMAT,
-    VK_SH_PEAK_FMA, VK_SH_PEAK_COPY, VK_SH_COUNT
+    VK_SH_PEAK_FMA, VK_SH_PEAK_COPY, VK_SH_KEYS_TRANSPOSE, VK_SH_ROWS_DECODE, VK_SH_ENERGY_REG, VK_SH_TREE_LEVEL4,
+    VK_SH_ROW_SHIFT4, VK_SH_ROWSUM4, VK_SH_COLENERGY4, VK_SH_GRAM_REG,
+    VK_SH_LEVERAGE_REG, VK_SH_KEYS_DECODE4, VK_SH_ROWS_DECODE4, VK_SH_COUNT
 } vk_shader_id;
 
 typedef struct vk_shader_code {
@@ -39,23 +41,32 @@ typedef struct vk_shader_code {
 extern const vk_shader_code vk_shaders[VK_SH_COUNT];
 
 /* Specialization constants by id (common.glsl): precision, workgroup x / y, rows and
- * columns per thread, k-slice, masked. */
+ * columns per thread, k-slice, masked, the device's subgroup size, tree levels. */
 enum { VK_SPEC_PREC, VK_SPEC_WGX, VK_SPEC_WGY, VK_SPEC_TM, VK_SPEC_TN, VK_SPEC_BK,
-       VK_SPEC_MASKED, VK_SPEC_COUNT };
+       VK_SPEC_MASKED, VK_SPEC_SG, VK_SPEC_LEVELS, VK_SPEC_COUNT };
 typedef struct vk_spec {
     uint32_t v[VK_SPEC_COUNT];
 } vk_spec;
 
 /* The push-constant block of every shader (common.glsl `Push`). */
 typedef struct vk_push {
-    int32_t n, d, row0, rows, window, shift, off_src, off_dst, count, len, aux0;
+    int32_t n, d, row0, rows, window, shift, off_src, off_dst, count, len, aux0, aux1;
     int32_t fold; /* set by vk_cmd_dispatch_linear */
     float scale;
 } vk_push;
 
-/* Tile of the energy GEMM: workgroup wgx x wgy threads, tm x tn results each, bk slice. */
+/* The two shapes of the energy GEMM. SHARED (energy.comp, the GPU shape): a workgroup of
+ * wgx x wgy threads stages bk-slices of both operands in shared memory, tm x tn results
+ * per thread. REG (energy_reg.comp, the CPU shape): wgx invocations (wgy = 1) share tm
+ * rows, each holds tm x tn results in registers, keys read transposed; no shared memory,
+ * no barrier (bk unused, 0). */
+typedef enum { VK_SHAPE_SHARED = 0, VK_SHAPE_REG = 1 } vk_shape;
+/* The two forms of the other passes (tuned with the energy shape): workgroup reductions
+ * and storage-buffer loads (GPU), or an invocation per row / column group reading
+ * through the texel view, register tiles for the d x d products (CPU). */
+typedef enum { VK_PASSES_TREE = 0, VK_PASSES_REG = 1 } vk_passes;
 typedef struct vk_tile {
-    uint32_t wgx, wgy, tm, tn, bk;
+    uint32_t shape, wgx, wgy, tm, tn, bk;
 } vk_tile;
 
 /* ---- device ---------------------------------------------------------------------------- */
@@ -65,11 +76,22 @@ struct ef_buffer {
     VkDeviceMemory mem;
     VkDeviceSize size;     /* bytes allocated (request rounded up to 16) */
     void *map;             /* persistent mapping when host-visible and coherent, else NULL */
+    VkBufferView view[3];  /* texel views by vk_view_format (vk_buffer_view), on first use */
 };
 
 #define VK_PIPELINE_CACHE_MAX 64
 #define VK_SETS_PER_RUN 256
-#define VK_BINDINGS 6
+/* Bindings of the one descriptor-set layout: 0 .. 5 storage buffers, 6 .. 9 storage texel
+ * buffers over the same buffers, read 4 elements at a time by imageLoad: 6 and 7 as
+ * R32G32B32A32_SFLOAT, 8 as R16G16B16A16_SFLOAT (fp16 inputs), 9 as R16G16B16A16_UINT
+ * (bf16 inputs, widened by a shift). llvmpipe compiles an image load to vector loads and
+ * a transpose, where a storage-buffer load is a loop over the SIMD lanes. A shader binds
+ * each buffer at the binding its reads need (shaders/vulkan/inputs4.glsl). */
+#define VK_BINDINGS 10
+#define VK_STORAGE_BINDINGS 6
+enum { VK_VIEW_RGBA32F, VK_VIEW_RGBA16F, VK_VIEW_RGBA16UI };
+/* The view format of texel binding i (>= VK_STORAGE_BINDINGS). */
+static inline int vk_binding_view(uint32_t i) { return i <= 7 ? VK_VIEW_RGBA32F : i == 8 ? VK_VIEW_RGBA16F : VK_VIEW_RGBA16UI; }
 
 typedef struct vk_pipeline_entry {
     vk_shader_id shader;
@@ -101,7 +123,8 @@ struct ef_device {
     ef_buffer *dummy;          /* bound to unused bindings */
     ef_buffer *staging;        /* for devices without host-visible device memory */
     vk_tile tile;
-    char tile_source[16];      /* "default", "cache", "tuned" */
+    uint32_t passes;           /* VK_PASSES_*: the form of rowsum, colenergy, gram, leverage */
+    char tile_source[16];      /* "untuned", "tuning", "tuned", "cache", "env", "default" */
     int lost;                  /* VK_ERROR_DEVICE_LOST seen: every later call fails */
     uint32_t subgroup_size;
     int coopmat;               /* NV cooperative matrix fp16 16x16x16 -> fp32 enabled */
@@ -139,6 +162,9 @@ int vk_buffer_download(ef_device *dev, ef_buffer *buf, size_t offset, void *dst,
                        size_t bytes, ef_error *err);
 /* Make dev->scratch hold at least `bytes`. */
 int vk_scratch_reserve(ef_device *dev, size_t bytes, ef_error *err);
+/* A texel view of buf in format `view` (VK_VIEW_*; made on first use, freed with it):
+ * its first min(size, maxTexelBufferElements texels) bytes. */
+int vk_buffer_view(ef_device *dev, ef_buffer *buf, int view, VkBufferView *out, ef_error *err);
 
 /* vk_pipeline.c */
 int vk_layout_create(ef_device *dev, ef_error *err);
@@ -160,21 +186,72 @@ int vk_cmd_dispatch(ef_device *dev, vk_shader_id sh, const vk_spec *spec,
 int vk_cmd_dispatch_linear(ef_device *dev, vk_shader_id sh, const vk_spec *spec,
                            ef_buffer *const bufs[VK_BINDINGS], const vk_push *pc,
                            uint64_t groups, ef_error *err);
+/* Fill `bytes` (a multiple of 4) of dst from `off` with the 32-bit word `word`. */
+void vk_cmd_fill(ef_device *dev, ef_buffer *dst, size_t off, size_t bytes, uint32_t word);
 int vk_cmd_copy(ef_device *dev, ef_buffer *src, size_t src_off, ef_buffer *dst,
                 size_t dst_off, size_t bytes, ef_error *err);
 /* End, submit, wait; *ms = GPU time between the first and last command (may be NULL). */
 int vk_cmd_submit(ef_device *dev, double *ms, ef_error *err);
 
+/* The texel binding (inputs4.glsl) an input of precision p is read at. */
+static inline uint32_t vk_input_binding(ef_precision p) { return p == EF_PREC_FP32 ? 7 : p == EF_PREC_FP16 ? 8 : 9; }
+
+/* Workgroups of `per` items covering `items`; the power of two >= n (at least 2). */
+static inline uint32_t vk_groups(uint64_t items, uint32_t per)
+{
+    return (uint32_t)((items + per - 1) / per);
+}
+static inline int vk_pow2_at_least(int n)
+{
+    int p = 2;
+    while (p < n) p *= 2;
+    return p;
+}
+#define VK_WG 256u /* workgroup of the 1-D shaders (vk_spec_1d) */
+
+/* vk_energy.c: the key passes every key-reading workload shares, and the energy field.
+ * What vk_keys_record leaves in scratch level 0 (fp32, n_pad x d): the keys centered over
+ * all n positions, or the raw keys with their pairwise tree above them. */
+enum { VK_KEYS_CENTERED, VK_KEYS_RAW_TREE };
+int vk_keys_record(ef_device *dev, const ef_op *op, int npad, int mode, ef_error *err);
+int vk_energy_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err);
+/* vk_energy_reg.c: the energy field in the CPU shape (dev->tile.shape == VK_SHAPE_REG),
+ * and the key passes of every CPU form: level 0 of the key tree at scratch 0 (the keys in
+ * fp32, rows of ds floats, ds a multiple of 4 >= d, zero-padded to npad rows; a copy for
+ * fp32 keys with ds == d) and the pairwise tree 4 dimensions at a time above it, its
+ * root (the key sum) at float (2 npad - 2) ds; root_only: the levels between are not
+ * all written (the root's sums are the same). */
+int vk_energy_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err);
+int vk_reg_keys_record(ef_device *dev, const ef_op *op, int npad, uint32_t ds, int root_only,
+                       ef_error *err);
+
+/* vk_dd_reg.c: gram and leverage in the CPU form (dev->passes == VK_PASSES_REG); EF_UNSUPPORTED
+ * (run the GPU form instead) where an op does not fit it. */
+int vk_gram_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err);
+int vk_leverage_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err);
+
 /* vk_workloads.c */
 int vk_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err);
-int vk_tile_check(const ef_device *dev, vk_tile t);
 
 /* vk_peak.c: the backend's measure_peak slot (peak_fma.comp, peak_copy.comp) */
 int vk_peak_measure(ef_device *dev, ef_peak *out, ef_error *err);
 
 /* vk_tune.c */
+int vk_tile_check(const ef_device *dev, vk_tile t);
 void vk_tile_default(ef_device *dev);
 void vk_tile_load(ef_device *dev);
 int vk_tune(ef_device *dev, ef_error *err);
+/* Before a run: a device without a cached or forced shape is tuned now. */
+int vk_tile_ready(ef_device *dev, ef_error *err);
+
+/* vk_tune_passes.c: the form of rowsum, colenergy, gram and leverage (*form, VK_PASSES_*),
+ * measured on the tuner's inputs q, k (n x d fp32, host copies hq, hk; n % 4 == 0) and
+ * the field e computed from them. */
+typedef struct vk_tune_inputs {
+    int n, d;
+    ef_buffer *q, *k, *e;
+    const float *hq, *hk;
+} vk_tune_inputs;
+int vk_tune_passes(ef_device *dev, const vk_tune_inputs *in, uint32_t *form, ef_error *err);
 
 #endif

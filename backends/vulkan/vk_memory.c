@@ -73,8 +73,8 @@ static int vk_buffer_make(ef_device *dev, size_t bytes, int host, ef_buffer **ou
     const VkBufferCreateInfo info = {
         .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
         .size = size,
-        .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
-                 VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+        .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_STORAGE_TEXEL_BUFFER_BIT |
+                 VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
         .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
     };
     VkResult r = vkCreateBuffer(dev->dev, &info, NULL, &b->buf);
@@ -97,9 +97,32 @@ int vk_buffer_alloc(ef_device *dev, size_t bytes, ef_buffer **buf, ef_error *err
     return vk_buffer_make(dev, bytes, 0, buf, err);
 }
 
+int vk_buffer_view(ef_device *dev, ef_buffer *buf, int view, VkBufferView *out, ef_error *err)
+{
+    static const VkFormat format[3] = {VK_FORMAT_R32G32B32A32_SFLOAT,
+                                       VK_FORMAT_R16G16B16A16_SFLOAT, VK_FORMAT_R16G16B16A16_UINT};
+    const VkDeviceSize texel = view == VK_VIEW_RGBA32F ? 16 : 8;
+    if (!buf->view[view]) {
+        VkDeviceSize range = (VkDeviceSize)dev->props.limits.maxTexelBufferElements * texel;
+        if (range > buf->size) range = buf->size;
+        const VkBufferViewCreateInfo info = {
+            .sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
+            .buffer = buf->buf,
+            .format = format[view],
+            .offset = 0,
+            .range = range / texel * texel,
+        };
+        VK_CHECK(err, vkCreateBufferView(dev->dev, &info, NULL, &buf->view[view]));
+    }
+    *out = buf->view[view];
+    return EF_OK;
+}
+
 void vk_buffer_free(ef_device *dev, ef_buffer *buf)
 {
     if (!buf) return;
+    for (int v = 0; v < 3; v++)
+        if (buf->view[v]) vkDestroyBufferView(dev->dev, buf->view[v], NULL);
     if (buf->map) vkUnmapMemory(dev->dev, buf->mem);
     vkDestroyBuffer(dev->dev, buf->buf, NULL);
     vkFreeMemory(dev->dev, buf->mem, NULL);

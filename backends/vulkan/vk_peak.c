@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define VK_PEAK_CHAINS 32        /* multiply-adds per invocation and step in peak_fma */
+#define VK_PEAK_CHAINS 24        /* multiply-adds per invocation and step in peak_fma */
+#define VK_PEAK_UNROLL 16        /* steps per loop iteration (pc.count) of peak_fma */
 #define VK_PEAK_REPS 5           /* timed dispatches at most; the median is kept */
 #define VK_PEAK_FMA_MS 8.0       /* lengthen the chains until one dispatch takes this long */
 #define VK_PEAK_MAX_ITERS (1 << 22)
@@ -50,7 +51,7 @@ static int vk_peak_fma(ef_device *dev, double *gflops, int *iters_out, uint64_t 
     int rc = vk_buffer_alloc(dev, items * sizeof(float), &out, err);
     if (rc != EF_OK) return rc;
     ef_buffer *bufs[VK_BINDINGS] = {out};
-    vk_push pc = {.count = 64, .len = (int32_t)items, .aux0 = 1, .scale = 0.999f};
+    vk_push pc = {.count = 4, .len = (int32_t)items, .aux0 = 1, .scale = 0.999f};
     double ms = 0, t[VK_PEAK_REPS];
     /* a first dispatch (a CPU driver's first run is slower), then lengthen the chains */
     if ((rc = vk_peak_dispatch(dev, VK_SH_PEAK_FMA, bufs, &pc, items, &ms, err))) goto cleanup;
@@ -68,8 +69,8 @@ static int vk_peak_fma(ef_device *dev, double *gflops, int *iters_out, uint64_t 
         rc = ef_fail(err, EF_ERROR, "vulkan: the FMA dispatches report no elapsed time");
         goto cleanup;
     }
-    *gflops = 2.0 * VK_PEAK_CHAINS * (double)pc.count * (double)items / (ms * 1e6);
-    *iters_out = pc.count;
+    *gflops = 2.0 * VK_PEAK_CHAINS * VK_PEAK_UNROLL * (double)pc.count * (double)items / (ms * 1e6);
+    *iters_out = pc.count * VK_PEAK_UNROLL;
     *items_out = items;
 cleanup:
     vk_buffer_free(dev, out);

@@ -13,7 +13,8 @@ int vk_layout_create(ef_device *dev, ef_error *err)
     for (uint32_t i = 0; i < VK_BINDINGS; i++)
         bindings[i] = (VkDescriptorSetLayoutBinding){
             .binding = i,
-            .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+            .descriptorType = i < VK_STORAGE_BINDINGS ? VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
+                                                      : VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER,
             .descriptorCount = 1,
             .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
         };
@@ -60,6 +61,7 @@ vk_spec vk_spec_1d(ef_precision prec)
     return (vk_spec){.v = {
         [VK_SPEC_PREC] = (uint32_t)prec, [VK_SPEC_WGX] = 256, [VK_SPEC_WGY] = 1,
         [VK_SPEC_TM] = 1, [VK_SPEC_TN] = 1, [VK_SPEC_BK] = 1, [VK_SPEC_MASKED] = 0,
+        [VK_SPEC_SG] = 1, [VK_SPEC_LEVELS] = 1,
     }};
 }
 

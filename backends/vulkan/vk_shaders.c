@@ -52,6 +52,39 @@ static const uint32_t spv_peak_fma[] =
 static const uint32_t spv_peak_copy[] =
 #include "peak_copy.spv.h"
 ;
+static const uint32_t spv_keys_transpose[] =
+#include "keys_transpose.spv.h"
+;
+static const uint32_t spv_rows_decode[] =
+#include "rows_decode.spv.h"
+;
+static const uint32_t spv_tree_level4[] =
+#include "tree_level4.spv.h"
+;
+static const uint32_t spv_row_shift4[] =
+#include "row_shift4.spv.h"
+;
+static const uint32_t spv_rowsum4[] =
+#include "rowsum4.spv.h"
+;
+static const uint32_t spv_colenergy4[] =
+#include "colenergy4.spv.h"
+;
+static const uint32_t spv_gram_reg[] =
+#include "gram_reg.spv.h"
+;
+static const uint32_t spv_leverage_reg[] =
+#include "leverage_reg.spv.h"
+;
+static const uint32_t spv_keys_decode4[] =
+#include "keys_decode4.spv.h"
+;
+static const uint32_t spv_rows_decode4[] =
+#include "rows_decode4.spv.h"
+;
+static const uint32_t spv_energy_reg[] =
+#include "energy_reg.spv.h"
+;
 #ifdef EF_VK_COOPMAT /* meson defines it when glslc compiles GL_NV_cooperative_matrix */
 static const uint32_t spv_energy_coopmat[] =
 #include "energy_coopmat.spv.h"
@@ -81,4 +114,15 @@ const vk_shader_code vk_shaders[VK_SH_COUNT] = {
 #endif
     VK_SHADER(VK_SH_PEAK_FMA, peak_fma),
     VK_SHADER(VK_SH_PEAK_COPY, peak_copy),
+    VK_SHADER(VK_SH_KEYS_TRANSPOSE, keys_transpose),
+    VK_SHADER(VK_SH_ROWS_DECODE, rows_decode),
+    VK_SHADER(VK_SH_ENERGY_REG, energy_reg),
+    VK_SHADER(VK_SH_TREE_LEVEL4, tree_level4),
+    VK_SHADER(VK_SH_ROW_SHIFT4, row_shift4),
+    VK_SHADER(VK_SH_ROWSUM4, rowsum4),
+    VK_SHADER(VK_SH_COLENERGY4, colenergy4),
+    VK_SHADER(VK_SH_GRAM_REG, gram_reg),
+    VK_SHADER(VK_SH_LEVERAGE_REG, leverage_reg),
+    VK_SHADER(VK_SH_KEYS_DECODE4, keys_decode4),
+    VK_SHADER(VK_SH_ROWS_DECODE4, rows_decode4),
 };

@@ -9,6 +9,8 @@ layout(constant_id = 3) const int TM = 4;        // results per thread along row
 layout(constant_id = 4) const int TN = 4;        // results per thread along columns
 layout(constant_id = 5) const int BK = 16;       // k-slice held in shared memory
 layout(constant_id = 6) const int MASKED = 0;    // 1: causal / window mask with row shift
+layout(constant_id = 7) const int SG = 1;        // the device's subgroup size (energy_reg)
+layout(constant_id = 8) const int LEVELS = 1;    // levels of the key-sum tree (row_shift4)
 
 layout(push_constant) uniform Push {
     int n, d;          // tokens, head dimension
@@ -17,7 +19,7 @@ layout(push_constant) uniform Push {
     int shift;         // 0, or 1 for the off-by-one fault
     int off_src, off_dst;  // element offsets into scratch buffers
     int count, len;    // workload-specific sizes (levels, chunks, partials)
-    int aux0;
+    int aux0, aux1;
     int fold;          // workgroups per grid row of a folded 1-D launch (0: not folded)
     float scale;       // a
 } pc;
