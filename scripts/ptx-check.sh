@@ -10,8 +10,9 @@
 #
 # usage: scripts/ptx-check.sh [BUILD_DIR]      (default build; needs efbench built there)
 # Needs: clang-14, llvm-14 (llvm-link, llc), libclc-14 (Debian) and ptxas (CUDA toolkit).
-# The sources come from one small run on PoCL with EF_OPENCL_DUMP; the energy program is
-# dumped once per GPU tile candidate of backends/opencl/ocl_tune.c, the tensor-core program
+# The sources come from small runs on PoCL with EF_OPENCL_DUMP; the energy program is
+# dumped for every tile candidate of backends/opencl/ocl_tune.c (GPU- and CPU-shaped: the
+# autotune may try either on the GPU) in each input precision, the tensor-core program
 # with its fragment emulation, which is compiled here without it (the real mma.sync).
 # Exit: 0 all assembled, 1 a program failed to compile or assemble, 2 a tool is missing.
 set -u
@@ -30,29 +31,35 @@ work=$(mktemp -d /tmp/ptx-check.XXXXXX)
 if [ "${PTX_CHECK_KEEP:-0}" = 1 ]; then echo "ptx-check: keeping $work" >&2; else trap 'rm -rf "$work"' EXIT; fi
 mkdir -p "$work/src" "$work/cache"
 # The first run builds every program (all workloads and precisions, peaks included); the
-# runs for the other tile shapes build only the energy program (fp32, no peaks).
+# runs for the other tile shapes build only the energy programs (no peaks). EF_OPENCL_TUNE=0:
+# nothing is timed to choose a form (the aux program holds both forms of every pass).
 suite() {    # suite FILE WORKLOADS PRECISIONS
     printf '[suite]\nname = ptx-check\nseed = 1\ntarget_time = 0.001\nwarmup = 0\n' >"$1"
     printf 'min_reps = 1\nmax_reps = 1\n\n[cases c]\nsources = gaussian\nlengths = 64\n' >>"$1"
     printf 'dims = 32\nmasks = full\nprecisions = %s\nworkloads = %s\n' "$3" "$2" >>"$1"
 }
 suite "$work/all.ini" all "fp32, fp16, bf16"
-suite "$work/energy.ini" energy fp32
+suite "$work/energy.ini" energy "fp32, fp16, bf16"
 
-# The GPU candidates, "{bm, bn, bk, tm, tn, vec}" rows of gpu_tiles[] in ocl_tune.c.
-shapes=$(sed -n '/gpu_tiles\[\] = {/,/};/p' "$here/backends/opencl/ocl_tune.c" |
+# The candidates, "{bm, bn, bk, tm, tn, vec}" rows of cand_tiles[] in ocl_tune.c.
+shapes=$(sed -n '/cand_tiles\[\] = {/,/};/p' "$here/backends/opencl/ocl_tune.c" |
          grep -o '{ *[0-9][0-9, ]*}' | tr -d '{},')
-[ -n "$shapes" ] || { echo "ptx-check: no gpu_tiles[] rows found in ocl_tune.c" >&2; exit 2; }
-first=1
+[ -n "$shapes" ] || { echo "ptx-check: no cand_tiles[] rows found in ocl_tune.c" >&2; exit 2; }
+dump() {    # dump MMA TILES RUN-ARGS...: one PoCL run with EF_OPENCL_DUMP
+    mma=$1 tiles=$2
+    shift 2
+    XDG_CACHE_HOME=$work/cache EF_OPENCL_DUMP=$work/src EF_OPENCL_MMA=$mma EF_OPENCL_TUNE=0 \
+    EF_OPENCL_TILES="$tiles" "$efbench" run "$@" --backend opencl --quiet --out "$work/run" \
+        >"$work/run.log" 2>&1 || { echo "ptx-check: the PoCL run failed:" >&2; tail -5 "$work/run.log" >&2; return 1; }
+}
+# everything once, fp16/bf16 energy on the emulated tensor cores; then per shape the energy
+# programs of every precision (tensor cores off)
+echo "ptx-check: dumping the programs (PoCL): every workload, tensor cores emulated" >&2
+dump emulate "$(echo "$shapes" | head -1)" --suite "$work/all.ini" || exit 1
 echo "$shapes" | while read -r bm bn bk tm tn vec; do
-    if [ $first = 1 ]; then set -- --suite "$work/all.ini"; else set -- --suite "$work/energy.ini" --no-peak; fi
-    first=0
-    form=energy.cl; [ "$vec" = 1 ] && form=energy_vec.cl
+    form=energy.cl; [ "$vec" = 1 ] && form=energy_vec.cl; [ "$vec" = 2 ] && form=energy_cpu.cl
     echo "ptx-check: dumping the programs (PoCL), tiles $bm x $bn x $bk / $tm x $tn of $form" >&2
-    XDG_CACHE_HOME=$work/cache EF_OPENCL_DUMP=$work/src EF_OPENCL_MMA=emulate \
-    EF_OPENCL_TILES="$bm $bn $bk $tm $tn $vec" \
-        "$efbench" run "$@" --backend opencl --quiet --out "$work/run" \
-        >"$work/run.log" 2>&1 || { echo "ptx-check: the PoCL run failed:" >&2; tail -5 "$work/run.log" >&2; exit 1; }
+    dump 0 "$bm $bn $bk $tm $tn $vec" --suite "$work/energy.ini" --no-peak || exit 1
 done || exit 1
 
 status=0
@@ -61,7 +68,8 @@ for src in "$work"/src/*.cl; do
     name=$(basename "$src" .cl)
     opts=$(sed -n '1s|^// options: ||p' "$src" | sed 's/-DEF_MMA_EMULATE=1//')
     wg=""
-    case $name in     # threads per workgroup: energy (bm/tm)(bn/tn), the mma kernel 256
+    case $name in     # threads per workgroup: energy (bm/tm)(bn/tn) or GI, the mma kernel 256
+        energy*cpu*) wg=$(echo "$opts" | sed 's/.*-DGI=\([0-9]*\).*/\1/') ;;
         energy*) wg=$(echo "$opts" | sed 's/.*-DBM=\([0-9]*\) -DBN=\([0-9]*\) .*-DTM=\([0-9]*\) -DTN=\([0-9]*\).*/\1 \2 \3 \4/' |
                       { read -r bm bn tm tn; echo $(( (bm / tm) * (bn / tn) )); }) ;;
         mma*) wg=256; name=mma ;;

@@ -2,8 +2,9 @@
  * suite through the runner passes against the float64 reference; the off-by-one mask
  * fault makes the verifier fail; row blocks reproduce the whole field bit for bit; Gram
  * reductions are deterministic; the clBLAST variant agrees with the fused kernel; bad ops
- * return codes; tuning and the program cache write their files; the vector-access kernel
- * and the tensor-core fragment logic (emulated) pass. No device: skip, except CI.
+ * return codes; tuning and the program cache write their files; the vector-access kernel,
+ * the tensor-core fragment logic (emulated) and the forms the tuner does not pick here
+ * (forced) pass. No device: skip, except CI.
  */
 #include <criterion/criterion.h>
 
@@ -217,4 +218,50 @@ Test(opencl, vector_kernel_passes_the_verifier)
     cr_expect_eq(vec, 24, "%d of 24 cases ran the vector kernel", vec);
     runner_free(&run);
     unsetenv("EF_OPENCL_TILES");
+}
+
+/* Forms the tuner does not pick on PoCL, forced through EF_OPENCL_TILES / EF_OPENCL_PASSES:
+ * the GPU-shaped scalar energy kernel with the group form of every pass, and the
+ * CPU-shaped energy kernel on float8 with the item forms. Every case passes, with d not a
+ * multiple of 16 (vector tails) and n not a multiple of any tile. */
+Test(opencl, forced_forms_pass_the_verifier)
+{
+    static const char *const forced[2][4] = {
+        /* tiles, passes, energy path part, a pass path part */
+        {"32 32 16 4 4 0", "0 0 0 0", "-32x32x16-4x4", "group"},
+        {"48 16 1 6 8 2", "1 1 1 1", "-cpu-6x16-v8-g8", "rows"},
+    };
+    char path[] = "/tmp/efbench-opencl-forms-XXXXXX.ini";
+    int fd = mkstemps(path, 4);
+    cr_assert_geq(fd, 0, "mkstemps");
+    const char *text =
+        "[suite]\nname = opencl-forms\nseed = 17\ntarget_time = 0.01\nwarmup = 0\n"
+        "min_reps = 1\nmax_reps = 1\n\n"
+        "[cases forms]\nsources = gaussian\nlengths = 150\ndims = 36, 22\n"
+        "masks = full, causal, window:9\nprecisions = fp32, bf16\n"
+        "workloads = energy, rowsum, colenergy, gram, leverage\n";
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    for (int f = 0; f < 2; f++) {
+        setenv("EF_OPENCL_TILES", forced[f][0], 1);
+        setenv("EF_OPENCL_PASSES", forced[f][1], 1);
+        ef_run_config cfg = {.suite = path, .backends = "opencl"};
+        ef_run run;
+        ef_error err = {{0}};
+        cr_assert_eq(runner_run(&cfg, &run, &err), EF_OK, "runner_run: %s", err.msg);
+        int energy = 0, gram = 0;
+        for (int i = 0; i < run.case_count; i++) {
+            const ef_case *c = &run.cases[i];
+            if (c->variant[0]) continue;
+            energy += strstr(c->path, forced[f][2]) != NULL;
+            gram += strncmp(c->path, "gram-", 5) == 0 && strstr(c->path, forced[f][3]);
+            cr_expect_eq(c->status, EF_CASE_PASS, "%s: %s", c->path, c->reasons);
+        }
+        cr_expect_eq(energy, 12, "%d of 12 energy cases ran %s", energy, forced[f][2]);
+        cr_expect_gt(gram, 0, "no gram case ran the %s form", forced[f][3]);
+        runner_free(&run);
+    }
+    unlink(path);
+    unsetenv("EF_OPENCL_TILES");
+    unsetenv("EF_OPENCL_PASSES");
 }

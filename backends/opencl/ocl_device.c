@@ -169,9 +169,10 @@ static void ocl_device_close(ef_device *dev)
     for (int p = 0; p < 2; p++)
         if (dev->mma_k[p]) clReleaseKernel(dev->mma_k[p]);
     if (dev->mma) clReleaseProgram(dev->mma);
-    for (int p = 0; p < EF_PREC_COUNT; p++)
+    for (int p = 0; p < EF_PREC_COUNT; p++) {
         if (dev->energy_k[p]) clReleaseKernel(dev->energy_k[p]);
-    if (dev->energy) clReleaseProgram(dev->energy);
+        if (dev->energy[p]) clReleaseProgram(dev->energy[p]);
+    }
     for (size_t i = 0; i < sizeof dev->k / sizeof dev->k[0]; i++)
         if (dev->k[i]) clReleaseKernel(dev->k[i]);
     if (dev->aux) clReleaseProgram(dev->aux);
@@ -248,6 +249,6 @@ const ef_backend ef_backend_opencl = {
     .buffer_download = ocl_buffer_download,
     .run = ocl_backend_run,
     .variant_name = ocl_variant_name,
-    .tune = ocl_tiles_tune,
+    .tune = ocl_tune_all,
     .measure_peak = ocl_peak_measure,
 };

@@ -142,7 +142,7 @@ int ocl_mma_energy(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error
     float scale = (float)op->scale;
     ocl_timer t = {0};
     cl_mem shift = NULL;
-    if ((rc = ocl_keys_prepare(dev, op, 0, &t, err)) != EF_OK) goto done;
+    if ((rc = ocl_keys_prepare(dev, op, OCL_KEYS_TREE, &t, err)) != EF_OK) goto done;
     if ((rc = ocl_row_shift(dev, op, 0, &shift, &t, err)) != EF_OK) goto done;
     size_t local[2] = {256, 1};    /* 128 x 128 per group of 8 warps: energy_mma.cl */
     size_t global[2] = {ocl_round_up(n, 128) * 2, ocl_round_up(rows, 128) / 128};

@@ -19,24 +19,34 @@ static const char *const prec_suffix[EF_PREC_COUNT] = {"f32", "f16", "bf16"};
 /* Defines that paste a templated file once for precision p. */
 static const char *const prec_prelude[EF_PREC_COUNT] = {
     "#define SUF f32\n#define IN_T float\n#define LOAD_IN(p, i) ((p)[i])\n"
-    "#define LOAD_IN4(p, i) vload4(0, (p) + (i))\n",
+    "#define LOAD_IN4(p, i) vload4(0, (p) + (i))\n"
+    "#define LOAD_IN8(p, i) vload8(0, (p) + (i))\n"
+    "#define LOAD_IN16(p, i) vload16(0, (p) + (i))\n",
     "#define SUF f16\n#define IN_T half\n#define LOAD_IN(p, i) vload_half((i), (p))\n"
-    "#define LOAD_IN4(p, i) vload_half4((i) / 4, (p))\n",   /* i % 4 == 0 */
+    "#define LOAD_IN4(p, i) vload_half4((i) / 4, (p))\n"   /* i % 4 == 0 */
+    "#define LOAD_IN8(p, i) vload_half8(0, (p) + (i))\n"
+    "#define LOAD_IN16(p, i) vload_half16(0, (p) + (i))\n",
     "#define SUF bf16\n#define IN_T ushort\n"
     "#define LOAD_IN(p, i) as_float((uint)(p)[i] << 16)\n"
-    "#define LOAD_IN4(p, i) as_float4(convert_uint4(vload4(0, (p) + (i))) << 16)\n",
+    "#define LOAD_IN4(p, i) as_float4(convert_uint4(vload4(0, (p) + (i))) << 16)\n"
+    "#define LOAD_IN8(p, i) as_float8(convert_uint8(vload8(0, (p) + (i))) << 16)\n"
+    "#define LOAD_IN16(p, i) as_float16(convert_uint16(vload16(0, (p) + (i))) << 16)\n",
 };
-static const char prec_epilogue[] = "#undef SUF\n#undef IN_T\n#undef LOAD_IN\n#undef LOAD_IN4\n";
+static const char prec_epilogue[] =
+    "#undef SUF\n#undef IN_T\n#undef LOAD_IN\n#undef LOAD_IN4\n#undef LOAD_IN8\n#undef LOAD_IN16\n";
 
 static const char *const aux_names[OCLK_COUNT] = {
     [OCLK_TREE_FIRST] = "keys_tree_first", [OCLK_CENTER] = "keys_center",
+    [OCLK_CENTER_T] = "keys_center_t",
     [OCLK_ROW_SHIFT] = "row_shift", [OCLK_TO_F32] = "to_f32",
     [OCLK_GRAM_PARTIAL] = "gram_partial", [OCLK_TREE_NEXT] = "keys_tree_next",
     [OCLK_ROWSUM] = "field_rowsum", [OCLK_COLENERGY] = "field_colenergy",
     [OCLK_GRAM_REDUCE] = "gram_reduce", [OCLK_RANK_W_PARTIAL] = "rank_w_partial",
     [OCLK_RANK_W_REDUCE] = "rank_w_reduce", [OCLK_RANK_RESID] = "rank_resid",
     [OCLK_SUM_PAIRS] = "sum_pairs", [OCLK_LEVERAGE] = "leverage",
-    [OCLK_ROW_CENTER] = "row_center",
+    [OCLK_ROW_CENTER] = "row_center", [OCLK_GRAM_ROWS] = "gram_rows",
+    [OCLK_ROWSUM_ROWS] = "rowsum_rows", [OCLK_COLENERGY_STRIPS] = "colenergy_strips",
+    [OCLK_TRANSPOSE_PAD] = "transpose_pad", [OCLK_LEVERAGE_ROWS] = "leverage_rows",
 };
 
 unsigned long long ocl_hash(unsigned long long h, const char *s)
@@ -90,7 +100,8 @@ static int ocl_src_append(char **s, size_t *len, size_t *cap, const char *src)
 }
 
 /* common.cl, then each templated file once per precision, then the float-only files. */
-static char *ocl_source_assemble(const char *const *templated, int nt, const char *plain)
+static char *ocl_source_assemble(const char *const *templated, int nt,
+                                 const char *const *plain, int np)
 {
     char *s = NULL;
     size_t len = 0, cap = 0;
@@ -100,7 +111,7 @@ static char *ocl_source_assemble(const char *const *templated, int nt, const cha
         for (int t = 0; t < nt && rc == EF_OK; t++) rc = ocl_src_append(&s, &len, &cap, templated[t]);
         if (rc == EF_OK) rc = ocl_src_append(&s, &len, &cap, prec_epilogue);
     }
-    if (rc == EF_OK && plain) rc = ocl_src_append(&s, &len, &cap, plain);
+    for (int t = 0; t < np && rc == EF_OK; t++) rc = ocl_src_append(&s, &len, &cap, plain[t]);
     if (rc != EF_OK) { free(s); return NULL; }
     return s;
 }
@@ -235,7 +246,8 @@ int ocl_program_aux_build(ef_device *dev, ef_error *err)
     const char *templated[] = {ef_cl_keys, ef_cl_gram};
     char opts[128];
     snprintf(opts, sizeof opts, "-cl-std=CL1.2 -DRED_WG=%d", dev->red_wg);
-    char *src = ocl_source_assemble(templated, 2, ef_cl_field);
+    const char *plain[] = {ef_cl_field, ef_cl_passes};
+    char *src = ocl_source_assemble(templated, 2, plain, 2);
     if (!src) return ef_fail(err, EF_NOMEM, "out of host memory assembling OpenCL sources");
     int rc = ocl_program_build(dev, src, opts, "aux", &dev->aux, err);
     free(src);
@@ -261,27 +273,42 @@ int ocl_program_peak_build(ef_device *dev, int width, cl_program *prog, ef_error
     return ocl_program_build(dev, ef_cl_peak, opts, "peak", prog, err);
 }
 
-int ocl_program_energy_build(ef_device *dev, ocl_tiles t, cl_program *prog,
-                            cl_kernel kernels[EF_PREC_COUNT], ef_error *err)
+/* One precision's copy of the templated file: common.cl, the prelude, the file. */
+static char *ocl_source_one(const char *templated, ef_precision p)
 {
-    const char *templated[] = {t.vec ? ef_cl_energy_vec : ef_cl_energy};
-    char opts[192], label[64];
-    snprintf(opts, sizeof opts, "-cl-std=CL1.2 -DRED_WG=%d -DBM=%d -DBN=%d -DBK=%d -DTM=%d "
-             "-DTN=%d", dev->red_wg, t.bm, t.bn, t.bk, t.tm, t.tn);
-    snprintf(label, sizeof label, "energy%s%dx%dx%d-%dx%d", t.vec ? "v" : "", t.bm, t.bn, t.bk,
-             t.tm, t.tn);
-    char *src = ocl_source_assemble(templated, 1, NULL);
+    char *s = NULL;
+    size_t len = 0, cap = 0;
+    int rc = ocl_src_append(&s, &len, &cap, ef_cl_common);
+    if (rc == EF_OK) rc = ocl_src_append(&s, &len, &cap, prec_prelude[p]);
+    if (rc == EF_OK) rc = ocl_src_append(&s, &len, &cap, templated);
+    if (rc == EF_OK) rc = ocl_src_append(&s, &len, &cap, prec_epilogue);
+    if (rc != EF_OK) { free(s); return NULL; }
+    return s;
+}
+
+int ocl_program_energy_build(ef_device *dev, ocl_tiles t, ef_precision p, cl_program *prog,
+                            cl_kernel *kernel, ef_error *err)
+{
+    const char *templated = t.vec == OCL_FORM_CPU ? ef_cl_energy_cpu
+                            : t.vec == OCL_FORM_VEC ? ef_cl_energy_vec : ef_cl_energy;
+    char opts[192], label[64], shape[32];
+    ocl_tiles_name(t, shape, sizeof shape);
+    snprintf(label, sizeof label, "energy-%s-%s", prec_suffix[p], shape);
+    if (t.vec == OCL_FORM_CPU)
+        snprintf(opts, sizeof opts, "-cl-std=CL1.2 -DRED_WG=%d -DTM=%d -DVW=%d -DNV=%d -DGI=%d",
+                 dev->red_wg, t.tm, t.tn, t.bn / t.tn, t.bm / t.tm);
+    else
+        snprintf(opts, sizeof opts, "-cl-std=CL1.2 -DRED_WG=%d -DBM=%d -DBN=%d -DBK=%d -DTM=%d "
+                 "-DTN=%d", dev->red_wg, t.bm, t.bn, t.bk, t.tm, t.tn);
+    char *src = ocl_source_one(templated, p);
     if (!src) return ef_fail(err, EF_NOMEM, "out of host memory assembling OpenCL sources");
     *prog = NULL;
+    *kernel = NULL;
     int rc = ocl_program_build(dev, src, opts, label, prog, err);
     free(src);
-    for (int p = 0; p < EF_PREC_COUNT; p++) kernels[p] = NULL;
-    for (int p = 0; p < EF_PREC_COUNT && rc == EF_OK; p++)
-        rc = ocl_kernel_create(*prog, "energy", prec_suffix[p], &kernels[p], err);
-    if (rc != EF_OK) {
-        for (int p = 0; p < EF_PREC_COUNT; p++)
-            if (kernels[p]) clReleaseKernel(kernels[p]);
-        if (*prog) clReleaseProgram(*prog);
+    if (rc == EF_OK) rc = ocl_kernel_create(*prog, "energy", prec_suffix[p], kernel, err);
+    if (rc != EF_OK && *prog) {
+        clReleaseProgram(*prog);
         *prog = NULL;
     }
     return rc;

@@ -1,12 +1,25 @@
 /* backends/opencl/ocl_workloads.c — launching and timing (profiling events), the dispatch
  * of an ef_op, and the workloads other than the energy field: rowsum, colenergy, gram
- * (split along n, fixed-order reduction), ranktail and leverage, with the buffer layouts
- * of backends/backend.h. Called through the backend table's `run` (ocl_device.c).
+ * (split along n, fixed-order reduction) and leverage, each in a group (GPU-shaped) and an
+ * item (CPU-shaped) form of which ocl_tune.c picks one per device, and ranktail, with the
+ * buffer layouts of backends/backend.h. Called through the backend table's `run`
+ * (ocl_device.c) and by the tuner (ocl_pass_launch).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ocl_internal.h"
+
+int ocl_trace_on(void)
+{
+    static int on = -1;
+    if (on < 0) {
+        const char *env = getenv("EF_OPENCL_TRACE");
+        on = env && env[0] && strcmp(env, "0") != 0;
+    }
+    return on;
+}
 
 int ocl_kernel_run(ef_device *dev, cl_kernel k, const ocl_arg *args, int nargs, cl_uint dims,
                   const size_t *global, const size_t *local, ocl_timer *t, ef_error *err)
@@ -29,6 +42,14 @@ int ocl_kernel_run(ef_device *dev, cl_kernel k, const ocl_arg *args, int nargs, 
                        "%zu): %s (%d)", name, global[0], dims > 1 ? global[1] : 1,
                        local ? local[0] : 0, local && dims > 1 ? local[1] : 0,
                        ocl_error_name(e), (int)e);
+    }
+    if (ocl_trace_on()) {       /* EF_OPENCL_TRACE=1: each launch's device time on stderr */
+        cl_ulong s = 0, f = 0;
+        clWaitForEvents(1, &ev);
+        clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_START, sizeof s, &s, NULL);
+        clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_END, sizeof f, &f, NULL);
+        fprintf(stderr, "efbench opencl: %-24s global %zu x %zu: %.3f ms\n", name, global[0],
+                dims > 1 ? global[1] : 1, f > s ? (double)(f - s) * 1e-6 : 0.0);
     }
     if (!t->first) {
         t->first = ev;
@@ -64,20 +85,32 @@ int ocl_timer_finish(ef_device *dev, ocl_timer *t, double *ms, ef_error *err)
     return EF_OK;
 }
 
-static int ocl_rowsum_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_error *err)
+static int ocl_rowsum_run(ef_device *dev, const ef_op *op, int form, ocl_timer *t,
+                          ef_error *err)
 {
     int n = op->n, rows = op->rows;
-    size_t local = (size_t)dev->red_wg, global = (size_t)rows * local;
     ocl_arg a[] = {OCLA(op->e->mem), OCLA(n), OCLA(rows), OCLA(op->out->mem)};
+    if (form == OCL_PASS_ITEM) {        /* one item per row */
+        size_t local = 16, global = ocl_round_up(rows, 16);
+        return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_ROWSUM_ROWS, 0), a, OCL_COUNT(a), 1,
+                              &global, &local, t, err);
+    }
+    size_t local = (size_t)dev->red_wg, global = (size_t)rows * local;
     return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_ROWSUM, 0), a, OCL_COUNT(a), 1, &global,
                          &local, t, err);
 }
 
-static int ocl_colenergy_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_error *err)
+static int ocl_colenergy_run(ef_device *dev, const ef_op *op, int form, ocl_timer *t,
+                             ef_error *err)
 {
     int n = op->n, rows = op->rows;
-    size_t local = 64, global = ocl_round_up(n, 64);
     ocl_arg a[] = {OCLA(op->e->mem), OCLA(n), OCLA(rows), OCLA(op->out->mem)};
+    if (form == OCL_PASS_ITEM) {        /* one item per 64 columns (PASS_COLS of passes.cl) */
+        size_t local = 1, global = (size_t)(n + 63) / 64;
+        return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_COLENERGY_STRIPS, 0), a,
+                              OCL_COUNT(a), 1, &global, &local, t, err);
+    }
+    size_t local = 64, global = ocl_round_up(n, 64);
     return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_COLENERGY, 0), a, OCL_COUNT(a), 1, &global,
                          &local, t, err);
 }
@@ -90,34 +123,42 @@ static int ocl_chunk_rows(int n, int max_chunks)
     return (int)ocl_round_up(rows, 16);
 }
 
-/* X^T X of x (n x d, kernel kx) into out at element offset `off`. */
-static int ocl_gram_one(ef_device *dev, cl_kernel kx, cl_mem x, int n, int d, cl_mem out,
-                       int off, ocl_timer *t, ef_error *err)
+/* X^T X of x (n x d, precision p) into out at element offset `off`. */
+static int ocl_gram_one(ef_device *dev, int form, ef_precision p, cl_mem x, int n, int d,
+                        cl_mem out, int off, ocl_timer *t, ef_error *err)
 {
     int chunk = ocl_chunk_rows(n, 64), chunks = (n + chunk - 1) / chunk, rc;
-    int tiles = (d + 15) / 16;
     cl_mem part;
     if ((rc = ocl_scratch_get(dev, OCLS_PART, (size_t)chunks * d * d * sizeof(float), &part, err)))
         return rc;
-    size_t local[2] = {16, 16};
-    size_t global[2] = {(size_t)tiles * (tiles + 1) / 2 * 16, (size_t)chunks * 16};
     ocl_arg a[] = {OCLA(x), OCLA(n), OCLA(d), OCLA(chunk), OCLA(part)};
-    if ((rc = ocl_kernel_run(dev, kx, a, OCL_COUNT(a), 2, global, local, t, err))) return rc;
+    if (form == OCL_PASS_ITEM) {        /* GRAM_A x 32 tiles of gram.cl's gram_rows */
+        size_t local[3] = {1, 1, 1};
+        size_t global[3] = {(size_t)(d + 3) / 4, (size_t)(d + 31) / 32, (size_t)chunks};
+        rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_GRAM_ROWS, p), a, OCL_COUNT(a), 3,
+                            global, local, t, err);
+    } else {
+        int tiles = (d + 15) / 16;
+        size_t local[2] = {16, 16};
+        size_t global[2] = {(size_t)tiles * (tiles + 1) / 2 * 16, (size_t)chunks * 16};
+        rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_GRAM_PARTIAL, p), a, OCL_COUNT(a), 2,
+                            global, local, t, err);
+    }
+    if (rc != EF_OK) return rc;
     size_t l1 = 64, g1 = ocl_round_up((size_t)d * d, 64);
     ocl_arg r[] = {OCLA(part), OCLA(chunks), OCLA(d), OCLA(off), OCLA(out)};
     return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_GRAM_REDUCE, 0), r, OCL_COUNT(r), 1, &g1,
                          &l1, t, err);
 }
 
-static int ocl_gram_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_error *err)
+static int ocl_gram_run(ef_device *dev, const ef_op *op, int form, ocl_timer *t, ef_error *err)
 {
     int n = op->n, d = op->d, rc;
-    if ((rc = ocl_gram_one(dev, ocl_kernel_get(dev, OCLK_GRAM_PARTIAL, op->precision),
-                          op->q->mem, n, d, op->out->mem, 0, t, err)))
+    if ((rc = ocl_gram_one(dev, form, op->precision, op->q->mem, n, d, op->out->mem, 0, t, err)))
         return rc;
-    if ((rc = ocl_keys_prepare(dev, op, 1, t, err))) return rc;
-    return ocl_gram_one(dev, ocl_kernel_get(dev, OCLK_GRAM_PARTIAL, EF_PREC_FP32),
-                       dev->scratch[OCLS_KC], n, d, op->out->mem, d * d, t, err);
+    if ((rc = ocl_keys_prepare(dev, op, OCL_KEYS_KC, t, err))) return rc;
+    return ocl_gram_one(dev, form, EF_PREC_FP32, dev->scratch[OCLS_KC], n, d, op->out->mem,
+                        d * d, t, err);
 }
 
 static int ocl_ranktail_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_error *err)
@@ -158,10 +199,27 @@ static int ocl_ranktail_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_er
                          &lr, t, err);
 }
 
-static int ocl_leverage_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_error *err)
+static int ocl_leverage_run(ef_device *dev, const ef_op *op, int form, ocl_timer *t,
+                            ef_error *err)
 {
     int n = op->n, d = op->d, rc;
-    if ((rc = ocl_keys_prepare(dev, op, 1, t, err))) return rc;
+    if ((rc = ocl_keys_prepare(dev, op, OCL_KEYS_KC, t, err))) return rc;
+    if (form == OCL_PASS_ITEM) {        /* T transposed and padded, then LEV_ROWS keys an item */
+        int ldt = (int)ocl_round_up(d, 32);
+        cl_mem tt;
+        if ((rc = ocl_scratch_get(dev, OCLS_TT, (size_t)ldt * d * sizeof(float), &tt, err)))
+            return rc;
+        size_t lt[2] = {16, 1}, gt[2] = {(size_t)ldt, (size_t)d};
+        ocl_arg at[] = {OCLA(op->aux->mem), OCLA(d), OCLA(ldt), OCLA(tt)};
+        if ((rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_TRANSPOSE_PAD, 0), at,
+                                 OCL_COUNT(at), 2, gt, lt, t, err)))
+            return rc;
+        size_t local = 1, global = (size_t)(n + 3) / 4;
+        ocl_arg a[] = {OCLA(dev->scratch[OCLS_KC]), OCLA(tt), OCLA(ldt), OCLA(n), OCLA(d),
+                       OCLA(op->out->mem)};
+        return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_LEVERAGE_ROWS, 0), a, OCL_COUNT(a),
+                              1, &global, &local, t, err);
+    }
     size_t local[2] = {16, 16}, global[2] = {ocl_round_up(n, 16), 16};
     ocl_arg a[] = {OCLA(dev->scratch[OCLS_KC]), OCLA(op->aux->mem), OCLA(n), OCLA(d),
                   OCLA(op->out->mem)};
@@ -169,10 +227,24 @@ static int ocl_leverage_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_er
                          local, t, err);
 }
 
-static const char *const wl_path[EF_WL_COUNT] = {
-    [EF_WL_ROWSUM] = "rowsum-tree", [EF_WL_COLENERGY] = "colenergy-blocked",
-    [EF_WL_GRAM] = "gram-split-n", [EF_WL_RANKTAIL] = "ranktail-split-n",
-    [EF_WL_LEVERAGE] = "leverage-tiled",
+int ocl_pass_launch(ef_device *dev, const ef_op *op, int pass, int form, ocl_timer *t,
+                    ef_error *err)
+{
+    switch (pass) {
+    case OCL_PASS_ROWSUM: return ocl_rowsum_run(dev, op, form, t, err);
+    case OCL_PASS_COLENERGY: return ocl_colenergy_run(dev, op, form, t, err);
+    case OCL_PASS_GRAM: return ocl_gram_run(dev, op, form, t, err);
+    case OCL_PASS_LEVERAGE: return ocl_leverage_run(dev, op, form, t, err);
+    default: return ef_fail(err, EF_ERROR, "no pass %d", pass);
+    }
+}
+
+/* Path of each pass per form. */
+static const char *const pass_path[OCL_PASS_COUNT][2] = {
+    [OCL_PASS_ROWSUM] = {"rowsum-group-tree", "rowsum-rows-v16"},
+    [OCL_PASS_COLENERGY] = {"colenergy-blocked", "colenergy-strips64-v16"},
+    [OCL_PASS_GRAM] = {"gram-split-n-group16", "gram-split-n-rows4x32"},
+    [OCL_PASS_LEVERAGE] = {"leverage-group16", "leverage-rows4x32"},
 };
 
 int ocl_workload_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
@@ -191,16 +263,23 @@ int ocl_workload_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_err
     if (op->workload == EF_WL_ENERGY) return ocl_energy_run(dev, op, res, err);
 
     ocl_timer t = {0};
-    switch (op->workload) {
-    case EF_WL_ROWSUM: rc = ocl_rowsum_run(dev, op, &t, err); break;
-    case EF_WL_COLENERGY: rc = ocl_colenergy_run(dev, op, &t, err); break;
-    case EF_WL_GRAM: rc = ocl_gram_run(dev, op, &t, err); break;
-    case EF_WL_RANKTAIL: rc = ocl_ranktail_run(dev, op, &t, err); break;
-    case EF_WL_LEVERAGE: rc = ocl_leverage_run(dev, op, &t, err); break;
-    default: rc = ef_fail(err, EF_UNSUPPORTED, "unknown workload"); break;
+    int pass = op->workload == EF_WL_ROWSUM ? OCL_PASS_ROWSUM
+               : op->workload == EF_WL_COLENERGY ? OCL_PASS_COLENERGY
+               : op->workload == EF_WL_GRAM ? OCL_PASS_GRAM
+               : op->workload == EF_WL_LEVERAGE ? OCL_PASS_LEVERAGE : -1;
+    int form = 0;
+    if (pass >= 0) {
+        form = ocl_pass_form(dev, pass);
+        rc = ocl_pass_launch(dev, op, pass, form, &t, err);
+    } else if (op->workload == EF_WL_RANKTAIL) {
+        rc = ocl_ranktail_run(dev, op, &t, err);
+    } else {
+        rc = ef_fail(err, EF_UNSUPPORTED, "unknown workload");
     }
     if (rc == EF_OK) rc = ocl_timer_finish(dev, &t, &res->time_ms, err);
-    if (rc == EF_OK) snprintf(res->path, sizeof res->path, "%s", wl_path[op->workload]);
+    if (rc == EF_OK)
+        snprintf(res->path, sizeof res->path, "%s",
+                 pass >= 0 ? pass_path[pass][form] : "ranktail-split-n");
     ocl_timer_release(&t);
     return rc;
 }

@@ -53,31 +53,67 @@ float ef_tree_range_sum(__global const float *tree, int n, int d, int c, int lo,
     return left + right;
 }
 
-/* Tree pass shared by keys_tree_first and keys_tree_next: this workgroup holds TREE_ROWS
- * rows (g*TREE_ROWS ..) of level b0 for TREE_COLS columns, `v` is this item's value; it
- * writes levels b0+1 .. min(b0+TREE_LOG, L). Local size (TREE_COLS, TREE_ROWS). */
-#define GT 16           /* tile edge of the Gram, rank-tail and leverage kernels */
-#define TREE_COLS 4
+/* 16 floats at p as a float16 when `lanes` >= 16, else the first `lanes` of them and
+ * zeros; the store writes only the first `lanes` (at most 16). */
+float16 ef_load16(__global const float *p, int lanes)
+{
+    if (lanes >= 16) return vload16(0, p);
+    float t[16];
+    for (int i = 0; i < 16; i++) t[i] = i < lanes ? p[i] : 0.0f;
+    return vload16(0, t);
+}
+
+void ef_store16(__global float *p, float16 v, int lanes)
+{
+    if (lanes >= 16) { vstore16(v, 0, p); return; }
+    float t[16];
+    vstore16(v, 0, t);
+    for (int i = 0; i < lanes; i++) p[i] = t[i];
+}
+
+/* Tree pass shared by keys_tree_first and keys_tree_next, one work-item per 16 columns
+ * c0.. (float16 lanes; `lanes` of them exist) and block `blk` of TREE_ROWS rows of level
+ * b0 (already in the tree): it writes the levels b0+1 .. min(b0+TREE_LOG, L) above that
+ * block, with no local memory and no barrier. Rows are read in order and each finished
+ * pair is added at once (left + right, the tree's rounding); st[l] holds the pending left
+ * node of level b0+l. The loops are unrolled (t is then a constant, so is every st index):
+ * registers, no stack. */
+#define GT 16           /* tile edge of the GPU forms of the Gram, rank-tail, leverage kernels */
 #define TREE_ROWS 64
 #define TREE_LOG 6
-void ef_tree_pass(__local float *s, float v, int n, int d, int b0, int L,
-                  __global float *tree)
+void ef_tree_item(__global float *tree, int n, int d, int b0, int L, int c0, int lanes, int blk)
 {
-    const int lc = get_local_id(0), lr = get_local_id(1);
-    const int c = get_global_id(0), g = get_group_id(1);
-    s[lr * TREE_COLS + lc] = v;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int t = 1; t <= TREE_LOG && b0 + t <= L; t++) {
-        const int cnt = TREE_ROWS >> t;
-        float x = 0.0f;
-        if (lr < cnt) x = s[2 * lr * TREE_COLS + lc] + s[(2 * lr + 1) * TREE_COLS + lc];
-        barrier(CLK_LOCAL_MEM_FENCE);
-        if (lr < cnt) {
-            s[lr * TREE_COLS + lc] = x;
-            const int row = g * cnt + lr, b = b0 + t;
-            if (c < d && row < ef_tree_rows(n, b))
-                tree[(ef_tree_offset(n, b) + row) * d + c] = x;
+    long off[TREE_LOG + 1];
+    off[0] = ef_tree_offset(n, b0);
+    #pragma unroll
+    for (int l = 1; l <= TREE_LOG; l++) off[l] = off[l - 1] + ef_tree_rows(n, b0 + l - 1);
+    const int rows0 = ef_tree_rows(n, b0);
+    float16 st[TREE_LOG];
+    #pragma unroll
+    for (int t = 0; t < TREE_ROWS; t++) {
+        const int row = blk * TREE_ROWS + t;
+        float16 x = row < rows0 ? ef_load16(tree + (off[0] + row) * d + c0, lanes)
+                                : (float16)(0.0f);
+        int z = 0;
+        #pragma unroll
+        for (int l = 0; l < TREE_LOG; l++) {
+            if (((t >> l) & 1) == 0) break;
+            x = st[l] + x;
+            z = l + 1;
+            const int rb = row >> (l + 1);
+            if (b0 + l + 1 <= L && rb < ef_tree_rows(n, b0 + l + 1))
+                ef_store16(tree + (off[l + 1] + rb) * d + c0, x, lanes);
         }
-        barrier(CLK_LOCAL_MEM_FENCE);
+        if (z < TREE_LOG) st[z] = x;
     }
+}
+
+/* Sum of the 16 lanes in a fixed order (pairs of halves): the deterministic horizontal sum
+ * of the per-item vector accumulators. */
+float ef_hsum16(float16 v)
+{
+    const float8 h8 = v.lo + v.hi;
+    const float4 h4 = h8.lo + h8.hi;
+    const float2 h2 = h4.lo + h4.hi;
+    return h2.x + h2.y;
 }

@@ -4,15 +4,12 @@
  * centering of the clBLAST variant. Host side: backends/opencl/ocl_workloads.c.
  */
 
-/* Levels b0+1 .. of the key-sum tree from level b0 (common.cl). */
-__kernel __attribute__((reqd_work_group_size(TREE_COLS, TREE_ROWS, 1)))
-void keys_tree_next(__global float *tree, int n, int d, int b0, int L)
+/* Levels b0+1 .. b0+TREE_LOG of the key-sum tree from level b0 (common.cl). One item per
+ * 16 columns and TREE_ROWS rows of level b0: global (ceil(d/16), ceil(rows(b0)/TREE_ROWS)). */
+__kernel void keys_tree_next(__global float *tree, int n, int d, int b0, int L)
 {
-    __local float s[TREE_ROWS * TREE_COLS];
-    const int c = get_global_id(0), row = get_global_id(1);
-    float v = 0.0f;
-    if (c < d && row < ef_tree_rows(n, b0)) v = tree[(ef_tree_offset(n, b0) + row) * d + c];
-    ef_tree_pass(s, v, n, d, b0, L, tree);
+    const int c0 = get_global_id(0) * 16;
+    if (c0 < d) ef_tree_item(tree, n, d, b0, L, c0, min(16, d - c0), get_global_id(1));
 }
 
 /* Tree sum of s[0 .. RED_WG) into s[0]; every item of the group calls it. */
@@ -58,14 +55,15 @@ __kernel void field_colenergy(__global const float *e, int n, int rows, __global
     out[j] = total;
 }
 
-/* out[off + a*d + b] = sum over chunks of the gram_partial tiles, both triangles filled. */
+/* out[off + a*d + b] = sum over chunks of the Gram partials (gram.cl), both triangles from
+ * the upper one (each form computes every a <= b), so the result is exactly symmetric. */
 __kernel void gram_reduce(__global const float *part, int chunks, int d, int off,
                           __global float *out)
 {
     const int t = get_global_id(0);
     if (t >= d * d) return;
     const int a = t / d, b = t % d;
-    const size_t idx = a / GT <= b / GT ? (size_t)a * d + b : (size_t)b * d + a;
+    const size_t idx = a <= b ? (size_t)a * d + b : (size_t)b * d + a;
     float s = 0.0f;
     for (int ch = 0; ch < chunks; ch++) s += part[(size_t)ch * d * d + idx];
     out[off + t] = s;
