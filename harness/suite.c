@@ -35,7 +35,7 @@ static char *trim(char *s)
 static int list_each(const char *value, int (*item)(parse_state *, const char *, const char *),
                      parse_state *ps, const char *key)
 {
-    char buf[2048];
+    char buf[EF_SUITE_MAX_LINE + 1];
     if (strlen(value) >= sizeof buf) {
         snprintf(ps->msg, sizeof ps->msg, "key '%s': list longer than %zu characters", key, sizeof buf - 1);
         return 0;
@@ -268,7 +268,7 @@ static int on_entry(void *user, const char *section, const char *key, const char
     if (!key) return 1;       /* a section header alone */
     if (*ps->msg) return 1;   /* report the first problem only */
     snprintf(ps->key, sizeof ps->key, "%s", key);
-    char v[2048];
+    char v[EF_SUITE_MAX_LINE + 1]; /* a value is shorter than its line (suite_lines_check) */
     snprintf(v, sizeof v, "%s", value);
     char *val = trim(v);
     if (strcmp(section, "suite") == 0) {
@@ -338,11 +338,41 @@ static int suite_validate(ef_suite *s, const char *label, ef_error *err)
     return EF_OK;
 }
 
+/* inih reads a line into a buffer of ini_max_line bytes and parses whatever does not fit as
+ * a line of its own, silently. So every line is measured first, and inih's buffer is made
+ * large enough for the longest line the check lets through. Debian builds inih with its
+ * limits as run-time variables; elsewhere the compiled-in INI_MAX_LINE is the limit. */
+#ifdef EF_INIH_RUNTIME_LIMITS
+enum { SUITE_LINE_LIMIT = EF_SUITE_MAX_LINE };
+#else
+enum { SUITE_LINE_LIMIT = INI_MAX_LINE - 3 < EF_SUITE_MAX_LINE ? INI_MAX_LINE - 3 : EF_SUITE_MAX_LINE };
+#endif
+
+static int suite_lines_check(const char *text, const char *label, ef_error *err)
+{
+    int line = 1;
+    for (const char *p = text; *p; line++) {
+        size_t len = strcspn(p, "\n");
+        if (len > 0 && p[len - 1] == '\r') len--;
+        if (len > SUITE_LINE_LIMIT)
+            return ef_fail(err, EF_ERROR, "%s:%d: line longer than %d characters", label, line, SUITE_LINE_LIMIT);
+        p += strcspn(p, "\n");
+        if (*p) p++;
+    }
+#ifdef EF_INIH_RUNTIME_LIMITS
+    ini_use_stack = false;
+    ini_allow_realloc = true;
+    ini_max_line = SUITE_LINE_LIMIT + 3; /* the line, "\r\n" and its NUL (ini.h) */
+#endif
+    return EF_OK;
+}
+
 int suite_parse_string(const char *text, const char *label, ef_suite *suite, ef_error *err)
 {
     parse_state ps = {.suite = suite};
     suite_defaults(suite);
     snprintf(suite->path, sizeof suite->path, "%s", label);
+    if (suite_lines_check(text, label, err)) return EF_ERROR;
     int line = ini_parse_string(text, on_entry, &ps);
     if (line < 0) return ef_fail(err, EF_ERROR, "%s: cannot read", label);
     if (line > 0) {
