@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/file.h"
 #include "source.h"
 
 enum { EF_MAX_N = 1 << 17, EF_MAX_D = 1024 };
@@ -399,6 +400,9 @@ int suite_load(const char *name_or_path, ef_suite *suite, ef_error *err)
 {
     char path[512];
     const char *dir = getenv("EF_SUITE_DIR");
+    if (strlen(name_or_path) >= sizeof path - 16)
+        return ef_fail(err, EF_ERROR, "suite '%.64s...': a name or path longer than %zu characters", name_or_path,
+                       sizeof path - 17);
     if (strchr(name_or_path, '/') || strstr(name_or_path, ".ini"))
         snprintf(path, sizeof path, "%s", name_or_path);
     else if (dir && (snprintf(path, sizeof path, "%s/%s.ini", dir, name_or_path), file_exists(path)))
@@ -407,29 +411,16 @@ int suite_load(const char *name_or_path, ef_suite *suite, ef_error *err)
         ;
     else
         snprintf(path, sizeof path, "suites/%s.ini", name_or_path);
-    FILE *f = fopen(path, "rb");
-    if (!f) return ef_fail(err, EF_ERROR, "suite '%s': cannot open %s: %s", name_or_path, path, strerror(errno));
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    int rc = EF_OK;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? 2 * cap : 8192;
-            if (cap > (1u << 24)) { rc = ef_fail(err, EF_ERROR, "%s: larger than 16 MiB", path); break; }
-            char *t = realloc(text, cap);
-            if (!t) { rc = ef_fail(err, EF_NOMEM, "%s: out of memory", path); break; }
-            text = t;
-        }
-        size_t got = fread(text + len, 1, 4096, f);
-        len += got;
-        if (got < 4096) break;
+    char *text;
+    size_t len;
+    ef_error why;
+    int rc = ef_file_read_all(path, 16u << 20, &text, &len, &why);
+    if (rc) {
+        if (strcmp(path, name_or_path)) return ef_fail(err, rc, "suite '%s' (%s): %s", name_or_path, path, why.msg);
+        return ef_fail(err, rc, "suite %s: %s", path, why.msg);
     }
-    fclose(f);
-    if (rc == EF_OK) {
-        text[len] = '\0';
-        if (strlen(text) != len) rc = ef_fail(err, EF_ERROR, "%s: contains a NUL byte: not a text file", path);
-        else rc = suite_parse_string(text, path, suite, err);
-    }
+    if (strlen(text) != len) rc = ef_fail(err, EF_ERROR, "%s: contains a NUL byte: not a text file", path);
+    else rc = suite_parse_string(text, path, suite, err);
     free(text);
     return rc;
 }

@@ -5,6 +5,7 @@
  * (deduplicated). See results_load.h; called by `efbench report` (cmd_report.c).
  */
 #include "report/results_load.h"
+#include "core/file.h"
 #include "core/sort.h"
 
 #include <dirent.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 const char *const results_inv_names[EF_INV_COUNT] = {
     "rowsum_rel", "rowsum_bound", "rank_tail", "rank_tail_bound", "sv_rel_err", "sv_rel_bound",
@@ -142,10 +144,12 @@ static void inv_read(json_t *obj, double *inv)
 static int doc_open(const char *path, json_t **doc, long long *version, ef_error *err)
 {
     json_error_t jerr;
-    FILE *f = fopen(path, "r");
-    if (!f) return ef_fail(err, EF_ERROR, "%s: cannot read: %s", path, strerror(errno));
-    *doc = json_loadf(f, 0, &jerr);
-    fclose(f);
+    ef_error why;
+    int fd;
+    *doc = NULL;
+    if (ef_file_open_regular(path, &fd, &why)) return ef_fail(err, EF_ERROR, "%s: %s", path, why.msg);
+    *doc = json_loadfd(fd, 0, &jerr);
+    close(fd);
     if (!*doc) return ef_fail(err, EF_ERROR, "%s: not JSON (line %d: %s)", path, jerr.line, jerr.text);
     json_t *fmt = json_object_get(*doc, "format");
     if (!json_is_object(*doc) || !json_is_string(fmt) || strcmp(json_string_value(fmt), "efbench-results"))
