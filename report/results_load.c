@@ -15,8 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 const char *const results_inv_names[EF_INV_COUNT] = {
     "rowsum_rel", "rowsum_bound", "rank_tail", "rank_tail_bound", "sv_rel_err", "sv_rel_bound",
@@ -145,16 +145,13 @@ static int doc_open(const char *path, json_t **doc, long long *version, ef_error
 {
     json_error_t jerr;
     ef_error why;
-    int fd;
+    char *text;
+    size_t len;
     *doc = NULL;
-    if (ef_file_open_regular(path, &fd, &why)) return ef_fail(err, EF_ERROR, "%s: %s", path, why.msg);
-    FILE *f = fdopen(fd, "r"); /* buffered: json_loadfd reads a byte per system call */
-    if (!f) {
-        close(fd);
-        return ef_fail(err, EF_NOMEM, "%s: cannot read: %s", path, strerror(errno));
-    }
-    *doc = json_loadf(f, 0, &jerr);
-    fclose(f);
+    int rc = ef_file_read_all(path, SIZE_MAX - 4097, &text, &len, &why); /* a regular file, whole */
+    if (rc) return ef_fail(err, rc, "%s: %s", path, why.msg);
+    *doc = json_loadb(text, len, 0, &jerr);
+    free(text);
     if (!*doc) return ef_fail(err, EF_ERROR, "%s: not JSON (line %d: %s)", path, jerr.line, jerr.text);
     json_t *fmt = json_object_get(*doc, "format");
     if (!json_is_object(*doc) || !json_is_string(fmt) || strcmp(json_string_value(fmt), "efbench-results"))
