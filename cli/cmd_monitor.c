@@ -214,9 +214,15 @@ int cmd_monitor(int argc, char **argv)
     mon_report r = {0};
     int done = 0, rc, live = !o.quiet && isatty(STDERR_FILENO);
     status = EF_EXIT_USAGE;
-    if (o.models && (rc = text_open(o.text, o.seed, &t, &err))) {
-        status = rc == EF_NOMEM ? EF_EXIT_FAIL : EF_EXIT_USAGE;
-        goto fail;
+    if (o.models && (rc = text_open(o.text, o.seed, &t, &err))) goto fail;
+    /* every checkpoint checked before any is analysed or anything printed: bad input is
+     * one line, whichever checkpoint it is in */
+    for (int i = 0; i < o.n_src; i++) {
+        mon_checkpoint shape;
+        const mon_source *s = &o.src[i];
+        if ((rc = mon_source_check(s, &t, s->qk && !o.n_given ? 0 : o.n, &shape, &err))) goto fail;
+        if (i == 0) ck[0] = shape;
+        else if ((rc = mon_checkpoints_match(&ck[0], &shape, &err))) goto fail;
     }
     for (; done < o.n_src; done++) {
         const mon_source *s = &o.src[done];
@@ -232,10 +238,7 @@ int cmd_monitor(int argc, char **argv)
             rc = mon_checkpoints_match(&ck[0], &ck[done], &err);
             if (rc) mon_checkpoint_free(&ck[done]);
         }
-        if (rc) {
-            status = rc == MON_INPUT ? EF_EXIT_USAGE : EF_EXIT_FAIL;
-            goto fail;
-        }
+        if (rc) goto fail;
         if (!o.quiet)
             fprintf(stderr, "monitor: %s: %d heads in %.1f s%s\n", label,
                     ck[done].n_layer * ck[done].n_head, ck[done].seconds,
@@ -247,10 +250,8 @@ int cmd_monitor(int argc, char **argv)
                     ck[done].n, ck[done].d, cap, o.max_mu);
     }
     if ((rc = mon_report_build(&r, ck, done, o.max_mu, o.max_change, &err)) ||
-        (rc = mon_report_write(&r, o.out, &err))) {
-        status = rc == MON_INPUT ? EF_EXIT_USAGE : EF_EXIT_FAIL;
+        (rc = mon_report_write(&r, o.out, &err)))
         goto fail;
-    }
     if (!r.heatmaps) fprintf(stderr, "efbench monitor: heat map skipped: %s\n", r.heatmap_note);
     if (o.json) {
         json_t *doc = mon_report_json(&r);
