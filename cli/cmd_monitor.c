@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "harness/monitor_run.h"
+#include "harness/outdir.h"
 #include "report/monitor_write.h"
 
 #define MON_MAX_CK 64
@@ -212,6 +213,7 @@ int cmd_monitor(int argc, char **argv)
     text_source t = {0};
     mon_checkpoint ck[MON_MAX_CK];
     mon_report r = {0};
+    ef_outdir od = {.lock_fd = -1};
     int done = 0, rc, live = !o.quiet && isatty(STDERR_FILENO);
     status = EF_EXIT_USAGE;
     if (o.models && (rc = text_open(o.text, o.seed, &t, &err))) goto fail;
@@ -224,6 +226,7 @@ int cmd_monitor(int argc, char **argv)
         if (i == 0) ck[0] = shape;
         else if ((rc = mon_checkpoints_match(&ck[0], &shape, &err))) goto fail;
     }
+    if (outdir_open(o.out, &od, &err)) goto fail; /* writable and ours, before the analysis */
     for (; done < o.n_src; done++) {
         const mon_source *s = &o.src[done];
         char label[128];
@@ -268,6 +271,7 @@ int cmd_monitor(int argc, char **argv)
 fail:
     fprintf(stderr, "efbench monitor: %s\n", err.msg);
 cleanup:
+    outdir_close(&od, status == EF_EXIT_USAGE);
     mon_report_free(&r);
     for (int i = 0; i < done; i++) mon_checkpoint_free(&ck[i]);
     text_close(&t);

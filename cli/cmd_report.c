@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "harness/outdir.h"
 #include "harness/results.h"
 #include "report/report_charts.h"
 #include "report/report_tables.h"
@@ -159,8 +160,9 @@ int cmd_report(int argc, char **argv)
     int status = EF_EXIT_USAGE;
     report_tables tables = {0};
     report_charts charts = {0};
-    if (report_tables_build(&res, &tables, &err) || report_charts_make(&res, &charts, &err) || results_mkdir_p(out, &err))
-        goto fail;
+    ef_outdir od = {.lock_fd = -1};
+    if (outdir_open(out, &od, &err)) goto fail; /* writable and ours, before the tables and charts */
+    if (report_tables_build(&res, &tables, &err) || report_charts_make(&res, &charts, &err)) goto fail;
     stage s = {.dir = out};
     if (stage_finish(&s, outputs_write(&s, formats, &tables, &charts, &err), &err)) goto fail;
     printf("report: %s\n", tables.headline);
@@ -175,6 +177,7 @@ int cmd_report(int argc, char **argv)
 fail:
     fprintf(stderr, "efbench report: %s\n", err.msg);
 cleanup:
+    outdir_close(&od, status != EF_EXIT_OK);
     report_charts_free(&charts);
     report_tables_free(&tables);
     results_free(&res);

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <openssl/evp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -368,11 +369,22 @@ static int suite_lines_check(const char *text, const char *label, ef_error *err)
     return EF_OK;
 }
 
+/* SHA-256 of the text, hex (libcrypto), "" if it could not be computed. */
+static void suite_hash(const char *text, char *hex)
+{
+    unsigned char dg[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    *hex = '\0';
+    if (!EVP_Digest(text, strlen(text), dg, &len, EVP_sha256(), NULL) || len != 32) return;
+    for (unsigned i = 0; i < len; i++) snprintf(hex + 2 * i, 3, "%02x", dg[i]);
+}
+
 int suite_parse_string(const char *text, const char *label, ef_suite *suite, ef_error *err)
 {
     parse_state ps = {.suite = suite};
     suite_defaults(suite);
     snprintf(suite->path, sizeof suite->path, "%s", label);
+    suite_hash(text, suite->sha256);
     if (suite_lines_check(text, label, err)) return EF_ERROR;
     int line = ini_parse_string(text, on_entry, &ps);
     if (line < 0) return ef_fail(err, EF_ERROR, "%s: cannot read", label);

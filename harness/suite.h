@@ -43,6 +43,7 @@ typedef struct ef_case_set {
 
 typedef struct ef_suite {
     char path[512];
+    char sha256[65];                 /* of the suite's text, hex: a resumed run's suite must match */
     char name[64];
     char description[256];
     uint64_t seed;

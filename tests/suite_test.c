@@ -1,6 +1,7 @@
 /* tests/suite_test.c — the suite parser accepts the shipped suites and rejects malformed
  * ones with one message naming the file, line and key. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
