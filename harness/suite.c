@@ -306,8 +306,13 @@ static void line_text(const char *text, int line, char *out, size_t len)
     }
     if (!text) { snprintf(out, len, "?"); return; }
     char buf[256];
-    size_t n = strcspn(text, "\r\n");
-    snprintf(buf, sizeof buf, "%.*s", (int)(n < sizeof buf - 1 ? n : sizeof buf - 1), text);
+    size_t n = strcspn(text, "\r\n"), o = 0;
+    for (size_t i = 0; i < n && o + 5 < sizeof buf; i++) { /* control bytes shown as \xNN, not sent to a terminal */
+        unsigned char c = (unsigned char)text[i];
+        if (c < 0x20 || c == 0x7f) o += (size_t)snprintf(buf + o, sizeof buf - o, "\\x%02x", c);
+        else buf[o++] = (char)c;
+    }
+    buf[o] = '\0';
     snprintf(out, len, "%s", trim(buf));
 }
 

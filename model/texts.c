@@ -87,7 +87,13 @@ static int text_read_file(const char *path, text_buf *b, ef_error *err)
             rc = ef_fail(err, EF_ERROR, "text %s: read failed (%s)", path, msg ? msg : "?");
             break;
         }
-        if (got == 0) break;
+        if (got == 0) {
+            int zerr;
+            gzerror(gz, &zerr); /* a gzip stream cut short ends like a whole one, but for this */
+            if (zerr == Z_BUF_ERROR)
+                rc = ef_fail(err, EF_ERROR, "text %s: read failed (the gzip data is cut short)", path);
+            break;
+        }
         if (b->n + (size_t)got > TEXT_MAX_BYTES) {
             rc = ef_fail(err, EF_ERROR, "text %s: more than %u MiB of text%s (efbench reads at most that much)",
                          path, TEXT_MAX_BYTES >> 20, gzdirect(gz) ? "" : " after decompression");

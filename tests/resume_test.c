@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "harness/results.h"
 #include "test_util.h"
 #include "model/dequant.h"
 #include "tests/model_testdata.h"
@@ -272,4 +273,64 @@ Test(resume, full_disk_is_exit_2_for_every_command)
     snprintf(path, sizeof path, "%s/text.txt", dir);
     cr_assert_eq(testdata_write_bytes(path, "Hello world, the capital of France is Paris. ", 45), 0);
     expect_full("8", "capture --model tiny.gguf --text text.txt --length 8 --out qk.safetensors", "qk.safetensors");
+}
+
+/* A record read back writes the JSON it was read from: every field, the nulls (NAN, -1,
+ * "") and the reasons joined with "; " included. Seeded records of every status. */
+Test(resume, records_round_trip)
+{
+    ef_run run = {.device_count = 2};
+    run.devices[0] = (ef_run_device){.backend = ef_backend_find("ref"), .index = 0};
+    run.devices[1] = (ef_run_device){.backend = ef_backend_find("cpu"), .index = 0};
+    uint64_t seed = ef_test_seed();
+    for (int i = 0; i < 64; i++) {
+        ef_case c;
+        memset(&c, 0, sizeof c);
+        ef_accuracy_clear(&c.accuracy);
+        ef_invariants_clear(&c.invariants);
+        ef_invariants_clear(&c.reference);
+        uint64_t x = seed + (uint64_t)i * 0x9e3779b97f4a7c15ull;
+        c.device = i % 2, c.workload = (ef_workload)(i % EF_WL_COUNT), c.precision = (ef_precision)(i % EF_PREC_COUNT);
+        c.mask = i % 3 == 2 ? (ef_mask){EF_MASK_WINDOW, 1 + i} : (ef_mask){(ef_mask_kind)(i % 3), 0};
+        c.n = 64 + i, c.d = 16, c.seed = x >> 12, c.status = (ef_case_status)(i % 4);
+        c.layer = c.head = c.kv_head = i % 2 ? i : -1;
+        snprintf(c.source, sizeof c.source, i % 2 ? "tiny-model" : "gaussian");
+        if (i % 2) snprintf(c.text, sizeof c.text, "gpl3");
+        if (i % 5 == 0) snprintf(c.variant, sizeof c.variant, "clblast");
+        snprintf(c.path, sizeof c.path, "path-%d", i);
+        if (i % 4) c.time = (ef_timing){.median_ms = 1.0 / (i + 3), .min_ms = 0.9 / (i + 3), .max_ms = 1.1 / (i + 3),
+                                         .reps = i + 1};
+        c.gflops = i % 3 ? 123.456789012345 * i : -1, c.gbps = i % 3 ? -1 : 9.87654321e-3 * i;
+        c.accuracy.rel_fro_err = i % 2 ? ldexp(1.0, -20 - i) : NAN;
+        c.accuracy.rows_checked = i % 3 ? 64 : -1, c.accuracy.bound_violations = i % 7;
+        c.invariants.mu_k = i % 2 ? 1.0 + 1.0 / 3 : NAN, c.invariants.rank_k = i % 3 ? 16 : -1;
+        c.invariants.bound_ok = i % 3 - 1, c.reference.pr_over_n = 0.1 * i;
+        if (c.status != EF_CASE_PASS) snprintf(c.reasons, sizeof c.reasons, "first reason %d; second; third", i);
+        json_t *a = results_case_json(&run, &c);
+        ef_case back;
+        ef_error err = {{0}};
+        cr_assert_eq(results_case_parse(a, run.device_count, &back, &err), EF_OK, "case %d: %s", i, err.msg);
+        json_t *b = results_case_json(&run, &back);
+        char *sa = json_dumps(a, JSON_SORT_KEYS | JSON_REAL_PRECISION(17)), *sb = json_dumps(b, JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+        cr_assert_str_eq(sa, sb, "case %d does not round-trip", i);
+        free(sa), free(sb), json_decref(a), json_decref(b);
+
+        ef_input in = {.layer = c.layer, .head = c.head, .kv_head = c.kv_head, .n = c.n, .d = c.d, .mask = c.mask,
+                       .precision = c.precision, .seed = c.seed, .on_devices = i % 2, .inv = c.invariants};
+        snprintf(in.source, sizeof in.source, "%s", c.source);
+        snprintf(in.text, sizeof in.text, "%s", c.text);
+        ef_input in2;
+        a = results_input_json(&in);
+        cr_assert_eq(results_input_parse(a, &in2, &err), EF_OK, "input %d: %s", i, err.msg);
+        b = results_input_json(&in2);
+        cr_assert(json_equal(a, b), "input %d does not round-trip", i);
+        json_decref(a), json_decref(b);
+    }
+    /* what cannot be read back is refused with the field's name */
+    ef_case c;
+    ef_error err = {{0}};
+    json_t *bad = json_pack("{s:i,s:s}", "device_id", 5, "workload", "energy");
+    cr_assert_eq(results_case_parse(bad, run.device_count, &c, &err), EF_ERROR);
+    cr_assert(strstr(err.msg, "device_id"), "%s", err.msg);
+    json_decref(bad);
 }
