@@ -61,7 +61,8 @@ static void mon_usage(FILE *f)
         "Heat maps need gnuplot (Debian: gnuplot-nox); without it they are skipped with a note\n"
         "and everything else is written. Files are written under temporary names and renamed\n"
         "when complete.\n"
-        "exit status: 0 no head flagged, 1 a head flagged (mu_K or its change), 2 bad input\n",
+        "exit status: 0 no head flagged, 1 a head flagged (mu_K or its change), 2 bad input\n"
+        "(NaN/inf or degenerate Q/K included) or the results could not be written\n",
         text_default_list, EFM_DEFAULT_MAX_MU, EFM_DEFAULT_MAX_CHANGE);
 }
 

@@ -33,7 +33,8 @@ static void report_usage(FILE *f)
           "  --out DIR       where to write the report [results/report]\n"
           "  --help          this text\n\n"
           "EF_GNUPLOT names the gnuplot to run (default: gnuplot on PATH).\n"
-          "exit status: 0 the report was written, 2 usage or input error (one line naming the file)\n", f);
+          "exit status: 0 the report was written, 2 usage or input error, or the report could not\n"
+          "be written (one line naming the file)\n", f);
 }
 
 static int formats_parse(const char *list, int *formats)

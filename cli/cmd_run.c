@@ -34,7 +34,10 @@ static void run_usage(FILE *f)
           "  --device SEL        comma list: a type (cpu, gpu), an index, BACKEND:INDEX, or part of\n"
           "                      the device name [all devices]\n"
           "  --precision LIST    input precisions, overriding the suite's (fp32, fp16, bf16)\n"
-          "  --out DIR           where to write the results [results/local/<UTC timestamp>]\n"
+          "  --out DIR           where to write the results [results/local/<UTC timestamp>]; made\n"
+          "                      ready (created, probed, locked) before any case runs\n"
+          "  --resume DIR        continue the run in DIR (killed, or stopped by a full disk): its\n"
+          "                      own suite, seed and options; recorded cases are kept, not rerun\n"
           "  --seed N            seed of the synthetic inputs and row samples, overriding the suite's\n"
           "  --model PATH        GGUF model for model sources (default: the cached Gemma 3 270M)\n"
           "  --text FILE         input text for model sources, overriding the suite's texts\n"
@@ -45,7 +48,9 @@ static void run_usage(FILE *f)
           "                      run the masked energy kernels with a deliberate off-by-one mask, to\n"
           "                      see the verifier fail on this device (exit status 1)\n"
           "  --help              this text\n\n"
-          "exit status: 0 every check passed, 1 a check failed or a device errored, 2 usage or input error\n", f);
+          "Every case is appended to DIR/cases.jsonl as it finishes (fsync'd every 2 s).\n\n"
+          "exit status: 0 every check passed, 1 a check failed or a device errored, 2 usage or\n"
+          "input error, or the results could not be written (one line on stderr)\n", f);
 }
 
 /* "efbench run ARGS...", as typed (argv[0] is "run"). */
