@@ -23,6 +23,7 @@ enum { CHECKPOINT_FORMAT_VERSION = 1 };
 struct ef_checkpoint {
     char path[1100];
     int fd;
+    int dirty;        /* written since the last fsync                                  */
     double last_sync_ms;
     json_t *devices;  /* the recorded "devices" array, or NULL                        */
     json_t *inputs;   /* group key -> input record                                    */
@@ -110,8 +111,11 @@ static int checkpoint_sync(ef_checkpoint *ck, ef_error *err)
 {
     if (fsync(ck->fd) != 0) return ef_fail(err, EF_ERROR, "cannot write %s: %s", ck->path, strerror(errno));
     ck->last_sync_ms = host_clock_ms();
+    ck->dirty = 0;
     return EF_OK;
 }
+
+int checkpoint_flush(ef_checkpoint *ck, ef_error *err) { return ck->dirty ? checkpoint_sync(ck, err) : EF_OK; }
 
 /* One record, one line, one write; steals `rec`. */
 static int checkpoint_append(ef_checkpoint *ck, json_t *rec, ef_error *err)
@@ -129,6 +133,7 @@ static int checkpoint_append(ef_checkpoint *ck, json_t *rec, ef_error *err)
         else done += (size_t)w;
     }
     free(line);
+    ck->dirty = 1;
     if (rc == EF_OK && host_clock_ms() - ck->last_sync_ms >= CHECKPOINT_SYNC_S * 1e3) rc = checkpoint_sync(ck, err);
     return rc;
 }

@@ -2,8 +2,10 @@
  * line. The first line says what run it is (efbench version, suite file and its SHA-256,
  * seed, options); then the devices with their measured peaks, and every input record and
  * case record as soon as it is made, and a `done` line when a group has run on a device.
- * Lines are flushed at once and fsync'd every CHECKPOINT_SYNC_S seconds, so a killed run
- * loses at most the case in progress. `efbench run --resume DIR` reads it back, refuses a
+ * Each line is one write(2), so a killed process loses nothing written; the file is
+ * fsync'd at least every CHECKPOINT_SYNC_S seconds while records come, and before any long
+ * computation starts (checkpoint_flush), so a power cut loses at most the case in progress
+ * and the records of the last seconds. `efbench run --resume DIR` reads it back, refuses a
  * different run with the reason, and the runner (runner.c) skips what is recorded, so the
  * final files are those of an uninterrupted run. Format: results/README.md.
  *
@@ -48,6 +50,9 @@ int checkpoint_identity_read(const char *dir, ef_run_identity *id, ef_error *err
  * Resume (`resume` set): read it back, refuse when `id` differs from the recorded identity
  * (one line with the reason), drop a torn last line, and append from there. */
 int checkpoint_open(const char *dir, const ef_run_identity *id, int resume, ef_checkpoint **out, ef_error *err);
+/* fsync what was written since the last fsync (the runner calls it before a reference or
+ * a device group runs). */
+int checkpoint_flush(ef_checkpoint *ck, ef_error *err);
 /* fsync and close; NULL is fine. */
 void checkpoint_close(ef_checkpoint *ck);
 

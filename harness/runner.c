@@ -306,6 +306,7 @@ static int run_group(run_state *st, const ef_case_set *set, const ef_head *h, ef
                  h->n, h->d, need * 1e-9, host_memory_bytes() * 1e-9);
         return emit_group_status(st, &tmpl, set, EF_CASE_UNSUPPORTED, why);
     }
+    if (st->ck && checkpoint_flush(st->ck, st->err)) return EF_ERROR; /* durable before the long work */
     int rc = reference_build(h, mask, p, &ro, &ref, &err);
     if (rc != EF_OK)
         return emit_group_status(st, &tmpl, set, rc == EF_UNSUPPORTED || rc == EF_NOMEM ? EF_CASE_UNSUPPORTED : EF_CASE_ERROR,
@@ -322,6 +323,7 @@ static int run_group(run_state *st, const ef_case_set *set, const ef_head *h, ef
             rc = push_device_cases(st, dv);
             continue;
         }
+        if (st->ck && (rc = checkpoint_flush(st->ck, st->err))) break;
         rc = case_group_run(d->backend, st->open[dv], &d->info, &ref, plan, &tmpl, emit_case, st);
         if (rc == EF_OK && st->ck) rc = checkpoint_device_done_put(st->ck, st->group, dv, st->err);
     }
