@@ -11,8 +11,8 @@
  * Returns the descriptor to close after use, or -1 (the input is then skipped). */
 int fuzz_file(const uint8_t *data, size_t size, char *path, size_t len);
 
-/* The input as the file `name` in a directory of this process under /tmp (made on first
- * use, removed at exit), for readers that resolve their path (realpath cannot resolve a
+/* The input as the file `name` in a directory of this process under /dev/shm (else /tmp;
+ * made on first use, removed at exit), for readers that resolve their path (realpath cannot resolve a
  * memfd's). Writes *path; 0 on success. */
 int fuzz_file_named(const uint8_t *data, size_t size, const char *name, char *path, size_t len);
 
