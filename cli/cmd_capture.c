@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "core/file.h"
 #include "cli/progress.h"
 #include "harness/outdir.h"
 #include "harness/source_model.h"
@@ -115,6 +116,11 @@ int cmd_capture(int argc, char **argv)
     if (!slash) snprintf(folder, sizeof folder, ".");
     else if (slash == folder) folder[1] = '\0';
     else *slash = '\0';
+    ef_error why;
+    if (ef_file_check_regular(model_arg, &why)) { /* a FIFO would block the GGUF reader's open */
+        ef_fail(&err, EF_ERROR, "model %s: %s", model_arg, why.msg);
+        goto fail;
+    }
     if (model_open(model_arg, &m, &err) || text_open(text, seed, &t, &err) ||
         outdir_check_writable(folder, &err)) /* the folder of --out takes files, before the forward pass */
         goto fail;

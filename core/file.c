@@ -46,6 +46,13 @@ int ef_file_open_regular(const char *path, int *fd, ef_error *err)
     return EF_OK;
 }
 
+int ef_file_check_regular(const char *path, ef_error *err)
+{
+    int fd, rc = ef_file_open_regular(path, &fd, err);
+    if (rc == EF_OK) close(fd);
+    return rc;
+}
+
 int ef_file_read_all(const char *path, size_t max, char **text, size_t *len, ef_error *err)
 {
     *text = NULL;

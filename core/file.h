@@ -15,6 +15,10 @@
  * "cannot open: No such file or directory"), without the path. Never blocks. */
 int ef_file_open_regular(const char *path, int *fd, ef_error *err);
 
+/* EF_OK when `path` is a regular file (opened and closed, never blocking): for readers
+ * that open paths themselves (the GGUF and safetensors readers, which map the file). */
+int ef_file_check_regular(const char *path, ef_error *err);
+
 /* Read all of regular file `path` into *text (malloc'd, NUL-terminated; *len bytes before
  * the NUL): EF_ERROR when it is not a regular file or holds more than `max` bytes, EF_NOMEM
  * when the buffer does not fit; err without the path, as above. */

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "core/file.h"
 #include "efbench/monitor.h"
 #include "model/capture.h"
 #include "harness/source_model.h"
@@ -52,8 +53,11 @@ static int mon_model_open(const char *model_arg, const text_source *t, int n, mo
                            "FILE.gguf", path);
         model_arg = path;
     }
+    ef_error why;
     if (stat(model_arg, &st))
         return ef_fail(err, MON_INPUT, "model '%s': no such file", model_arg);
+    if (ef_file_check_regular(model_arg, &why)) /* a FIFO would block the GGUF reader's open */
+        return ef_fail(err, MON_INPUT, "model %s: %s", model_arg, why.msg);
     if ((rc = model_open(model_arg, m, err))) return mon_class(rc);
     const model_config *cfg = model_config_get(*m);
     snprintf(out->path, sizeof out->path, "%s", model_arg);
@@ -106,7 +110,9 @@ static int mon_capture_qk(const char *path, int n, mon_checkpoint *out, capture_
                           ef_error *err)
 {
     struct stat st;
+    ef_error why;
     if (stat(path, &st)) return ef_fail(err, MON_INPUT, "--qk '%s': no such file", path);
+    if (ef_file_check_regular(path, &why)) return ef_fail(err, MON_INPUT, "--qk %s: %s", path, why.msg);
     int rc = capture_read(path, c, err);
     if (rc) return mon_class(rc);
     if (source_qk_check(c, path, err)) return MON_INPUT;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/file.h"
 #include "harness/source_model.h"
 #include "model/capture.h"
 
@@ -102,6 +103,11 @@ static int sm_model_open(const char *spec, const ef_source_args *args, void **st
             goto fail;
         }
         mp = path;
+    }
+    ef_error why;
+    if (ef_file_check_regular(mp, &why)) { /* a FIFO would block the GGUF reader's open */
+        rc = ef_fail(err, EF_ERROR, "model %s: %s", mp, why.msg);
+        goto fail;
     }
     if ((rc = model_open(mp, &s->m, err))) goto fail;
     const char *list = !strncmp(spec, "model:", 6) ? spec + 6
@@ -299,7 +305,13 @@ static int sm_qk_open(const char *spec, const ef_source_args *args, void **state
     s->is_qk = 1;
     s->heads = args->heads;
     s->seed = args->seed;
-    int rc = capture_read(args->qk, &s->qk, err);
+    ef_error why;
+    int rc = ef_file_check_regular(args->qk, &why); /* a FIFO would block the reader's open */
+    if (rc) {
+        rc = ef_fail(err, EF_ERROR, "--qk %s: %s", args->qk, why.msg);
+        goto fail;
+    }
+    rc = capture_read(args->qk, &s->qk, err);
     if (rc || (rc = source_qk_check(&s->qk, args->qk, err))) goto fail;
     int max = 0;
     for (int i = 0; i < s->qk.n_layers; i++)

@@ -229,7 +229,7 @@ static void g_tokenizer(const char *p)
     free(img);
 }
 
-/* ---- texts ---- */
+/* ---- texts (and the FIFO and folder given in place of any file) ---- */
 
 static void t_utf8(const char *p) { put_str(p, "Hello \xc3\x28 world, an invalid two-byte sequence\n"); }
 static void t_empty(const char *p) { put(p, "", 0); }
@@ -414,6 +414,8 @@ static const hostile inputs[] = {
     {"block-count-4096.gguf", BY_MODEL, g_blocks, "block_count"},
     {"head-count-kv.gguf", BY_MODEL, g_heads, "head_count_kv"},
     {"tokenizer-model.gguf", BY_MODEL, g_tokenizer, "zzzzz"},
+    {"fifo.gguf", BY_MODEL, t_fifo, "FIFO"},
+    {"directory.gguf", BY_MODEL, t_dir, "directory"},
     {"invalid-utf8.txt", BY_TEXT, t_utf8, "UTF-8"},
     {"empty.txt", BY_TEXT, t_empty, "empty"},
     {"too-short.txt", BY_TEXT, t_short, "fewer than"},
@@ -433,6 +435,8 @@ static const hostile inputs[] = {
     {"nan-keys.safetensors", BY_QK_RUN, s_nan, "NaN"},
     {"inf-queries.safetensors", BY_QK_MONITOR, s_inf, "+inf"},
     {"constant-keys.safetensors", BY_QK_RUN, s_const, "same key"},
+    {"fifo.safetensors", BY_QK_MONITOR, t_fifo, "FIFO"},
+    {"fifo-qk.safetensors", BY_QK_RUN, t_fifo, "FIFO"},
     {"long-line.ini", BY_SUITE, u_longline, "longer than"},
     {"nul-byte.ini", BY_SUITE, u_nul, "NUL"},
     {"length-99999999.ini", BY_SUITE, u_length, "lengths"},
