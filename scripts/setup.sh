@@ -5,8 +5,11 @@
 set -eu
 
 # Build: compiler, meson, the libraries. Run: OpenCL on PoCL, Vulkan on lavapipe, the
-# texts and tools the real-input suites use, numpy for the peers (scripts/peers.py).
+# texts and tools the real-input suites use, numpy for the peers (scripts/peers.py). CI's
+# sanitizer and fuzz legs: clang with its ASan/UBSan/libFuzzer runtimes (libclang-rt-14-dev)
+# and llvm-symbolizer (llvm).
 PACKAGES="gcc libc6-dev pkg-config meson ninja-build git python3 python3-pip unzip
+  clang libclang-rt-14-dev llvm
   libopenblas-dev liblapacke-dev libjansson-dev libinih-dev libcriterion-dev zlib1g-dev libssl-dev
   libpcre2-dev
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd libclblast-dev clinfo
