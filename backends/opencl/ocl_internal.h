@@ -132,7 +132,8 @@ int ocl_program_peak_build(ef_device *dev, int width, cl_program *prog, ef_error
 /* The aux kernel `id` for precision p (p ignored for the float-only kernels). */
 cl_kernel ocl_kernel_get(ef_device *dev, ocl_kernel_id id, ef_precision p);
 /* The generic kernel wl_<name> of workload w (shaders/opencl/workloads.cl) for inputs in
- * precision p, made on first use; EF_UNSUPPORTED when there is none. Needs the aux program. */
+ * precision p, made on first use; EF_ERROR when there is none (a build without the
+ * workload's kernel is a defect, not a device's limit). Needs the aux program. */
 int ocl_generic_kernel(ef_device *dev, ef_workload w, ef_precision p, cl_kernel *k, ef_error *err);
 /* $XDG_CACHE_HOME/efbench/opencl (else ~/.cache/...), created; "" if none can be made. */
 void ocl_cache_dir(char *buf, size_t len);

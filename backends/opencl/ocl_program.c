@@ -242,7 +242,7 @@ int ocl_generic_kernel(ef_device *dev, ef_workload w, ef_precision p, cl_kernel 
         snprintf(name, sizeof name, "wl_%s", ef_workload_name(w));
         ef_error why = {{0}};
         if (ocl_kernel_create(dev->aux, name, prec_suffix[p], slot, &why) != EF_OK)
-            return ef_fail(err, EF_UNSUPPORTED, "opencl has no launcher for %s and no generic "
+            return ef_fail(err, EF_ERROR, "opencl has no launcher for %s and no generic "
                            "kernel %s_%s in shaders/opencl/workloads.cl", ef_workload_name(w),
                            name, prec_suffix[p]);
     }

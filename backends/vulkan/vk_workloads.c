@@ -37,8 +37,9 @@ static const int vk_wl_shader[EF_WL_COUNT] = {VK_WORKLOAD_SHADERS(VK_WL_SHADER)}
 static int vk_generic_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
 {
     if (!vk_wl_shader[op->workload])
-        return ef_fail(err, EF_UNSUPPORTED, "vulkan has no launcher for %s and no generic shader "
-                       "shaders/vulkan/wl_%s.comp", ef_workload_name(op->workload),
+        return ef_fail(err, EF_ERROR, "vulkan has no launcher for %s and no generic shader "
+                       "shaders/vulkan/wl_%s.comp (added after the last meson setup? run meson "
+                       "setup --reconfigure)", ef_workload_name(op->workload),
                        ef_workload_name(op->workload));
     vk_spec spec = vk_spec_1d(op->precision);
     ef_buffer *bufs[VK_BINDINGS] = {op->q, op->k, op->e, op->aux, op->out};
