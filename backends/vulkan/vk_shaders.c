@@ -85,9 +85,16 @@ static const uint32_t spv_rows_decode4[] =
 static const uint32_t spv_energy_reg[] =
 #include "energy_reg.spv.h"
 ;
-#ifdef EF_VK_COOPMAT /* meson defines it when glslc compiles GL_NV_cooperative_matrix */
-static const uint32_t spv_energy_coopmat[] =
-#include "energy_coopmat.spv.h"
+/* meson defines these where this glslc compiles GL_KHR_cooperative_matrix (Debian 13's
+ * does, Debian 12's not) and, for bf16, GL_EXT_bfloat16 */
+#ifdef EF_VK_COOPMAT_KHR
+static const uint32_t spv_energy_coopmat_khr[] =
+#include "energy_coopmat_khr.spv.h"
+;
+#endif
+#ifdef EF_VK_COOPMAT_KHR_BF16
+static const uint32_t spv_energy_coopmat_khr_bf16[] =
+#include "energy_coopmat_khr_bf16.spv.h"
 ;
 #endif
 
@@ -107,10 +114,15 @@ const vk_shader_code vk_shaders[VK_SH_COUNT] = {
     VK_SHADER(VK_SH_RANKTAIL_RESID, ranktail_resid),
     VK_SHADER(VK_SH_REDUCE_PAIRS, reduce_pairs),
     VK_SHADER(VK_SH_LEVERAGE, leverage),
-#ifdef EF_VK_COOPMAT
-    VK_SHADER(VK_SH_ENERGY_COOPMAT, energy_coopmat),
+#ifdef EF_VK_COOPMAT_KHR
+    VK_SHADER(VK_SH_ENERGY_COOPMAT_KHR, energy_coopmat_khr),
 #else
-    [VK_SH_ENERGY_COOPMAT] = {.name = "energy_coopmat", .words = NULL, .bytes = 0},
+    [VK_SH_ENERGY_COOPMAT_KHR] = {.name = "energy_coopmat_khr", .words = NULL, .bytes = 0},
+#endif
+#ifdef EF_VK_COOPMAT_KHR_BF16
+    VK_SHADER(VK_SH_ENERGY_COOPMAT_KHR_BF16, energy_coopmat_khr_bf16),
+#else
+    [VK_SH_ENERGY_COOPMAT_KHR_BF16] = {.name = "energy_coopmat_khr_bf16", .words = NULL, .bytes = 0},
 #endif
     VK_SHADER(VK_SH_PEAK_FMA, peak_fma),
     VK_SHADER(VK_SH_PEAK_COPY, peak_copy),
