@@ -70,10 +70,13 @@ in_tree() {
     chroot "$tree" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
 }
-# the lists, and git for the clone's build (setup.sh installs the rest, and the backports Mesa)
+# the lists; git for the clone's build and glslc for device-build.sh (the clone's setup.sh
+# installs the rest, and the backports Mesa)
 in_tree apt-get update -qq >/dev/null
-in_tree sh -c 'dpkg-query -W -f="\${Status}" git 2>/dev/null | grep -q "install ok installed" ||
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends git ca-certificates >/dev/null'
+in_tree sh -c 'for p in git ca-certificates glslc; do
+        dpkg-query -W -f="\${Status}" $p 2>/dev/null | grep -q "install ok installed" || m="${m:-} $p"
+    done
+    [ -z "${m:-}" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $m >/dev/null'
 
 if [ "${1:-test}" = tree ]; then
     printf '%s\n' "$tree"
