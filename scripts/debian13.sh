@@ -78,6 +78,24 @@ in_tree sh -c 'for p in git ca-certificates glslc; do
     done
     [ -z "${m:-}" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $m >/dev/null'
 
+# What downloads need from this machine: its own certificate authorities (a site's, in
+# /usr/local/share/ca-certificates) and proxy settings, so that PyPI answers inside the
+# tree wherever it answers outside.
+if [ -d /usr/local/share/ca-certificates ]; then
+    rm -rf "$tree/usr/local/share/ca-certificates"
+    cp -r /usr/local/share/ca-certificates "$tree/usr/local/share/"
+    in_tree update-ca-certificates >/dev/null 2>&1 || say "update-ca-certificates failed in the tree"
+fi
+: >"$tree/etc/efbench-host-env"
+for v in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY PIP_INDEX_URL \
+         PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST PIP_DEFAULT_TIMEOUT; do
+    eval "val=\${$v-}"
+    if [ -n "$val" ]; then
+        printf "export %s='%s'\n" "$v" "$(printf %s "$val" | sed "s/'/'\\\\''/g")" \
+            >>"$tree/etc/efbench-host-env"
+    fi
+done
+
 if [ "${1:-test}" = tree ]; then
     printf '%s\n' "$tree"
     exit 0
@@ -90,6 +108,7 @@ git clone -q --no-hardlinks "$here" "$tree/work/efbench"
 say "testing $(git -C "$here" rev-parse --short HEAD) on Debian $(cat "$tree/etc/debian_version")"
 t0=$(date +%s)
 status=0
-in_tree CI="${CI:-}" EF_TEST_COOPMAT=require sh -c 'cd /work/efbench && ./test.sh' || status=$?
+in_tree CI="${CI:-}" EF_TEST_COOPMAT=require \
+    sh -c '. /etc/efbench-host-env && cd /work/efbench && ./test.sh' || status=$?
 say "the Debian 13 leg took $(( $(date +%s) - t0 )) s (exit $status)"
 exit $status

@@ -63,6 +63,7 @@ void main()
         }
     }
     uint sg = gl_SubgroupID, lane = gl_SubgroupInvocationID;
+    if (sg >= SR * SC) return; // subgroups smaller than reported: never past the stage
     uint r0 = rbase + (sg / SC) * WM * CM, c0 = jbase + (sg % SC) * WN * CN;
     uint ra[WM], cb[WN]; // where each matrix loads from: clamped inside the rows and keys
     for (uint i = 0u; i < WM; i++) ra[i] = min(r0 + i * CM, rows - CM);
