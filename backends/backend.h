@@ -38,6 +38,15 @@
  *              ||E - U_Q (U_Q^T E)||_F^2 and ||E||_F^2. Full mask only.
  *   LEVERAGE   reads k and aux = T (d x d; T = Sigma_r^-1 V_r^T of the centered keys, rows
  *              past the rank are zero); writes out[n]: l_j = ||T (k_j - kbar)||^2.
+ *
+ * The generic launch. A GPU-API backend runs a workload it has no launcher of its own for
+ * as one kernel named after it, one work-item per element i < op.out_count of out, each
+ * computing out[i] alone in a fixed order (so adding a workload needs one kernel per API,
+ * no host code): OpenCL `wl_<name>` in shaders/opencl/workloads.cl, arguments (q, k, e,
+ * aux, out, n, d, row0, rows, scale, mask kind, window, count); Vulkan
+ * shaders/vulkan/wl_<name>.comp, bindings 0-4 = q, k, e, aux, out and common.glsl's push
+ * constants (count = out_count). With EF_GENERIC_LAUNCH=1 the generic kernel runs even
+ * where a tuned launcher exists (tests keep both paths checked).
  */
 
 /* Deliberate faults, for tests that prove the verifier can fail. A backend that supports
@@ -62,6 +71,7 @@ typedef struct ef_op {
     const char *variant;    /* NULL: the backend's default; else a name from variant_name */
     ef_fault fault;
     ef_buffer *q, *k, *e, *aux, *out;
+    size_t out_count;       /* elements of out this op writes (its layout): the generic launch */
 } ef_op;
 
 /* What one dispatch reports. */

@@ -1,5 +1,7 @@
 /* cli/cli.h — the subcommands of `efbench`, one file each; main.c dispatches. Each
- * returns the process exit status: 0 success, 1 a check failed, 2 usage or input error.
+ * returns the process exit status, one rule for all (README.md, exit status): 0 done and
+ * every check passed, 1 done and a check failed (a verdict on a device or model), 2 not
+ * done: usage or input error, or an I/O or memory failure while working.
  */
 #ifndef EF_CLI_H
 #define EF_CLI_H

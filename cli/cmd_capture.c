@@ -9,7 +9,9 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "core/file.h"
 #include "cli/progress.h"
+#include "harness/outdir.h"
 #include "harness/source_model.h"
 #include "model/capture.h"
 
@@ -36,7 +38,7 @@ static void cc_usage(FILE *f)
             "  --help       this text\n"
             "\n"
             "Captures are cached under $XDG_CACHE_HOME/efbench/qk, so a second run is instant.\n"
-            "Exit status: 0 written, 2 bad input (nothing written), 1 other failure.\n",
+            "Exit status: 0 written; 2 bad input, or the file could not be written (nothing written).\n",
             text_default_list, text_language_list);
 }
 
@@ -99,7 +101,7 @@ int cmd_capture(int argc, char **argv)
     model *m = NULL;
     text_source t = {0};
     capture_set c = {0};
-    int status = 1, rc, from_cache = 0;
+    int status = 2, rc, from_cache = 0; /* every failure: 2 (README.md, exit status) */
     if (!strcmp(model_arg, "default")) {
         struct stat st;
         if (source_model_default_path(path, sizeof path, &err)) goto fail;
@@ -111,27 +113,30 @@ int cmd_capture(int argc, char **argv)
         }
         model_arg = path;
     }
-    if ((rc = model_open(model_arg, &m, &err))) {
-        status = rc == EF_NOMEM ? 1 : 2;
+    char folder[1024];
+    snprintf(folder, sizeof folder, "%s", out);
+    char *slash = strrchr(folder, '/'); /* the folder of --out */
+    if (!slash) snprintf(folder, sizeof folder, ".");
+    else if (slash == folder) folder[1] = '\0';
+    else *slash = '\0';
+    ef_error why;
+    if (ef_file_check_regular(model_arg, &why)) { /* a FIFO would block the GGUF reader's open */
+        ef_fail(&err, EF_ERROR, "model %s: %s", model_arg, why.msg);
         goto fail;
     }
+    if (model_open(model_arg, &m, &err) || text_open(text, seed, &t, &err) ||
+        outdir_check_writable(folder, &err)) /* the folder of --out takes files, before the forward pass */
+        goto fail;
     char desc[512];
     model_describe(m, desc, sizeof desc);
-    fprintf(stderr, "capture: %s\n", desc); /* what was loaded, before the work */
-    if ((rc = text_open(text, seed, &t, &err))) {
-        status = rc == EF_NOMEM ? 1 : 2;
-        goto fail;
-    }
+    /* what was loaded, on stdout with the result: stderr holds one line, an error's */
+    printf("capture: %s\n", desc);
+    fflush(stdout);
     double t0 = cc_now();
-    if ((rc = capture_cached(m, &t, (int)n, &(forward_progress){.fn = progress_capture}, &c, &from_cache, &err))) {
-        status = rc == EF_UNSUPPORTED ? 2 : 1;
+    if ((rc = capture_cached(m, &t, (int)n, &(forward_progress){.fn = progress_capture}, &c, &from_cache, &err)))
         goto fail;
-    }
     double dt = cc_now() - t0;
-    if ((rc = capture_write(&c, out, &err))) {
-        status = rc == EF_NOMEM ? 1 : 2;
-        goto fail;
-    }
+    if ((rc = capture_write(&c, out, &err))) goto fail;
     const model_config *cfg = model_config_get(m);
     printf("wrote %s: %s on %s, %ld positions, %d layers, %d query / %d KV heads, d %d",
            out, c.model, c.text, n, c.n_layers, cfg->n_head, cfg->n_head_kv, cfg->d);

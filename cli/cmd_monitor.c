@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "harness/monitor_run.h"
+#include "harness/outdir.h"
 #include "report/monitor_write.h"
 
 #define MON_MAX_CK 64
@@ -62,7 +63,8 @@ static void mon_usage(FILE *f)
         "Heat maps need gnuplot (Debian: gnuplot-nox); without it they are skipped with a note\n"
         "and everything else is written. Files are written under temporary names and renamed\n"
         "when complete.\n"
-        "exit status: 0 no head flagged, 1 a head flagged (mu_K or its change), 2 bad input\n",
+        "exit status: 0 no head flagged, 1 a head flagged (mu_K or its change), 2 bad input\n"
+        "(NaN/inf or degenerate Q/K included) or the results could not be written\n",
         text_default_list, MON_DEFAULT_EXCESS, 100 * MON_DEFAULT_EXCESS, EFM_DEFAULT_MAX_CHANGE);
 }
 
@@ -227,12 +229,20 @@ int cmd_monitor(int argc, char **argv)
     text_source t = {0};
     mon_checkpoint ck[MON_MAX_CK];
     mon_report r = {0};
+    ef_outdir od = {.lock_fd = -1};
     int done = 0, rc, live = !o.quiet && isatty(STDERR_FILENO);
     status = EF_EXIT_USAGE;
-    if (o.models && (rc = text_open(o.text, o.seed, &t, &err))) {
-        status = rc == EF_NOMEM ? EF_EXIT_FAIL : EF_EXIT_USAGE;
-        goto fail;
+    if (o.models && (rc = text_open(o.text, o.seed, &t, &err))) goto fail;
+    /* every checkpoint checked before any is analysed or anything printed: bad input is
+     * one line, whichever checkpoint it is in */
+    for (int i = 0; i < o.n_src; i++) {
+        mon_checkpoint shape;
+        const mon_source *s = &o.src[i];
+        if ((rc = mon_source_check(s, &t, s->qk && !o.n_given ? 0 : o.n, &shape, &err))) goto fail;
+        if (i == 0) ck[0] = shape;
+        else if ((rc = mon_checkpoints_match(&ck[0], &shape, &err))) goto fail;
     }
+    if (outdir_open(o.out, &od, &err)) goto fail; /* writable and ours, before the analysis */
     for (; done < o.n_src; done++) {
         const mon_source *s = &o.src[done];
         char label[128];
@@ -248,10 +258,7 @@ int cmd_monitor(int argc, char **argv)
             rc = mon_checkpoints_match(&ck[0], &ck[done], &err);
             if (rc) mon_checkpoint_free(&ck[done]);
         }
-        if (rc) {
-            status = rc == MON_INPUT ? EF_EXIT_USAGE : EF_EXIT_FAIL;
-            goto fail;
-        }
+        if (rc) goto fail;
         if (!o.quiet)
             fprintf(stderr, "monitor: %s: %d heads in %.1f s%s\n", label,
                     ck[done].n_layer * ck[done].n_head, ck[done].seconds,
@@ -263,10 +270,8 @@ int cmd_monitor(int argc, char **argv)
                     ck[done].n, ck[done].d, cap, o.max_mu);
     }
     if ((rc = mon_report_build(&r, ck, done, o.max_mu, o.max_change, &err)) ||
-        (rc = mon_report_write(&r, o.out, &err))) {
-        status = rc == MON_INPUT ? EF_EXIT_USAGE : EF_EXIT_FAIL;
+        (rc = mon_report_write(&r, o.out, &err)))
         goto fail;
-    }
     if (!r.heatmaps) fprintf(stderr, "efbench monitor: heat map skipped: %s\n", r.heatmap_note);
     if (o.json) {
         json_t *doc = mon_report_json(&r);
@@ -283,6 +288,7 @@ int cmd_monitor(int argc, char **argv)
 fail:
     fprintf(stderr, "efbench monitor: %s\n", err.msg);
 cleanup:
+    outdir_close(&od, status == EF_EXIT_USAGE);
     mon_report_free(&r);
     for (int i = 0; i < done; i++) mon_checkpoint_free(&ck[i]);
     text_close(&t);

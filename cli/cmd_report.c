@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "harness/outdir.h"
 #include "harness/results.h"
 #include "report/report_charts.h"
 #include "report/report_tables.h"
@@ -32,7 +33,8 @@ static void report_usage(FILE *f)
           "  --out DIR       where to write the report [results/report]\n"
           "  --help          this text\n\n"
           "EF_GNUPLOT names the gnuplot to run (default: gnuplot on PATH).\n"
-          "exit status: 0 the report was written, 2 usage or input error (one line naming the file)\n", f);
+          "exit status: 0 the report was written, 2 usage or input error, or the report could not\n"
+          "be written (one line naming the file)\n", f);
 }
 
 static int formats_parse(const char *list, int *formats)
@@ -159,8 +161,9 @@ int cmd_report(int argc, char **argv)
     int status = EF_EXIT_USAGE;
     report_tables tables = {0};
     report_charts charts = {0};
-    if (report_tables_build(&res, &tables, &err) || report_charts_make(&res, &charts, &err) || results_mkdir_p(out, &err))
-        goto fail;
+    ef_outdir od = {.lock_fd = -1};
+    if (outdir_open(out, &od, &err)) goto fail; /* writable and ours, before the tables and charts */
+    if (report_tables_build(&res, &tables, &err) || report_charts_make(&res, &charts, &err)) goto fail;
     stage s = {.dir = out};
     if (stage_finish(&s, outputs_write(&s, formats, &tables, &charts, &err), &err)) goto fail;
     printf("report: %s\n", tables.headline);
@@ -175,6 +178,7 @@ int cmd_report(int argc, char **argv)
 fail:
     fprintf(stderr, "efbench report: %s\n", err.msg);
 cleanup:
+    outdir_close(&od, status != EF_EXIT_OK);
     report_charts_free(&charts);
     report_tables_free(&tables);
     results_free(&res);

@@ -5,6 +5,8 @@
  */
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +15,11 @@
 
 #include "cli/cli.h"
 #include "cli/progress.h"
+#include "harness/checkpoint.h"
+#include "harness/outdir.h"
 #include "harness/results.h"
 #include "harness/runner.h"
+#include "version.h"
 #include "report/summary.h"
 
 static void run_usage(FILE *f)
@@ -29,7 +34,10 @@ static void run_usage(FILE *f)
           "  --device SEL        comma list: a type (cpu, gpu), an index, BACKEND:INDEX, or part of\n"
           "                      the device name [all devices]\n"
           "  --precision LIST    input precisions, overriding the suite's (fp32, fp16, bf16)\n"
-          "  --out DIR           where to write the results [results/local/<UTC timestamp>]\n"
+          "  --out DIR           where to write the results [results/local/<UTC timestamp>]; made\n"
+          "                      ready (created, probed, locked) before any case runs\n"
+          "  --resume DIR        continue the run in DIR (killed, or stopped by a full disk): its\n"
+          "                      own suite, seed and options; recorded cases are kept, not rerun\n"
           "  --seed N            seed of the synthetic inputs and row samples, overriding the suite's\n"
           "  --model PATH        GGUF model for model sources (default: the cached Gemma 3 270M)\n"
           "  --text FILE         input text for model sources, overriding the suite's texts\n"
@@ -40,7 +48,9 @@ static void run_usage(FILE *f)
           "                      run the masked energy kernels with a deliberate off-by-one mask, to\n"
           "                      see the verifier fail on this device (exit status 1)\n"
           "  --help              this text\n\n"
-          "exit status: 0 every check passed, 1 a check failed or a device errored, 2 usage or input error\n", f);
+          "Every case is appended to DIR/cases.jsonl as it finishes (fsync'd every 2 s).\n\n"
+          "exit status: 0 every check passed, 1 a check failed or a device errored, 2 usage or\n"
+          "input error, or the results could not be written (one line on stderr)\n", f);
 }
 
 /* "efbench run ARGS...", as typed (argv[0] is "run"). */
@@ -94,7 +104,16 @@ static void print_summary(const ef_run *run)
            run->counts[EF_CASE_FAIL], run->counts[EF_CASE_UNSUPPORTED], run->counts[EF_CASE_ERROR]);
 }
 
-int cmd_run(int argc, char **argv)
+/* What the command line says; NULL / 0 where it says nothing (--resume fills those from
+ * the run being continued). */
+typedef struct run_opts {
+    const char *suite, *backends, *device, *precisions, *out, *model, *text, *qk, *fault, *resume;
+    int has_seed, no_peak, quiet;
+    uint64_t seed;
+} run_opts;
+
+/* Returns -1 to go on, else the exit status. */
+static int run_parse(int argc, char **argv, run_opts *o)
 {
     static const struct option opts[] = {
         {"suite", required_argument, 0, 's'}, {"backend", required_argument, 0, 'b'},
@@ -102,45 +121,40 @@ int cmd_run(int argc, char **argv)
         {"out", required_argument, 0, 'o'},   {"seed", required_argument, 0, 'S'},
         {"model", required_argument, 0, 'm'}, {"text", required_argument, 0, 't'},
         {"qk", required_argument, 0, 'k'},    {"quiet", no_argument, 0, 'q'},
-        {"no-peak", no_argument, 0, 'P'},
+        {"no-peak", no_argument, 0, 'P'},     {"resume", required_argument, 0, 'R'},
         {"inject-fault", required_argument, 0, 'F'},
         {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
-    /* a live line on a terminal; elsewhere (logs, CI) a summary line every 30 s */
-    progress_state progress;
-    progress_init(&progress);
-    ef_run_config cfg = {.suite = "default", .measure_peak = 1, .progress = progress_show, .progress_user = &progress};
-    const char *out = NULL;
     int c;
     optind = 1;
     opterr = 0; /* our own one-line message below */
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 's': cfg.suite = optarg; break;
-        case 'b': cfg.backends = optarg; break;
-        case 'd': cfg.device = optarg; break;
-        case 'p': cfg.precisions = optarg; break;
-        case 'o': out = optarg; break;
-        case 'm': cfg.model = optarg; break;
-        case 't': cfg.text = optarg; break;
-        case 'k': cfg.qk = optarg; break;
-        case 'q': cfg.progress = NULL; break;
-        case 'P': cfg.measure_peak = 0; break;
+        case 's': o->suite = optarg; break;
+        case 'b': o->backends = optarg; break;
+        case 'd': o->device = optarg; break;
+        case 'p': o->precisions = optarg; break;
+        case 'o': o->out = optarg; break;
+        case 'm': o->model = optarg; break;
+        case 't': o->text = optarg; break;
+        case 'k': o->qk = optarg; break;
+        case 'q': o->quiet = 1; break;
+        case 'P': o->no_peak = 1; break;
+        case 'R': o->resume = optarg; break;
         case 'F':
             if (strcmp(optarg, "mask-off-by-one") != 0) {
                 fprintf(stderr, "efbench run: --inject-fault '%s': the only fault is mask-off-by-one\n", optarg);
                 return EF_EXIT_USAGE;
             }
-            cfg.fault = EF_FAULT_MASK_OFF_BY_ONE;
+            o->fault = optarg;
             break;
         case 'S': {
             char *end;
-            unsigned long long s = strtoull(optarg, &end, 0);
-            if (*end || end == optarg || *optarg == '-' || s >= (1ull << 53)) {
+            unsigned long long x = strtoull(optarg, &end, 0);
+            if (*end || end == optarg || *optarg == '-' || x >= (1ull << 53)) {
                 fprintf(stderr, "efbench run: --seed '%s' is not an integer in [0, 2^53)\n", optarg);
                 return EF_EXIT_USAGE;
             }
-            cfg.seed = s;
-            cfg.has_seed = 1;
+            o->seed = x, o->has_seed = 1;
             break;
         }
         case 'h': run_usage(stdout); return EF_EXIT_OK;
@@ -153,36 +167,143 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "efbench run: unexpected argument '%s' (see efbench run --help)\n", argv[optind]);
         return EF_EXIT_USAGE;
     }
-    char cmdline[2048], when[32], dir[1024];
-    join_args(argc, argv, cmdline, sizeof cmdline);
-    results_utc_now(when, sizeof when);
-    if (out) snprintf(dir, sizeof dir, "%s", out);
-    else {
-        char stamp[32];
-        time_t t = time(NULL);
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-        snprintf(dir, sizeof dir, "results/local/%s", stamp);
-    }
-
-    ef_run run;
-    ef_error err = {{0}};
-    if (runner_run(&cfg, &run, &err) != EF_OK) {
-        fprintf(stderr, "efbench run: %s\n", err.msg);
-        runner_free(&run);
+    if (o->resume && o->out && strcmp(o->resume, o->out)) {
+        fprintf(stderr, "efbench run: --resume %s and --out %s name different folders\n", o->resume, o->out);
         return EF_EXIT_USAGE;
     }
+    return -1;
+}
+
+/* --resume: what the command line leaves open comes from the run's first session. */
+static void run_opts_from(run_opts *o, const ef_run_identity *id)
+{
+#define FROM(field, rec) if (!o->field && *(rec)) o->field = rec
+    FROM(suite, id->suite);
+    FROM(backends, id->backends);
+    FROM(device, id->device);
+    FROM(precisions, id->precisions);
+    FROM(model, id->model);
+    FROM(text, id->text);
+    FROM(qk, id->qk);
+    FROM(fault, id->fault);
+#undef FROM
+    if (!o->has_seed && id->has_seed) o->seed = id->seed, o->has_seed = 1;
+    if (!o->no_peak) o->no_peak = !id->measure_peak;
+}
+
+static void identity_of(const run_opts *o, const ef_run *run, const char *cmdline, const char *when,
+                        ef_run_identity *id)
+{
+    memset(id, 0, sizeof *id);
+#define SET(dst, src) snprintf(dst, sizeof dst, "%s", (src) ? (src) : "")
+    SET(id->version, EF_VERSION);
+    SET(id->suite, o->suite);
+    SET(id->suite_path, run->suite.path);
+    SET(id->suite_sha256, run->suite.sha256);
+    SET(id->backends, o->backends);
+    SET(id->device, o->device);
+    SET(id->precisions, o->precisions);
+    SET(id->model, o->model);
+    SET(id->text, o->text);
+    SET(id->qk, o->qk);
+    SET(id->fault, o->fault);
+    SET(id->command_line, cmdline);
+    SET(id->utc_time, when);
+#undef SET
+    id->has_seed = o->has_seed;
+    id->seed = run->suite.seed;
+    id->measure_peak = !o->no_peak;
+}
+
+typedef struct run_progress {
+    progress_state show;
+    int quiet;
+    long stop_after, made; /* EF_TEST_STOP_AFTER_CASES */
+} run_progress;
+
+/* Progress on stderr, without the records read back from the checkpoint. Tests only:
+ * EF_TEST_STOP_AFTER_CASES=N stops the process (SIGSTOP) after the N-th case this session
+ * made, its record already in the checkpoint, so a test can kill it at a known point
+ * instead of racing a clock. */
+static void run_progress_show(void *user, const ef_event *ev)
+{
+    run_progress *p = user;
+    if (ev->kind == EF_EVENT_CASE && !ev->resumed && ++p->made == p->stop_after) raise(SIGSTOP);
+    if (!p->quiet && !ev->resumed) progress_show(&p->show, ev);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    run_opts o = {0};
+    int status = run_parse(argc, argv, &o);
+    if (status >= 0) return status;
+    char cmdline[2048], when[32], dir[1024];
+    ef_error err = {{0}};
+    ef_run_identity recorded;
+    if (o.resume) {
+        if (checkpoint_identity_read(o.resume, &recorded, &err)) {
+            fprintf(stderr, "efbench run: %s\n", err.msg);
+            return EF_EXIT_USAGE;
+        }
+        run_opts_from(&o, &recorded);
+        snprintf(cmdline, sizeof cmdline, "%s", recorded.command_line); /* the files say how the run began */
+        snprintf(when, sizeof when, "%s", recorded.utc_time);
+        snprintf(dir, sizeof dir, "%s", o.resume);
+    } else {
+        join_args(argc, argv, cmdline, sizeof cmdline);
+        results_utc_now(when, sizeof when);
+        if (o.out) snprintf(dir, sizeof dir, "%s", o.out);
+        else {
+            char stamp[32];
+            time_t t = time(NULL);
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+            snprintf(dir, sizeof dir, "results/local/%s", stamp);
+        }
+    }
+    /* a live line on a terminal; elsewhere (logs, CI) a summary line every 30 s */
+    run_progress progress = {.quiet = o.quiet};
+    progress_init(&progress.show);
+    const char *stop = getenv("EF_TEST_STOP_AFTER_CASES");
+    progress.stop_after = stop ? strtol(stop, NULL, 10) : 0;
+    ef_run_config cfg = {.suite = o.suite ? o.suite : "default", .backends = o.backends, .device = o.device,
+                         .precisions = o.precisions, .has_seed = o.has_seed, .seed = o.seed, .model = o.model,
+                         .text = o.text, .qk = o.qk, .measure_peak = !o.no_peak,
+                         .fault = o.fault ? EF_FAULT_MASK_OFF_BY_ONE : EF_FAULT_NONE,
+                         .progress = run_progress_show, .progress_user = &progress};
+
+    /* 1. everything that can be refused, 2. the folder, 3. the checkpoint; then the work */
+    ef_run run;
+    ef_runner *runner = NULL;
+    ef_outdir od = {.lock_fd = -1};
+    ef_checkpoint *ck = NULL;
+    ef_run_identity id;
+    status = EF_EXIT_USAGE;
+    if (runner_open(&cfg, &run, &runner, &err)) goto fail;
+    identity_of(&o, &run, cmdline, when, &id);
+    if (outdir_open(dir, &od, &err)) goto fail;
+    if (checkpoint_open(dir, &id, o.resume != NULL, &ck, &err)) goto fail;
+    if (!o.quiet && o.resume)
+        fprintf(stderr, "efbench run: continuing %s: %d cases recorded\n", dir, checkpoint_recorded_cases(ck));
+    cfg.checkpoint = ck;
+    int rc = runner_execute(runner, &err);
+    runner_close(runner);
+    runner = NULL;
+    if (rc) goto fail; /* the checkpoint could not be written, or memory ran out: resumable */
     print_summary(&run);
     ef_results_meta meta = {.command_line = cmdline, .utc_time = when};
-    int status = run.counts[EF_CASE_FAIL] || run.counts[EF_CASE_ERROR] ? EF_EXIT_FAIL : EF_EXIT_OK;
     const ef_results_file summary = {.name = "summary.md", .write = summary_markdown};
-    if (results_write(&run, &meta, dir, &summary, 1, &err) != EF_OK) {
-        fprintf(stderr, "efbench run: %s\n", err.msg);
-        status = EF_EXIT_FAIL;
-    } else {
-        printf("results: %s/results.json, results.csv, summary.md\n", dir);
-    }
+    if (results_write(&run, &meta, dir, &summary, 1, &err) != EF_OK) goto fail;
+    printf("results: %s/results.json, results.csv, summary.md\n", dir);
+    status = run.counts[EF_CASE_FAIL] || run.counts[EF_CASE_ERROR] ? EF_EXIT_FAIL : EF_EXIT_OK;
+    goto cleanup;
+fail:
+    fprintf(stderr, "efbench run: %s\n", err.msg);
+cleanup:
+    runner_close(runner);
+    checkpoint_close(ck);
+    outdir_close(&od, ck == NULL);
     runner_free(&run);
     return status;
 }

@@ -28,7 +28,9 @@ static void usage(FILE *f)
             EF_VERSION);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
-    fprintf(f, "\nexit status: 0 every check passed, 1 a check failed, 2 usage or input error\n");
+    fprintf(f, "\nexit status (every command): 0 done and every check passed; 1 done and a check failed\n"
+               "(a case on a device, a flagged head); 2 not done: usage or input error, or the output\n"
+               "or memory failed (one line on stderr says which)\n");
 }
 
 int main(int argc, char **argv)

@@ -26,7 +26,7 @@ typedef struct pass_ctx {
 static ef_op op_for(const ef_group *g, ef_workload wl, int row0, int rows)
 {
     const ef_reference *r = g->ref;
-    return (ef_op){.workload = wl, .mask = r->mask, .precision = r->precision, .n = r->n, .d = r->d,
+    return (ef_op){.out_count = ef_workloads[wl].layout(r->n, r->d, rows).out, .workload = wl, .mask = r->mask, .precision = r->precision, .n = r->n, .d = r->d,
                    .row0 = row0, .rows = rows, .scale = r->a, .q = g->q, .k = g->k, .e = g->e,
                    .aux = g->aux, .out = g->out};
 }

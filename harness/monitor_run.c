@@ -12,9 +12,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "core/file.h"
 #include "efbench/monitor.h"
 #include "model/capture.h"
 #include "harness/source_model.h"
+
 
 static double mon_now(void)
 {
@@ -33,15 +35,15 @@ void mon_checkpoint_free(mon_checkpoint *c)
 /* EF_* of the model layer as a MON_* class: only memory is not the user's input. */
 static int mon_class(int rc) { return rc == EF_OK ? MON_OK : rc == EF_NOMEM ? MON_FAIL : MON_INPUT; }
 
-/* Opens the GGUF (resolving "default"), records its identity, captures n positions of t. */
-static int mon_capture_model(const mon_source *src, const text_source *t, int n,
-                             mon_checkpoint *out, capture_set *c, ef_error *err)
+/* Opens the GGUF (resolving "default") and checks that it can give n positions of t:
+ * n >= d + 2 and a text long enough. Records the model's identity in *out. */
+static int mon_model_open(const char *model_arg, const text_source *t, int n, model **m, mon_checkpoint *out,
+                          ef_error *err)
 {
-    const char *model_arg = src->model;
     char path[1024];
-    model *m = NULL;
     struct stat st;
     int rc;
+    *m = NULL;
     if (!strcmp(model_arg, "default")) {
         if (source_model_default_path(path, sizeof path, err)) return MON_FAIL;
         if (stat(path, &st))
@@ -50,37 +52,58 @@ static int mon_capture_model(const mon_source *src, const text_source *t, int n,
                            "FILE.gguf", path);
         model_arg = path;
     }
+    ef_error why;
     if (stat(model_arg, &st))
         return ef_fail(err, MON_INPUT, "model '%s': no such file", model_arg);
-    if ((rc = model_open(model_arg, &m, err))) return mon_class(rc);
-    if (src->loaded) {
+    if (ef_file_check_regular(model_arg, &why)) /* a FIFO would block the GGUF reader's open */
+        return ef_fail(err, MON_INPUT, "model %s: %s", model_arg, why.msg);
+    if ((rc = model_open(model_arg, m, err))) return mon_class(rc);
+    const model_config *cfg = model_config_get(*m);
+    snprintf(out->path, sizeof out->path, "%s", model_arg);
+    snprintf(out->name, sizeof out->name, "%s", model_name(*m));
+    snprintf(out->arch, sizeof out->arch, "%s", model_arch_name(cfg->arch));
+    snprintf(out->text, sizeof out->text, "%s", t->name);
+    out->size = (long long)st.st_size;
+    out->kind = "gguf";
+    out->n = n, out->d = cfg->d, out->n_layer = cfg->n_layer, out->n_head = cfg->n_head;
+    out->n_head_kv = cfg->n_head_kv;
+    if (n < cfg->d + 2) {
+        rc = ef_fail(err, MON_INPUT, "--length %d: %s has head dimension d = %d, and mu_K needs at least "
+                     "d + 2 = %d positions (with n <= d + 1 every head has mu_K = 1)", n,
+                     out->name, cfg->d, cfg->d + 2);
+        goto close_model;
+    }
+    int32_t *ids = NULL;
+    rc = text_tokens(t, model_tokenizer(*m), n, &ids, err); /* the text is long enough */
+    free(ids);
+    if (rc == EF_OK) return MON_OK;
+    rc = rc == EF_UNSUPPORTED ? MON_INPUT : mon_class(rc);
+close_model:
+    model_close(*m);
+    *m = NULL;
+    return rc;
+}
+
+/* Captures n positions of t through the cache (checked by mon_model_open). */
+static int mon_capture_model(const mon_source *src, const text_source *t, int n, mon_checkpoint *out,
+                             capture_set *c, ef_error *err)
+{
+    model *m;
+    int rc = mon_model_open(src->model, t, n, &m, out, err);
+    if (rc) return rc;
+    if (src->loaded) { /* what was loaded: one line before the work */
         char desc[512];
         model_describe(m, desc, sizeof desc);
         src->loaded(src->loaded_user, desc);
     }
-    const model_config *cfg = model_config_get(m);
-    snprintf(out->path, sizeof out->path, "%s", model_arg);
-    snprintf(out->name, sizeof out->name, "%s", model_name(m));
-    snprintf(out->arch, sizeof out->arch, "%s", model_arch_name(cfg->arch));
-    out->size = (long long)st.st_size;
-    out->kind = "gguf";
-    if (n < cfg->d + 2) {
-        rc = MON_INPUT;
-        ef_fail(err, rc, "--length %d: %s has head dimension d = %d, and mu_K needs at least "
-                "d + 2 = %d positions (with n <= d + 1 every head has mu_K = 1)", n,
-                out->name, cfg->d, cfg->d + 2);
-        goto close_model;
-    }
     rc = capture_cached(m, t, n, src->capture_progress, c, &out->from_cache, err);
-    if (rc == EF_UNSUPPORTED) { /* the text is too short: the user's input */
-        rc = MON_INPUT;
-        goto close_model;
+    if (rc == EF_UNSUPPORTED) rc = MON_INPUT; /* the text is too short: the user's input */
+    else rc = mon_class(rc);
+    if (!rc) {
+        const char *sha = gguf_file_hash(model_gguf(m)); /* computed by the cache lookup */
+        snprintf(out->sha256, sizeof out->sha256, "%s", sha ? sha : "");
+        if (source_qk_check(c, out->path, err)) rc = MON_INPUT; /* a model that gives degenerate heads */
     }
-    if ((rc = mon_class(rc))) goto close_model;
-    const char *sha = gguf_file_hash(model_gguf(m)); /* computed by the cache lookup */
-    snprintf(out->sha256, sizeof out->sha256, "%s", sha ? sha : "");
-    snprintf(out->text, sizeof out->text, "%s", t->name);
-close_model:
     model_close(m);
     return rc;
 }
@@ -90,9 +113,12 @@ static int mon_capture_qk(const char *path, int n, mon_checkpoint *out, capture_
                           ef_error *err)
 {
     struct stat st;
+    ef_error why;
     if (stat(path, &st)) return ef_fail(err, MON_INPUT, "--qk '%s': no such file", path);
+    if (ef_file_check_regular(path, &why)) return ef_fail(err, MON_INPUT, "--qk %s: %s", path, why.msg);
     int rc = capture_read(path, c, err);
     if (rc) return mon_class(rc);
+    if (source_qk_check(c, path, err)) return MON_INPUT;
     snprintf(out->path, sizeof out->path, "%s", path);
     snprintf(out->name, sizeof out->name, "%s", c->model);
     snprintf(out->text, sizeof out->text, "%s", c->text);
@@ -204,6 +230,22 @@ int mon_checkpoint_run(const mon_source *src, const text_source *t, int n,
     return rc;
 }
 
+int mon_source_check(const mon_source *src, const text_source *t, int n, mon_checkpoint *out, ef_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!src->qk) {
+        model *m;
+        int rc = mon_model_open(src->model, t, n, &m, out, err);
+        model_close(m);
+        return rc;
+    }
+    capture_set c = {0};
+    int rc = mon_capture_qk(src->qk, n, out, &c, err);
+    if (!rc) rc = mon_shape(&c, out, err);
+    capture_free(&c);
+    return rc;
+}
+
 int mon_checkpoints_match(const mon_checkpoint *a, const mon_checkpoint *b, ef_error *err)
 {
     if (a->n_layer != b->n_layer || a->n_head != b->n_head || a->n_head_kv != b->n_head_kv ||
@@ -213,7 +255,7 @@ int mon_checkpoints_match(const mon_checkpoint *a, const mon_checkpoint *b, ef_e
                        a->path, a->arch, *a->arch ? ", " : "", a->n_layer, a->n_head,
                        a->n_head_kv, a->d, b->path, b->arch, *b->arch ? ", " : "", b->n_layer,
                        b->n_head, b->n_head_kv, b->d);
-    for (int i = 0; i < a->n_layer; i++)
+    for (int i = 0; a->heads && b->heads && i < a->n_layer; i++)
         if (a->heads[(size_t)i * a->n_head].layer != b->heads[(size_t)i * b->n_head].layer)
             return ef_fail(err, MON_INPUT, "checkpoints %s and %s hold different layers (%d vs %d)",
                            a->path, b->path, a->heads[(size_t)i * a->n_head].layer,

@@ -74,7 +74,14 @@ int mon_checkpoint_run(const mon_source *src, const text_source *t, int n,
                        mon_progress_fn progress, void *user, mon_checkpoint *out, ef_error *err);
 void mon_checkpoint_free(mon_checkpoint *c);
 
-/* Checkpoints of one model: same layers, heads and d (and n), else MON_INPUT naming both. */
+/* Everything mon_checkpoint_run would refuse, checked without the work: the model opens
+ * and its text has n positions (n >= d + 2), or the Q/K file reads, has one shape and can
+ * give n positions, with nothing degenerate in it (source_qk_check). Fills the shape fields
+ * of *out (no heads), for mon_checkpoints_match. MON_OK, MON_INPUT or MON_FAIL. */
+int mon_source_check(const mon_source *src, const text_source *t, int n, mon_checkpoint *out, ef_error *err);
+
+/* Checkpoints of one model: same layers, heads and d (and n), else MON_INPUT naming both
+ * (the layer indices compared when both have their heads). */
 int mon_checkpoints_match(const mon_checkpoint *a, const mon_checkpoint *b, ef_error *err);
 
 /* One head's mu_K change between checkpoints `from` and from + 1. */

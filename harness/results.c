@@ -36,7 +36,7 @@ static json_t *invariants_json(const ef_invariants *v)
                      "bound_slack", num(v->bound_slack));
 }
 
-static json_t *case_json(const ef_run *run, const ef_case *c)
+json_t *results_case_json(const ef_run *run, const ef_case *c)
 {
     const ef_run_device *d = &run->devices[c->device];
     char mask[32];
@@ -75,7 +75,7 @@ static json_t *case_json(const ef_run *run, const ef_case *c)
                      "status", ef_case_status_name(c->status), "reasons", reasons);
 }
 
-static json_t *input_json(const ef_input *in)
+json_t *results_input_json(const ef_input *in)
 {
     char mask[32];
     ef_mask_format(in->mask, mask, sizeof mask);
@@ -107,9 +107,9 @@ json_t *results_json(const ef_run *run, const ef_results_meta *meta)
                       "peak_gbps", f->peak_gbps > 0 ? num(f->peak_gbps) : json_null(),
                       "peak_method", *f->peak_method ? json_string(f->peak_method) : json_null(), "notes", f->notes));
     }
-    for (int i = 0; i < run->case_count; i++) json_array_append_new(cases, case_json(run, &run->cases[i]));
+    for (int i = 0; i < run->case_count; i++) json_array_append_new(cases, results_case_json(run, &run->cases[i]));
     json_t *inputs = json_array();
-    for (int i = 0; i < run->input_count; i++) json_array_append_new(inputs, input_json(&run->inputs[i]));
+    for (int i = 0; i < run->input_count; i++) json_array_append_new(inputs, results_input_json(&run->inputs[i]));
     const ef_suite *s = &run->suite;
     return json_pack("{s:s,s:i,s:{s:s,s:s},s:s,s:s,s:{s:s,s:i,s:I,s:s},s:{s:s,s:s,s:I,s:f,s:f,s:i,s:i,s:i,s:i},"
                      "s:o,s:o,s:{s:i,s:i,s:i,s:i,s:i},s:o,s:o}",

@@ -22,6 +22,14 @@ typedef struct ef_results_file {
 } ef_results_file;
 
 json_t *results_json(const ef_run *run, const ef_results_meta *meta);
+/* One case record / input record as results.json holds it (results/README.md). */
+json_t *results_case_json(const ef_run *run, const ef_case *c);
+json_t *results_input_json(const ef_input *in);
+/* And back (the checkpoint, harness/checkpoint.c): every field, so that a record read back
+ * writes the same JSON, CSV and Markdown; EF_ERROR naming the first field that is missing
+ * or malformed. device_id must be below device_count. */
+int results_case_parse(json_t *obj, int device_count, ef_case *c, ef_error *err);
+int results_input_parse(json_t *obj, ef_input *in, ef_error *err);
 /* Create `dir` if needed and write results.json, results.csv and the `extra_count` extra
  * files; none is visible until all are done (temporary names, renamed at the end). */
 int results_write(const ef_run *run, const ef_results_meta *meta, const char *dir,

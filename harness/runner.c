@@ -12,17 +12,22 @@
 
 #include "core/host.h"
 #include "harness/case_run.h"
+#include "harness/checkpoint.h"
 #include "harness/peak.h"
 #include "harness/workload.h"
 #include "harness/reference.h"
 #include "harness/source.h"
 #include "model/forward.h"
 
-typedef struct run_state {
+typedef struct ef_runner {
     ef_run *run;
     ef_device *open[32];
     const ef_run_config *cfg;
     forward_progress capture_progress; /* the forward passes of model sources, as events */
+    ef_checkpoint *ck;                 /* cfg->checkpoint: records kept and skipped      */
+    int set_index;                     /* the [cases] set being walked                   */
+    char group[2048];                  /* the checkpoint key of the group being run      */
+    ef_error *err;                     /* where a checkpoint's write error goes          */
 } run_state;
 
 static void append_note(char *buf, size_t len, const char *fmt, const char *a, const char *b)
@@ -147,21 +152,32 @@ static void capture_step(void *user, const char *label, int layers_done, int lay
                            .seconds = seconds});
 }
 
-static int emit_case(void *ctx, const ef_case *c)
+/* Add a record to the run and tell the caller; `resumed`: it came from the checkpoint. */
+static int push_case(run_state *st, const ef_case *c, int resumed)
 {
-    run_state *st = ctx;
     ef_run *run = st->run;
     if (run->case_count == run->case_cap) {
         int cap = run->case_cap ? 2 * run->case_cap : 64;
         ef_case *grown = realloc(run->cases, sizeof(ef_case) * cap);
-        if (!grown) return EF_NOMEM;
+        if (!grown) return ef_fail(st->err, EF_NOMEM, "out of memory for %d case records", cap);
         run->cases = grown;
         run->case_cap = cap;
     }
     run->cases[run->case_count++] = *c;
     run->counts[c->status]++;
-    tell(st, &(ef_event){.kind = EF_EVENT_CASE, .c = &run->cases[run->case_count - 1]});
+    tell(st, &(ef_event){.kind = EF_EVENT_CASE, .c = &run->cases[run->case_count - 1], .resumed = resumed});
     return EF_OK;
+}
+
+/* A case just made: recorded in the checkpoint, unless it was recorded before (a group a
+ * killed run left half done), in which case the recorded one stands. */
+static int emit_case(void *ctx, const ef_case *c)
+{
+    run_state *st = ctx;
+    if (!st->ck) return push_case(st, c, 0);
+    ef_case kept;
+    int recorded, rc = checkpoint_case(st->ck, st->group, st->run, c, &kept, &recorded, st->err);
+    return rc ? rc : push_case(st, &kept, recorded);
 }
 
 /* A case record with nothing measured yet. */
@@ -193,26 +209,74 @@ static int emit_group_status(run_state *st, const ef_case *tmpl, const ef_case_s
     return EF_OK;
 }
 
-/* Keep the reference's invariants of one group (ef_input). */
-static int record_input(run_state *st, const ef_case *tmpl, int on_devices)
+/* Add an input record to the run and tell the caller. */
+static int push_input(run_state *st, const ef_input *one, int resumed)
 {
     ef_run *run = st->run;
     if (run->input_count == run->input_cap) {
         int cap = run->input_cap ? 2 * run->input_cap : 64;
         ef_input *grown = realloc(run->inputs, sizeof(ef_input) * cap);
-        if (!grown) return EF_NOMEM;
+        if (!grown) return ef_fail(st->err, EF_NOMEM, "out of memory for %d input records", cap);
         run->inputs = grown;
         run->input_cap = cap;
     }
     ef_input *in = &run->inputs[run->input_count++];
-    memset(in, 0, sizeof *in);
-    snprintf(in->source, sizeof in->source, "%s", tmpl->source);
-    snprintf(in->text, sizeof in->text, "%s", tmpl->text);
-    in->layer = tmpl->layer, in->head = tmpl->head, in->kv_head = tmpl->kv_head;
-    in->n = tmpl->n, in->d = tmpl->d, in->mask = tmpl->mask, in->precision = tmpl->precision;
-    in->seed = tmpl->seed, in->on_devices = on_devices, in->inv = tmpl->reference;
-    tell(st, &(ef_event){.kind = EF_EVENT_INPUT, .input = in});
+    *in = *one;
+    tell(st, &(ef_event){.kind = EF_EVENT_INPUT, .input = in, .resumed = resumed});
     return EF_OK;
+}
+
+/* Keep the reference's invariants of one group (ef_input), in the checkpoint too. */
+static int record_input(run_state *st, const ef_case *tmpl, int on_devices)
+{
+    ef_input in;
+    memset(&in, 0, sizeof in);
+    snprintf(in.source, sizeof in.source, "%s", tmpl->source);
+    snprintf(in.text, sizeof in.text, "%s", tmpl->text);
+    in.layer = tmpl->layer, in.head = tmpl->head, in.kv_head = tmpl->kv_head;
+    in.n = tmpl->n, in.d = tmpl->d, in.mask = tmpl->mask, in.precision = tmpl->precision;
+    in.seed = tmpl->seed, in.on_devices = on_devices, in.inv = tmpl->reference;
+    int rc = st->ck ? checkpoint_input_put(st->ck, st->group, &in, st->err) : EF_OK;
+    return rc ? rc : push_input(st, &in, 0);
+}
+
+/* The checkpoint key of the group `tmpl` opens (checkpoint.h): what identifies it, and the
+ * set it belongs to; checkpoint_group_key adds which occurrence it is. */
+static void group_key(run_state *st, const ef_case *tmpl)
+{
+    if (!st->ck) return;
+    char base[1024], mask[32];
+    ef_mask_format(tmpl->mask, mask, sizeof mask);
+    snprintf(base, sizeof base, "s%d|%s|%s|L%d|H%d|K%d|n%d|d%d|%s|%s|%llu", st->set_index, tmpl->source, tmpl->text,
+             tmpl->layer, tmpl->head, tmpl->kv_head, tmpl->n, tmpl->d, mask, ef_precision_name(tmpl->precision),
+             (unsigned long long)tmpl->seed);
+    checkpoint_group_key(st->ck, base, st->group, sizeof st->group);
+}
+
+/* The recorded cases of the group on device dv, into the run. */
+static int push_device_cases(run_state *st, int dv)
+{
+    ef_case *old;
+    int count, rc = checkpoint_device_cases(st->ck, st->group, dv, st->run->device_count, &old, &count, st->err);
+    for (int i = 0; rc == EF_OK && i < count; i++) rc = push_case(st, &old[i], 1);
+    free(old);
+    return rc;
+}
+
+/* A group the checkpoint holds whole (its input and every device it ran on): its records
+ * go into the run as they are, without building the reference. 1 when it did. */
+static int group_resumed(run_state *st, int on_devices, int *rc)
+{
+    ef_input in;
+    *rc = EF_OK;
+    if (!st->ck) return 0;
+    for (int dv = 0; on_devices && dv < st->run->device_count; dv++)
+        if (!checkpoint_device_done(st->ck, st->group, dv)) return 0;
+    int got = checkpoint_input_get(st->ck, st->group, &in, st->err);
+    if (got == EF_UNSUPPORTED) return 0;
+    if ((*rc = got) || (*rc = push_input(st, &in, 1))) return 1;
+    for (int dv = 0; on_devices && dv < st->run->device_count && *rc == EF_OK; dv++) *rc = push_device_cases(st, dv);
+    return 1;
 }
 
 static int run_group(run_state *st, const ef_case_set *set, const ef_head *h, ef_mask mask, ef_precision p,
@@ -227,6 +291,9 @@ static int run_group(run_state *st, const ef_case_set *set, const ef_head *h, ef
     tmpl.layer = h->layer, tmpl.head = h->head, tmpl.kv_head = h->kv_head;
     snprintf(tmpl.source, sizeof tmpl.source, "%s", h->source);
     snprintf(tmpl.text, sizeof tmpl.text, "%s", h->text);
+    group_key(st, &tmpl);
+    int done;
+    if (group_resumed(st, on_devices, &done)) return done;
     ef_reference_opts ro = {.check_rows = suite->check_rows, .full_check_max = suite->full_check_max_n,
                             .seed = h->seed};
     /* the float64 reference holds about a dozen n x d arrays and the checked rows of E
@@ -239,16 +306,26 @@ static int run_group(run_state *st, const ef_case_set *set, const ef_head *h, ef
                  h->n, h->d, need * 1e-9, host_memory_bytes() * 1e-9);
         return emit_group_status(st, &tmpl, set, EF_CASE_UNSUPPORTED, why);
     }
+    if (st->ck && checkpoint_flush(st->ck, st->err)) return EF_ERROR; /* durable before the long work */
     int rc = reference_build(h, mask, p, &ro, &ref, &err);
     if (rc != EF_OK)
         return emit_group_status(st, &tmpl, set, rc == EF_UNSUPPORTED || rc == EF_NOMEM ? EF_CASE_UNSUPPORTED : EF_CASE_ERROR,
                                  err.msg);
     tmpl.reference = ref.inv;
-    rc = record_input(st, &tmpl, on_devices);
+    ef_input old;
+    int recorded = st->ck ? checkpoint_input_get(st->ck, st->group, &old, st->err) : EF_UNSUPPORTED;
+    if (recorded == EF_OK) rc = push_input(st, &old, 1);
+    else rc = recorded == EF_UNSUPPORTED ? record_input(st, &tmpl, on_devices) : recorded;
     for (int dv = 0; on_devices && dv < st->run->device_count && rc == EF_OK; dv++) {
         const ef_run_device *d = &st->run->devices[dv];
         tmpl.device = dv;
+        if (st->ck && checkpoint_device_done(st->ck, st->group, dv)) {
+            rc = push_device_cases(st, dv);
+            continue;
+        }
+        if (st->ck && (rc = checkpoint_flush(st->ck, st->err))) break;
         rc = case_group_run(d->backend, st->open[dv], &d->info, &ref, plan, &tmpl, emit_case, st);
+        if (rc == EF_OK && st->ck) rc = checkpoint_device_done_put(st->ck, st->group, dv, st->err);
     }
     reference_free(&ref);
     return rc;
@@ -337,6 +414,7 @@ static int run_source(run_state *st, const ef_case_set *set, const char *spec, c
         template_init(&tmpl);
         tmpl.n = set->lengths[l], tmpl.d = args->d;
         snprintf(tmpl.source, sizeof tmpl.source, "%.63s", spec);
+        group_key(st, &tmpl);
         rc = emit_group_status(st, &tmpl, set, hrc == EF_UNSUPPORTED ? EF_CASE_UNSUPPORTED : EF_CASE_ERROR, why.msg);
     }
     source_close(&src);
@@ -434,20 +512,62 @@ static int apply_overrides(const ef_run_config *cfg, ef_suite *suite, ef_error *
     return EF_OK;
 }
 
+int runner_open(const ef_run_config *cfg, ef_run *run, ef_runner **out, ef_error *err)
+{
+    *out = NULL;
+    memset(run, 0, sizeof *run);
+    run_state *st = calloc(1, sizeof *st);
+    if (!st) return ef_fail(err, EF_NOMEM, "out of memory");
+    *st = (run_state){.run = run, .cfg = cfg};
+    st->capture_progress = (forward_progress){.fn = capture_step, .user = st};
+    int rc = suite_load(cfg->suite ? cfg->suite : "default", &run->suite, err);
+    if (rc || (rc = apply_overrides(cfg, &run->suite, err))) {
+        free(st);
+        return rc;
+    }
+    st->err = err;
+    if ((rc = runner_devices_open(cfg, run, st->open, err)) || (rc = sources_check(st, err))) {
+        runner_close(st);
+        return rc;
+    }
+    *out = st;
+    return EF_OK;
+}
+
+int runner_execute(ef_runner *st, ef_error *err)
+{
+    const ef_run_config *cfg = st->cfg;
+    ef_run *run = st->run;
+    int rc = EF_OK, restored = 0;
+    st->ck = cfg->checkpoint;
+    st->err = err;
+    if (st->ck && (rc = checkpoint_devices_restore(st->ck, run, &restored, err))) return rc;
+    if (!restored) {
+        if (cfg->measure_peak) peak_measure_all(run, st->open, cfg->progress, cfg->progress_user);
+        if (st->ck && (rc = checkpoint_devices_write(st->ck, run, err))) return rc;
+    }
+    for (int i = 0; i < run->suite.set_count && rc == EF_OK; i++) {
+        st->set_index = i;
+        rc = run_set(st, &run->suite.sets[i], err);
+    }
+    if (rc == EF_OK) tell(st, &(ef_event){.kind = EF_EVENT_DONE});
+    return rc;
+}
+
+void runner_close(ef_runner *st)
+{
+    if (!st) return;
+    runner_devices_close(st->run, st->open);
+    free(st);
+}
+
 int runner_run(const ef_run_config *cfg, ef_run *run, ef_error *err)
 {
-    run_state st = {.run = run, .cfg = cfg};
-    st.capture_progress = (forward_progress){.fn = capture_step, .user = &st};
-    memset(run, 0, sizeof *run);
-    int rc = suite_load(cfg->suite ? cfg->suite : "default", &run->suite, err);
+    ef_runner *r;
+    int rc = runner_open(cfg, run, &r, err);
     if (rc) return rc;
-    if ((rc = apply_overrides(cfg, &run->suite, err))) return rc;
-    if ((rc = runner_devices_open(cfg, run, st.open, err)) || (rc = sources_check(&st, err))) goto out;
-    if (cfg->measure_peak) peak_measure_all(run, st.open, cfg->progress, cfg->progress_user);
-    for (int i = 0; i < run->suite.set_count && rc == EF_OK; i++) rc = run_set(&st, &run->suite.sets[i], err);
-    tell(&st, &(ef_event){.kind = EF_EVENT_DONE});
-out:
-    runner_devices_close(run, st.open);
+    rc = runner_execute(r, err);
+    runner_close(r);
     return rc;
 }
 

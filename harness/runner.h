@@ -32,6 +32,7 @@ typedef struct ef_event {
     double seconds;           /* PEAK: time it took; CAPTURE: since the pass started */
     const char *msg;          /* PEAK: why it failed; CAPTURE: the text's name (may be NULL) */
     int layer, layers, n;     /* CAPTURE: layers done of all, tokens */
+    int resumed;              /* CASE, INPUT: the record was read back from the checkpoint */
 } ef_event;
 
 typedef void (*ef_progress_fn)(void *user, const ef_event *ev);
@@ -52,12 +53,26 @@ typedef struct ef_run_config {
     const char *qk;             /* --qk: imported Q/K (safetensors) replaces the suite's sources */
     int measure_peak;           /* measure each device's peaks first (harness/peak.h); efbench run
                                  * does unless --no-peak, the tests' runs do not */
+    struct ef_checkpoint *checkpoint; /* optional (harness/checkpoint.h): every record is
+                                 * appended to it, and what it holds from an earlier session
+                                 * is taken as it is instead of run again */
 } ef_run_config;
 
 /* Run the suite. EF_OK when it ran (cases may still fail: see run->counts); EF_ERROR for
- * bad input (unknown backend or device, suite that does not parse) with err filled. */
+ * bad input (unknown backend or device, suite that does not parse) with err filled, or
+ * when the checkpoint cannot be written. runner_run = runner_open, runner_execute,
+ * runner_close; `efbench run` calls them apart, to make its folder ready in between. */
 int runner_run(const ef_run_config *cfg, ef_run *run, ef_error *err);
 void runner_free(ef_run *run);
+
+typedef struct ef_runner ef_runner;
+/* Everything that can be refused before work: the suite, the overrides, the devices (opened)
+ * and every source (opened once). *out is NULL on failure. */
+int runner_open(const ef_run_config *cfg, ef_run *run, ef_runner **out, ef_error *err);
+/* The work: peaks (or the checkpoint's), then every case. */
+int runner_execute(ef_runner *r, ef_error *err);
+/* Close the devices; NULL is fine. run keeps its records (runner_free). */
+void runner_close(ef_runner *r);
 
 /* Select and open the devices cfg names (backends, device selector) into run->devices and
  * open[] (32 slots); an unknown backend, a named backend without devices, or a selector

@@ -4,11 +4,13 @@
  * head); `qk` yields the heads of an imported safetensors file. Shapes are checked when the
  * source opens, so a bad file fails before any case runs.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/file.h"
 #include "harness/source_model.h"
 #include "model/capture.h"
 
@@ -101,6 +103,11 @@ static int sm_model_open(const char *spec, const ef_source_args *args, void **st
             goto fail;
         }
         mp = path;
+    }
+    ef_error why;
+    if (ef_file_check_regular(mp, &why)) { /* a FIFO would block the GGUF reader's open */
+        rc = ef_fail(err, EF_ERROR, "model %s: %s", mp, why.msg);
+        goto fail;
     }
     if ((rc = model_open(mp, &s->m, err))) goto fail;
     const char *list = !strncmp(spec, "model:", 6) ? spec + 6
@@ -239,6 +246,52 @@ const ef_source_ops ef_source_model = {
 
 /* ---- imported Q/K ------------------------------------------------------------------ */
 
+/* The first value of v[0..count) that is not finite, or -1. */
+static long sm_first_non_finite(const float *v, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (!isfinite(v[i])) return (long)i;
+    return -1;
+}
+
+static int sm_bad_value(const char *path, char which, int layer, const char *head_kind, int h, int d, long at,
+                        float v, ef_error *err)
+{
+    return ef_fail(err, EF_ERROR, "%s: tensor %c.%d holds %s at %s %d, position %ld, dimension %ld: not a measurable "
+                   "input", path, which, layer, isnan(v) ? "NaN" : v > 0 ? "+inf" : "-inf", head_kind, h, at / d,
+                   at % d);
+}
+
+int source_qk_check(const capture_set *c, const char *path, ef_error *err)
+{
+    for (int i = 0; i < c->n_layers; i++) {
+        const capture_layer *L = &c->layers[i];
+        size_t per = (size_t)L->n * L->d;
+        for (int h = 0; h < L->n_head; h++) {
+            const float *q = L->q + h * per;
+            long at = sm_first_non_finite(q, per);
+            if (at >= 0) return sm_bad_value(path, 'q', L->layer, "head", h, L->d, at, q[at], err);
+            size_t j = 0;
+            while (j < per && q[j] == 0) j++;
+            if (j == per)
+                return ef_fail(err, EF_ERROR, "%s: tensor q.%d, head %d: every query is zero, so the field is zero "
+                               "(a degenerate input)", path, L->layer, h);
+        }
+        for (int h = 0; h < L->n_head_kv; h++) {
+            const float *k = L->k + h * per;
+            long at = sm_first_non_finite(k, per);
+            if (at >= 0) return sm_bad_value(path, 'k', L->layer, "KV head", h, L->d, at, k[at], err);
+            size_t j = L->d;
+            while (j < per && k[j] == k[j % L->d]) j++; /* every row equal to row 0? */
+            if (j == per)
+                return ef_fail(err, EF_ERROR, "%s: tensor k.%d, KV head %d: every position has the same key, so the "
+                               "centered keys are zero (a degenerate input: mu_K is undefined, the field is zero)",
+                               path, L->layer, h);
+        }
+    }
+    return EF_OK;
+}
+
 static int sm_qk_accepts(const char *spec) { return !strcmp(spec, "qk"); }
 
 static int sm_qk_open(const char *spec, const ef_source_args *args, void **state, ef_error *err)
@@ -252,8 +305,14 @@ static int sm_qk_open(const char *spec, const ef_source_args *args, void **state
     s->is_qk = 1;
     s->heads = args->heads;
     s->seed = args->seed;
-    int rc = capture_read(args->qk, &s->qk, err);
-    if (rc) goto fail;
+    ef_error why;
+    int rc = ef_file_check_regular(args->qk, &why); /* a FIFO would block the reader's open */
+    if (rc) {
+        rc = ef_fail(err, EF_ERROR, "--qk %s: %s", args->qk, why.msg);
+        goto fail;
+    }
+    rc = capture_read(args->qk, &s->qk, err);
+    if (rc || (rc = source_qk_check(&s->qk, args->qk, err))) goto fail;
     int max = 0;
     for (int i = 0; i < s->qk.n_layers; i++)
         if (s->qk.layers[i].layer > max) max = s->qk.layers[i].layer;

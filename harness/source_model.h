@@ -15,6 +15,13 @@ extern const ef_source_ops ef_source_model;
 /* spec "qk": args->qk is the safetensors file. */
 extern const ef_source_ops ef_source_qk;
 
+/* Imported (or captured) Q/K that cannot be measured: a value that is not finite, a KV
+ * head whose keys are one vector at every position (the centered keys are zero: mu_K is
+ * undefined and the field is zero), or a query head whose queries are all zero (the field
+ * is zero). EF_ERROR with one line naming `path`, the tensor and the head; EF_OK else. */
+struct capture_set;
+int source_qk_check(const struct capture_set *c, const char *path, ef_error *err);
+
 /* Path of the default model file (may not exist). */
 int source_model_default_path(char *buf, size_t len, ef_error *err);
 

@@ -6,12 +6,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <openssl/evp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/file.h"
 #include "source.h"
 
 enum { EF_MAX_N = 1 << 17, EF_MAX_D = 1024 };
@@ -35,7 +37,7 @@ static char *trim(char *s)
 static int list_each(const char *value, int (*item)(parse_state *, const char *, const char *),
                      parse_state *ps, const char *key)
 {
-    char buf[2048];
+    char buf[EF_SUITE_MAX_LINE + 1];
     if (strlen(value) >= sizeof buf) {
         snprintf(ps->msg, sizeof ps->msg, "key '%s': list longer than %zu characters", key, sizeof buf - 1);
         return 0;
@@ -268,7 +270,7 @@ static int on_entry(void *user, const char *section, const char *key, const char
     if (!key) return 1;       /* a section header alone */
     if (*ps->msg) return 1;   /* report the first problem only */
     snprintf(ps->key, sizeof ps->key, "%s", key);
-    char v[2048];
+    char v[EF_SUITE_MAX_LINE + 1]; /* a value is shorter than its line (suite_lines_check) */
     snprintf(v, sizeof v, "%s", value);
     char *val = trim(v);
     if (strcmp(section, "suite") == 0) {
@@ -304,8 +306,13 @@ static void line_text(const char *text, int line, char *out, size_t len)
     }
     if (!text) { snprintf(out, len, "?"); return; }
     char buf[256];
-    size_t n = strcspn(text, "\r\n");
-    snprintf(buf, sizeof buf, "%.*s", (int)(n < sizeof buf - 1 ? n : sizeof buf - 1), text);
+    size_t n = strcspn(text, "\r\n"), o = 0;
+    for (size_t i = 0; i < n && o + 5 < sizeof buf; i++) { /* control bytes shown as \xNN, not sent to a terminal */
+        unsigned char c = (unsigned char)text[i];
+        if (c < 0x20 || c == 0x7f) o += (size_t)snprintf(buf + o, sizeof buf - o, "\\x%02x", c);
+        else buf[o++] = (char)c;
+    }
+    buf[o] = '\0';
     snprintf(out, len, "%s", trim(buf));
 }
 
@@ -338,11 +345,52 @@ static int suite_validate(ef_suite *s, const char *label, ef_error *err)
     return EF_OK;
 }
 
+/* inih reads a line into a buffer of ini_max_line bytes and parses whatever does not fit as
+ * a line of its own, silently. So every line is measured first, and inih's buffer is made
+ * large enough for the longest line the check lets through. Debian builds inih with its
+ * limits as run-time variables; elsewhere the compiled-in INI_MAX_LINE is the limit. */
+#ifdef EF_INIH_RUNTIME_LIMITS
+enum { SUITE_LINE_LIMIT = EF_SUITE_MAX_LINE };
+#else
+enum { SUITE_LINE_LIMIT = INI_MAX_LINE - 3 < EF_SUITE_MAX_LINE ? INI_MAX_LINE - 3 : EF_SUITE_MAX_LINE };
+#endif
+
+static int suite_lines_check(const char *text, const char *label, ef_error *err)
+{
+    int line = 1;
+    for (const char *p = text; *p; line++) {
+        size_t len = strcspn(p, "\n");
+        if (len > 0 && p[len - 1] == '\r') len--;
+        if (len > SUITE_LINE_LIMIT)
+            return ef_fail(err, EF_ERROR, "%s:%d: line longer than %d characters", label, line, SUITE_LINE_LIMIT);
+        p += strcspn(p, "\n");
+        if (*p) p++;
+    }
+#ifdef EF_INIH_RUNTIME_LIMITS
+    ini_use_stack = false;
+    ini_allow_realloc = true;
+    ini_max_line = SUITE_LINE_LIMIT + 3; /* the line, "\r\n" and its NUL (ini.h) */
+#endif
+    return EF_OK;
+}
+
+/* SHA-256 of the text, hex (libcrypto), "" if it could not be computed. */
+static void suite_hash(const char *text, char *hex)
+{
+    unsigned char dg[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    *hex = '\0';
+    if (!EVP_Digest(text, strlen(text), dg, &len, EVP_sha256(), NULL) || len != 32) return;
+    for (unsigned i = 0; i < len; i++) snprintf(hex + 2 * i, 3, "%02x", dg[i]);
+}
+
 int suite_parse_string(const char *text, const char *label, ef_suite *suite, ef_error *err)
 {
     parse_state ps = {.suite = suite};
     suite_defaults(suite);
     snprintf(suite->path, sizeof suite->path, "%s", label);
+    suite_hash(text, suite->sha256);
+    if (suite_lines_check(text, label, err)) return EF_ERROR;
     int line = ini_parse_string(text, on_entry, &ps);
     if (line < 0) return ef_fail(err, EF_ERROR, "%s: cannot read", label);
     if (line > 0) {
@@ -369,6 +417,9 @@ int suite_load(const char *name_or_path, ef_suite *suite, ef_error *err)
 {
     char path[512];
     const char *dir = getenv("EF_SUITE_DIR");
+    if (strlen(name_or_path) >= sizeof path - 16)
+        return ef_fail(err, EF_ERROR, "suite '%.64s...': a name or path longer than %zu characters", name_or_path,
+                       sizeof path - 17);
     if (strchr(name_or_path, '/') || strstr(name_or_path, ".ini"))
         snprintf(path, sizeof path, "%s", name_or_path);
     else if (dir && (snprintf(path, sizeof path, "%s/%s.ini", dir, name_or_path), file_exists(path)))
@@ -377,29 +428,16 @@ int suite_load(const char *name_or_path, ef_suite *suite, ef_error *err)
         ;
     else
         snprintf(path, sizeof path, "suites/%s.ini", name_or_path);
-    FILE *f = fopen(path, "rb");
-    if (!f) return ef_fail(err, EF_ERROR, "suite '%s': cannot open %s: %s", name_or_path, path, strerror(errno));
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    int rc = EF_OK;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? 2 * cap : 8192;
-            if (cap > (1u << 24)) { rc = ef_fail(err, EF_ERROR, "%s: larger than 16 MiB", path); break; }
-            char *t = realloc(text, cap);
-            if (!t) { rc = ef_fail(err, EF_NOMEM, "%s: out of memory", path); break; }
-            text = t;
-        }
-        size_t got = fread(text + len, 1, 4096, f);
-        len += got;
-        if (got < 4096) break;
+    char *text;
+    size_t len;
+    ef_error why;
+    int rc = ef_file_read_all(path, 16u << 20, &text, &len, &why);
+    if (rc) {
+        if (strcmp(path, name_or_path)) return ef_fail(err, rc, "suite '%s' (%s): %s", name_or_path, path, why.msg);
+        return ef_fail(err, rc, "suite %s: %s", path, why.msg);
     }
-    fclose(f);
-    if (rc == EF_OK) {
-        text[len] = '\0';
-        if (strlen(text) != len) rc = ef_fail(err, EF_ERROR, "%s: contains a NUL byte: not a text file", path);
-        else rc = suite_parse_string(text, path, suite, err);
-    }
+    if (strlen(text) != len) rc = ef_fail(err, EF_ERROR, "%s: contains a NUL byte: not a text file", path);
+    else rc = suite_parse_string(text, path, suite, err);
     free(text);
     return rc;
 }

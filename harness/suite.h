@@ -11,7 +11,9 @@
 #include "core/error.h"
 #include "core/types.h"
 
-enum { EF_SUITE_MAX_LIST = 32, EF_SUITE_MAX_SETS = 16 };
+/* EF_SUITE_MAX_LINE: the longest line a suite may have, in bytes without its newline; a
+ * longer one is an error naming its line (inih would otherwise split it silently). */
+enum { EF_SUITE_MAX_LIST = 32, EF_SUITE_MAX_SETS = 16, EF_SUITE_MAX_LINE = 4096 };
 
 typedef struct ef_case_set {
     char name[64];
@@ -41,6 +43,7 @@ typedef struct ef_case_set {
 
 typedef struct ef_suite {
     char path[512];
+    char sha256[65];                 /* of the suite's text, hex: a resumed run's suite must match */
     char name[64];
     char description[256];
     uint64_t seed;

@@ -206,6 +206,50 @@ static int ml_tensor(const gguf_file *f, const char *name, uint64_t ne0, uint64_
     return EF_OK;
 }
 
+/* Every hyperparameter against the tensors that carry it, before anything is allocated:
+ * a GGUF whose metadata claims more (or fewer) blocks, heads or dimensions than its tensors
+ * hold is refused naming the key. Without this, absurd but in-range values (an embedding of
+ * 2^24 in 4096 blocks) reached malloc as terabytes, and smaller ones were allocated. */
+static int ml_hparams_check(const gguf_file *f, const model_config *c, ef_error *err)
+{
+    const char *arch = model_arch_name(c->arch), *path = gguf_path(f);
+    const gguf_tensor *emb = gguf_tensor_find(f, "token_embd.weight"), *t;
+    char name[96];
+    if (emb->ne[0] != (uint64_t)c->n_embd)
+        return ef_fail(err, EF_ERROR, "%s: %s.embedding_length = %d, but token_embd.weight has rows of %llu values",
+                       path, arch, c->n_embd, (unsigned long long)emb->ne[0]);
+    int rc = ml_tensor(f, "token_embd.weight", c->n_embd, c->n_vocab, 1, &t, err); /* its type */
+    if (rc) return rc;
+    for (int l = 0; l <= c->n_layer; l++) { /* blocks 0 .. L-1, and no block L */
+        snprintf(name, sizeof name, "blk.%d.attn_norm.weight", l);
+        int present = gguf_tensor_find(f, name) != NULL;
+        if (l < c->n_layer && !present)
+            return ef_fail(err, EF_ERROR, "%s: %s.block_count = %d, but the file has no tensor %s", path, arch,
+                           c->n_layer, name);
+        if (l == c->n_layer && present)
+            return ef_fail(err, EF_ERROR, "%s: %s.block_count = %d, but the file has a block %d too (tensor %s)",
+                           path, arch, c->n_layer, l, name);
+    }
+    snprintf(name, sizeof name, "%s.attention.key_length", arch);
+    const char *d_key = gguf_kv_find(f, name) >= 0 ? "" : ", absent: embedding_length / head_count";
+    if ((t = gguf_tensor_find(f, "blk.0.attn_q.weight")) && t->ne[1] != (uint64_t)c->n_head * c->d)
+        return ef_fail(err, EF_ERROR, "%s: %s.attention.head_count %d x head dimension %d (%s.attention.key_length%s) "
+                       "= %llu query rows, but blk.0.attn_q.weight has %llu", path, arch, c->n_head, c->d, arch, d_key,
+                       (unsigned long long)c->n_head * c->d, (unsigned long long)t->ne[1]);
+    if ((t = gguf_tensor_find(f, "blk.0.attn_k.weight")) && t->ne[1] != (uint64_t)c->n_head_kv * c->d)
+        return ef_fail(err, EF_ERROR, "%s: %s.attention.head_count_kv %d x head dimension %d (%s.attention.key_length%s) "
+                       "= %llu key rows, but blk.0.attn_k.weight has %llu", path, arch, c->n_head_kv, c->d, arch, d_key,
+                       (unsigned long long)c->n_head_kv * c->d, (unsigned long long)t->ne[1]);
+    if ((t = gguf_tensor_find(f, "blk.0.attn_v.weight")) && t->ne[1] != (uint64_t)c->n_head_kv * c->d_v)
+        return ef_fail(err, EF_ERROR, "%s: %s.attention.head_count_kv %d x %s.attention.value_length %d = %llu value "
+                       "rows, but blk.0.attn_v.weight has %llu", path, arch, c->n_head_kv, arch, c->d_v,
+                       (unsigned long long)c->n_head_kv * c->d_v, (unsigned long long)t->ne[1]);
+    if ((t = gguf_tensor_find(f, "blk.0.ffn_down.weight")) && t->ne[0] != (uint64_t)c->n_ff)
+        return ef_fail(err, EF_ERROR, "%s: %s.feed_forward_length = %d, but blk.0.ffn_down.weight has rows of %llu values",
+                       path, arch, c->n_ff, (unsigned long long)t->ne[0]);
+    return EF_OK;
+}
+
 /* Copies a vector tensor into the pool (dst), or sets *dst NULL when optional and absent. */
 static int ml_vector(const gguf_file *f, const char *name, uint64_t n, int required,
                      float **pool, float **dst, ef_error *err)
@@ -231,6 +275,12 @@ static int ml_weights(model *m, ef_error *err)
     /* norms (4 n_embd + 2 d), biases (q, k, v twice: split or fused; output) */
     uint64_t per_layer = 5 * (uint64_t)c->n_embd + 2 * (uint64_t)c->d + 2 * (qw + kw + vw);
     uint64_t total = per_layer * L + c->n_embd + 3 * (uint64_t)(c->n_rot / 2) + (uint64_t)c->n_vocab;
+    /* the pool copies vectors the file holds (at 4.5 bits a value or more), so it is never
+     * more than 8 x the file; beyond, some block's tensors do not match the checked ones */
+    if ((double)total * sizeof(float) > 8.0 * (double)gguf_file_size(f))
+        return ef_fail(err, EF_ERROR, "%s: the norms and biases of %d blocks would need %.3g GB, more than the "
+                       "%.3g MB file can hold", gguf_path(f), L, (double)total * sizeof(float) * 1e-9,
+                       (double)gguf_file_size(f) * 1e-6);
     w->pool = malloc(total * sizeof(float));
     w->layers = calloc((size_t)L, sizeof *w->layers);
     if (!w->pool || !w->layers)
@@ -305,7 +355,7 @@ int model_open(const char *path, model **out, ef_error *err)
         goto fail;
     }
     m->cfg.n_vocab = (int)emb->ne[1];
-    if ((rc = ml_weights(m, err))) goto fail;
+    if ((rc = ml_hparams_check(m->gguf, &m->cfg, err)) || (rc = ml_weights(m, err))) goto fail;
     if ((rc = tokenizer_load(m->gguf, &m->tok, err))) goto fail;
     if (tokenizer_n_vocab(m->tok) != m->cfg.n_vocab) {
         rc = ef_fail(err, EF_ERROR, "%s: the tokenizer has %d tokens but token_embd.weight has %d rows",

@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <zlib.h>
 
+#include "core/file.h"
 #include "model/texts.h"
 #include "model/unicode.h"
 
@@ -99,11 +101,19 @@ static uint64_t text_splitmix(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-/* Reads a whole file, through zlib when it is gzip (gzread passes plain files through). */
+/* Reads a whole regular file, through zlib when it is gzip (gzread passes plain files
+ * through), refusing more than TEXT_MAX_BYTES of text: a FIFO or a device would block or
+ * never end, a gzip bomb would fill the memory. */
 static int text_read_file(const char *path, text_buf *b, ef_error *err)
 {
-    gzFile gz = gzopen(path, "rb");
-    if (!gz) return ef_fail(err, EF_ERROR, "text %s: cannot open it", path);
+    ef_error why;
+    int fd;
+    if (ef_file_open_regular(path, &fd, &why)) return ef_fail(err, EF_ERROR, "text %s: %s", path, why.msg);
+    gzFile gz = gzdopen(fd, "rb");
+    if (!gz) {
+        close(fd);
+        return ef_fail(err, EF_NOMEM, "text %s: out of memory for the decompressor", path);
+    }
     char chunk[65536];
     int rc = EF_OK;
     for (;;) {
@@ -114,7 +124,18 @@ static int text_read_file(const char *path, text_buf *b, ef_error *err)
             rc = ef_fail(err, EF_ERROR, "text %s: read failed (%s)", path, msg ? msg : "?");
             break;
         }
-        if (got == 0) break;
+        if (got == 0) {
+            int zerr;
+            gzerror(gz, &zerr); /* a gzip stream cut short ends like a whole one, but for this */
+            if (zerr == Z_BUF_ERROR)
+                rc = ef_fail(err, EF_ERROR, "text %s: read failed (the gzip data is cut short)", path);
+            break;
+        }
+        if (b->n + (size_t)got > TEXT_MAX_BYTES) {
+            rc = ef_fail(err, EF_ERROR, "text %s: more than %u MiB of text%s (efbench reads at most that much)",
+                         path, TEXT_MAX_BYTES >> 20, gzdirect(gz) ? "" : " after decompression");
+            break;
+        }
         if (text_buf_add(b, chunk, (size_t)got)) {
             rc = ef_fail(err, EF_NOMEM, "text %s: out of memory", path);
             break;

@@ -16,6 +16,11 @@
 #include "core/types.h"
 #include "model/tokenizer.h"
 
+/* The most text read from one file (after gunzip): a longer one is refused, so a gzip
+ * bomb or an endless file costs at most this much memory. Lengths of 2^17 tokens need
+ * about 1 MB of text. */
+#define TEXT_MAX_BYTES (16u << 20)
+
 /* Default text set, in report order. */
 extern const char *const text_default_names[];
 /* Comma list of the default set ("gpl3,fortunes,..."). */

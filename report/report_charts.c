@@ -317,12 +317,48 @@ static void throughput_charts(charts_ctx *c, const ef_result_case **order, int n
     }
 }
 
+/* A case of an accuracy chart and its place in the chart's order. */
+typedef struct acc_entry { const ef_result_case *c; int pos; } acc_entry;
+
+/* Accuracy points: by device, variant, d and precision. */
+static int cmp_acc(const void *pa, const void *pb)
+{
+    const ef_result_case *a = ((const acc_entry *)pa)->c, *b = ((const acc_entry *)pb)->c;
+    int r;
+    if ((r = sign(a->device - b->device)) || (r = strcmp(a->variant, b->variant)) || (r = sign(a->d - b->d)) ||
+        (r = strcmp(a->precision, b->precision)))
+        return r;
+    return sign(((const acc_entry *)pa)->pos - ((const acc_entry *)pb)->pos);
+}
+
+/* worst[k]: the largest rel_fro_err of the cases sharing order[k]'s device, variant, d and
+ * precision (NAN if none is finite), found in one sort rather than a scan per case. */
+static int accuracy_worst(const ef_result_case **order, int count, double *worst)
+{
+    acc_entry *e = malloc((count + 1) * sizeof *e);
+    if (!e) return EF_NOMEM;
+    for (int k = 0; k < count; k++) e[k] = (acc_entry){.c = order[k], .pos = k};
+    qsort(e, count, sizeof *e, cmp_acc);
+    for (int k = 0, q; k < count; k = q) {
+        double w = NAN;
+        for (q = k; q < count && cmp_acc(&(acc_entry){.c = e[k].c}, &(acc_entry){.c = e[q].c}) == 0; q++)
+            if (!(w >= e[q].c->rel_fro_err)) w = e[q].c->rel_fro_err;
+        for (int t = k; t < q; t++) worst[e[t].pos] = w;
+    }
+    free(e);
+    return EF_OK;
+}
+
 /* (b) max rel_fro_err vs precision, one line per device x variant x d, per workload. */
-static void accuracy_charts(charts_ctx *c, const ef_result_case **order, int n)
+static void accuracy_charts(charts_ctx *c, const ef_result_case **order, int n, double *worst)
 {
     static const char *const prec[] = {"fp32", "fp16", "bf16"};
     for (int i = 0, j; i < n && !c->rc; i = j) {
         for (j = i; j < n && same_chart(order[i], order[j], 0); j++) {}
+        if (accuracy_worst(order + i, j - i, worst)) {
+            c->rc = ef_fail(c->err, EF_NOMEM, "out of memory for the accuracy charts");
+            return;
+        }
         char name[128], title[256];
         snprintf(name, sizeof name, "accuracy-%s", order[i]->workload);
         snprintf(title, sizeof title, "Accuracy: %s (largest rel_fro_err over masks, sizes and inputs)",
@@ -336,16 +372,10 @@ static void accuracy_charts(charts_ctx *c, const ef_result_case **order, int n)
             if (x >= 3) continue;
             char s[160];
             series_name(s, sizeof s, c->r, order[k], 0);
-            double worst = NAN;
-            for (int e = k; e < j; e++)
-                if (!strcmp(order[e]->precision, prec[x]) && order[e]->device == order[k]->device &&
-                    !strcmp(order[e]->variant, order[k]->variant) && order[e]->d == order[k]->d &&
-                    !(worst >= order[e]->rel_fro_err))
-                    worst = order[e]->rel_fro_err;
             int dup = 0; /* one point per series and precision */
             for (int q = 0; q < c->p.np && !dup; q++)
                 dup = c->p.pt[q].x == x && !strcmp(c->p.series[c->p.pt[q].series], s);
-            if (!dup) plot_point(&c->p, s, x, worst, 0);
+            if (!dup) plot_point(&c->p, s, x, worst[k - i], 0);
         }
         emit(c);
     }
@@ -360,6 +390,51 @@ static int cmp_input(const void *pa, const void *pb)
         (r = sign(a->n - b->n)))
         return r;
     return 0;
+}
+
+/* One heat-map value per (layer, head) cell on the sorted axes: the median mu_K of the
+ * full-mask inputs of length len in it. The inputs are bucketed by cell in one sort, not
+ * scanned once per cell (100 000 heads took minutes that way). */
+typedef struct heat_entry { int cell; double v; } heat_entry;
+
+static int cmp_heat(const void *a, const void *b)
+{
+    int x = ((const heat_entry *)a)->cell, y = ((const heat_entry *)b)->cell;
+    return (x > y) - (x < y);
+}
+
+static int axis_index(const int *axis, int count, int v)
+{
+    int lo = 0, hi = count;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (axis[mid] < v) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < count && axis[lo] == v ? lo : -1;
+}
+
+static void heatmap_cells(charts_ctx *c, const ef_result_input **in, int count, int len, const int *layers, int nl,
+                          const int *heads, int nh, double *tmp)
+{
+    heat_entry *e = malloc((count + 1) * sizeof *e);
+    if (!e) {
+        c->rc = ef_fail(c->err, EF_NOMEM, "out of memory for the mu_K heat map");
+        return;
+    }
+    int m = 0;
+    for (int k = 0; k < count; k++) {
+        if (strcmp(in[k]->mask, "full") || in[k]->n != len) continue;
+        int y = axis_index(layers, nl, in[k]->layer), x = axis_index(heads, nh, in[k]->head);
+        if (y >= 0 && x >= 0) e[m++] = (heat_entry){.cell = y * nh + x, .v = in[k]->inv[EF_INV_MU_K]};
+    }
+    qsort(e, m, sizeof *e, cmp_heat);
+    for (int k = 0, q; k < m; k = q) {
+        for (q = k; q < m && e[q].cell == e[k].cell; q++) tmp[q - k] = e[q].v;
+        double v = results_median(tmp, q - k);
+        if (isfinite(v)) plot_point(&c->p, "mu_K", e[k].cell % nh, e[k].cell / nh, v);
+    }
+    free(e);
 }
 
 /* (c) median PR/n and mu_K vs n, one line per text (x mask); (d) mu_K by layer x head at
@@ -415,16 +490,7 @@ static void input_charts(charts_ctx *c, const ef_result_input **order, int n, do
             for (int x = 0; x < cnt && at < sizeof c->p.xtics; x++)
                 at += snprintf(tics + at, sizeof c->p.xtics - at, "%s'%d' %d", x ? ", " : "", l[x], x);
         }
-        for (int y = 0; y < nl; y++)
-            for (int x = 0; x < nh; x++) {
-                int m = 0;
-                for (int k = i; k < j; k++)
-                    if (!strcmp(order[k]->mask, "full") && order[k]->n == len && order[k]->layer == layers[y] &&
-                        order[k]->head == heads[x])
-                        tmp[m++] = order[k]->inv[EF_INV_MU_K];
-                double v = results_median(tmp, m);
-                if (isfinite(v)) plot_point(&c->p, "mu_K", x, y, v);
-            }
+        heatmap_cells(c, order + i, j - i, len, layers, nl, heads, nh, tmp);
         emit(c);
     }
 }
@@ -449,7 +515,7 @@ int report_charts_make(const ef_results *r, report_charts *out, ef_error *err)
     for (int i = 0; i < r->case_count; i++) cases[i] = &r->cases[i];
     qsort(cases, r->case_count, sizeof *cases, cmp_case);
     throughput_charts(&c, cases, r->case_count, tmp);
-    accuracy_charts(&c, cases, r->case_count);
+    accuracy_charts(&c, cases, r->case_count, tmp);
     int m = 0;
     for (int i = 0; i < r->input_count; i++)
         if (*r->inputs[i].model) inputs[m++] = &r->inputs[i];

@@ -5,6 +5,7 @@
  * (deduplicated). See results_load.h; called by `efbench report` (cmd_report.c).
  */
 #include "report/results_load.h"
+#include "core/file.h"
 #include "core/sort.h"
 
 #include <dirent.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 const char *const results_inv_names[EF_INV_COUNT] = {
@@ -142,10 +144,14 @@ static void inv_read(json_t *obj, double *inv)
 static int doc_open(const char *path, json_t **doc, long long *version, ef_error *err)
 {
     json_error_t jerr;
-    FILE *f = fopen(path, "r");
-    if (!f) return ef_fail(err, EF_ERROR, "%s: cannot read: %s", path, strerror(errno));
-    *doc = json_loadf(f, 0, &jerr);
-    fclose(f);
+    ef_error why;
+    char *text;
+    size_t len;
+    *doc = NULL;
+    int rc = ef_file_read_all(path, SIZE_MAX - 4097, &text, &len, &why); /* a regular file, whole */
+    if (rc) return ef_fail(err, rc, "%s: %s", path, why.msg);
+    *doc = json_loadb(text, len, 0, &jerr);
+    free(text);
     if (!*doc) return ef_fail(err, EF_ERROR, "%s: not JSON (line %d: %s)", path, jerr.line, jerr.text);
     json_t *fmt = json_object_get(*doc, "format");
     if (!json_is_object(*doc) || !json_is_string(fmt) || strcmp(json_string_value(fmt), "efbench-results"))
@@ -189,19 +195,55 @@ static int same_input(const ef_result_input *a, const ef_result_input *b)
            !strcmp(a->precision, b->precision);
 }
 
-/* Add an input head unless the same one is known; a known one gets the values it lacked. */
-static int input_merge(ef_results *r, int *cap, const ef_result_input *in, ef_error *err)
+/* What a merge keeps between documents: the arrays' capacities, and the input heads
+ * already known, by identity (the fields same_input compares), so that finding a head's twin
+ * is a hash lookup rather than a scan of every head before it. */
+typedef struct merge_state {
+    int files, devices, cases, inputs; /* capacities of the arrays of ef_results */
+    json_t *input_index;               /* identity key -> index into r->inputs */
+} merge_state;
+
+/* The identity key of an input: its strings length-prefixed (so no two differ only in
+ * where one ends), then its numbers. malloc'd; NULL when out of memory. */
+static char *input_key(const ef_result_input *in)
 {
-    for (int i = r->input_count - 1; i >= 0; i--) {
-        ef_result_input *o = &r->inputs[i];
-        if (!same_input(o, in)) continue;
-        for (int k = 0; k < EF_INV_COUNT; k++)
-            if (!isfinite(o->inv[k])) o->inv[k] = in->inv[k];
-        return EF_OK;
+    const char *fmt = "%zu:%s|%zu:%s|%zu:%s|%zu:%s|%d|%d|%d|%d|%llu";
+#define INPUT_KEY_ARGS                                                                                      \
+    strlen(in->source), in->source, strlen(in->text), in->text, strlen(in->mask), in->mask, strlen(in->precision), \
+        in->precision, in->layer, in->head, in->n, in->d, (unsigned long long)in->seed
+    int len = snprintf(NULL, 0, fmt, INPUT_KEY_ARGS);
+    char *key = len >= 0 ? malloc((size_t)len + 1) : NULL;
+    if (key) snprintf(key, (size_t)len + 1, fmt, INPUT_KEY_ARGS);
+#undef INPUT_KEY_ARGS
+    return key;
+}
+
+/* Add an input head unless the same one is known; a known one gets the values it lacked. */
+static int input_merge(ef_results *r, merge_state *ms, const ef_result_input *in, ef_error *err)
+{
+    char *key = input_key(in);
+    if (!key) return ef_fail(err, EF_NOMEM, "out of memory");
+    json_t *at = json_object_get(ms->input_index, key);
+    int rc = EF_OK;
+    if (at) {
+        ef_result_input *o = &r->inputs[json_integer_value(at)];
+        r->merge_compares++;
+        if (same_input(o, in)) {
+            for (int k = 0; k < EF_INV_COUNT; k++)
+                if (!isfinite(o->inv[k])) o->inv[k] = in->inv[k];
+            goto out;
+        }
     }
-    if (grow(&r->inputs, cap, r->input_count + 1, sizeof *r->inputs, err)) return EF_NOMEM;
+    if ((rc = grow(&r->inputs, &ms->inputs, r->input_count + 1, sizeof *r->inputs, err))) goto out;
+    /* strings from a parsed JSON document are valid UTF-8, as object keys must be */
+    if (json_object_set_new(ms->input_index, key, json_integer(r->input_count))) {
+        rc = ef_fail(err, EF_NOMEM, "out of memory indexing the inputs");
+        goto out;
+    }
     r->inputs[r->input_count++] = *in;
-    return EF_OK;
+out:
+    free(key);
+    return rc;
 }
 
 static ef_result_input input_of(json_t *obj, json_t *inv)
@@ -215,8 +257,6 @@ static ef_result_input input_of(json_t *obj, json_t *inv)
     inv_read(inv, in.inv);
     return in;
 }
-
-typedef struct caps { int files, devices, cases, inputs; } caps;
 
 /* Check a case has the fields every table needs; name the first one missing. */
 static int case_check(const char *path, size_t i, json_t *c, ef_error *err)
@@ -234,7 +274,7 @@ static int case_check(const char *path, size_t i, json_t *c, ef_error *err)
 }
 
 /* Merge one document (already checked: format and version) as file r->file_count. */
-static int doc_merge(ef_results *r, caps *cap, const char *path, json_t *doc, ef_error *err)
+static int doc_merge(ef_results *r, merge_state *ms, const char *path, json_t *doc, ef_error *err)
 {
     json_t *devices = json_object_get(doc, "devices"), *cases = json_object_get(doc, "cases"),
            *inputs = json_object_get(doc, "inputs"), *host = json_object_get(doc, "host"),
@@ -244,7 +284,7 @@ static int doc_merge(ef_results *r, caps *cap, const char *path, json_t *doc, ef
     if (inputs && !json_is_array(inputs) && !json_is_null(inputs))
         return ef_fail(err, EF_ERROR, "%s: \"inputs\" is not an array", path);
     int fi = r->file_count, ndev = (int)json_array_size(devices);
-    if (grow(&r->files, &cap->files, fi + 1, sizeof *r->files, err)) return EF_NOMEM;
+    if (grow(&r->files, &ms->files, fi + 1, sizeof *r->files, err)) return EF_NOMEM;
     ef_result_file *f = &r->files[fi];
     *f = (ef_result_file){
         .path = strdup(path), .tool_version = str_of(json_object_get(doc, "tool"), "version"),
@@ -262,7 +302,7 @@ static int doc_merge(ef_results *r, caps *cap, const char *path, json_t *doc, ef
     for (int i = 0; i < ndev && rc == EF_OK; i++) {
         json_t *dev = json_array_get(devices, i);
         if (!json_is_object(dev)) rc = ef_fail(err, EF_ERROR, "%s: device %d is not an object", path, i);
-        else rc = device_merge(r, &cap->devices, dev, f->host_cpu, &map[i], err);
+        else rc = device_merge(r, &ms->devices, dev, f->host_cpu, &map[i], err);
     }
     for (size_t i = 0; i < json_array_size(cases) && rc == EF_OK; i++) {
         json_t *c = json_array_get(cases, i);
@@ -272,7 +312,7 @@ static int doc_merge(ef_results *r, caps *cap, const char *path, json_t *doc, ef
             rc = ef_fail(err, EF_ERROR, "%s: case %zu: device_id %d is not in \"devices\" (%d entries)", path, i, dev, ndev);
             break;
         }
-        if ((rc = grow(&r->cases, &cap->cases, r->case_count + 1, sizeof *r->cases, err))) break;
+        if ((rc = grow(&r->cases, &ms->cases, r->case_count + 1, sizeof *r->cases, err))) break;
         json_t *t = json_object_get(c, "time_ms"), *dj = json_array_get(devices, dev);
         ef_result_case *k = &r->cases[r->case_count++];
         *k = (ef_result_case){
@@ -288,7 +328,7 @@ static int doc_merge(ef_results *r, caps *cap, const char *path, json_t *doc, ef
             json_t *ref = json_object_get(c, "reference");
             if (json_is_object(ref)) {
                 ef_result_input in = input_of(c, ref);
-                rc = input_merge(r, &cap->inputs, &in, err);
+                rc = input_merge(r, ms, &in, err);
             }
         }
     }
@@ -298,7 +338,7 @@ static int doc_merge(ef_results *r, caps *cap, const char *path, json_t *doc, ef
             rc = ef_fail(err, EF_ERROR, "%s: input %zu is not an object with a \"source\"", path, i);
         else {
             ef_result_input one = input_of(in, json_object_get(in, "invariants"));
-            rc = input_merge(r, &cap->inputs, &one, err);
+            rc = input_merge(r, ms, &one, err);
         }
     }
     free(map);
@@ -325,7 +365,8 @@ int results_load(const char *const *paths, int count, ef_results *out, ef_error 
     path_list l = {0};
     json_t **docs = NULL;
     long long *version = NULL;
-    caps cap = {0};
+    merge_state cap = {.input_index = json_object()};
+    if (!cap.input_index) return ef_fail(err, EF_NOMEM, "out of memory");
     int rc = paths_collect(paths, count, &l, err);
     if (rc) goto free_paths;
     docs = calloc(l.count, sizeof *docs);
@@ -361,6 +402,7 @@ free_docs:
     free(version);
 free_paths:
     path_list_free(&l);
+    json_decref(cap.input_index);
     return rc;
 }
 

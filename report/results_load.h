@@ -71,6 +71,8 @@ typedef struct ef_results {
     int file_count, device_count, case_count, input_count;
     json_t **docs;                       /* the parsed documents the strings point into */
     int doc_count;
+    long long merge_compares;            /* input records compared while merging: the merge's
+                                          * work, linear in the inputs (tests check it) */
 } ef_results;
 
 /* Load and merge `count` paths: results.json files, or directories searched recursively

@@ -7,7 +7,10 @@ set -eu
 
 # Build: compiler, meson, the libraries. Run: OpenCL on PoCL, Vulkan on lavapipe, the
 # texts and tools the real-input suites use, numpy for the peers (scripts/peers.py);
-# debootstrap for CI's Debian 13 leg (scripts/debian13.sh).
+# debootstrap for CI's Debian 13 leg (scripts/debian13.sh). CI's sanitizer and fuzz legs:
+# clang with its ASan/UBSan/libFuzzer runtimes (libclang-rt-dev, the default clang's: 14 on
+# Debian 12, 19 on Debian 13) and llvm-symbolizer (llvm); EF_SETUP_SANITIZERS=no leaves
+# those out (the Debian 13 leg runs ./test.sh alone, and they are the largest download).
 PACKAGES="gcc libc6-dev pkg-config meson ninja-build git python3 python3-pip unzip
   libopenblas-dev liblapacke-dev libjansson-dev libinih-dev libcriterion-dev zlib1g-dev libssl-dev
   libpcre2-dev
@@ -17,6 +20,7 @@ PACKAGES="gcc libc6-dev pkg-config meson ninja-build git python3 python3-pip unz
   debian-reference-ja debian-reference-zh-cn debian-reference-es debian-reference-fr
   debian-reference-de fortunes-ru
   python3-venv python3-numpy debootstrap"
+[ "${EF_SETUP_SANITIZERS:-yes}" = no ] || PACKAGES="$PACKAGES clang libclang-rt-dev llvm"
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 
 missing=""

@@ -571,7 +571,7 @@ Test(model, model_open_rejects_bad_models)
     g = llama_meta();
     float *v = calloc(300 * 10, sizeof *v);
     testdata_gguf_tensor(g, "token_embd.weight", 2, (uint64_t[]){300, 10}, DQ_TYPE_F32, v);
-    expect_open_error(g, "shape.gguf", EF_ERROR, "token_embd.weight has shape [300, 10, 1, 1], expected [256, 10]");
+    expect_open_error(g, "shape.gguf", EF_ERROR, "llama.embedding_length = 256, but token_embd.weight has rows of 300 values");
 
     g = llama_meta();
     uint8_t raw[84 * 10] = {0}; /* Q2_K blocks: a real type this pass does not decode */
@@ -580,7 +580,7 @@ Test(model, model_open_rejects_bad_models)
 
     g = llama_meta();
     testdata_gguf_tensor(g, "token_embd.weight", 2, (uint64_t[]){256, 10}, DQ_TYPE_F32, v);
-    expect_open_error(g, "missing.gguf", EF_ERROR, "output_norm.weight is missing");
+    expect_open_error(g, "missing.gguf", EF_ERROR, "llama.block_count = 1, but the file has no tensor blk.0.attn_norm.weight");
     free(v);
 }
 

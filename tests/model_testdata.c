@@ -571,9 +571,16 @@ static int td_layer(td_model *m, const char *arch, const testdata_dims *d, int l
 int testdata_write_gguf(const char *path, const char *arch, int quant_type, uint64_t seed)
 {
     testdata_dims d;
+    if (testdata_model_dims(arch, &d)) return -1;
+    return testdata_write_gguf_dims(path, arch, quant_type, seed, &d);
+}
+
+int testdata_write_gguf_dims(const char *path, const char *arch, int quant_type, uint64_t seed,
+                             const testdata_dims *dims)
+{
+    testdata_dims d = *dims;
     td_model m = {0};
     int n_vocab = 0, rc = -1;
-    if (testdata_model_dims(arch, &d)) return -1;
     if (quant_type != TESTDATA_MIX_ALL && !dequant_type_supported(quant_type)) return -1;
     m.g = testdata_gguf_new();
     if (!m.g) return -1;

@@ -132,6 +132,12 @@ int testdata_model_dims(const char *arch, testdata_dims *d);
  * Returns 0, or -1 (unknown arch or type, or the file could not be written). */
 int testdata_write_gguf(const char *path, const char *arch, int quant_type, uint64_t seed);
 
+/* The same with other dimensions (n_vocab is ignored: the vocabulary sets it), e.g. the
+ * micro models of the fuzzers' seed corpus (tests/fuzz/); quant_type must encode rows of
+ * n_embd, n_ff and n_head * head_dim values. */
+int testdata_write_gguf_dims(const char *path, const char *arch, int quant_type, uint64_t seed,
+                             const testdata_dims *dims);
+
 /* Write n bytes to path (a file of the tests' own making); 0 on success. */
 int testdata_write_bytes(const char *path, const void *bytes, size_t n);
 

@@ -50,6 +50,8 @@ Test(opencl, mask_off_by_one_fault_is_caught)
 
 /* ---- direct use of the backend table ---- */
 
+Test(opencl, generic_launch_passes_the_verifier) { ef_test_expect_generic_launch("opencl"); }
+
 Test(opencl, row_blocks_reproduce_the_whole_field) { ef_test_expect_row_blocks_match("opencl"); }
 
 Test(opencl, gram_is_deterministic_and_symmetric)

@@ -6,6 +6,7 @@
  * with one point refused. Runs the executable named by EF_BENCH_EXE (meson test).
  */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "report/results_load.h"
 #include "test_util.h"
 
 static char dir[256], data[1024], file_a[1100], file_b[1100];
@@ -253,4 +255,43 @@ Test(report, help)
 {
     cr_assert_eq(report("", "--help"), 0);
     expect_in("stdout", "--format");
+}
+
+/* A results.json of `count` distinct input heads (and no cases), written with jansson. */
+static void write_inputs_file(const char *name, int count)
+{
+    json_t *inputs = json_array();
+    for (int i = 0; i < count; i++)
+        json_array_append_new(inputs, json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:i,s:i,s:s,s:s,s:i,s:b,s:{s:f}}", "source",
+                                                "tiny", "model", "tiny", "text", "gpl3", "layer", i / 64, "head", i % 64,
+                                                "kv_head", 0, "n", 512, "d", 64, "mask", "full", "precision", "fp32",
+                                                "seed", 0, "on_devices", 0, "invariants", "mu_k", 1.5));
+    json_t *doc = json_pack("{s:s,s:i,s:{s:s,s:s},s:s,s:{s:s},s:[],s:[],s:o}", "format", "efbench-results",
+                            "format_version", 1, "tool", "name", "efbench", "version", "test", "utc_time",
+                            "2026-12-03T00:00:00Z", "host", "cpu", "test", "devices", "cases", "inputs", inputs);
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    cr_assert_eq(json_dump_file(doc, path, 0), 0);
+    json_decref(doc);
+}
+
+/* Merging is linear in the inputs: 100 000 input heads took 22 s when each new one was
+ * compared with every one before it. Two files of the same N heads merge into N, with at
+ * most one comparison per head (the one that finds its twin); the count is the merge's own
+ * tally, so no clock is involved. */
+Test(report, merge_is_linear_in_the_inputs)
+{
+    enum { N = 20000 };
+    write_inputs_file("a.json", N);
+    write_inputs_file("b.json", N);
+    char a[600], b[600];
+    snprintf(a, sizeof a, "%s/a.json", dir);
+    snprintf(b, sizeof b, "%s/b.json", dir);
+    const char *paths[] = {a, b};
+    ef_results r;
+    ef_error err = {{0}};
+    cr_assert_eq(results_load(paths, 2, &r, &err), EF_OK, "%s", err.msg);
+    cr_assert_eq(r.input_count, N, "the second file's heads are the first's");
+    cr_assert_leq(r.merge_compares, 2LL * N, "%lld comparisons for 2 x %d heads", r.merge_compares, N);
+    results_free(&r);
 }

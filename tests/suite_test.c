@@ -1,6 +1,8 @@
 /* tests/suite_test.c — the suite parser accepts the shipped suites and rejects malformed
  * ones with one message naming the file, line and key. */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness/suite.h"
@@ -77,4 +79,62 @@ Test(suite, missing_file)
     ef_error err = {{0}};
     cr_assert_eq(suite_load("/nonexistent/x.ini", &suite, &err), EF_ERROR);
     cr_assert(strstr(err.msg, "/nonexistent/x.ini"), "%s", err.msg);
+}
+
+/* inih's default line buffer is 200 bytes: a longer line used to be split, its tail parsed
+ * as a line of its own. A 185-character description followed by "seed = 5" on the same line
+ * must not set the seed. */
+Test(suite, long_line_is_not_split)
+{
+    char text[1024], desc[186];
+    memset(desc, 'x', sizeof desc - 1);
+    desc[sizeof desc - 1] = '\0';
+    snprintf(text, sizeof text, "[suite]\ndescription = %sseed = 5\n[cases a]\nsources = gaussian\nlengths = 8\n", desc);
+    ef_error err = {{0}};
+    cr_assert_eq(suite_parse_string(text, "long.ini", &suite, &err), EF_OK, "%s", err.msg);
+    cr_assert_neq(suite.seed, 5, "the tail of line 2 was parsed as a line of its own");
+    cr_assert_eq(strlen(suite.description), strlen(desc) + strlen("seed = 5"));
+}
+
+/* A `lengths` list of 32 values is legitimate (EF_SUITE_MAX_LIST) and longer than 200. */
+Test(suite, long_lengths_list_parses)
+{
+    char text[2048] = "[cases a]\nsources = gaussian\nlengths = ";
+    for (int i = 0; i < EF_SUITE_MAX_LIST; i++) {
+        size_t at = strlen(text);
+        snprintf(text + at, sizeof text - at, "%s%d", i ? ", " : "", 100000 + i);
+    }
+    strcat(text, "\ndims = 16\n");
+    cr_assert_gt(strlen(text), 200);
+    ef_error err = {{0}};
+    cr_assert_eq(suite_parse_string(text, "list.ini", &suite, &err), EF_OK, "%s", err.msg);
+    cr_assert_eq(suite.sets[0].length_count, EF_SUITE_MAX_LIST);
+    cr_assert_eq(suite.sets[0].lengths[EF_SUITE_MAX_LIST - 1], 100000 + EF_SUITE_MAX_LIST - 1);
+    cr_assert_eq(suite.sets[0].dims[0], 16);
+}
+
+/* A long `model` path is kept whole (the field holds 511 bytes). */
+Test(suite, long_model_path_kept_whole)
+{
+    char text[1024], path[400];
+    memset(path, 'm', sizeof path - 1);
+    path[0] = '/';
+    path[sizeof path - 1] = '\0';
+    snprintf(text, sizeof text, "[cases a]\nsources = model\nmodel = %s\nlengths = 8\n", path);
+    ef_error err = {{0}};
+    cr_assert_eq(suite_parse_string(text, "model.ini", &suite, &err), EF_OK, "%s", err.msg);
+    cr_assert_str_eq(suite.sets[0].model, path);
+}
+
+/* Beyond the parser's line limit a line is an error naming its own line, not the next. */
+Test(suite, overlong_line_names_its_line)
+{
+    size_t len = EF_SUITE_MAX_LINE + 100;
+    char *text = malloc(len + 64);
+    strcpy(text, "[suite]\ndescription = ");
+    size_t at = strlen(text);
+    memset(text + at, 'y', len);
+    strcpy(text + at + len, "\nname = x\n");
+    expect_error(text, "bad.ini:2:", "longer than");
+    free(text);
 }

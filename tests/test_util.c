@@ -88,6 +88,33 @@ void ef_test_expect_suite_passes(const ef_run *run)
             }
 }
 
+void ef_test_expect_generic_launch(const char *backend)
+{
+    char path[] = "/tmp/efbench-generic-XXXXXX.ini";
+    const char text[] = "[suite]\nname = generic\nseed = 9\ntarget_time = 0.01\nwarmup = 0\nmin_reps = 1\n"
+                        "max_reps = 1\n\n[cases column]\nsources = gaussian, sink\nlengths = 77, 200\ndims = 40\n"
+                        "masks = full, causal, window:16\nprecisions = fp32, bf16\nworkloads = colenergy\n";
+    int fd = mkstemps(path, 4);
+    cr_assert_geq(fd, 0, "mkstemps");
+    cr_assert_eq(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+    close(fd);
+    ef_run run;
+    ef_run_config cfg = {.suite = path, .backends = backend, .max_block_rows = 64};
+    ef_error err = {{0}};
+    setenv("EF_GENERIC_LAUNCH", "1", 1);
+    int rc = runner_run(&cfg, &run, &err);
+    unsetenv("EF_GENERIC_LAUNCH");
+    unlink(path);
+    cr_assert_eq(rc, EF_OK, "runner_run: %s", err.msg);
+    cr_expect_eq(run.case_count, 2 * 2 * 3 * 2, "cases: %d", run.case_count);
+    for (int i = 0; i < run.case_count; i++) {
+        const ef_case *c = &run.cases[i];
+        cr_expect_str_eq(c->path, "generic-wl_colenergy", "%s ran %s", backend, c->path);
+        cr_expect_eq(c->status, EF_CASE_PASS, "%s n=%d: %s", c->path, c->n, c->reasons);
+    }
+    runner_free(&run);
+}
+
 void ef_test_run_mask_fault(const char *backend, const char *precisions, ef_run *run)
 {
     char path[] = "/tmp/efbench-fault-XXXXXX.ini", text[512];
@@ -162,7 +189,7 @@ int ef_test_fixture_run(const ef_test_fixture *f, const ef_op *op, ef_run_result
 
 ef_op ef_test_energy_op(const ef_test_fixture *f, ef_mask mask, int row0, int rows)
 {
-    return (ef_op){.workload = EF_WL_ENERGY, .mask = mask, .precision = EF_PREC_FP32, .n = f->n, .d = f->d,
+    return (ef_op){.out_count = 0, .workload = EF_WL_ENERGY, .mask = mask, .precision = EF_PREC_FP32, .n = f->n, .d = f->d,
                    .row0 = row0, .rows = rows, .scale = 0.125, .q = f->q, .k = f->k, .e = f->e, .out = f->out};
 }
 

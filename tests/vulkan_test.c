@@ -153,6 +153,12 @@ Test(vulkan, row_blocks_reproduce_the_whole_field_in_the_cpu_shape)
     cr_expect_eq(ef_vulkan_validation_errors(), 0, "validation layer: %s", ef_vulkan_validation_first());
 }
 
+Test(vulkan, generic_launch_passes_the_verifier)
+{
+    ef_test_expect_generic_launch("vulkan");
+    cr_expect_eq(ef_vulkan_validation_errors(), 0, "validation layer: %s", ef_vulkan_validation_first());
+}
+
 Test(vulkan, bad_ops_return_codes)
 {
     ef_test_fixture f;

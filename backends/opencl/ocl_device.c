@@ -175,6 +175,9 @@ static void ocl_device_close(ef_device *dev)
     }
     for (size_t i = 0; i < sizeof dev->k / sizeof dev->k[0]; i++)
         if (dev->k[i]) clReleaseKernel(dev->k[i]);
+    for (int w = 0; w < EF_WL_COUNT; w++)
+        for (int p = 0; p < EF_PREC_COUNT; p++)
+            if (dev->generic[w][p]) clReleaseKernel(dev->generic[w][p]);
     if (dev->aux) clReleaseProgram(dev->aux);
     if (dev->queue) clReleaseCommandQueue(dev->queue);
     if (dev->ctx) clReleaseContext(dev->ctx);

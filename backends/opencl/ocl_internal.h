@@ -76,6 +76,7 @@ struct ef_device {
 
     cl_program aux;             /* every kernel but the energy GEMM */
     cl_kernel k[OCLK_COUNT + (EF_PREC_COUNT - 1) * OCLK_PER_PREC_COUNT];
+    cl_kernel generic[EF_WL_COUNT][EF_PREC_COUNT]; /* wl_<name>, made on first use */
 
     ocl_tiles tiles;             /* energy tile shape in use */
     int pass_form[OCL_PASS_COUNT];  /* per pass: OCL_PASS_GROUP, OCL_PASS_ITEM, or -1 not
@@ -130,6 +131,10 @@ int ocl_program_energy_build(ef_device *dev, ocl_tiles t, ef_precision p, cl_pro
 int ocl_program_peak_build(ef_device *dev, int width, cl_program *prog, ef_error *err);
 /* The aux kernel `id` for precision p (p ignored for the float-only kernels). */
 cl_kernel ocl_kernel_get(ef_device *dev, ocl_kernel_id id, ef_precision p);
+/* The generic kernel wl_<name> of workload w (shaders/opencl/workloads.cl) for inputs in
+ * precision p, made on first use; EF_ERROR when there is none (a build without the
+ * workload's kernel is a defect, not a device's limit). Needs the aux program. */
+int ocl_generic_kernel(ef_device *dev, ef_workload w, ef_precision p, cl_kernel *k, ef_error *err);
 /* $XDG_CACHE_HOME/efbench/opencl (else ~/.cache/...), created; "" if none can be made. */
 void ocl_cache_dir(char *buf, size_t len);
 /* 64-bit FNV-1a over a string, chained from h (start with 0). */

@@ -234,6 +234,22 @@ static int ocl_kernel_create(cl_program prog, const char *name, const char *suff
                    ocl_error_name(e), (int)e);
 }
 
+int ocl_generic_kernel(ef_device *dev, ef_workload w, ef_precision p, cl_kernel *k, ef_error *err)
+{
+    cl_kernel *slot = &dev->generic[w][p];
+    if (!*slot) {
+        char name[64];
+        snprintf(name, sizeof name, "wl_%s", ef_workload_name(w));
+        ef_error why = {{0}};
+        if (ocl_kernel_create(dev->aux, name, prec_suffix[p], slot, &why) != EF_OK)
+            return ef_fail(err, EF_ERROR, "opencl has no launcher for %s and no generic "
+                           "kernel %s_%s in shaders/opencl/workloads.cl", ef_workload_name(w),
+                           name, prec_suffix[p]);
+    }
+    *k = *slot;
+    return EF_OK;
+}
+
 cl_kernel ocl_kernel_get(ef_device *dev, ocl_kernel_id id, ef_precision p)
 {
     if (id < OCLK_PER_PREC_COUNT) return dev->k[id * EF_PREC_COUNT + p];
@@ -243,11 +259,11 @@ cl_kernel ocl_kernel_get(ef_device *dev, ocl_kernel_id id, ef_precision p)
 int ocl_program_aux_build(ef_device *dev, ef_error *err)
 {
     if (dev->aux) return EF_OK;
-    const char *templated[] = {ef_cl_keys, ef_cl_gram};
+    const char *templated[] = {ef_cl_keys, ef_cl_gram, ef_cl_workloads};
     char opts[128];
     snprintf(opts, sizeof opts, "-cl-std=CL1.2 -DRED_WG=%d", dev->red_wg);
     const char *plain[] = {ef_cl_field, ef_cl_passes};
-    char *src = ocl_source_assemble(templated, 2, plain, 2);
+    char *src = ocl_source_assemble(templated, 3, plain, 2);
     if (!src) return ef_fail(err, EF_NOMEM, "out of host memory assembling OpenCL sources");
     int rc = ocl_program_build(dev, src, opts, "aux", &dev->aux, err);
     free(src);

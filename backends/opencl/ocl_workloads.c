@@ -247,6 +247,36 @@ static const char *const pass_path[OCL_PASS_COUNT][2] = {
     [OCL_PASS_LEVERAGE] = {"leverage-group16", "leverage-rows4x32"},
 };
 
+/* The generic launch of backend.h: wl_<name>, one work-item per element of out. */
+static int ocl_generic_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_error *err)
+{
+    cl_kernel k;
+    int rc = ocl_generic_kernel(dev, op->workload, op->precision, &k, err);
+    if (rc != EF_OK) return rc;
+    cl_mem none = NULL;
+    cl_mem q = op->q ? op->q->mem : none, kk = op->k ? op->k->mem : none;
+    cl_mem e = op->e ? op->e->mem : none, aux = op->aux ? op->aux->mem : none;
+    cl_mem out = op->out ? op->out->mem : none;
+    int n = op->n, d = op->d, row0 = op->row0, rows = op->rows, mask = (int)op->mask.kind;
+    int window = op->mask.window, count = (int)op->out_count;
+    float scale = (float)op->scale;
+    ocl_arg a[] = {OCLA(q), OCLA(kk), OCLA(e), OCLA(aux), OCLA(out), OCLA(n), OCLA(d),
+                   OCLA(row0), OCLA(rows), OCLA(scale), OCLA(mask), OCLA(window), OCLA(count)};
+    size_t local = 64, global = ocl_round_up(op->out_count ? op->out_count : 1, 64);
+    return ocl_kernel_run(dev, k, a, OCL_COUNT(a), 1, &global, &local, t, err);
+}
+
+/* The generic launch when this backend has no launcher of its own for the workload, or
+ * when EF_GENERIC_LAUNCH=1 and the workload has a generic kernel (tests run it so). */
+static int ocl_generic_wanted(ef_device *dev, const ef_op *op, int has_launcher)
+{
+    if (!has_launcher) return 1;
+    const char *env = getenv("EF_GENERIC_LAUNCH");
+    if (!env || strcmp(env, "1") != 0) return 0;
+    cl_kernel k;
+    return ocl_generic_kernel(dev, op->workload, op->precision, &k, NULL) == EF_OK;
+}
+
 int ocl_workload_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
 {
     int rc;
@@ -267,8 +297,10 @@ int ocl_workload_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_err
                : op->workload == EF_WL_COLENERGY ? OCL_PASS_COLENERGY
                : op->workload == EF_WL_GRAM ? OCL_PASS_GRAM
                : op->workload == EF_WL_LEVERAGE ? OCL_PASS_LEVERAGE : -1;
-    int form = 0;
-    if (pass >= 0) {
+    int form = 0, generic = ocl_generic_wanted(dev, op, pass >= 0 || op->workload == EF_WL_RANKTAIL);
+    if (generic) {
+        rc = ocl_generic_run(dev, op, &t, err);
+    } else if (pass >= 0) {
         form = ocl_pass_form(dev, pass);
         rc = ocl_pass_launch(dev, op, pass, form, &t, err);
     } else if (op->workload == EF_WL_RANKTAIL) {
@@ -278,8 +310,9 @@ int ocl_workload_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_err
     }
     if (rc == EF_OK) rc = ocl_timer_finish(dev, &t, &res->time_ms, err);
     if (rc == EF_OK)
-        snprintf(res->path, sizeof res->path, "%s",
-                 pass >= 0 ? pass_path[pass][form] : "ranktail-split-n");
+        snprintf(res->path, sizeof res->path, "%s%s", generic ? "generic-wl_" : "",
+                 generic ? ef_workload_name(op->workload)
+                 : pass >= 0 ? pass_path[pass][form] : "ranktail-split-n");
     ocl_timer_release(&t);
     return rc;
 }

@@ -24,16 +24,9 @@ const char *vk_result_name(VkResult r);
 
 /* ---- shaders (vk_shaders.c) ----------------------------------------------------------- */
 
-typedef enum {
-    VK_SH_KEYS_DECODE, VK_SH_TREE_LEVEL, VK_SH_KEYS_CENTER, VK_SH_ROW_MEAN, VK_SH_ROW_SHIFT,
-    VK_SH_ENERGY,
-    VK_SH_ROWSUM, VK_SH_COLENERGY, VK_SH_REDUCE, VK_SH_GRAM, VK_SH_RANKTAIL_PROJ,
-    VK_SH_RANKTAIL_RESID, VK_SH_REDUCE_PAIRS, VK_SH_LEVERAGE, VK_SH_ENERGY_COOPMAT_KHR,
-    VK_SH_ENERGY_COOPMAT_KHR_BF16,
-    VK_SH_PEAK_FMA, VK_SH_PEAK_COPY, VK_SH_KEYS_TRANSPOSE, VK_SH_ROWS_DECODE, VK_SH_ENERGY_REG, VK_SH_TREE_LEVEL4,
-    VK_SH_ROW_SHIFT4, VK_SH_ROWSUM4, VK_SH_COLENERGY4, VK_SH_GRAM_REG,
-    VK_SH_LEVERAGE_REG, VK_SH_KEYS_DECODE4, VK_SH_ROWS_DECODE4, VK_SH_COUNT
-} vk_shader_id;
+/* vk_shader_id (VK_SH_<NAME> per shaders/vulkan/<name>.comp) and VK_WORKLOAD_SHADERS,
+ * generated from the shader list of meson.build by vk_embed.py. */
+#include "vulkan/vk_shader_ids.h"
 
 typedef struct vk_shader_code {
     const char *name;

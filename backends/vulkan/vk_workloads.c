@@ -7,6 +7,7 @@
 #include "vk_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define VK_COLENERGY_CHUNK 64    /* rows per partial column sum */
@@ -25,6 +26,42 @@ static int vk_op_check(const ef_op *op, ef_error *err)
     if (op->fault != EF_FAULT_NONE && op->fault != EF_FAULT_MASK_OFF_BY_ONE)
         return ef_fail(err, EF_UNSUPPORTED, "vulkan: fault %d is not offered", (int)op->fault);
     return EF_OK;
+}
+
+/* The shader of each workload's generic launch (wl_<name>.comp), 0 where there is none. */
+#define VK_WL_SHADER(wl, sh) [EF_WL_##wl] = (sh) + 1,
+static const int vk_wl_shader[EF_WL_COUNT] = {VK_WORKLOAD_SHADERS(VK_WL_SHADER)};
+#undef VK_WL_SHADER
+
+/* The generic launch of backend.h: wl_<name>.comp, one invocation per element of out. */
+static int vk_generic_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
+{
+    if (!vk_wl_shader[op->workload])
+        return ef_fail(err, EF_ERROR, "vulkan has no launcher for %s and no generic shader "
+                       "shaders/vulkan/wl_%s.comp (added after the last meson setup? run meson "
+                       "setup --reconfigure)", ef_workload_name(op->workload),
+                       ef_workload_name(op->workload));
+    vk_spec spec = vk_spec_1d(op->precision);
+    ef_buffer *bufs[VK_BINDINGS] = {op->q, op->k, op->e, op->aux, op->out};
+    vk_push pc = {.n = op->n, .d = op->d, .row0 = op->row0, .rows = op->rows,
+                  .window = op->mask.kind == EF_MASK_WINDOW ? op->mask.window : op->n + 1,
+                  .count = (int32_t)op->out_count, .aux0 = (int32_t)op->mask.kind,
+                  .scale = (float)op->scale};
+    int rc = vk_cmd_begin(dev, err);
+    if (rc == EF_OK)
+        rc = vk_cmd_dispatch_linear(dev, (vk_shader_id)(vk_wl_shader[op->workload] - 1), &spec, bufs, &pc,
+                                    vk_groups(op->out_count ? op->out_count : 1, VK_WG), err);
+    if (rc != EF_OK) return rc;
+    snprintf(res->path, sizeof res->path, "generic-wl_%s", ef_workload_name(op->workload));
+    return vk_cmd_submit(dev, &res->time_ms, err);
+}
+
+/* The generic launch when EF_GENERIC_LAUNCH=1 and the workload has a generic shader (the
+ * tests run it so); workloads without a launcher of their own take it in vk_run. */
+static int vk_generic_forced(const ef_op *op)
+{
+    const char *env = getenv("EF_GENERIC_LAUNCH");
+    return env && strcmp(env, "1") == 0 && vk_wl_shader[op->workload];
 }
 
 /* The CPU forms of the passes over E read it through its vec4 texel view: whole rows of
@@ -170,7 +207,7 @@ int vk_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
     int rc = vk_op_check(op, err);
     if (rc == EF_OK) rc = vk_tile_ready(dev, err); /* the shapes of every workload */
     if (rc != EF_OK) return rc;
-    switch (op->workload) {
+    switch (vk_generic_forced(op) ? EF_WL_COUNT : op->workload) {
     case EF_WL_ENERGY:
         rc = vk_energy_run(dev, op, res, err);
         break;
@@ -179,7 +216,7 @@ int vk_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
     case EF_WL_GRAM: rc = vk_gram_record(dev, op, res, err); break;
     case EF_WL_RANKTAIL: rc = vk_ranktail_record(dev, op, res, err); break;
     case EF_WL_LEVERAGE: rc = vk_leverage_record(dev, op, res, err); break;
-    default: rc = ef_fail(err, EF_UNSUPPORTED, "vulkan: unknown workload"); break;
+    default: rc = vk_generic_record(dev, op, res, err); break; /* no launcher of its own */
     }
     /* drop a half-recorded buffer; a lost or hung device may still own a submitted one */
     if (rc != EF_OK && !dev->lost) vkResetCommandBuffer(dev->cmd, 0);

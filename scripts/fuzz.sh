@@ -1,0 +1,35 @@
+#!/bin/sh
+# scripts/fuzz.sh TARGET SECONDS [LIBFUZZER OPTIONS...] — build the libFuzzer targets of
+# tests/fuzz/ with clang, ASan and UBSan in build-fuzz/ (once), then run TARGET (gguf,
+# safetensors, suite, results, tokenizer, or `all`, one after the other) for SECONDS on its
+# seed corpus and dictionary. New inputs go to build-fuzz/corpus/TARGET (kept between
+# runs), a crash, leak or timeout (10 s an input) to build-fuzz/artifacts/ and exit status 1.
+# CI runs `scripts/fuzz.sh all 60`.
+set -eu
+cd "$(dirname "$0")/.."
+TARGETS="gguf safetensors suite results tokenizer"
+if [ $# -lt 2 ]; then
+    echo "usage: scripts/fuzz.sh TARGET SECONDS [libFuzzer options]   (TARGET: $TARGETS, all)" >&2
+    exit 2
+fi
+target=$1 seconds=$2
+shift 2
+case " $TARGETS all " in *" $target "*) ;; *) echo "fuzz.sh: unknown target '$target' ($TARGETS, all)" >&2; exit 2 ;; esac
+if [ ! -f build-fuzz/build.ninja ]; then
+    CC=clang meson setup build-fuzz --buildtype=debugoptimized -Dfuzz=enabled \
+        -Db_sanitize=address,undefined -Db_lundef=false \
+        -Dtests=disabled -Dopencl=disabled -Dvulkan=disabled >/dev/null
+fi
+[ "$target" = all ] && list=$TARGETS || list=$target
+ninja -C build-fuzz $(for t in $list; do printf 'tests/fuzz/fuzz_%s ' "$t"; done) >/dev/null
+mkdir -p build-fuzz/artifacts
+# UBSan findings abort like ASan's; leaks are findings
+export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+for t in $list; do
+    mkdir -p "build-fuzz/corpus/$t"
+    echo "fuzz: $t for $seconds s" >&2
+    build-fuzz/tests/fuzz/fuzz_"$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+        -dict="tests/fuzz/$t.dict" -artifact_prefix="build-fuzz/artifacts/$t-" -print_final_stats=1 \
+        "$@" "build-fuzz/corpus/$t" "tests/fuzz/corpus/$t"
+done
