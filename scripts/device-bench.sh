@@ -2,8 +2,11 @@
 # scripts/device-bench.sh — the one prepared run for the GPU machine (../shared/device/):
 # list the devices, tune (the Vulkan tuner also times the cooperative-matrix tiles for fp16
 # and bf16), run the OpenCL and Vulkan correctness suites and the cooperative-matrix one on
-# the GPU, then the gpu performance suite, whose fp16 and bf16 energy runs the variant
-# coopmat-khr next to the default; what comes back lands in $OUT (at most 8 files).
+# the GPU, then the gpu performance suite, whose fp16 energy (n = 8192, 16384; d = 64, 128,
+# 256) runs the variant coopmat-khr next to the default, and so does bf16 where the binary
+# carries the bf16 module (it needs GL_EXT_bfloat16, which Debian 13's glslc 2025.2 lacks:
+# scripts/device-build.sh says which it built); what comes back lands in $OUT (at most 8
+# files).
 # Prepare here (the binary must carry coopmat-khr, which Debian 12's glslc cannot compile):
 #                 scripts/device-build.sh && ../shared/device/pack.sh build-device/efbench
 # Then call the device tool with carry [".device"] and the command

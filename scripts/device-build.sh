@@ -6,6 +6,9 @@
 # loader and libraries. That glslc compiles the cooperative-matrix variant (coopmat-khr)
 # that Debian 12's cannot, so the binary carries it. Output: build-device/efbench.
 #   scripts/device-build.sh && ../shared/device/pack.sh build-device/efbench
+# (pack.sh writes .git/info/exclude, so run it in a clone, not a git worktree.) Checked
+# 2026-12-03: the packed binary, with the packed Debian 12 Vulkan loader (1.3.239), lists
+# lavapipe 26.1's cooperative matrices and passes tests/suites/coopmat.ini on it.
 # Needs root (for the tree, the first time). Exit 1 when the variant did not get built.
 set -eu
 cd "$(dirname "$0")/.."
