@@ -11,10 +11,10 @@
 #   scripts/debian13.sh tree        make or refresh the tree only; print its path
 #
 # The tree is kept in ${XDG_CACHE_HOME:-$HOME/.cache}/efbench/debian13 between runs on one
-# machine (about 2.5 GB; the first run took 13 min against 4 kept, on 2 cores). /proc, /sys and /dev are
-# bound into it while it runs (PoCL 6 aborts without sysfs) and unbound on exit. The
-# host's apt sources are never touched: the tree's sources.list is debootstrap's, and its
-# backports line is made from it. Needs root.
+# machine (about 2.5 GB; the first run took 13 min against 4 kept, on 2 cores). /proc,
+# /sys and /dev are bound into it while it runs (PoCL 6 aborts without sysfs) and unbound
+# on exit. The host's apt sources are never touched: the tree's sources.list is
+# debootstrap's, and its backports line is made from it. Needs root.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/efbench
