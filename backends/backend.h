@@ -81,7 +81,7 @@ typedef struct ef_device_info {
     double peak_gflops;         /* measured fp32 peak (measure_peak; ref: fp64), else 0 */
     double peak_gbps;           /* measured memory bandwidth (measure_peak), else 0 */
     char peak_method[96];       /* what measure_peak measured, or why it failed; "" if not run */
-    char notes[256];            /* backend-specific facts: subgroup size, tensor cores ... */
+    char notes[512];            /* backend-specific facts: subgroup size, tensor cores ... */
 } ef_device_info;
 
 /* What a backend's measure_peak found. FLOP/s count an FMA as 2 flops; bandwidth counts
