@@ -81,7 +81,24 @@ void vk_tile_default(ef_device *dev)
     snprintf(dev->tile_source, sizeof dev->tile_source, "default");
 }
 
-/* <cache dir>/<device name>-<vendor>-<device id>-<driver>.tile, unsafe characters as '_'. */
+/* A fingerprint of what a cached choice was measured on: the SPIR-V of every embedded
+ * shader and the version of the file's fields (bump it when the candidate list or the line
+ * format changes). A choice from another build of the shaders is stale: a cache written
+ * before the CPU-shaped passes kept picking the old tree passes, 30x slower on lavapipe. */
+static uint64_t vk_cache_fingerprint(void)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    const char *tag = "tile v3";
+    for (const char *c = tag; *c; c++) h = (h ^ (unsigned char)*c) * 1099511628211ull;
+    for (int i = 0; i < VK_SH_COUNT; i++) {
+        const unsigned char *b = (const unsigned char *)vk_shaders[i].words;
+        for (size_t j = 0; b && j < vk_shaders[i].bytes; j++) h = (h ^ b[j]) * 1099511628211ull;
+    }
+    return h;
+}
+
+/* <cache dir>/<device name>-<vendor>-<device id>-<driver>-<fingerprint>.tile, unsafe
+ * characters as '_'. */
 static int vk_cache_path(const ef_device *dev, char *path, size_t len, int make_dirs)
 {
     const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
@@ -106,7 +123,7 @@ static int vk_cache_path(const ef_device *dev, char *path, size_t len, int make_
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
               *p == '-' || *p == '.'))
             *p = '_';
-    int w = snprintf(path, len, "%s/%s.tile", dir, name);
+    int w = snprintf(path, len, "%s/%s-%016llx.tile", dir, name, (unsigned long long)vk_cache_fingerprint());
     return w > 0 && (size_t)w < len ? 0 : -1;
 }
 
