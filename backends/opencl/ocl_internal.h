@@ -139,6 +139,8 @@ int ocl_generic_kernel(ef_device *dev, ef_workload w, ef_precision p, cl_kernel 
 void ocl_cache_dir(char *buf, size_t len);
 /* 64-bit FNV-1a over a string, chained from h (start with 0). */
 unsigned long long ocl_hash(unsigned long long h, const char *s);
+/* ocl_hash of every embedded kernel file: what a cached tuning choice was measured on. */
+unsigned long long ocl_sources_hash(void);
 /* Device name made safe for a file name. */
 void ocl_cache_stem(const ef_device *dev, char *buf, size_t len);
 

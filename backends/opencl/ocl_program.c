@@ -56,6 +56,13 @@ unsigned long long ocl_hash(unsigned long long h, const char *s)
     return (h ^ 0xff) * 1099511628211ull; /* separator, so ("ab","c") != ("a","bc") */
 }
 
+unsigned long long ocl_sources_hash(void)
+{
+    unsigned long long h = 0;
+    for (int i = 0; i < EF_CL_FILES; i++) h = ocl_hash(h, ef_cl_all[i]);
+    return h;
+}
+
 void ocl_cache_stem(const ef_device *dev, char *buf, size_t len)
 {
     size_t o = 0;

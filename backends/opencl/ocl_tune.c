@@ -52,7 +52,7 @@ static double ocl_wall_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
 }
 
-/* File holding the tuned shape for this device and driver. */
+/* File holding the tuned shape for this device, driver and build of the kernels. */
 static void ocl_tiles_path(const ef_device *dev, char *buf, size_t len)
 {
     char dir[600], stem[64];
@@ -63,6 +63,8 @@ static void ocl_tiles_path(const ef_device *dev, char *buf, size_t len)
     h = ocl_hash(h, dev->info.name);
     h = ocl_hash(h, dev->info.driver_version);
     h = ocl_hash(h, "tiles v2");     /* v2: the form field may name the CPU shape */
+    /* a choice measured on other kernels is stale: retune when any kernel changed */
+    h ^= ocl_sources_hash();
     snprintf(buf, len, "%s/%s-%016llx.tiles", dir, stem, h);
 }
 
