@@ -72,6 +72,8 @@ typedef struct ef_run {
     int counts[4];              /* by ef_case_status */
     ef_input *inputs;
     int input_count, input_cap;
+    int shard_index, shard_count; /* --shard I/N: I - 1 and N; shard_count 0: not sharded */
+    char plan_hash[17];         /* the plan's (harness/plan.h): shards of one run share it */
 } ef_run;
 
 #endif

@@ -14,6 +14,7 @@
 #include "harness/case_run.h"
 #include "harness/checkpoint.h"
 #include "harness/peak.h"
+#include "harness/plan.h"
 #include "harness/workload.h"
 #include "harness/reference.h"
 #include "harness/source.h"
@@ -26,6 +27,8 @@ typedef struct ef_runner {
     forward_progress capture_progress; /* the forward passes of model sources, as events */
     ef_checkpoint *ck;                 /* cfg->checkpoint: records kept and skipped      */
     int set_index;                     /* the [cases] set being walked                   */
+    int dim_index;                     /* and the index of its dim being walked          */
+    ef_plan plan;                      /* units and shards; what --shard runs            */
     char group[2048];                  /* the checkpoint key of the group being run      */
     ef_error *err;                     /* where a checkpoint's write error goes          */
 } run_state;
@@ -376,7 +379,16 @@ static int resolve_mask(const ef_case_set *set, int m, const ef_head *h, ef_mask
     return 1;
 }
 
-static int run_heads(run_state *st, const ef_case_set *set, ef_head *heads, int count, const ef_group_plan *plan)
+/* Is the group (source spec, n, mask m, precision p) of the current set and dim in this
+ * run's shard? Always, when the run is not sharded. */
+static int in_shard(const run_state *st, const char *spec, int n, int m, int p)
+{
+    if (!st->cfg->shard_count) return 1;
+    return plan_shard_of(&st->plan, st->set_index, spec, st->dim_index, n, m, p) == st->cfg->shard_index;
+}
+
+static int run_heads(run_state *st, const ef_case_set *set, const char *spec, ef_head *heads, int count,
+                     const ef_group_plan *plan)
 {
     int rc = EF_OK;
     if (count <= 0) return EF_OK;
@@ -387,7 +399,8 @@ static int run_heads(run_state *st, const ef_case_set *set, ef_head *heads, int 
             ef_mask mask;
             if (!resolve_mask(set, m, &heads[h], &mask)) continue;
             for (int p = 0; p < set->precision_count && rc == EF_OK; p++)
-                rc = run_group(st, set, &heads[h], mask, set->precisions[p], plan, on[h]);
+                if (in_shard(st, spec, heads[h].n, m, p))
+                    rc = run_group(st, set, &heads[h], mask, set->precisions[p], plan, on[h]);
         }
     return rc;
 }
@@ -404,12 +417,18 @@ static int run_source(run_state *st, const ef_case_set *set, const char *spec, c
         ef_head *heads;
         int count;
         ef_error why = {{0}};
+        /* a length this shard has no group of: not even its heads (a forward pass) */
+        if (st->cfg->shard_count &&
+            !plan_length_in(&st->plan, st->cfg->shard_index, st->set_index, spec, st->dim_index, set->lengths[l]))
+            continue;
         int hrc = source_heads(&src, set->lengths[l], &heads, &count, &why);
         if (hrc == EF_OK) {
-            rc = run_heads(st, set, heads, count, plan);
+            rc = run_heads(st, set, spec, heads, count, plan);
             source_heads_free(heads, count);
             continue;
         }
+        /* a length the source cannot give is recorded once, by the shard of its first group */
+        if (!in_shard(st, spec, set->lengths[l], 0, 0)) continue;
         ef_case tmpl;
         template_init(&tmpl);
         tmpl.n = set->lengths[l], tmpl.d = args->d;
@@ -460,6 +479,7 @@ static int run_set(run_state *st, ef_case_set *set, ef_error *err)
         for (int di = 0; di < set->dim_count && rc == EF_OK; di++) {
             const char *spec = set->sources[s];
             if (di > 0 && !source_uses_dims(spec)) break; /* models have their own d */
+            st->dim_index = di;
             ef_source_args args = source_args(st, set, set->dims[di]);
             if (strcmp(spec, "model") != 0 || !*args.texts) {
                 rc = run_source(st, set, spec, &args, &plan, err);
@@ -512,6 +532,33 @@ static int apply_overrides(const ef_run_config *cfg, ef_suite *suite, ef_error *
     return EF_OK;
 }
 
+int runner_suite_load(const ef_run_config *cfg, ef_suite *suite, ef_error *err)
+{
+    int rc = suite_load(cfg->suite ? cfg->suite : "default", suite, err);
+    return rc ? rc : apply_overrides(cfg, suite, err);
+}
+
+/* The plan of the suite on the opened devices: what --shard runs, and the estimates. */
+static int plan_open(run_state *st, ef_error *err)
+{
+    const ef_run_config *cfg = st->cfg;
+    ef_run *run = st->run;
+    int out_bytes = 4;
+    for (int i = 0; i < run->device_count; i++)
+        if ((int)ef_dtype_size(run->devices[i].info.out_dtype) > out_bytes)
+            out_bytes = (int)ef_dtype_size(run->devices[i].info.out_dtype);
+    ef_plan_config pc = {.suite = &run->suite, .model = cfg->model, .text = cfg->text, .qk = cfg->qk,
+                         .shards = cfg->shard_count ? cfg->shard_count : 1, .devices = run->device_count,
+                         .out_bytes = out_bytes};
+    int rc = plan_build(&pc, &st->plan, err);
+    if (rc) return rc;
+    run->shard_index = cfg->shard_index, run->shard_count = cfg->shard_count;
+    snprintf(run->plan_hash, sizeof run->plan_hash, "%s", st->plan.hash);
+    return EF_OK;
+}
+
+const ef_plan *runner_plan(const ef_runner *r) { return &r->plan; }
+
 int runner_open(const ef_run_config *cfg, ef_run *run, ef_runner **out, ef_error *err)
 {
     *out = NULL;
@@ -520,13 +567,14 @@ int runner_open(const ef_run_config *cfg, ef_run *run, ef_runner **out, ef_error
     if (!st) return ef_fail(err, EF_NOMEM, "out of memory");
     *st = (run_state){.run = run, .cfg = cfg};
     st->capture_progress = (forward_progress){.fn = capture_step, .user = st};
-    int rc = suite_load(cfg->suite ? cfg->suite : "default", &run->suite, err);
-    if (rc || (rc = apply_overrides(cfg, &run->suite, err))) {
+    int rc = runner_suite_load(cfg, &run->suite, err);
+    if (rc) {
         free(st);
         return rc;
     }
     st->err = err;
-    if ((rc = runner_devices_open(cfg, run, st->open, err)) || (rc = sources_check(st, err))) {
+    if ((rc = runner_devices_open(cfg, run, st->open, err)) || (rc = sources_check(st, err)) ||
+        (rc = plan_open(st, err))) {
         runner_close(st);
         return rc;
     }
@@ -558,6 +606,7 @@ void runner_close(ef_runner *st)
 {
     if (!st) return;
     runner_devices_close(st->run, st->open);
+    plan_free(&st->plan);
     free(st);
 }
 
