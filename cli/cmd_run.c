@@ -32,8 +32,8 @@ static void run_usage(FILE *f)
           "results.csv and summary.md.\n\n"
           "  --suite NAME|FILE   suite to run: a name in suites/ (quick, default) or an .ini path [default]\n"
           "  --backend LIST      comma list of backends (ref, cpu, opencl, vulkan) [all compiled in]\n"
-          "  --device SEL        comma list: a type (cpu, gpu), an index, BACKEND:INDEX, or part of\n"
-          "                      the device name [all devices]\n"
+          "  --device SEL        comma list: a type (cpu, gpu), TYPE:N (gpu:1, each backend's second\n"
+          "                      GPU), an index, BACKEND:INDEX, or part of the device name [all devices]\n"
           "  --precision LIST    input precisions, overriding the suite's (fp32, fp16, bf16)\n"
           "  --out DIR           where to write the results [results/local/<UTC timestamp>]; made\n"
           "                      ready (created, probed, locked) before any case runs\n"
@@ -300,10 +300,10 @@ int cmd_run(int argc, char **argv)
     ef_run_identity id;
     status = EF_EXIT_USAGE;
     if (runner_open(&cfg, &run, &runner, &err)) goto fail;
-    /* what it will cost, before it starts; --dry-run stops here, touching no folder */
-    if (!o.quiet || o.dry_run) plan_print_estimate(o.dry_run ? stdout : stderr, runner_plan(runner), o.shard_index,
-                                                   o.shard_count, run.device_count);
+    /* what it will cost, before it starts (stdout: a refusal stays one line on stderr);
+     * --dry-run stops here, touching no folder */
     if (o.dry_run) {
+        plan_print_estimate(stdout, runner_plan(runner), o.shard_index, o.shard_count, run.device_count);
         status = EF_EXIT_OK;
         goto cleanup;
     }
@@ -313,6 +313,8 @@ int cmd_run(int argc, char **argv)
     if (!o.quiet && o.resume)
         fprintf(stderr, "efbench run: continuing %s: %d cases recorded\n", dir, checkpoint_recorded_cases(ck));
     cfg.checkpoint = ck;
+    plan_print_estimate(stdout, runner_plan(runner), o.shard_index, o.shard_count, run.device_count);
+    fflush(stdout);
     int rc = runner_execute(runner, &err);
     runner_close(runner);
     runner = NULL;

@@ -48,10 +48,12 @@ static int contains_nocase(const char *hay, const char *needle)
     return n == 0;
 }
 
-/* Does device (backend be, index i, info) match one of the comma-separated selectors?
- * A selector is a type (cpu, gpu, accelerator), an index, backend:index, or a
- * case-insensitive substring of the device name. */
-static int device_selected(const char *sel, const ef_backend *be, int i, const ef_device_info *info)
+/* Does device (backend be, index i, info; the `ordinal`-th device of its type in the
+ * backend) match one of the comma-separated selectors? A selector is a type (cpu, gpu,
+ * accelerator), type:ordinal (gpu:1, the second GPU of each backend: how a SLURM task
+ * names the GPU it was given), an index, backend:index, or a case-insensitive substring of
+ * the device name. */
+static int device_selected(const char *sel, const ef_backend *be, int i, int ordinal, const ef_device_info *info)
 {
     if (!sel || !*sel) return 1;
     char buf[512];
@@ -61,6 +63,9 @@ static int device_selected(const char *sel, const ef_backend *be, int i, const e
         char *colon = strchr(tok, ':'), *end;
         if (colon) {
             long idx = strtol(colon + 1, &end, 10);
+            if ((size_t)(colon - tok) == strlen(info->type) && strncasecmp(tok, info->type, colon - tok) == 0 &&
+                *end == '\0' && end != colon + 1 && idx == ordinal)
+                return 1;
             if ((size_t)(colon - tok) == strlen(be->name) && strncmp(tok, be->name, colon - tok) == 0 &&
                 *end == '\0' && idx == i)
                 return 1;
@@ -120,10 +125,14 @@ int runner_devices_open(const ef_run_config *cfg, ef_run *run, ef_device **open,
             append_note(run->absent, sizeof run->absent, "%s: %s", be->name, *why.msg ? why.msg : "no device");
             continue;
         }
+        char types[32][32]; /* of the backend's devices so far, for type:ordinal */
         for (int i = 0; i < count && run->device_count < 32; i++) {
             ef_run_device *d = &run->devices[run->device_count];
             if ((rc = be->device_info(i, &d->info, err))) return rc;
-            if (!device_selected(cfg->device, be, i, &d->info)) continue;
+            int ordinal = 0;
+            for (int j = 0; j < i && j < 32; j++) ordinal += strcmp(types[j], d->info.type) == 0;
+            if (i < 32) snprintf(types[i], sizeof types[i], "%s", d->info.type);
+            if (!device_selected(cfg->device, be, i, ordinal, &d->info)) continue;
             d->backend = be;
             d->index = i;
             if ((rc = be->device_open(i, &open[run->device_count], err))) {

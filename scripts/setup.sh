@@ -7,7 +7,8 @@ set -eu
 # Build: compiler, meson, the libraries. Run: OpenCL on PoCL, Vulkan on lavapipe, the
 # texts and tools the real-input suites use, numpy for the peers (scripts/peers.py). CI's
 # sanitizer and fuzz legs: clang with its ASan/UBSan/libFuzzer runtimes (libclang-rt-14-dev)
-# and llvm-symbolizer (llvm).
+# and llvm-symbolizer (llvm). CI's SLURM leg (scripts/slurm-test.sh): a one-node cluster
+# from slurm-wlm and munge.
 PACKAGES="gcc libc6-dev pkg-config meson ninja-build git python3 python3-pip unzip
   clang libclang-rt-14-dev llvm
   libopenblas-dev liblapacke-dev libjansson-dev libinih-dev libcriterion-dev zlib1g-dev libssl-dev
@@ -17,7 +18,8 @@ PACKAGES="gcc libc6-dev pkg-config meson ninja-build git python3 python3-pip unz
   fortunes-min debian-reference-en gnuplot-nox libxml2-utils
   debian-reference-ja debian-reference-zh-cn debian-reference-es debian-reference-fr
   debian-reference-de fortunes-ru
-  python3-venv python3-numpy"
+  python3-venv python3-numpy
+  slurm-wlm munge"
 
 missing=""
 for p in $PACKAGES; do
