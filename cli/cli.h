@@ -18,6 +18,9 @@ int cmd_tokenize(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 
 #include <stdio.h>
+/* "4G", "512M", "1e9": bytes into *bytes (K, M, G, T: powers of 1024); -1 when not a
+ * positive size (cli/size_parse.c). */
+int cli_size_parse(const char *text, double *bytes);
 struct ef_plan;
 /* One line: groups, cases, estimated time and peak host memory of a plan on `devices`
  * devices; of shard shard_index alone when shard_count > 0 (cmd_plan.c). */

@@ -26,6 +26,7 @@ static void plan_usage(FILE *f)
           "  --precision LIST    as efbench run: input precisions overriding the suite's\n"
           "  --seed N            as efbench run (recorded in the plan's hash)\n"
           "  --model PATH, --text FILE, --qk FILE   as efbench run\n"
+          "  --max-memory SIZE   as efbench run: the memory estimate with row blocks under it\n"
           "  --json              the plan as JSON on stdout\n"
           "  --help              this text\n\n"
           "exit status: 0 printed, 2 usage or input error (one line on stderr)\n", f);
@@ -130,9 +131,11 @@ int cmd_plan(int argc, char **argv)
         {"json", no_argument, 0, 'j'},         {"precision", required_argument, 0, 'p'},
         {"seed", required_argument, 0, 'S'},   {"model", required_argument, 0, 'm'},
         {"text", required_argument, 0, 't'},   {"qk", required_argument, 0, 'k'},
+        {"max-memory", required_argument, 0, 'M'},
         {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     ef_run_config cfg = {.suite = "default"};
     int shards = 1, json = 0, c;
+    double max_memory = 0;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -144,6 +147,12 @@ int cmd_plan(int argc, char **argv)
         case 't': cfg.text = optarg; break;
         case 'k': cfg.qk = optarg; break;
         case 'j': json = 1; break;
+        case 'M':
+            if (cli_size_parse(optarg, &max_memory)) {
+                fprintf(stderr, "efbench plan: --max-memory '%s' is not a size (e.g. 4G, 512M, 1e9)\n", optarg);
+                return EF_EXIT_USAGE;
+            }
+            break;
         case 'n': {
             long x = strtol(optarg, &end, 10);
             if (*end || end == optarg || x < 1 || x > 100000) {
@@ -182,7 +191,7 @@ int cmd_plan(int argc, char **argv)
         return EF_EXIT_USAGE;
     }
     ef_plan_config pc = {.suite = suite, .model = cfg.model, .text = cfg.text, .qk = cfg.qk, .shards = shards,
-                         .devices = 1};
+                         .devices = 1, .max_memory = max_memory};
     if (runner_suite_load(&cfg, suite, &err) || plan_build(&pc, &plan, &err))
         fprintf(stderr, "efbench plan: %s\n", err.msg);
     else if (json) status = plan_print_json(suite, &plan);

@@ -39,6 +39,9 @@ static void run_usage(FILE *f)
           "                      ready (created, probed, locked) before any case runs\n"
           "  --shard I/N         run shard I of N (1 <= I <= N): the case groups `efbench plan --shards N`\n"
           "                      gives it; `efbench report` merges the N folders\n"
+          "  --max-memory SIZE   what one case group may hold (float64 reference, device buffers), e.g.\n"
+          "                      4G: the field is computed and reduced in row blocks that fit\n"
+          "                      [a quarter of the host's memory, at most half of the device's]\n"
           "  --dry-run           print the estimated time and memory (from the plan) and stop\n"
           "  --resume DIR        continue the run in DIR (killed, or stopped by a full disk): its\n"
           "                      own suite, seed and options; recorded cases are kept, not rerun\n"
@@ -113,6 +116,8 @@ static void print_summary(const ef_run *run)
 typedef struct run_opts {
     const char *suite, *backends, *device, *precisions, *out, *model, *text, *qk, *fault, *resume, *shard;
     int has_seed, no_peak, quiet, dry_run;
+    const char *max_memory_text;
+    double max_memory;
     int shard_index, shard_count;
     uint64_t seed;
 } run_opts;
@@ -128,7 +133,7 @@ static int run_parse(int argc, char **argv, run_opts *o)
         {"qk", required_argument, 0, 'k'},    {"quiet", no_argument, 0, 'q'},
         {"no-peak", no_argument, 0, 'P'},     {"resume", required_argument, 0, 'R'},
         {"inject-fault", required_argument, 0, 'F'}, {"shard", required_argument, 0, 'H'},
-        {"dry-run", no_argument, 0, 'D'},
+        {"dry-run", no_argument, 0, 'D'},     {"max-memory", required_argument, 0, 'M'},
         {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
     int c;
     optind = 1;
@@ -147,6 +152,13 @@ static int run_parse(int argc, char **argv, run_opts *o)
         case 'P': o->no_peak = 1; break;
         case 'R': o->resume = optarg; break;
         case 'D': o->dry_run = 1; break;
+        case 'M':
+            if (cli_size_parse(optarg, &o->max_memory)) {
+                fprintf(stderr, "efbench run: --max-memory '%s' is not a size (e.g. 4G, 512M, 1e9)\n", optarg);
+                return EF_EXIT_USAGE;
+            }
+            o->max_memory_text = optarg;
+            break;
         case 'H': o->shard = optarg; break;
         case 'F':
             if (strcmp(optarg, "mask-off-by-one") != 0) {
@@ -202,8 +214,10 @@ static void run_opts_from(run_opts *o, const ef_run_identity *id)
     FROM(qk, id->qk);
     FROM(fault, id->fault);
     FROM(shard, id->shard);
+    FROM(max_memory_text, id->max_memory);
 #undef FROM
     if (o->shard) plan_shard_parse(o->shard, &o->shard_index, &o->shard_count, &(ef_error){{0}});
+    if (o->max_memory_text) cli_size_parse(o->max_memory_text, &o->max_memory);
     if (!o->has_seed && id->has_seed) o->seed = id->seed, o->has_seed = 1;
     if (!o->no_peak) o->no_peak = !id->measure_peak;
 }
@@ -225,6 +239,7 @@ static void identity_of(const run_opts *o, const ef_run *run, const char *cmdlin
     SET(id->qk, o->qk);
     SET(id->fault, o->fault);
     SET(id->shard, o->shard);
+    SET(id->max_memory, o->max_memory_text);
     SET(id->command_line, cmdline);
     SET(id->utc_time, when);
 #undef SET
@@ -289,7 +304,7 @@ int cmd_run(int argc, char **argv)
                          .precisions = o.precisions, .has_seed = o.has_seed, .seed = o.seed, .model = o.model,
                          .text = o.text, .qk = o.qk, .measure_peak = !o.no_peak,
                          .fault = o.fault ? EF_FAULT_MASK_OFF_BY_ONE : EF_FAULT_NONE,
-                         .shard_index = o.shard_index, .shard_count = o.shard_count,
+                         .shard_index = o.shard_index, .shard_count = o.shard_count, .max_memory = o.max_memory,
                          .progress = run_progress_show, .progress_user = &progress};
 
     /* 1. everything that can be refused, 2. the folder, 3. the checkpoint; then the work */

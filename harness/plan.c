@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/reference.h"
 #include "harness/source.h"
 #include "harness/workload.h"
 
@@ -35,7 +36,7 @@ static double case_seconds(const ef_suite *s, double flops, double bytes)
 
 /* One group (a head under one mask and precision): cost per device and reference. */
 static void group_cost(const ef_suite *s, const ef_case_set *set, ef_plan_unit *u, ef_mask m, ef_precision p,
-                       int out_bytes)
+                       int out_bytes, double max_memory)
 {
     if (m.kind == EF_MASK_MODEL) m = (ef_mask){EF_MASK_CAUSAL, 0}; /* the layer's own: causal or narrower */
     int n = u->n, d = u->d;
@@ -59,8 +60,12 @@ static void group_cost(const ef_suite *s, const ef_case_set *set, ef_plan_unit *
         size.e = l.e > size.e ? l.e : size.e, size.aux = l.aux > size.aux ? l.aux : size.aux;
         size.out = l.out > size.out ? l.out : size.out;
     }
-    double ref = 14.0 * n * d * 8 + 4.0 * checked * n * 8 + 4.0 * 128 * n * 8;
-    double dev = 2.0 * n * d * in + (double)(size.e + size.aux + size.out) * out_bytes + 2.0 * n * d * 8;
+    double ref = reference_bytes(n, (int)d, (int)checked);
+    double rest = 2.0 * n * d * in + (double)(size.aux + size.out) * out_bytes + 4.0 * n * d * 8;
+    double field = (double)size.e * out_bytes, row = (double)n * out_bytes;
+    if (max_memory > 0 && field > max_memory - ref - rest) /* row blocks: what the budget leaves, 64 rows at least */
+        field = max_memory - ref - rest > 64 * row ? max_memory - ref - rest : 64 * row;
+    double dev = rest + field;
     if (ref + dev > u->memory) u->memory = ref + dev;
 }
 
@@ -110,7 +115,7 @@ static int spec_units(builder *b, int si, const char *spec, int di, const ef_sou
                 snprintf(u->spec, sizeof u->spec, "%s", spec);
                 for (int mi = whole ? 0 : m; mi < (whole ? set->mask_count : m + 1); mi++)
                     for (int pi = whole ? 0 : p; pi < (whole ? set->precision_count : p + 1); pi++)
-                        group_cost(s, set, u, set->masks[mi], set->precisions[pi], ob);
+                        group_cost(s, set, u, set->masks[mi], set->precisions[pi], ob, b->cfg->max_memory);
             }
     return EF_OK;
 }

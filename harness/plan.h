@@ -36,6 +36,7 @@ typedef struct ef_plan_config {
     int shards;              /* >= 1 */
     int devices;             /* devices every case runs on (estimates only); 0 counts as 1 */
     int out_bytes;           /* bytes of one element of E on the widest device; 0: 4 */
+    double max_memory;       /* --max-memory (bytes), bounding the field's row blocks; 0: none */
 } ef_plan_config;
 
 typedef struct ef_plan {

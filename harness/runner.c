@@ -311,11 +311,15 @@ static int run_group(run_state *st, const ef_case_set *set, const ef_head *h, ef
     /* the float64 reference holds about a dozen n x d arrays and the checked rows of E
      * and of its bound; refuse up front what the host cannot hold */
     int checked = h->n <= ro.full_check_max ? h->n : ro.check_rows;
-    double need = 14.0 * h->n * h->d * 8 + 4.0 * checked * h->n * 8 + 4.0 * 128 * h->n * 8;
-    if (need > 0.8 * (double)host_memory_bytes()) {
+    double need = reference_bytes(h->n, h->d, checked), host = (double)host_memory_bytes();
+    if (need > 0.8 * host || (st->cfg->max_memory > 0 && need > st->cfg->max_memory)) {
         char why[256];
-        snprintf(why, sizeof why, "the float64 reference of n = %d, d = %d needs %.3g GB of host memory, the host has %.3g GB",
-                 h->n, h->d, need * 1e-9, host_memory_bytes() * 1e-9);
+        if (need > 0.8 * host)
+            snprintf(why, sizeof why, "the float64 reference of n = %d, d = %d needs %.3g GB of host memory, the host has %.3g GB",
+                     h->n, h->d, need * 1e-9, host * 1e-9);
+        else
+            snprintf(why, sizeof why, "the float64 reference of n = %d, d = %d needs %.3g GB, more than --max-memory %.3g GB",
+                     h->n, h->d, need * 1e-9, st->cfg->max_memory * 1e-9);
         return emit_group_status(st, &tmpl, set, EF_CASE_UNSUPPORTED, why);
     }
     if (st->ck && checkpoint_flush(st->ck, st->err)) return EF_ERROR; /* durable before the long work */
@@ -480,7 +484,7 @@ static int run_set(run_state *st, ef_case_set *set, ef_error *err)
     const ef_run_config *cfg = st->cfg;
     ef_workload order[EF_WL_COUNT];
     ef_group_plan plan = {.workloads = order, .workload_count = workload_order(set->workloads, set->workload_count, order), .fault = cfg->fault,
-                          .max_block_rows = cfg->max_block_rows,
+                          .max_block_rows = cfg->max_block_rows, .max_memory = cfg->max_memory,
                           .timing = {.warmup_s = st->run->suite.warmup_s, .target_s = st->run->suite.target_time_s,
                                      .min_reps = st->run->suite.min_reps, .max_reps = st->run->suite.max_reps}};
     int rc = EF_OK;
@@ -558,7 +562,7 @@ static int plan_open(run_state *st, ef_error *err)
             out_bytes = (int)ef_dtype_size(run->devices[i].info.out_dtype);
     ef_plan_config pc = {.suite = &run->suite, .model = cfg->model, .text = cfg->text, .qk = cfg->qk,
                          .shards = cfg->shard_count ? cfg->shard_count : 1, .devices = run->device_count,
-                         .out_bytes = out_bytes};
+                         .out_bytes = out_bytes, .max_memory = cfg->max_memory};
     int rc = plan_build(&pc, &st->plan, err);
     if (rc) return rc;
     run->shard_index = cfg->shard_index, run->shard_count = cfg->shard_count;

@@ -46,6 +46,9 @@ typedef struct ef_run_config {
     uint64_t seed;              /* overrides the suite's when has_seed */
     ef_fault fault;             /* tests only: inject a defect into every device run */
     int max_block_rows;         /* tests only: split E into blocks of at most this many rows */
+    double max_memory;          /* --max-memory: bytes a case group may hold (reference, device
+                                 * buffers); sizes the field's row blocks. 0: a safe share of
+                                 * the host's and the device's memory (case_run.c) */
     ef_progress_fn progress;    /* optional: told of every peak, case, input and capture step */
     void *progress_user;
     const char *model;          /* --model: overrides the suite's `model` */
