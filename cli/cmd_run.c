@@ -41,7 +41,7 @@ static void run_usage(FILE *f)
           "                      gives it; `efbench report` merges the N folders\n"
           "  --max-memory SIZE   what one case group may hold (float64 reference, device buffers), e.g.\n"
           "                      4G: the field is computed and reduced in row blocks that fit\n"
-          "                      [a quarter of the host's memory, at most half of the device's]\n"
+          "                      [half of a GPU's memory; a quarter of the host's for a host device]\n"
           "  --dry-run           print the estimated time and memory (from the plan) and stop\n"
           "  --resume DIR        continue the run in DIR (killed, or stopped by a full disk): its\n"
           "                      own suite, seed and options; recorded cases are kept, not rerun\n"

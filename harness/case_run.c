@@ -154,8 +154,8 @@ static void group_free(ef_group *g)
 
 double case_run_memory_budget(const ef_device_info *info)
 {
-    double host = 0.25 * (double)host_memory_bytes(), dev = 0.5 * (double)info->memory_bytes;
-    return info->memory_bytes && dev < host ? dev : host;
+    if (strcmp(info->type, "cpu") && info->memory_bytes) return 0.5 * (double)info->memory_bytes;
+    return 0.25 * (double)host_memory_bytes(); /* a host device: the reference shares it */
 }
 
 /* Rows of E per block, or 0 with the reason when not even one row fits: as many as the
@@ -178,7 +178,7 @@ static int choose_block_rows(const ef_group *g, const ef_group_plan *plan, doubl
                  64.0 * row_bytes * 1e-9, other * 1e-9);
         return 0;
     }
-    if ((budget - other) / row_bytes < (double)limit / row_bytes) limit = (uint64_t)((budget - other) / row_bytes) * row_bytes;
+    if (budget - other < (double)limit) limit = (uint64_t)((budget - other) / row_bytes) * row_bytes;
     uint64_t rows = limit / row_bytes;
     if (rows >= (uint64_t)n) rows = n;
     else if (rows >= 64) rows -= rows % 64; /* whole tiles per block */
