@@ -328,6 +328,9 @@ int cmd_run(int argc, char **argv)
     if (!o.quiet && o.resume)
         fprintf(stderr, "efbench run: continuing %s: %d cases recorded\n", dir, checkpoint_recorded_cases(ck));
     cfg.checkpoint = ck;
+    /* the tasks of one SLURM job array are one sharded run, whatever nodes they ran on */
+    const char *array = getenv("SLURM_ARRAY_JOB_ID");
+    if (o.shard_count && array) snprintf(run.sweep, sizeof run.sweep, "slurm:%s", array);
     plan_print_estimate(stdout, runner_plan(runner), o.shard_index, o.shard_count, run.device_count);
     fflush(stdout);
     int rc = runner_execute(runner, &err);

@@ -133,6 +133,7 @@ json_t *results_json(const ef_run *run, const ef_results_meta *meta)
     snprintf(shard, sizeof shard, "%d/%d", run->shard_index + 1, run->shard_count);
     json_object_set_new(doc, "shard", run->shard_count ? json_string(shard) : json_null());
     json_object_set_new(doc, "plan", json_string(run->plan_hash));
+    json_object_set_new(doc, "sweep", run->shard_count && *run->sweep ? json_string(run->sweep) : json_null());
     return doc;
 }
 

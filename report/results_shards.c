@@ -2,8 +2,10 @@
  * sharded run (`efbench run --shard I/N`, results.json "shard": "I/N") must be all there,
  * once each, and of one suite version, seed and plan; else the merged tables would look
  * complete and be wrong. Shards belong together when they name the same suite and N and
- * ran on the same devices (backend, name, driver, host CPU), so several sharded sweeps of
- * a device matrix merge side by side. Called by results_load.c.
+ * the same sweep (results.json "sweep": a SLURM array's job id, whose tasks may land on
+ * different nodes) or, without one, ran on the same devices (backend, name, driver, host
+ * CPU); so several sharded sweeps of a device matrix merge side by side. Called by
+ * results_load.c.
  */
 #include "results_shards.h"
 
@@ -12,7 +14,7 @@
 #include <string.h>
 
 typedef struct shard_doc {
-    const char *path, *suite, *sha256, *plan;
+    const char *path, *suite, *sha256, *plan, *sweep;
     long long seed;
     int index, count;       /* 1-based index */
     char devices[1024];     /* what ties a sweep together */
@@ -36,7 +38,8 @@ static int shard_read(json_t *doc, const char *path, shard_doc *sd)
         sd->index < 1 || sd->index > sd->count)
         return -1;
     sd->path = path, sd->suite = str_at(suite, "name"), sd->sha256 = str_at(suite, "sha256");
-    sd->plan = str_at(doc, "plan"), sd->seed = json_integer_value(json_object_get(suite, "seed"));
+    sd->plan = str_at(doc, "plan"), sd->sweep = str_at(doc, "sweep");
+    sd->seed = json_integer_value(json_object_get(suite, "seed"));
     const char *host = str_at(json_object_get(doc, "host"), "cpu");
     json_t *devices = json_object_get(doc, "devices");
     size_t at = snprintf(sd->devices, sizeof sd->devices, "%s", host);
@@ -48,9 +51,13 @@ static int shard_read(json_t *doc, const char *path, shard_doc *sd)
     return 1;
 }
 
+/* One sharded run: the same suite and N, and the same sweep id (a SLURM array's, whose
+ * tasks may land on different nodes) or, without one, the same devices. */
 static int same_sweep(const shard_doc *a, const shard_doc *b)
 {
-    return a->count == b->count && !strcmp(a->suite, b->suite) && !strcmp(a->devices, b->devices);
+    if (a->count != b->count || strcmp(a->suite, b->suite)) return 0;
+    if (*a->sweep || *b->sweep) return !strcmp(a->sweep, b->sweep);
+    return !strcmp(a->devices, b->devices);
 }
 
 /* The shards of one sweep (those same_sweep as s[first]): one version, each index once,

@@ -189,3 +189,26 @@ Test(shard, bad_input_and_dry_run)
     cr_expect(strstr(ef_test_read(dir, "stdout"), "estimate:"), "%s", ef_test_read(dir, "stdout"));
     cr_expect(!ef_test_exists(dir, "y"), "--dry-run made its folder");
 }
+
+/* The tasks of one SLURM array are one sharded run (results.json "sweep"), and two arrays
+ * are two, even on the same devices. */
+Test(shard, slurm_array_is_one_sweep)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s/suite.ini'", ef_test_suite_path("tiny.ini"), dir);
+    cr_assert_eq(system(cmd), 0);
+    const char *run = "run --suite suite.ini --backend cpu --no-peak --quiet";
+    char args[512];
+    snprintf(args, sizeof args, "%s --shard 1/2 --out a1", run);
+    cr_assert_eq(ef_test_efbench(dir, "SLURM_ARRAY_JOB_ID=41", args), 0);
+    snprintf(args, sizeof args, "%s --shard 2/2 --out a2", run);
+    cr_assert_eq(ef_test_efbench(dir, "SLURM_ARRAY_JOB_ID=41", args), 0);
+    snprintf(args, sizeof args, "%s --shard 2/2 --out b2", run);
+    cr_assert_eq(ef_test_efbench(dir, "SLURM_ARRAY_JOB_ID=42", args), 0);
+    json_t *doc = load_json("a1/results.json");
+    cr_expect_str_eq(json_string_value(json_object_get(doc, "sweep")), "slurm:41");
+    json_decref(doc);
+    cr_expect_eq(efbench("report a1 a2 --out r1"), 0, "%s", ef_test_read(dir, "stderr"));
+    cr_expect_eq(efbench("report a1 b2 --out r2"), 2);
+    expect_one_line("is missing");
+}
