@@ -2,8 +2,8 @@
  * backend runs, the facts it reports about a device, and the `const ef_backend` table of
  * function pointers it fills; the harness knows nothing else about it. The math of every
  * workload is ../shared/docs/energy-field.md; the buffer layouts each workload reads and
- * writes are fixed here, and the harness checks every op against them before `run`
- * (harness/workload.c), so a backend may assume them.
+ * writes are fixed by its row of harness/workload.c, and the harness checks every op
+ * against them before `run`, so a backend may assume them.
  */
 #ifndef EF_BACKEND_H
 #define EF_BACKEND_H
@@ -16,28 +16,13 @@
 
 /* ---- what a dispatch computes ------------------------------------------------------ */
 
-/* The buffer layouts of the workloads of energy-field.md (all row-major, element type = the
- * device's out_dtype unless said otherwise; `rows` = op.rows):
- *
- *   ENERGY     reads q, k (n x d, op.precision); writes e (rows x n):
- *              E_ij = a q_i . (k_j - m_i) for visible j, 0 otherwise, i = row0 + r.
- *              m_i is the mean of the keys visible from row i (full: all n keys).
- *              Any algebraically equal form is fine (pre-centered keys, raw keys minus
- *              the shift a q_i.m_i for tensor cores): the verifier's bound grows with
- *              |k_j| + mean|k|, which covers each of them.
- *              Key means must be accumulated with blocked / pairwise / wider sums (the
- *              verifier's bound allows log2(n) + 2 roundings for a mean, not n).
- *   ROWSUM     reads e (the device's own field block); writes out[2*rows]:
- *              out[r] = sum_j E_ij, out[rows + r] = sum_j |E_ij|.
- *   COLENERGY  reads e; writes out[n]: out[j] = sum over the block's rows of E_ij^2
- *              (the harness adds the blocks).
- *   GRAM       reads q, k; writes out[2*d*d]: Q^T Q, then Kc^T Kc with Kc = K - 1 kbar^T
- *              (both triangles filled). Ignores rows/row0 and mask.
- *   RANKTAIL   reads e (whole full field, rows == n) and aux = U_Q (n x d, orthonormal
- *              basis of col(Q), computed by the harness); writes out[2]:
- *              ||E - U_Q (U_Q^T E)||_F^2 and ||E||_F^2. Full mask only.
- *   LEVERAGE   reads k and aux = T (d x d; T = Sigma_r^-1 V_r^T of the centered keys, rows
- *              past the rank are zero); writes out[n]: l_j = ||T (k_j - kbar)||^2.
+/* The buffer layouts. Each workload of energy-field.md reads and writes fixed buffers of
+ * an op: what it reads in q, k, e and aux, what it writes to e or out, and the sizes, as
+ * functions of n, d and op.rows. They are stated once, beside the workload's row in
+ * harness/workload.c (its `layout` function and the comment above it), and checked there
+ * before every `run`. All are row-major; q and k are in op.precision, e, aux and out in
+ * the device's out_dtype. Key means must be accumulated with blocked / pairwise / wider
+ * sums (the verifier's bound allows log2(n) + 2 roundings for a mean, not n).
  *
  * The generic launch. A GPU-API backend runs a workload it has no launcher of its own for
  * as one kernel named after it, one work-item per element i < op.out_count of out, each
@@ -96,7 +81,7 @@ typedef struct ef_device_info {
     double peak_gflops;         /* measured fp32 peak (measure_peak; ref: fp64), else 0 */
     double peak_gbps;           /* measured memory bandwidth (measure_peak), else 0 */
     char peak_method[96];       /* what measure_peak measured, or why it failed; "" if not run */
-    char notes[256];            /* backend-specific facts: subgroup size, tensor cores ... */
+    char notes[512];            /* backend-specific facts: subgroup size, tensor cores ... */
 } ef_device_info;
 
 /* What a backend's measure_peak found. FLOP/s count an FMA as 2 flops; bandwidth counts

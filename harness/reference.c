@@ -11,6 +11,7 @@
 
 #include "core/half.h"
 #include "core/ref_math.h"
+#include "harness/workload.h"
 
 enum { BLOCK_ROWS = 128 };
 
@@ -35,6 +36,7 @@ void reference_free(ef_reference *r)
                    r->row_sum, r->row_abs, r->row_bound, r->col, r->col_eb, r->col_bb, r->GQ, r->GK,
                    r->GQ_bound, r->GK_bound, r->sv, r->U, r->lev, r->T, r->lev_yb, r->lev_bb};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) free(all[i]);
+    for (int w = 0; w < EF_WL_COUNT; w++) free(r->own[w]);
     memset(r, 0, sizeof *r);
 }
 
@@ -132,6 +134,8 @@ static int field_pass(ef_reference *r, ef_error *err)
                 r->fro2 += e[j] * e[j];
                 r->bound_fro2 += b[j] * b[j];
             }
+            for (int w = 0; w < EF_WL_COUNT; w++)
+                if (r->own[w]) ef_workloads[w].reference_row(i, n, e, b, r->own[w]);
             r->row_sum[i] = sum;
             r->row_abs[i] = abs_sum;
             r->row_bound[i] = bsum;
@@ -274,6 +278,14 @@ int reference_build(const ef_head *h, ef_mask mask, ef_precision precision,
         !r->col || !r->col_eb || !r->col_bb || choose_rows(r, opts) != EF_OK) {
         rc = ef_fail(err, EF_NOMEM, "reference n = %d, d = %d: out of memory", n, d);
         goto fail;
+    }
+    for (int w = 0; w < EF_WL_COUNT; w++) {
+        const ef_workload_desc *wd = &ef_workloads[w];
+        if (!wd->reference_size || !workload_applies((ef_workload)w, mask)) continue;
+        if (!(r->own[w] = calloc(wd->reference_size(n, d), sizeof(double)))) {
+            rc = ef_fail(err, EF_NOMEM, "reference of %s, n = %d: out of memory", ef_workload_name((ef_workload)w), n);
+            goto fail;
+        }
     }
     r->E_rows = malloc(sizeof(double) * r->check_count * n);
     r->B_rows = malloc(sizeof(double) * r->check_count * n);

@@ -50,6 +50,8 @@ typedef struct ef_reference {
     int rank_k;
 
     ef_invariants inv;        /* the invariants of the reference itself */
+    double *own[EF_WL_COUNT]; /* each workload's own quantities: its reference_row
+                               * (harness/workload.h); NULL for most */
 } ef_reference;
 
 typedef struct ef_reference_opts {

@@ -53,6 +53,17 @@ typedef struct ef_verdict {
 void verdict_init(ef_verdict *v, double u);
 void verdict_fail(ef_verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Helpers for a verifier (a new workload's may live beside its row in workload.c).
+ * gamma of one entry of E (energy-field.md): the roundings of a dot product of length d,
+ * a key mean and the scale. */
+struct ef_reference;
+double verify_gamma_energy(const struct ef_reference *r, double u);
+/* A vector judged entry by entry: |got_j - want_j| <= bound(r, u, j) for j < count. Fills
+ * v->acc (errors, violations, entries checked, the inputs' rounding) and returns the number
+ * of entries outside the bound; the caller words the failure. */
+long verify_entries(const struct ef_reference *r, double u, const double *got, const double *want, int count,
+                    double (*bound)(const struct ef_reference *r, double u, int j), ef_verdict *v);
+
 /* The checks (harness/verify.c). `r` is the reference of the case group, u the unit
  * roundoff of the device's accumulation; device outputs converted to double. */
 struct ef_reference;

@@ -1,7 +1,15 @@
 /* harness/workload.c — the rows of the workload table (see workload.h): cost models from
- * energy-field.md's workload table, buffer layouts from backends/backend.h, and per
- * workload how its output is read back and which verifier of verify.c judges it. Also the
- * one layout check every op passes before a backend runs it, and the run order.
+ * energy-field.md's workload table, the buffer layouts every backend implements (the
+ * comment above each `layout` function is that workload's contract), and per workload how
+ * its output is read back and which verifier judges it. Also the one layout check every
+ * op passes before a backend runs it, and the run order.
+ *
+ * Adding a workload: its id and name in core/types.h (EF_WORKLOAD_LIST), a row here with
+ * its layout, cost, read-back and verifier (a verifier of its own can live here, built on
+ * verify.h's helpers, and a reference quantity of its own is a `reference_row`), and one
+ * kernel per backend: backends/ref (float64), backends/cpu, OpenCL `wl_<name>` in
+ * shaders/opencl/workloads.cl and Vulkan shaders/vulkan/wl_<name>.comp (the generic
+ * launch of backends/backend.h).
  */
 #include "workload.h"
 
@@ -33,7 +41,12 @@ static int download_doubles(ef_group *g, ef_buffer *buf, size_t offset, size_t c
     return EF_OK;
 }
 
-/* ---- energy: E on the checked rows ---- */
+/* ---- energy: E on the checked rows ----
+ * Reads q, k (n x d); writes e (rows x n): E_ij = a q_i . (k_j - m_i) for visible j, 0
+ * otherwise, i = row0 + r. m_i is the mean of the keys visible from row i (full: all n
+ * keys). Any algebraically equal form is fine (pre-centered keys, raw keys minus the shift
+ * a q_i.m_i for tensor cores): the verifier's bound grows with |k_j| + mean|k|, which
+ * covers each of them. */
 static ef_layout energy_layout(int n, int d, int rows)
 {
     return (ef_layout){.q = (size_t)n * d, .k = (size_t)n * d, .e = (size_t)rows * n};
@@ -69,6 +82,8 @@ static double pass_bytes(int n, int d, ef_mask m, size_t in, size_t out)
     (void)d, (void)m, (void)in;
     return (double)n * n * out;
 }
+/* rowsum reads e (the device's own field block); writes out[2 rows]: out[r] = sum_j E_ij,
+ * out[rows + r] = sum_j |E_ij|. */
 static ef_layout rowsum_layout(int n, int d, int rows)
 {
     (void)d;
@@ -89,6 +104,8 @@ static void rowsum_verify(const ef_reference *r, double u, const double *got, ef
     verify_rowsum(r, u, got, got + r->n, v);
 }
 
+/* colenergy reads e; writes out[n]: out[j] = sum over the block's rows of E_ij^2 (the
+ * harness adds the blocks). */
 static ef_layout colenergy_layout(int n, int d, int rows)
 {
     (void)d;
@@ -110,7 +127,9 @@ static void colenergy_verify(const ef_reference *r, double u, const double *got,
     sh->have |= EF_SHARE_COLUMNS;
 }
 
-/* ---- gram: Q^T Q, then Kc^T Kc ---- */
+/* ---- gram: Q^T Q, then Kc^T Kc ----
+ * Reads q, k; writes out[2 d d]: Q^T Q, then Kc^T Kc with Kc = K - 1 kbar^T (both
+ * triangles filled). Ignores rows, row0 and the mask. */
 static ef_layout gram_layout(int n, int d, int rows)
 {
     (void)rows;
@@ -137,7 +156,9 @@ static void gram_verify(const ef_reference *r, double u, const double *got, ef_s
     if (sv[0] > 0) sh->sigma1 = sv[0], sh->have |= EF_SHARE_SIGMA1;
 }
 
-/* ---- ranktail: ||E - U_Q U_Q^T E||^2 and ||E||^2 ---- */
+/* ---- ranktail: ||E - U_Q U_Q^T E||^2 and ||E||^2 ----
+ * Reads e (the whole full field, rows == n) and aux = U_Q (n x d, an orthonormal basis of
+ * col(Q) from the reference); writes out[2]: ||E - U_Q (U_Q^T E)||_F^2 and ||E||_F^2. */
 static ef_layout ranktail_layout(int n, int d, int rows)
 {
     return (ef_layout){.e = (size_t)rows * n, .aux = (size_t)n * d, .out = 2};
@@ -161,7 +182,9 @@ static void ranktail_verify(const ef_reference *r, double u, const double *got, 
     verify_ranktail(r, u, got[0], got[1], v);
 }
 
-/* ---- leverage: l_j = ||T kc_j||^2, and the link with the column energies ---- */
+/* ---- leverage: l_j = ||T kc_j||^2, and the link with the column energies ----
+ * Reads k and aux = T (d x d; T = Sigma_r^-1 V_r^T of the centered keys, rows past the
+ * rank are zero); writes out[n]: l_j = ||T (k_j - kbar)||^2. */
 static ef_layout leverage_layout(int n, int d, int rows)
 {
     (void)rows;

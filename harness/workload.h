@@ -78,6 +78,12 @@ typedef struct ef_workload_desc {
      * adds what it `provides` */
     void (*verify)(const ef_reference *r, double u, const double *got, ef_shared *shared, ef_verdict *v);
     unsigned provides, uses; /* EF_SHARE_* */
+    /* a reference quantity of the workload's own, beyond the shared ones of ef_reference:
+     * `reference_size(n, d)` doubles, zeroed, at ref->own[id], accumulated by
+     * `reference_row` on every row i of the float64 field (e: row i of E, b: of the bound
+     * base B, n entries each, masked entries 0 in both). NULL when it needs none. */
+    size_t (*reference_size)(int n, int d);
+    void (*reference_row)(int i, int n, const double *e, const double *b, double *own);
 } ef_workload_desc;
 
 extern const ef_workload_desc ef_workloads[EF_WL_COUNT];

@@ -162,7 +162,8 @@ const tok_pre_row *tok_pre_at(int i) { return i >= 0 && i < TOK_PRE_ROWS ? &tok_
  * \p{Lt}, \p{Lm}, \p{Lo} all mean \p{L}. Rewrite them so the ids are llama.cpp's. */
 static char *tok_pre_translate(const char *re)
 {
-    size_t len = strlen(re), cap = 4 * len + 1, o = 0;
+    /* the longest growth: the 2 bytes of \s become the 15 of \p{White_Space}, under 8x */
+    size_t len = strlen(re), cap = 8 * len + 1, o = 0;
     char *out = malloc(cap);
     if (!out) return NULL;
     for (size_t i = 0; i < len;) {

@@ -182,27 +182,41 @@ static void cell_stats_of(const ef_result_case *const *c, int count, double *tmp
     s->frac_kind = isfinite(b) && !(f >= b) ? "GB/s" : "FLOP/s";
 }
 
+/* Append to buf[len] at *at; a truncated write leaves *at at len - 1, so the next append
+ * is a no-op rather than a write past the end (a loaded file can hold any figure: a
+ * fraction of 1e306 prints 309 digits). */
+static void appendf(char *buf, size_t len, size_t *at, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void appendf(char *buf, size_t len, size_t *at, const char *fmt, ...)
+{
+    if (*at + 1 >= len) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(buf + *at, len - *at, fmt, ap);
+    va_end(ap);
+    if (w > 0) *at = *at + (size_t)w < len ? *at + (size_t)w : len - 1;
+}
+
 /* "12.5 GFLOP/s (45% of peak) · 0.0105 ms · pass 2/2 †" (results/README.md). */
 static void cell_text(const cell_stats *s, char *buf, size_t len)
 {
     char g[32], m[32];
     int ran = s->cases - s->unsupported;
     size_t at = 0;
+    buf[0] = '\0';
     if (!ran) {
         snprintf(buf, len, "unsupported");
         return;
     }
     if (isfinite(s->gflops)) {
-        at += snprintf(buf + at, len - at, "%s GFLOP/s", fmt_g(g, sizeof g, s->gflops));
+        appendf(buf, len, &at, "%s GFLOP/s", fmt_g(g, sizeof g, s->gflops));
         if (isfinite(s->frac))
-            at += snprintf(buf + at, len - at, " (%.0f%% of peak%s)", 100 * s->frac,
-                           strcmp(s->frac_kind, "GB/s") ? "" : " GB/s");
-        at += snprintf(buf + at, len - at, " · ");
+            appendf(buf, len, &at, " (%.0f%% of peak%s)", 100 * s->frac, strcmp(s->frac_kind, "GB/s") ? "" : " GB/s");
+        appendf(buf, len, &at, " · ");
     }
-    if (isfinite(s->ms)) at += snprintf(buf + at, len - at, "%s ms · ", fmt_g(m, sizeof m, s->ms));
-    if (s->failed) at += snprintf(buf + at, len - at, "FAIL: %d/%d pass", s->pass, ran);
-    else at += snprintf(buf + at, len - at, "pass %d/%d", s->pass, ran);
-    if (s->noisy && at < len) snprintf(buf + at, len - at, " %s", REPORT_NOISE_MARK);
+    if (isfinite(s->ms)) appendf(buf, len, &at, "%s ms · ", fmt_g(m, sizeof m, s->ms));
+    if (s->failed) appendf(buf, len, &at, "FAIL: %d/%d pass", s->pass, ran);
+    else appendf(buf, len, &at, "pass %d/%d", s->pass, ran);
+    if (s->noisy) appendf(buf, len, &at, " %s", REPORT_NOISE_MARK);
 }
 
 /* ---- the tables ---- */

@@ -33,7 +33,9 @@ trap 'rm -rf "$WORK"' EXIT
 trap 'exit 1' INT TERM
 
 say "downloading the $PKG $VERSION source package (about 75 MB) from PyPI"
-"$PIP" download --quiet --no-deps --no-binary=:all: -d "$WORK" "$PKG==$VERSION" >&2 ||
+# the sdist only: its build backend, which pip runs to read the metadata, comes as wheels
+# (Debian 13's pip builds every build dependency from source under --no-binary=:all:)
+"$PIP" download --quiet --no-deps --no-binary="$PKG" -d "$WORK" "$PKG==$VERSION" >&2 ||
     die "pip download of $PKG failed (network or PyPI unavailable?)"
 sdist="$WORK/llama_cpp_python-$VERSION.tar.gz"
 [ -f "$sdist" ] || die "pip did not deliver $sdist"

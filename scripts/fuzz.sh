@@ -3,7 +3,8 @@
 # tests/fuzz/ with clang, ASan and UBSan in build-fuzz/ (once), then run TARGET (gguf,
 # safetensors, suite, results, tokenizer, or `all`, one after the other) for SECONDS on its
 # seed corpus and dictionary. New inputs go to build-fuzz/corpus/TARGET (kept between
-# runs), a crash, leak or timeout (10 s an input) to build-fuzz/artifacts/ and exit status 1.
+# runs), a crash, leak or timeout (10 s an input) to build-fuzz/artifacts/ and exit status 1
+# (every target still runs).
 # CI runs `scripts/fuzz.sh all 60`.
 set -eu
 cd "$(dirname "$0")/.."
@@ -26,10 +27,26 @@ mkdir -p build-fuzz/artifacts
 # UBSan findings abort like ASan's; leaks are findings
 export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+# libFuzzer's progress goes to build-fuzz/logs/TARGET.log (tail -f it on a long run); here,
+# one line a target, and the end of its log when it found something.
+mkdir -p build-fuzz/logs
+status=0
 for t in $list; do
     mkdir -p "build-fuzz/corpus/$t"
-    echo "fuzz: $t for $seconds s" >&2
+    log="build-fuzz/logs/$t.log"
+    echo "fuzz: $t for $seconds s (log: $log)" >&2
+    rc=0
     build-fuzz/tests/fuzz/fuzz_"$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
         -dict="tests/fuzz/$t.dict" -artifact_prefix="build-fuzz/artifacts/$t-" -print_final_stats=1 \
-        "$@" "build-fuzz/corpus/$t" "tests/fuzz/corpus/$t"
+        "$@" "build-fuzz/corpus/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+    if [ "$rc" -eq 0 ]; then
+        echo "fuzz: $t: ${runs:-?} executions (${rate:-?}/s), nothing found" >&2
+    else
+        echo "fuzz: $t FAILED (exit $rc) after ${runs:-?} executions; the end of $log:" >&2
+        tail -n 60 "$log" >&2
+        status=1
+    fi
 done
+exit $status

@@ -44,61 +44,54 @@ static int vk_logical_create(ef_device *dev, ef_error *err)
         .queueCount = 1,
         .pQueuePriorities = &priority,
     };
-    /* The cooperative-matrix variant reads fp16 buffers as float16_t: it needs 16-bit
-     * storage, shaderFloat16 and the NV extension; nothing else needs any feature. */
-    VkPhysicalDeviceCooperativeMatrixFeaturesNV coop = {
-        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV,
+    /* The cooperative-matrix variant (vk_coopmat.c) needs its features enabled: the
+     * matrices, the Vulkan memory model its module declares, and the input type; nothing
+     * else needs any feature. dev->coop says what vk_coop_query found usable. */
+    int f16 = dev->coop.nshapes[EF_PREC_FP16] > 0, bf16 = dev->coop.nshapes[EF_PREC_BF16] > 0;
+    VkPhysicalDeviceShaderBfloat16FeaturesKHR bf = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_BFLOAT16_FEATURES_KHR,
+        .shaderBFloat16Type = VK_TRUE,
+        .shaderBFloat16CooperativeMatrix = VK_TRUE,
     };
-    VkPhysicalDeviceShaderFloat16Int8Features f16 = {
+    VkPhysicalDeviceShaderFloat16Int8Features half = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES,
-        .pNext = &coop,
+        .pNext = bf16 ? &bf : NULL,
+        .shaderFloat16 = f16 ? VK_TRUE : VK_FALSE,
     };
-    VkPhysicalDevice16BitStorageFeatures s16 = {
-        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES,
-        .pNext = &f16,
+    VkPhysicalDeviceVulkanMemoryModelFeatures mm = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES,
+        .pNext = &half,
+        .vulkanMemoryModel = VK_TRUE,
+    };
+    VkPhysicalDeviceCooperativeMatrixFeaturesKHR coop = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR,
+        .pNext = &mm,
+        .cooperativeMatrix = VK_TRUE,
     };
     VkPhysicalDeviceFeatures2 features = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
-        .pNext = &s16,
+        .pNext = &coop,
     };
-    const char *exts[2] = {VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME,
-                           VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME};
-    int coopmat = vk_coopmat_supported(dev->instance, dev->phys) &&
-                  vk_extension_present(dev->phys, VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME);
-    if (coopmat) {
-        vkGetPhysicalDeviceFeatures2(dev->phys, &features);
-        coopmat = coop.cooperativeMatrix && f16.shaderFloat16 && s16.storageBuffer16BitAccess;
-    }
-    if (coopmat) { /* enable exactly what the variant uses */
-        coop = (VkPhysicalDeviceCooperativeMatrixFeaturesNV){
-            .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV,
-            .cooperativeMatrix = VK_TRUE,
-        };
-        f16 = (VkPhysicalDeviceShaderFloat16Int8Features){
-            .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES,
-            .pNext = &coop,
-            .shaderFloat16 = VK_TRUE,
-        };
-        s16 = (VkPhysicalDevice16BitStorageFeatures){
-            .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES,
-            .pNext = &f16,
-            .storageBuffer16BitAccess = VK_TRUE,
-        };
-        features = (VkPhysicalDeviceFeatures2){
-            .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
-            .pNext = &s16,
-        };
+    const char *exts[4];
+    uint32_t next = 0;
+    if (f16 || bf16) {
+        exts[next++] = VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME;
+        /* promoted to Vulkan 1.2; named where the device lists them */
+        if (vk_extension_present(dev->phys, VK_KHR_VULKAN_MEMORY_MODEL_EXTENSION_NAME))
+            exts[next++] = VK_KHR_VULKAN_MEMORY_MODEL_EXTENSION_NAME;
+        if (vk_extension_present(dev->phys, VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME))
+            exts[next++] = VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME;
+        if (bf16) exts[next++] = VK_KHR_SHADER_BFLOAT16_EXTENSION_NAME;
     }
     const VkDeviceCreateInfo info = {
         .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
-        .pNext = coopmat ? &features : NULL,
+        .pNext = next ? &features : NULL,
         .queueCreateInfoCount = 1,
         .pQueueCreateInfos = &queue_info,
-        .enabledExtensionCount = coopmat ? 2 : 0,
-        .ppEnabledExtensionNames = coopmat ? exts : NULL,
+        .enabledExtensionCount = next,
+        .ppEnabledExtensionNames = next ? exts : NULL,
     };
     VK_CHECK(err, vkCreateDevice(dev->phys, &info, NULL, &dev->dev));
-    dev->coopmat = coopmat;
     vkGetDeviceQueue(dev->dev, dev->queue_family, 0, &dev->queue);
     return EF_OK;
 }
@@ -170,6 +163,7 @@ int vk_device_open(int index, ef_device **out, ef_error *err)
     dev->subgroup_size = sub.subgroupSize ? sub.subgroupSize : 32;
     vkGetPhysicalDeviceMemoryProperties(dev->phys, &dev->mem_props);
     dev->max_buffer_bytes = vk_physical_max_buffer(dev->phys);
+    vk_coop_query(dev->instance, dev->phys, &dev->coop);
     if ((rc = vk_logical_create(dev, err)) != EF_OK) goto fail_device;
     if ((rc = vk_commands_create(dev, err)) != EF_OK) goto fail_device;
     if ((rc = vk_layout_create(dev, err)) != EF_OK) goto fail_device;
@@ -207,9 +201,10 @@ void vk_device_close(ef_device *dev)
 
 static const char *vk_variant_name(ef_device *dev, const ef_op *op, int i)
 {
-    /* the cooperative-matrix energy reads fp16 inputs only */
-    return op->workload == EF_WL_ENERGY && op->precision == EF_PREC_FP16 && dev && dev->coopmat && i == 0
-               ? VK_VARIANT_COOPMAT : NULL;
+    /* the cooperative-matrix energy, for the input types the device multiplies */
+    return op->workload == EF_WL_ENERGY && op->precision != EF_PREC_FP32 && dev &&
+                   dev->coop.nshapes[op->precision] > 0 && i == 0
+               ? VK_VARIANT_COOPMAT_KHR : NULL;
 }
 
 const ef_backend ef_backend_vulkan = {

@@ -1,7 +1,8 @@
 /* backends/vulkan/vk_energy.c — the energy field: the key passes (decode, pairwise tree,
  * centering; shared with gram and leverage), the per-row shifts of a masked field, the
- * GPU-shaped energy.comp and the cooperative-matrix variant; the CPU shape is
- * vk_energy_reg.c. Which shape runs is the tuner's choice (vk_tune.c).
+ * GPU-shaped energy.comp, and which energy runs: the CPU shape is vk_energy_reg.c, the
+ * cooperative-matrix variant vk_coopmat.c; the shape and whether fp16 / bf16 inputs run on
+ * cooperative matrices are the tuner's choice (vk_tune.c, vk_tune_coopmat.c).
  * Shaders: shaders/vulkan. Called by vk_workloads.c.
  */
 #include "vk_internal.h"
@@ -47,8 +48,8 @@ int vk_keys_record(ef_device *dev, const ef_op *op, int npad, int mode, ef_error
 /* Row shifts of a masked field: the means of the visible keys (rows x d, coalesced over
  * d) at scratch tree + rows, then c_r = a q_i . m_r at scratch tree (the layout every
  * energy shader reads). `base` holds n, d, row0, rows, window, shift, scale. */
-static int vk_shift_record(ef_device *dev, const ef_op *op, const vk_push *base, int npad,
-                           uint64_t tree, ef_error *err)
+int vk_shift_record(ef_device *dev, const ef_op *op, const vk_push *base, int npad,
+                    uint64_t tree, ef_error *err)
 {
     vk_spec spec = vk_spec_1d(op->precision);
     ef_buffer *own[VK_BINDINGS] = {dev->scratch};
@@ -66,11 +67,10 @@ static int vk_shift_record(ef_device *dev, const ef_op *op, const vk_push *base,
     return rc;
 }
 
-/* What the GPU-shaped and cooperative-matrix shaders share: scratch for the key-sum tree
- * (2 npad - 1 rows of d), the per-row shifts at `tree` and the visible-key means after
- * them (rows x d), and the push constants; `shift` is set by the caller. */
-static int vk_energy_prepare(ef_device *dev, const ef_op *op, int *npad, uint64_t *tree,
-                             vk_push *pc, ef_error *err)
+/* Scratch: the key-sum tree, the per-row shifts at `tree` and the visible-key means after
+ * them (rows x d). */
+int vk_energy_prepare(ef_device *dev, const ef_op *op, int *npad, uint64_t *tree, vk_push *pc,
+                      ef_error *err)
 {
     *npad = vk_pow2_at_least(op->n);
     *tree = (uint64_t)(2 * *npad - 1) * op->d;
@@ -113,46 +113,35 @@ static int vk_energy_record(ef_device *dev, const ef_op *op, ef_run_result *res,
     return vk_cmd_submit(dev, &res->time_ms, err);
 }
 
-/* Variant coopmat-fp16: raw fp16 Q, K on NV cooperative matrices, every mask through the
- * row shift of the raw-key means (energy_coopmat.comp). */
-static int vk_energy_coopmat_record(ef_device *dev, const ef_op *op, ef_run_result *res,
-                                    ef_error *err)
+/* The cooperative-matrix tile of the variant for op's precision: the tuner's choice,
+ * else the first the device allows; 0 if none. */
+static int vk_coop_tile_for(const ef_device *dev, ef_precision prec, vk_coop_tile *t)
 {
-    if (!dev->coopmat)
-        return ef_fail(err, EF_UNSUPPORTED, "vulkan: variant %s needs VK_NV_cooperative_matrix "
-                       "with fp16 16x16x16 tiles", VK_VARIANT_COOPMAT);
-    if (op->precision != EF_PREC_FP16)
-        return ef_fail(err, EF_UNSUPPORTED, "vulkan: variant %s reads fp16 inputs only",
-                       VK_VARIANT_COOPMAT);
-    if (op->n % 64 || op->rows % 64 || op->row0 % 64 || op->d % 16)
-        return ef_fail(err, EF_UNSUPPORTED, "vulkan: variant %s needs n, rows and row0 multiples "
-                       "of 64 and d a multiple of 16 (n = %d, rows = %d, row0 = %d, d = %d)",
-                       VK_VARIANT_COOPMAT, op->n, op->rows, op->row0, op->d);
-    int npad, masked = op->mask.kind != EF_MASK_FULL;
-    uint64_t tree;
-    vk_push pc;
-    int rc = vk_energy_prepare(dev, op, &npad, &tree, &pc, err);
-    if (rc != EF_OK) return rc;
-    /* the full field's shift is the mean over all keys: hi = n - 1 in row_shift */
-    pc.shift = !masked ? op->n : op->fault == EF_FAULT_MASK_OFF_BY_ONE ? 1 : 0;
-    if ((rc = vk_cmd_begin(dev, err)) != EF_OK) return rc;
-    if ((rc = vk_keys_record(dev, op, npad, VK_KEYS_RAW_TREE, err)) != EF_OK) return rc;
-    if ((rc = vk_shift_record(dev, op, &pc, npad, tree, err)) != EF_OK) return rc;
-    vk_spec spec = vk_spec_1d(op->precision);
-    spec.v[VK_SPEC_WGX] = 4 * dev->subgroup_size;
-    spec.v[VK_SPEC_MASKED] = (uint32_t)masked;
-    ef_buffer *bufs[VK_BINDINGS] = {op->q, op->k, dev->scratch, op->e};
-    rc = vk_cmd_dispatch(dev, VK_SH_ENERGY_COOPMAT, &spec, bufs, &pc, (uint32_t)(op->n / 64),
-                         (uint32_t)(op->rows / 64), 1, err);
-    if (rc != EF_OK) return rc;
-    snprintf(res->path, sizeof res->path, "coopmat-nv-fp16-64x64%s",
-             masked && op->fault == EF_FAULT_MASK_OFF_BY_ONE ? "-fault" : "");
-    return vk_cmd_submit(dev, &res->time_ms, err);
+    if (prec == EF_PREC_FP32) return 0;
+    if (dev->coop_best[prec] >= 0 && vk_coop_candidate(dev, prec, dev->coop_best[prec], t) &&
+        vk_coop_tile_check(dev, t))
+        return 1;
+    for (int i = 0; vk_coop_candidate(dev, prec, i, t); i++)
+        if (vk_coop_tile_check(dev, t)) return 1;
+    return 0;
 }
 
 int vk_energy_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
 {
-    if (op->variant && op->variant[0]) return vk_energy_coopmat_record(dev, op, res, err);
+    vk_coop_tile t;
+    char why[160];
+    if (op->variant && op->variant[0]) { /* coopmat-khr, the one variant (vk_op_check) */
+        if (!vk_coop_tile_for(dev, op->precision, &t))
+            return ef_fail(err, EF_UNSUPPORTED, "vulkan: variant %s needs fp16 or bf16 inputs "
+                           "and VK_KHR_cooperative_matrix with that type (%s: none usable)",
+                           VK_VARIANT_COOPMAT_KHR, ef_precision_name(op->precision));
+        return vk_energy_coopmat_record(dev, op, &t, res, err);
+    }
+    /* the default: cooperative matrices where the tuner measured them fastest and they
+     * take this op, else the tuned shape */
+    if (op->precision != EF_PREC_FP32 && dev->coop_use[op->precision] &&
+        vk_coop_tile_for(dev, op->precision, &t) && vk_coop_fits(dev, op, &t, why, sizeof why))
+        return vk_energy_coopmat_record(dev, op, &t, res, err);
     return dev->tile.shape == VK_SHAPE_REG ? vk_energy_reg_record(dev, op, res, err)
                                            : vk_energy_record(dev, op, res, err);
 }

@@ -236,36 +236,6 @@ int vk_extension_present(VkPhysicalDevice phys, const char *name)
     return found;
 }
 
-int vk_coopmat_supported(VkInstance inst, VkPhysicalDevice phys)
-{
-#ifdef EF_VK_COOPMAT
-    if (!vk_extension_present(phys, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME)) return 0;
-    PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV list =
-        (PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV)vkGetInstanceProcAddr(
-            inst, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV");
-    uint32_t count = 0;
-    if (!list || list(phys, &count, NULL) != VK_SUCCESS || count == 0) return 0;
-    VkCooperativeMatrixPropertiesNV *p = calloc(count, sizeof *p);
-    if (!p) return 0;
-    for (uint32_t i = 0; i < count; i++) p[i].sType = VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV;
-    int found = 0;
-    if (list(phys, &count, p) == VK_SUCCESS)
-        for (uint32_t i = 0; i < count; i++)
-            if (p[i].MSize == 16 && p[i].NSize == 16 && p[i].KSize == 16 &&
-                p[i].AType == VK_COMPONENT_TYPE_FLOAT16_NV &&
-                p[i].BType == VK_COMPONENT_TYPE_FLOAT16_NV &&
-                p[i].CType == VK_COMPONENT_TYPE_FLOAT32_NV &&
-                p[i].DType == VK_COMPONENT_TYPE_FLOAT32_NV && p[i].scope == VK_SCOPE_SUBGROUP_NV)
-                found = 1;
-    free(p);
-    return found;
-#else
-    (void)inst;
-    (void)phys;
-    return 0;
-#endif
-}
-
 static const char *vk_vendor_name(uint32_t id)
 {
     switch (id) {
@@ -351,10 +321,8 @@ int vk_device_info(int index, ef_device_info *info, ef_error *err)
      * Vulkan 1.1 device can do: no 16-bit storage feature is needed. */
     info->precisions = 1u << EF_PREC_FP32 | 1u << EF_PREC_FP16 | 1u << EF_PREC_BF16;
     info->out_dtype = EF_F32;
-    const char *coop = vk_coopmat_supported(inst, phys[index])
-                           ? "NV fp16 16x16x16 (variant " VK_VARIANT_COOPMAT ")"
-                       : vk_extension_present(phys[index], "VK_NV_cooperative_matrix")
-                           ? "NV, not usable by this build" : "none";
+    char coop[320];
+    vk_coop_describe(inst, phys[index], coop, sizeof coop);
     snprintf(info->notes, sizeof info->notes,
              "subgroup %u, shared %u KiB, max storage buffer %" PRIu64 " MiB, "
              "timestamp period %.3g ns, cooperative matrix: %s",

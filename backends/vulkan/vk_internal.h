@@ -9,6 +9,7 @@
 #include <vulkan/vulkan.h>
 
 #include "backends/backend.h"
+#include "vk_khr_compat.h"
 
 /* Turn a failed VkResult into an error code with the call named; returns from the caller. */
 #define VK_CHECK(err, call)                                                      \
@@ -35,9 +36,12 @@ typedef struct vk_shader_code {
 extern const vk_shader_code vk_shaders[VK_SH_COUNT];
 
 /* Specialization constants by id (common.glsl): precision, workgroup x / y, rows and
- * columns per thread, k-slice, masked, the device's subgroup size, tree levels. */
+ * columns per thread, k-slice, masked, the device's subgroup size, tree levels; then
+ * energy_coopmat_khr.comp's own: the matrix shape M x N x K and its subgroups per
+ * workgroup along rows and keys. */
 enum { VK_SPEC_PREC, VK_SPEC_WGX, VK_SPEC_WGY, VK_SPEC_TM, VK_SPEC_TN, VK_SPEC_BK,
-       VK_SPEC_MASKED, VK_SPEC_SG, VK_SPEC_LEVELS, VK_SPEC_COUNT };
+       VK_SPEC_MASKED, VK_SPEC_SG, VK_SPEC_LEVELS, VK_SPEC_CM, VK_SPEC_CN, VK_SPEC_CK,
+       VK_SPEC_SR, VK_SPEC_SC, VK_SPEC_COUNT };
 typedef struct vk_spec {
     uint32_t v[VK_SPEC_COUNT];
 } vk_spec;
@@ -62,6 +66,25 @@ typedef enum { VK_PASSES_TREE = 0, VK_PASSES_REG = 1 } vk_passes;
 typedef struct vk_tile {
     uint32_t shape, wgx, wgy, tm, tn, bk;
 } vk_tile;
+
+/* VK_KHR_cooperative_matrix (vk_coopmat.c). A shape M x N x K the device lists for one
+ * input type (fp16 or bf16 A and B, fp32 C and result, subgroup scope) and this build can
+ * run; a tile of energy_coopmat_khr.comp: a shape, sr x sc subgroups per workgroup, each
+ * holding wm x wn accumulators. */
+typedef struct vk_coop_shape {
+    uint32_t m, n, k;
+} vk_coop_shape;
+#define VK_COOP_SHAPES 4
+typedef struct vk_coop_caps {
+    int listed;                                         /* the extension answered */
+    int bf16_ext;                                       /* VK_KHR_shader_bfloat16 listed */
+    vk_coop_shape shapes[EF_PREC_COUNT][VK_COOP_SHAPES]; /* by input precision */
+    int nshapes[EF_PREC_COUNT];
+} vk_coop_caps;
+typedef struct vk_coop_tile {
+    vk_coop_shape s;
+    uint32_t sr, sc, wm, wn;
+} vk_coop_tile;
 
 /* ---- device ---------------------------------------------------------------------------- */
 
@@ -121,11 +144,15 @@ struct ef_device {
     char tile_source[16];      /* "untuned", "tuning", "tuned", "cache", "env", "default" */
     int lost;                  /* VK_ERROR_DEVICE_LOST seen: every later call fails */
     uint32_t subgroup_size;
-    int coopmat;               /* NV cooperative matrix fp16 16x16x16 -> fp32 enabled */
+    vk_coop_caps coop;         /* cooperative-matrix shapes usable per input precision */
+    /* per input precision, the tuner's choice: the cooperative-matrix tile the variant
+     * runs (a vk_coop_candidate index, -1: none) and whether the default energy runs it */
+    int coop_best[EF_PREC_COUNT];
+    int coop_use[EF_PREC_COUNT];
 };
 
-/* The energy variant on NV cooperative matrices (offered where dev->coopmat). */
-#define VK_VARIANT_COOPMAT "coopmat-fp16"
+/* The energy variant on KHR cooperative matrices (offered for the input types in dev->coop). */
+#define VK_VARIANT_COOPMAT_KHR "coopmat-khr"
 
 /* vk_instance.c */
 int vk_instance_acquire(VkInstance *inst, ef_error *err);
@@ -140,8 +167,24 @@ int vk_device_info(int index, ef_device_info *info, ef_error *err);
 
 /* 1 if the physical device offers the device extension `name`. */
 int vk_extension_present(VkPhysicalDevice phys, const char *name);
-/* 1 if it offers NV cooperative matrices of fp16 16x16x16 -> fp32 at subgroup scope. */
-int vk_coopmat_supported(VkInstance inst, VkPhysicalDevice phys);
+
+/* vk_coopmat.c */
+/* The shapes per input precision that the device lists, that its features allow and
+ * whose module this build has; returns their number (0: no usable cooperative matrix). */
+int vk_coop_query(VkInstance inst, VkPhysicalDevice phys, vk_coop_caps *caps);
+/* Every entry the device lists, grouped by types, and what the variant can use, as text. */
+void vk_coop_describe(VkInstance inst, VkPhysicalDevice phys, char *buf, size_t len);
+vk_shader_id vk_coop_shader(ef_precision prec);
+/* The i-th tile candidate for inputs of precision prec (0 past the end). */
+int vk_coop_candidate(const ef_device *dev, ef_precision prec, int i, vk_coop_tile *t);
+/* 1 if the device's limits (invocations, shared memory) allow the tile. */
+int vk_coop_tile_check(const ef_device *dev, const vk_coop_tile *t);
+/* 1 if tile t runs op; else 0 with why. */
+int vk_coop_fits(const ef_device *dev, const ef_op *op, const vk_coop_tile *t, char *why,
+                 size_t len);
+/* The energy field of op (fp16 / bf16) on cooperative matrices with tile t. */
+int vk_energy_coopmat_record(ef_device *dev, const ef_op *op, const vk_coop_tile *t,
+                             ef_run_result *res, ef_error *err);
 
 /* vk_device.c */
 int vk_device_open(int index, ef_device **dev, ef_error *err);
@@ -209,6 +252,14 @@ static inline int vk_pow2_at_least(int n)
 enum { VK_KEYS_CENTERED, VK_KEYS_RAW_TREE };
 int vk_keys_record(ef_device *dev, const ef_op *op, int npad, int mode, ef_error *err);
 int vk_energy_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err);
+/* What the GPU-shaped and cooperative-matrix energies share: scratch for the key-sum tree
+ * (2 npad - 1 rows of d, ending at *tree), the per-row shifts at *tree, and the push
+ * constants (shift left 0); then the shifts c_r = a q_i . m_r of the visible-key means
+ * (pc->shift and pc->window say which keys row i sees). */
+int vk_energy_prepare(ef_device *dev, const ef_op *op, int *npad, uint64_t *tree, vk_push *pc,
+                      ef_error *err);
+int vk_shift_record(ef_device *dev, const ef_op *op, const vk_push *base, int npad,
+                    uint64_t tree, ef_error *err);
 /* vk_energy_reg.c: the energy field in the CPU shape (dev->tile.shape == VK_SHAPE_REG),
  * and the key passes of every CPU form: level 0 of the key tree at scratch 0 (the keys in
  * fp32, rows of ds floats, ds a multiple of 4 >= d, zero-padded to npad rows; a copy for
@@ -247,5 +298,17 @@ typedef struct vk_tune_inputs {
     const float *hq, *hk;
 } vk_tune_inputs;
 int vk_tune_passes(ef_device *dev, const vk_tune_inputs *in, uint32_t *form, ef_error *err);
+/* The cost of a run, as the tuner counts it: c0 = vk_tune_clock(dev) before it, then
+ * vk_tune_cost(dev, c0, res): the device's timestamps, except on a CPU device, where the
+ * process's CPU time of the run is the device's work itself (and, unlike the time between
+ * timestamps, stays put when other programs share the cores). */
+double vk_tune_clock(const ef_device *dev);
+double vk_tune_cost(const ef_device *dev, double c0, const ef_run_result *res);
+
+/* vk_tune_coopmat.c: dev->coop_best / coop_use before any measurement (the variant runs
+ * the first tile the device allows; the default energy never uses it), and measured on
+ * the tuner's inputs (fp32 host copies rounded to each precision, field buffer in->e). */
+void vk_coop_default(ef_device *dev);
+int vk_tune_coopmat(ef_device *dev, const vk_tune_inputs *in, double scale, ef_error *err);
 
 #endif

@@ -2,13 +2,15 @@
  * candidates (GPU-shaped tiles through shared memory, energy.comp; CPU-shaped register
  * tiles, energy_reg.comp), the autotune that times every valid candidate on the full
  * fp32 field and keeps the fastest whose output checks out, then the form of the other
- * passes (vk_tune_passes.c), and the cache of both, one line per device + driver under
+ * passes (vk_tune_passes.c) and the cooperative-matrix tiles for fp16 / bf16 inputs
+ * (vk_tune_coopmat.c), and the cache of all three, one line per device + driver under
  * $XDG_CACHE_HOME/efbench/vulkan/ (else ~/.cache/efbench/vulkan/):
- * "shape wgx wgy tm tn bk passes".
+ * "shape wgx wgy tm tn bk passes best16 use16 bestbf usebf" (best: the tile index, -1
+ * none; use: 1 when the default energy of that precision runs it).
  * The choice is always measured: a device without a cached choice is tuned on its first
  * run (EF_VK_TUNE=0 keeps the first valid candidate instead, unmeasured, e.g. to
- * save CI time; EF_VK_TILE="shape wgx wgy tm tn bk [passes]" forces a shape and form
- * for experiments).
+ * save CI time; EF_VK_TILE="shape wgx wgy tm tn bk [passes [best16 use16 bestbf usebf]]"
+ * forces a shape, form and cooperative-matrix choice for experiments and tests).
  * Called by vk_device.c (load), vk_workloads.c (ready) and the harness (`tune` slot).
  */
 #include "vk_internal.h"
@@ -70,6 +72,7 @@ int vk_tile_check(const ef_device *dev, vk_tile t)
 
 void vk_tile_default(ef_device *dev)
 {
+    vk_coop_default(dev);
     for (int i = 0; i < VK_CANDIDATES; i++)
         if (vk_tile_check(dev, vk_candidate(dev, i))) {
             dev->tile = vk_candidate(dev, i);
@@ -107,14 +110,31 @@ static int vk_cache_path(const ef_device *dev, char *path, size_t len, int make_
     return w > 0 && (size_t)w < len ? 0 : -1;
 }
 
-/* "shape wgx wgy tm tn bk passes" from s into *t and *passes (passes optional: the GPU
- * form), if the device accepts them. */
-static int vk_tile_parse(const ef_device *dev, const char *s, vk_tile *t, uint32_t *passes)
+/* "shape wgx wgy tm tn bk passes best16 use16 bestbf usebf" from s into *t, *passes and
+ * dev's cooperative-matrix choice, if the device accepts them. passes is optional (the
+ * GPU form), and so are the cooperative-matrix fields where need_coop is 0; a device with
+ * cooperative matrices needs them from a cache, which otherwise predates them. */
+static int vk_tile_parse(ef_device *dev, const char *s, vk_tile *t, uint32_t *passes,
+                         int need_coop)
 {
     *passes = VK_PASSES_TREE;
-    int got = sscanf(s, "%u %u %u %u %u %u %u", &t->shape, &t->wgx, &t->wgy, &t->tm, &t->tn,
-                     &t->bk, passes);
-    return got >= 6 && *passes <= VK_PASSES_REG && vk_tile_check(dev, *t);
+    int best[2] = {-1, -1}, use[2] = {0, 0};
+    int got = sscanf(s, "%u %u %u %u %u %u %u %d %d %d %d", &t->shape, &t->wgx, &t->wgy,
+                     &t->tm, &t->tn, &t->bk, passes, &best[0], &use[0], &best[1], &use[1]);
+    int coop = dev->coop.nshapes[EF_PREC_FP16] + dev->coop.nshapes[EF_PREC_BF16] > 0;
+    if (got < 6 || *passes > VK_PASSES_REG || !vk_tile_check(dev, *t) ||
+        (need_coop && coop && got < 11))
+        return 0;
+    vk_coop_default(dev);
+    for (int i = 0; i < 2 && got >= 9 + 2 * i; i++) {
+        ef_precision p = i ? EF_PREC_BF16 : EF_PREC_FP16;
+        vk_coop_tile ct;
+        if (best[i] >= 0 && vk_coop_candidate(dev, p, best[i], &ct) && vk_coop_tile_check(dev, &ct)) {
+            dev->coop_best[p] = best[i];
+            dev->coop_use[p] = use[i] != 0;
+        }
+    }
+    return 1;
 }
 
 void vk_tile_load(ef_device *dev)
@@ -123,7 +143,7 @@ void vk_tile_load(ef_device *dev)
     vk_tile t;
     uint32_t passes;
     const char *env = getenv("EF_VK_TILE"); /* experiments: overrides the cache and tuning */
-    if (env && vk_tile_parse(dev, env, &t, &passes)) {
+    if (env && vk_tile_parse(dev, env, &t, &passes, 0)) {
         dev->tile = t;
         dev->passes = passes;
         snprintf(dev->tile_source, sizeof dev->tile_source, "env");
@@ -134,7 +154,7 @@ void vk_tile_load(ef_device *dev)
     if (vk_cache_path(dev, path, sizeof path, 0) != 0) return;
     FILE *f = fopen(path, "r");
     if (!f) return;
-    if (fgets(line, sizeof line, f) && vk_tile_parse(dev, line, &t, &passes)) {
+    if (fgets(line, sizeof line, f) && vk_tile_parse(dev, line, &t, &passes, 1)) {
         dev->tile = t;
         dev->passes = passes;
         snprintf(dev->tile_source, sizeof dev->tile_source, "cache");
@@ -245,11 +265,18 @@ static int vk_tune_output_ok(ef_device *dev, vk_tune_problem *p)
 /* The cost of a run in ms: the device's timestamps, except on a CPU device, where the
  * process's CPU time of the run is the device's work itself and, unlike the time between
  * timestamps, stays put when other programs share the cores. */
-static double vk_cpu_ms(void)
+double vk_tune_clock(const ef_device *dev)
 {
+    if (dev->props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU) return 0;
     struct timespec t;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
     return t.tv_sec * 1e3 + t.tv_nsec * 1e-6;
+}
+
+double vk_tune_cost(const ef_device *dev, double c0, const ef_run_result *res)
+{
+    return dev->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? vk_tune_clock(dev) - c0
+                                                                : res->time_ms;
 }
 
 /* One run of the full fp32 field with tile t, its cost in ms; +inf if it fails, or
@@ -258,8 +285,7 @@ static double vk_tile_run(ef_device *dev, vk_tile t, vk_tune_problem *p, int che
 {
     vk_tile saved = dev->tile;
     dev->tile = t;
-    int cpu = dev->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
-    double c0 = cpu ? vk_cpu_ms() : 0;
+    double c0 = vk_tune_clock(dev);
     const ef_op op = {
         .workload = EF_WL_ENERGY, .mask = {EF_MASK_FULL, 0}, .precision = EF_PREC_FP32,
         .n = p->n, .d = p->d, .row0 = 0, .rows = p->n, .scale = VK_TUNE_SCALE,
@@ -268,7 +294,7 @@ static double vk_tile_run(ef_device *dev, vk_tile t, vk_tune_problem *p, int che
     ef_run_result res;
     ef_error ignored;
     int ok = vk_run(dev, &op, &res, &ignored) == EF_OK;
-    double ms = cpu ? vk_cpu_ms() - c0 : res.time_ms;
+    double ms = vk_tune_cost(dev, c0, &res);
     ok = ok && (!check || vk_tune_output_ok(dev, p));
     dev->tile = saved;
     return ok ? ms : 1.0 / 0.0;
@@ -290,8 +316,10 @@ static void vk_tile_save(const ef_device *dev)
     FILE *f = fopen(tmp, "w");
     if (!f) return;
     const vk_tile t = dev->tile;
-    int ok = fprintf(f, "%u %u %u %u %u %u %u\n", t.shape, t.wgx, t.wgy, t.tm, t.tn, t.bk,
-                     dev->passes) > 0;
+    int ok = fprintf(f, "%u %u %u %u %u %u %u %d %d %d %d\n", t.shape, t.wgx, t.wgy, t.tm,
+                     t.tn, t.bk, dev->passes, dev->coop_best[EF_PREC_FP16],
+                     dev->coop_use[EF_PREC_FP16], dev->coop_best[EF_PREC_BF16],
+                     dev->coop_use[EF_PREC_BF16]) > 0;
     ok = fclose(f) == 0 && ok;
     if (!ok || rename(tmp, path) != 0) remove(tmp);
 }
@@ -351,6 +379,8 @@ int vk_tune(ef_device *dev, ef_error *err)
     ef_error ignored;
     dev->passes = VK_PASSES_TREE; /* where neither form checks out, the GPU form's errors show */
     if (vk_run(dev, &op, &res, &ignored) == EF_OK) vk_tune_passes(dev, &in, &dev->passes, &ignored);
+    /* fp16 / bf16 inputs: cooperative-matrix tiles against the chosen shape */
+    vk_tune_coopmat(dev, &in, VK_TUNE_SCALE, &ignored);
     vk_tune_problem_free(dev, &p);
     snprintf(dev->tile_source, sizeof dev->tile_source, "tuned");
     vk_tile_save(dev);

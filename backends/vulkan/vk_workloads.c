@@ -20,7 +20,7 @@
 static int vk_op_check(const ef_op *op, ef_error *err)
 {
     if (op->variant && op->variant[0] &&
-        (op->workload != EF_WL_ENERGY || strcmp(op->variant, VK_VARIANT_COOPMAT) != 0))
+        (op->workload != EF_WL_ENERGY || strcmp(op->variant, VK_VARIANT_COOPMAT_KHR) != 0))
         return ef_fail(err, EF_UNSUPPORTED, "vulkan: no variant '%s' of %s", op->variant,
                        ef_workload_name(op->workload));
     if (op->fault != EF_FAULT_NONE && op->fault != EF_FAULT_MASK_OFF_BY_ONE)
