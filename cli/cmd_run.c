@@ -17,6 +17,7 @@
 #include "cli/progress.h"
 #include "harness/checkpoint.h"
 #include "harness/outdir.h"
+#include "harness/plan.h"
 #include "harness/results.h"
 #include "harness/runner.h"
 #include "version.h"
@@ -31,11 +32,17 @@ static void run_usage(FILE *f)
           "results.csv and summary.md.\n\n"
           "  --suite NAME|FILE   suite to run: a name in suites/ (quick, default) or an .ini path [default]\n"
           "  --backend LIST      comma list of backends (ref, cpu, opencl, vulkan) [all compiled in]\n"
-          "  --device SEL        comma list: a type (cpu, gpu), an index, BACKEND:INDEX, or part of\n"
-          "                      the device name [all devices]\n"
+          "  --device SEL        comma list: a type (cpu, gpu), TYPE:N (gpu:1, each backend's second\n"
+          "                      GPU), an index, BACKEND:INDEX, or part of the device name [all devices]\n"
           "  --precision LIST    input precisions, overriding the suite's (fp32, fp16, bf16)\n"
           "  --out DIR           where to write the results [results/local/<UTC timestamp>]; made\n"
           "                      ready (created, probed, locked) before any case runs\n"
+          "  --shard I/N         run shard I of N (1 <= I <= N): the case groups `efbench plan --shards N`\n"
+          "                      gives it; `efbench report` merges the N folders\n"
+          "  --max-memory SIZE   what one case group may hold (float64 reference, device buffers), e.g.\n"
+          "                      4G: the field is computed and reduced in row blocks that fit\n"
+          "                      [half of a GPU's memory; a quarter of the host's for a host device]\n"
+          "  --dry-run           print the estimated time and memory (from the plan) and stop\n"
           "  --resume DIR        continue the run in DIR (killed, or stopped by a full disk): its\n"
           "                      own suite, seed and options; recorded cases are kept, not rerun\n"
           "  --seed N            seed of the synthetic inputs and row samples, overriding the suite's\n"
@@ -107,8 +114,11 @@ static void print_summary(const ef_run *run)
 /* What the command line says; NULL / 0 where it says nothing (--resume fills those from
  * the run being continued). */
 typedef struct run_opts {
-    const char *suite, *backends, *device, *precisions, *out, *model, *text, *qk, *fault, *resume;
-    int has_seed, no_peak, quiet;
+    const char *suite, *backends, *device, *precisions, *out, *model, *text, *qk, *fault, *resume, *shard;
+    int has_seed, no_peak, quiet, dry_run;
+    const char *max_memory_text;
+    double max_memory;
+    int shard_index, shard_count;
     uint64_t seed;
 } run_opts;
 
@@ -122,7 +132,8 @@ static int run_parse(int argc, char **argv, run_opts *o)
         {"model", required_argument, 0, 'm'}, {"text", required_argument, 0, 't'},
         {"qk", required_argument, 0, 'k'},    {"quiet", no_argument, 0, 'q'},
         {"no-peak", no_argument, 0, 'P'},     {"resume", required_argument, 0, 'R'},
-        {"inject-fault", required_argument, 0, 'F'},
+        {"inject-fault", required_argument, 0, 'F'}, {"shard", required_argument, 0, 'H'},
+        {"dry-run", no_argument, 0, 'D'},     {"max-memory", required_argument, 0, 'M'},
         {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
     int c;
     optind = 1;
@@ -140,6 +151,15 @@ static int run_parse(int argc, char **argv, run_opts *o)
         case 'q': o->quiet = 1; break;
         case 'P': o->no_peak = 1; break;
         case 'R': o->resume = optarg; break;
+        case 'D': o->dry_run = 1; break;
+        case 'M':
+            if (cli_size_parse(optarg, &o->max_memory)) {
+                fprintf(stderr, "efbench run: --max-memory '%s' is not a size (e.g. 4G, 512M, 1e9)\n", optarg);
+                return EF_EXIT_USAGE;
+            }
+            o->max_memory_text = optarg;
+            break;
+        case 'H': o->shard = optarg; break;
         case 'F':
             if (strcmp(optarg, "mask-off-by-one") != 0) {
                 fprintf(stderr, "efbench run: --inject-fault '%s': the only fault is mask-off-by-one\n", optarg);
@@ -167,6 +187,13 @@ static int run_parse(int argc, char **argv, run_opts *o)
         fprintf(stderr, "efbench run: unexpected argument '%s' (see efbench run --help)\n", argv[optind]);
         return EF_EXIT_USAGE;
     }
+    if (o->shard) {
+        ef_error err = {{0}};
+        if (plan_shard_parse(o->shard, &o->shard_index, &o->shard_count, &err)) {
+            fprintf(stderr, "efbench run: %s\n", err.msg);
+            return EF_EXIT_USAGE;
+        }
+    }
     if (o->resume && o->out && strcmp(o->resume, o->out)) {
         fprintf(stderr, "efbench run: --resume %s and --out %s name different folders\n", o->resume, o->out);
         return EF_EXIT_USAGE;
@@ -186,7 +213,11 @@ static void run_opts_from(run_opts *o, const ef_run_identity *id)
     FROM(text, id->text);
     FROM(qk, id->qk);
     FROM(fault, id->fault);
+    FROM(shard, id->shard);
+    FROM(max_memory_text, id->max_memory);
 #undef FROM
+    if (o->shard) plan_shard_parse(o->shard, &o->shard_index, &o->shard_count, &(ef_error){{0}});
+    if (o->max_memory_text) cli_size_parse(o->max_memory_text, &o->max_memory);
     if (!o->has_seed && id->has_seed) o->seed = id->seed, o->has_seed = 1;
     if (!o->no_peak) o->no_peak = !id->measure_peak;
 }
@@ -207,6 +238,8 @@ static void identity_of(const run_opts *o, const ef_run *run, const char *cmdlin
     SET(id->text, o->text);
     SET(id->qk, o->qk);
     SET(id->fault, o->fault);
+    SET(id->shard, o->shard);
+    SET(id->max_memory, o->max_memory_text);
     SET(id->command_line, cmdline);
     SET(id->utc_time, when);
 #undef SET
@@ -271,6 +304,7 @@ int cmd_run(int argc, char **argv)
                          .precisions = o.precisions, .has_seed = o.has_seed, .seed = o.seed, .model = o.model,
                          .text = o.text, .qk = o.qk, .measure_peak = !o.no_peak,
                          .fault = o.fault ? EF_FAULT_MASK_OFF_BY_ONE : EF_FAULT_NONE,
+                         .shard_index = o.shard_index, .shard_count = o.shard_count, .max_memory = o.max_memory,
                          .progress = run_progress_show, .progress_user = &progress};
 
     /* 1. everything that can be refused, 2. the folder, 3. the checkpoint; then the work */
@@ -281,12 +315,24 @@ int cmd_run(int argc, char **argv)
     ef_run_identity id;
     status = EF_EXIT_USAGE;
     if (runner_open(&cfg, &run, &runner, &err)) goto fail;
+    /* what it will cost, before it starts (stdout: a refusal stays one line on stderr);
+     * --dry-run stops here, touching no folder */
+    if (o.dry_run) {
+        plan_print_estimate(stdout, runner_plan(runner), o.shard_index, o.shard_count, run.device_count);
+        status = EF_EXIT_OK;
+        goto cleanup;
+    }
     identity_of(&o, &run, cmdline, when, &id);
     if (outdir_open(dir, &od, &err)) goto fail;
     if (checkpoint_open(dir, &id, o.resume != NULL, &ck, &err)) goto fail;
     if (!o.quiet && o.resume)
         fprintf(stderr, "efbench run: continuing %s: %d cases recorded\n", dir, checkpoint_recorded_cases(ck));
     cfg.checkpoint = ck;
+    /* the tasks of one SLURM job array are one sharded run, whatever nodes they ran on */
+    const char *array = getenv("SLURM_ARRAY_JOB_ID");
+    if (o.shard_count && array) snprintf(run.sweep, sizeof run.sweep, "slurm:%s", array);
+    plan_print_estimate(stdout, runner_plan(runner), o.shard_index, o.shard_count, run.device_count);
+    fflush(stdout);
     int rc = runner_execute(runner, &err);
     runner_close(runner);
     runner = NULL;

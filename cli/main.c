@@ -13,6 +13,7 @@ static const struct {
     const char *help;
 } commands[] = {
     {"devices", cmd_devices, "list every backend and device found (and why one is absent)"},
+    {"plan", cmd_plan, "the case groups of a suite, their estimated cost and shards (run --shard I/N)"},
     {"run", cmd_run, "run a suite, verify against the float64 reference, time, write results"},
     {"tune", cmd_tune, "choose and cache tile parameters for the selected devices"},
     {"report", cmd_report, "merge results.json files (any runs, any machines) into tables and charts"},

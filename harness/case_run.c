@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/host.h"
 #include "harness/timing.h"
 #include "harness/workload.h"
 
@@ -151,17 +152,33 @@ static void group_free(ef_group *g)
     free(g->shared.columns);
 }
 
-/* Rows of E per block, or 0 with the reason when not even one row fits. */
-static int choose_block_rows(const ef_group *g, int max_rows, char *why, size_t len)
+double case_run_memory_budget(const ef_device_info *info)
 {
-    int n = g->ref->n;
+    if (strcmp(info->type, "cpu") && info->memory_bytes) return 0.5 * (double)info->memory_bytes;
+    return 0.25 * (double)host_memory_bytes(); /* a host device: the reference shares it */
+}
+
+/* Rows of E per block, or 0 with the reason when not even one row fits: as many as the
+ * device's largest buffer holds and the memory budget leaves after everything else the
+ * group holds (`other` bytes). */
+static int choose_block_rows(const ef_group *g, const ef_group_plan *plan, double other, char *why, size_t len)
+{
+    int n = g->ref->n, max_rows = plan->max_block_rows;
     size_t row_bytes = (size_t)n * ef_dtype_size(g->info->out_dtype);
     uint64_t limit = g->info->max_buffer_bytes;
+    double budget = plan->max_memory > 0 ? plan->max_memory : case_run_memory_budget(g->info);
     if (row_bytes > limit) {
         snprintf(why, len, "one row of E (%zu bytes) exceeds the device's largest buffer (%llu bytes)",
                  row_bytes, (unsigned long long)limit);
         return 0;
     }
+    if (budget - other < 64.0 * row_bytes && budget - other < (double)n * row_bytes) {
+        snprintf(why, len, "the memory budget (%.3g GB%s) does not hold 64 rows of E (%.3g GB) beside the rest of the "
+                 "group (%.3g GB)", budget * 1e-9, plan->max_memory > 0 ? ", --max-memory" : "",
+                 64.0 * row_bytes * 1e-9, other * 1e-9);
+        return 0;
+    }
+    if (budget - other < (double)limit) limit = (uint64_t)((budget - other) / row_bytes) * row_bytes;
     uint64_t rows = limit / row_bytes;
     if (rows >= (uint64_t)n) rows = n;
     else if (rows >= 64) rows -= rows % 64; /* whole tiles per block */
@@ -175,10 +192,20 @@ static int group_setup(ef_group *g, const ef_group_plan *plan, ef_error *err)
     const ef_reference *r = g->ref;
     int n = r->n, d = r->d, rc;
     size_t in = ef_precision_size(r->precision), os = ef_dtype_size(g->info->out_dtype);
-    char why[256];
+    char why[300];
     if (!(g->info->precisions & (1u << r->precision)))
         return ef_fail(err, EF_UNSUPPORTED, "the device does not accept %s inputs", ef_precision_name(r->precision));
-    if (!(g->block_rows = choose_block_rows(g, plan->max_block_rows, why, sizeof why)))
+    /* what the group holds beside the field: every buffer but e at its largest, the host
+     * staging, and the reference when the device's memory is the host's */
+    ef_layout rest = {0};
+    for (int w = 0; w < EF_WL_COUNT; w++) {
+        ef_layout l = ef_workloads[w].layout(n, d, 1);
+        rest.q = l.q > rest.q ? l.q : rest.q, rest.k = l.k > rest.k ? l.k : rest.k;
+        rest.aux = l.aux > rest.aux ? l.aux : rest.aux, rest.out = l.out > rest.out ? l.out : rest.out;
+    }
+    double other = (double)(rest.q + rest.k) * in + (double)(rest.aux + rest.out) * os + 4.0 * n * d * 8;
+    if (!strcmp(g->info->type, "cpu")) other += reference_bytes(n, d, r->check_count);
+    if (!(g->block_rows = choose_block_rows(g, plan, other, why, sizeof why)))
         return ef_fail(err, EF_UNSUPPORTED, "%s", why);
     /* each buffer as large as the largest op of the table needs it */
     ef_layout size = {0};

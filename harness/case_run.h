@@ -15,7 +15,13 @@ typedef struct ef_group_plan {
     ef_fault fault;
     ef_timing_plan timing;
     int max_block_rows;           /* 0: as many rows as the device's largest buffer holds */
+    double max_memory;            /* bytes the group may hold; 0: case_run_memory_budget's default */
 } ef_group_plan;
+
+/* What a group on a device of `info` may hold when --max-memory does not say, leaving room
+ * for everything else: half of a GPU's memory; on a host device (type cpu), whose buffers
+ * share the host with the float64 reference, a quarter of the host's. */
+double case_run_memory_budget(const ef_device_info *info);
 
 typedef int (*case_emit_fn)(void *ctx, const ef_case *c);
 

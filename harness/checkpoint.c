@@ -38,26 +38,27 @@ struct ef_checkpoint {
 
 static json_t *identity_json(const ef_run_identity *id)
 {
-    return json_pack("{s:s,s:i,s:s,s:{s:s,s:s,s:s},s:b,s:I,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b},s:s,s:s}", "format",
+    return json_pack("{s:s,s:i,s:s,s:{s:s,s:s,s:s},s:b,s:I,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b},s:s,s:s}", "format",
                      "efbench-checkpoint", "format_version", CHECKPOINT_FORMAT_VERSION, "efbench", id->version, "suite",
                      "given", id->suite, "path", id->suite_path, "sha256", id->suite_sha256, "has_seed", id->has_seed,
                      "seed", (json_int_t)id->seed, "options", "backend", id->backends, "device", id->device,
                      "precision", id->precisions, "model", id->model, "text", id->text, "qk", id->qk, "inject_fault",
-                     id->fault, "peak", id->measure_peak, "command_line", id->command_line, "utc_time", id->utc_time);
+                     id->fault, "shard", id->shard, "max_memory", id->max_memory, "peak", id->measure_peak, "command_line", id->command_line, "utc_time", id->utc_time);
 }
 
 static int identity_parse(json_t *o, const char *path, ef_run_identity *id, ef_error *err)
 {
     const char *version, *suite, *spath, *sha, *be, *dev, *prec, *model, *text, *qk, *fault, *cmd, *when, *fmt;
+    const char *shard = "", *max_memory = ""; /* absent from checkpoints of efbench before them */
     int has_seed, peak, fv;
     json_int_t seed;
     json_error_t jerr;
     memset(id, 0, sizeof *id);
-    if (json_unpack_ex(o, &jerr, 0, "{s:s,s:i,s:s,s:{s:s,s:s,s:s},s:b,s:I,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b},s:s,s:s}",
+    if (json_unpack_ex(o, &jerr, 0, "{s:s,s:i,s:s,s:{s:s,s:s,s:s},s:b,s:I,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s?s,s?s,s:b},s:s,s:s}",
                        "format", &fmt, "format_version", &fv, "efbench", &version, "suite", "given", &suite, "path",
                        &spath, "sha256", &sha, "has_seed", &has_seed, "seed", &seed, "options", "backend", &be, "device",
                        &dev, "precision", &prec, "model", &model, "text", &text, "qk", &qk, "inject_fault", &fault,
-                       "peak", &peak, "command_line", &cmd, "utc_time", &when) ||
+                       "shard", &shard, "max_memory", &max_memory, "peak", &peak, "command_line", &cmd, "utc_time", &when) ||
         strcmp(fmt, "efbench-checkpoint"))
         return ef_fail(err, EF_ERROR, "%s:1: not the first line of an efbench checkpoint (%s)", path, jerr.text);
     if (fv != CHECKPOINT_FORMAT_VERSION)
@@ -68,6 +69,7 @@ static int identity_parse(json_t *o, const char *path, ef_run_identity *id, ef_e
     ID_COPY(id->suite_sha256, sha), ID_COPY(id->backends, be), ID_COPY(id->device, dev);
     ID_COPY(id->precisions, prec), ID_COPY(id->model, model), ID_COPY(id->text, text), ID_COPY(id->qk, qk);
     ID_COPY(id->fault, fault), ID_COPY(id->command_line, cmd), ID_COPY(id->utc_time, when);
+    ID_COPY(id->shard, shard), ID_COPY(id->max_memory, max_memory);
 #undef ID_COPY
     id->has_seed = has_seed, id->seed = (uint64_t)seed, id->measure_peak = peak;
     return EF_OK;
@@ -92,7 +94,8 @@ static int identity_compare(const ef_run_identity *a, const ef_run_identity *b, 
         {"--backend", offsetof(ef_run_identity, backends)}, {"--device", offsetof(ef_run_identity, device)},
         {"--precision", offsetof(ef_run_identity, precisions)}, {"--model", offsetof(ef_run_identity, model)},
         {"--text", offsetof(ef_run_identity, text)}, {"--qk", offsetof(ef_run_identity, qk)},
-        {"--inject-fault", offsetof(ef_run_identity, fault)}};
+        {"--inject-fault", offsetof(ef_run_identity, fault)}, {"--shard", offsetof(ef_run_identity, shard)},
+        {"--max-memory", offsetof(ef_run_identity, max_memory)}};
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
         const char *x = (const char *)a + opts[i].off, *y = (const char *)b + opts[i].off;
         if (strcmp(x, y))

@@ -36,6 +36,8 @@ typedef struct ef_run_identity {
     char backends[256], device[256], precisions[128]; /* "" when not given               */
     char model[1024], text[1024], qk[1024];            /* "" when not given               */
     char fault[32];          /* --inject-fault, "" when none                           */
+    char shard[32];          /* --shard I/N, "" when not given                         */
+    char max_memory[32];     /* --max-memory as given, "" when not given               */
     int measure_peak;        /* not --no-peak                                          */
     char command_line[2048]; /* of the session that started the run                    */
     char utc_time[32];       /* when it started                                         */

@@ -72,6 +72,10 @@ typedef struct ef_run {
     int counts[4];              /* by ef_case_status */
     ef_input *inputs;
     int input_count, input_cap;
+    int shard_index, shard_count; /* --shard I/N: I - 1 and N; shard_count 0: not sharded */
+    char plan_hash[17];         /* the plan's (harness/plan.h): shards of one run share it */
+    char sweep[64];             /* what ties the shards of one sharded run together (a SLURM
+                                 * array's job id), "" when unknown: set by the caller */
 } ef_run;
 
 #endif

@@ -257,6 +257,11 @@ static void reference_invariants(ef_reference *r)
     }
 }
 
+double reference_bytes(int n, int d, int checked)
+{
+    return 14.0 * n * d * 8 + 4.0 * checked * n * 8 + 4.0 * BLOCK_ROWS * n * 8;
+}
+
 int reference_build(const ef_head *h, ef_mask mask, ef_precision precision,
                     const ef_reference_opts *opts, ef_reference *r, ef_error *err)
 {

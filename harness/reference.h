@@ -65,6 +65,11 @@ int reference_build(const ef_head *head, ef_mask mask, ef_precision precision,
                     const ef_reference_opts *opts, ef_reference *ref, ef_error *err);
 void reference_free(ef_reference *ref);
 
+/* Host bytes a reference of n x d with `checked` checked rows holds at its peak (the dozen
+ * n x d arrays, the checked rows of E and of its bound, the field pass's blocks): what the
+ * runner refuses up front and what --max-memory leaves the field. */
+double reference_bytes(int n, int d, int checked);
+
 /* Inputs rounded to `p` and encoded for upload (fp32 floats or 16-bit patterns). */
 void reference_encode(ef_precision p, const float *x, size_t count, void *dst);
 

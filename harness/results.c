@@ -111,7 +111,7 @@ json_t *results_json(const ef_run *run, const ef_results_meta *meta)
     json_t *inputs = json_array();
     for (int i = 0; i < run->input_count; i++) json_array_append_new(inputs, results_input_json(&run->inputs[i]));
     const ef_suite *s = &run->suite;
-    return json_pack("{s:s,s:i,s:{s:s,s:s},s:s,s:s,s:{s:s,s:i,s:I,s:s},s:{s:s,s:s,s:I,s:f,s:f,s:i,s:i,s:i,s:i},"
+    json_t *doc = json_pack("{s:s,s:i,s:{s:s,s:s},s:s,s:s,s:{s:s,s:i,s:I,s:s},s:{s:s,s:s,s:I,s:f,s:f,s:i,s:i,s:i,s:i},"
                      "s:o,s:o,s:{s:i,s:i,s:i,s:i,s:i},s:o,s:o}",
                      "format", "efbench-results", "format_version", FORMAT_VERSION,
                      "tool", "name", "efbench", "version", EF_VERSION,
@@ -126,6 +126,15 @@ json_t *results_json(const ef_run *run, const ef_results_meta *meta)
                      run->counts[EF_CASE_FAIL], "unsupported", run->counts[EF_CASE_UNSUPPORTED], "error",
                      run->counts[EF_CASE_ERROR],
                      "cases", cases, "inputs", inputs);
+    if (!doc) return NULL;
+    /* which version of the suite, and which shard of it: what report checks before merging */
+    json_object_set_new(json_object_get(doc, "suite"), "sha256", json_string(s->sha256));
+    char shard[32];
+    snprintf(shard, sizeof shard, "%d/%d", run->shard_index + 1, run->shard_count);
+    json_object_set_new(doc, "shard", run->shard_count ? json_string(shard) : json_null());
+    json_object_set_new(doc, "plan", json_string(run->plan_hash));
+    json_object_set_new(doc, "sweep", run->shard_count && *run->sweep ? json_string(run->sweep) : json_null());
+    return doc;
 }
 
 /* ---- CSV ---- */

@@ -14,6 +14,7 @@
 #include "harness/case_run.h"
 #include "harness/checkpoint.h"
 #include "harness/peak.h"
+#include "harness/plan.h"
 #include "harness/workload.h"
 #include "harness/reference.h"
 #include "harness/source.h"
@@ -26,6 +27,8 @@ typedef struct ef_runner {
     forward_progress capture_progress; /* the forward passes of model sources, as events */
     ef_checkpoint *ck;                 /* cfg->checkpoint: records kept and skipped      */
     int set_index;                     /* the [cases] set being walked                   */
+    int dim_index;                     /* and the index of its dim being walked          */
+    ef_plan plan;                      /* units and shards; what --shard runs            */
     char group[2048];                  /* the checkpoint key of the group being run      */
     ef_error *err;                     /* where a checkpoint's write error goes          */
 } run_state;
@@ -45,10 +48,12 @@ static int contains_nocase(const char *hay, const char *needle)
     return n == 0;
 }
 
-/* Does device (backend be, index i, info) match one of the comma-separated selectors?
- * A selector is a type (cpu, gpu, accelerator), an index, backend:index, or a
- * case-insensitive substring of the device name. */
-static int device_selected(const char *sel, const ef_backend *be, int i, const ef_device_info *info)
+/* Does device (backend be, index i, info; the `ordinal`-th device of its type in the
+ * backend) match one of the comma-separated selectors? A selector is a type (cpu, gpu,
+ * accelerator), type:ordinal (gpu:1, the second GPU of each backend: how a SLURM task
+ * names the GPU it was given), an index, backend:index, or a case-insensitive substring of
+ * the device name. */
+static int device_selected(const char *sel, const ef_backend *be, int i, int ordinal, const ef_device_info *info)
 {
     if (!sel || !*sel) return 1;
     char buf[512];
@@ -58,6 +63,9 @@ static int device_selected(const char *sel, const ef_backend *be, int i, const e
         char *colon = strchr(tok, ':'), *end;
         if (colon) {
             long idx = strtol(colon + 1, &end, 10);
+            if ((size_t)(colon - tok) == strlen(info->type) && strncasecmp(tok, info->type, colon - tok) == 0 &&
+                *end == '\0' && end != colon + 1 && idx == ordinal)
+                return 1;
             if ((size_t)(colon - tok) == strlen(be->name) && strncmp(tok, be->name, colon - tok) == 0 &&
                 *end == '\0' && idx == i)
                 return 1;
@@ -117,10 +125,14 @@ int runner_devices_open(const ef_run_config *cfg, ef_run *run, ef_device **open,
             append_note(run->absent, sizeof run->absent, "%s: %s", be->name, *why.msg ? why.msg : "no device");
             continue;
         }
+        char types[32][32]; /* of the backend's devices so far, for type:ordinal */
         for (int i = 0; i < count && run->device_count < 32; i++) {
             ef_run_device *d = &run->devices[run->device_count];
             if ((rc = be->device_info(i, &d->info, err))) return rc;
-            if (!device_selected(cfg->device, be, i, &d->info)) continue;
+            int ordinal = 0;
+            for (int j = 0; j < i && j < 32; j++) ordinal += strcmp(types[j], d->info.type) == 0;
+            if (i < 32) snprintf(types[i], sizeof types[i], "%s", d->info.type);
+            if (!device_selected(cfg->device, be, i, ordinal, &d->info)) continue;
             d->backend = be;
             d->index = i;
             if ((rc = be->device_open(i, &open[run->device_count], err))) {
@@ -299,11 +311,15 @@ static int run_group(run_state *st, const ef_case_set *set, const ef_head *h, ef
     /* the float64 reference holds about a dozen n x d arrays and the checked rows of E
      * and of its bound; refuse up front what the host cannot hold */
     int checked = h->n <= ro.full_check_max ? h->n : ro.check_rows;
-    double need = 14.0 * h->n * h->d * 8 + 4.0 * checked * h->n * 8 + 4.0 * 128 * h->n * 8;
-    if (need > 0.8 * (double)host_memory_bytes()) {
+    double need = reference_bytes(h->n, h->d, checked), host = (double)host_memory_bytes();
+    if (need > 0.8 * host || (st->cfg->max_memory > 0 && need > st->cfg->max_memory)) {
         char why[256];
-        snprintf(why, sizeof why, "the float64 reference of n = %d, d = %d needs %.3g GB of host memory, the host has %.3g GB",
-                 h->n, h->d, need * 1e-9, host_memory_bytes() * 1e-9);
+        if (need > 0.8 * host)
+            snprintf(why, sizeof why, "the float64 reference of n = %d, d = %d needs %.3g GB of host memory, the host has %.3g GB",
+                     h->n, h->d, need * 1e-9, host * 1e-9);
+        else
+            snprintf(why, sizeof why, "the float64 reference of n = %d, d = %d needs %.3g GB, more than --max-memory %.3g GB",
+                     h->n, h->d, need * 1e-9, st->cfg->max_memory * 1e-9);
         return emit_group_status(st, &tmpl, set, EF_CASE_UNSUPPORTED, why);
     }
     if (st->ck && checkpoint_flush(st->ck, st->err)) return EF_ERROR; /* durable before the long work */
@@ -376,7 +392,16 @@ static int resolve_mask(const ef_case_set *set, int m, const ef_head *h, ef_mask
     return 1;
 }
 
-static int run_heads(run_state *st, const ef_case_set *set, ef_head *heads, int count, const ef_group_plan *plan)
+/* Is the group (source spec, n, mask m, precision p) of the current set and dim in this
+ * run's shard? Always, when the run is not sharded. */
+static int in_shard(const run_state *st, const char *spec, int n, int m, int p)
+{
+    if (!st->cfg->shard_count) return 1;
+    return plan_shard_of(&st->plan, st->set_index, spec, st->dim_index, n, m, p) == st->cfg->shard_index;
+}
+
+static int run_heads(run_state *st, const ef_case_set *set, const char *spec, ef_head *heads, int count,
+                     const ef_group_plan *plan)
 {
     int rc = EF_OK;
     if (count <= 0) return EF_OK;
@@ -387,7 +412,8 @@ static int run_heads(run_state *st, const ef_case_set *set, ef_head *heads, int 
             ef_mask mask;
             if (!resolve_mask(set, m, &heads[h], &mask)) continue;
             for (int p = 0; p < set->precision_count && rc == EF_OK; p++)
-                rc = run_group(st, set, &heads[h], mask, set->precisions[p], plan, on[h]);
+                if (in_shard(st, spec, heads[h].n, m, p))
+                    rc = run_group(st, set, &heads[h], mask, set->precisions[p], plan, on[h]);
         }
     return rc;
 }
@@ -404,12 +430,18 @@ static int run_source(run_state *st, const ef_case_set *set, const char *spec, c
         ef_head *heads;
         int count;
         ef_error why = {{0}};
+        /* a length this shard has no group of: not even its heads (a forward pass) */
+        if (st->cfg->shard_count &&
+            !plan_length_in(&st->plan, st->cfg->shard_index, st->set_index, spec, st->dim_index, set->lengths[l]))
+            continue;
         int hrc = source_heads(&src, set->lengths[l], &heads, &count, &why);
         if (hrc == EF_OK) {
-            rc = run_heads(st, set, heads, count, plan);
+            rc = run_heads(st, set, spec, heads, count, plan);
             source_heads_free(heads, count);
             continue;
         }
+        /* a length the source cannot give is recorded once, by the shard of its first group */
+        if (!in_shard(st, spec, set->lengths[l], 0, 0)) continue;
         ef_case tmpl;
         template_init(&tmpl);
         tmpl.n = set->lengths[l], tmpl.d = args->d;
@@ -452,7 +484,7 @@ static int run_set(run_state *st, ef_case_set *set, ef_error *err)
     const ef_run_config *cfg = st->cfg;
     ef_workload order[EF_WL_COUNT];
     ef_group_plan plan = {.workloads = order, .workload_count = workload_order(set->workloads, set->workload_count, order), .fault = cfg->fault,
-                          .max_block_rows = cfg->max_block_rows,
+                          .max_block_rows = cfg->max_block_rows, .max_memory = cfg->max_memory,
                           .timing = {.warmup_s = st->run->suite.warmup_s, .target_s = st->run->suite.target_time_s,
                                      .min_reps = st->run->suite.min_reps, .max_reps = st->run->suite.max_reps}};
     int rc = EF_OK;
@@ -460,6 +492,7 @@ static int run_set(run_state *st, ef_case_set *set, ef_error *err)
         for (int di = 0; di < set->dim_count && rc == EF_OK; di++) {
             const char *spec = set->sources[s];
             if (di > 0 && !source_uses_dims(spec)) break; /* models have their own d */
+            st->dim_index = di;
             ef_source_args args = source_args(st, set, set->dims[di]);
             if (strcmp(spec, "model") != 0 || !*args.texts) {
                 rc = run_source(st, set, spec, &args, &plan, err);
@@ -512,6 +545,33 @@ static int apply_overrides(const ef_run_config *cfg, ef_suite *suite, ef_error *
     return EF_OK;
 }
 
+int runner_suite_load(const ef_run_config *cfg, ef_suite *suite, ef_error *err)
+{
+    int rc = suite_load(cfg->suite ? cfg->suite : "default", suite, err);
+    return rc ? rc : apply_overrides(cfg, suite, err);
+}
+
+/* The plan of the suite on the opened devices: what --shard runs, and the estimates. */
+static int plan_open(run_state *st, ef_error *err)
+{
+    const ef_run_config *cfg = st->cfg;
+    ef_run *run = st->run;
+    int out_bytes = 4;
+    for (int i = 0; i < run->device_count; i++)
+        if ((int)ef_dtype_size(run->devices[i].info.out_dtype) > out_bytes)
+            out_bytes = (int)ef_dtype_size(run->devices[i].info.out_dtype);
+    ef_plan_config pc = {.suite = &run->suite, .model = cfg->model, .text = cfg->text, .qk = cfg->qk,
+                         .shards = cfg->shard_count ? cfg->shard_count : 1, .devices = run->device_count,
+                         .out_bytes = out_bytes, .max_memory = cfg->max_memory};
+    int rc = plan_build(&pc, &st->plan, err);
+    if (rc) return rc;
+    run->shard_index = cfg->shard_index, run->shard_count = cfg->shard_count;
+    snprintf(run->plan_hash, sizeof run->plan_hash, "%s", st->plan.hash);
+    return EF_OK;
+}
+
+const ef_plan *runner_plan(const ef_runner *r) { return &r->plan; }
+
 int runner_open(const ef_run_config *cfg, ef_run *run, ef_runner **out, ef_error *err)
 {
     *out = NULL;
@@ -520,13 +580,14 @@ int runner_open(const ef_run_config *cfg, ef_run *run, ef_runner **out, ef_error
     if (!st) return ef_fail(err, EF_NOMEM, "out of memory");
     *st = (run_state){.run = run, .cfg = cfg};
     st->capture_progress = (forward_progress){.fn = capture_step, .user = st};
-    int rc = suite_load(cfg->suite ? cfg->suite : "default", &run->suite, err);
-    if (rc || (rc = apply_overrides(cfg, &run->suite, err))) {
+    int rc = runner_suite_load(cfg, &run->suite, err);
+    if (rc) {
         free(st);
         return rc;
     }
     st->err = err;
-    if ((rc = runner_devices_open(cfg, run, st->open, err)) || (rc = sources_check(st, err))) {
+    if ((rc = runner_devices_open(cfg, run, st->open, err)) || (rc = sources_check(st, err)) ||
+        (rc = plan_open(st, err))) {
         runner_close(st);
         return rc;
     }
@@ -558,6 +619,7 @@ void runner_close(ef_runner *st)
 {
     if (!st) return;
     runner_devices_close(st->run, st->open);
+    plan_free(&st->plan);
     free(st);
 }
 

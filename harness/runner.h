@@ -46,6 +46,9 @@ typedef struct ef_run_config {
     uint64_t seed;              /* overrides the suite's when has_seed */
     ef_fault fault;             /* tests only: inject a defect into every device run */
     int max_block_rows;         /* tests only: split E into blocks of at most this many rows */
+    double max_memory;          /* --max-memory: bytes a case group may hold (reference, device
+                                 * buffers); sizes the field's row blocks. 0: a safe share of
+                                 * the host's and the device's memory (case_run.c) */
     ef_progress_fn progress;    /* optional: told of every peak, case, input and capture step */
     void *progress_user;
     const char *model;          /* --model: overrides the suite's `model` */
@@ -53,6 +56,8 @@ typedef struct ef_run_config {
     const char *qk;             /* --qk: imported Q/K (safetensors) replaces the suite's sources */
     int measure_peak;           /* measure each device's peaks first (harness/peak.h); efbench run
                                  * does unless --no-peak, the tests' runs do not */
+    int shard_index, shard_count; /* --shard I/N: run only the case groups the plan gives
+                                 * shard I - 1 of N (harness/plan.h); count 0: every group */
     struct ef_checkpoint *checkpoint; /* optional (harness/checkpoint.h): every record is
                                  * appended to it, and what it holds from an earlier session
                                  * is taken as it is instead of run again */
@@ -63,12 +68,18 @@ typedef struct ef_run_config {
  * when the checkpoint cannot be written. runner_run = runner_open, runner_execute,
  * runner_close; `efbench run` calls them apart, to make its folder ready in between. */
 int runner_run(const ef_run_config *cfg, ef_run *run, ef_error *err);
+/* The suite cfg names with cfg's overrides (--seed, --precision, --qk) applied: what the
+ * run will walk, for `efbench plan`. */
+int runner_suite_load(const ef_run_config *cfg, ef_suite *suite, ef_error *err);
 void runner_free(ef_run *run);
 
 typedef struct ef_runner ef_runner;
 /* Everything that can be refused before work: the suite, the overrides, the devices (opened)
  * and every source (opened once). *out is NULL on failure. */
 int runner_open(const ef_run_config *cfg, ef_run *run, ef_runner **out, ef_error *err);
+/* The plan of the opened run (its units, shards and estimates), for what `efbench run`
+ * prints before the work. */
+const struct ef_plan *runner_plan(const ef_runner *r);
 /* The work: peaks (or the checkpoint's), then every case. */
 int runner_execute(ef_runner *r, ef_error *err);
 /* Close the devices; NULL is fine. run keeps its records (runner_free). */

@@ -62,6 +62,12 @@ int source_heads(ef_source *src, int n, ef_head **heads, int *count, ef_error *e
     return src->ops->heads(src->state, n, heads, count, err);
 }
 
+void source_shape(const ef_source *src, int *heads, int *d)
+{
+    *heads = 1, *d = 0;
+    if (src->ops && src->ops->shape) src->ops->shape(src->state, heads, d);
+}
+
 void source_close(ef_source *src)
 {
     if (src->ops && src->ops->close) src->ops->close(src->state);

@@ -50,6 +50,9 @@ typedef struct ef_source_ops {
      * EF_UNSUPPORTED (text too short ...; the reason in err) or EF_ERROR. */
     int (*heads)(void *state, int n, ef_head **heads, int *count, ef_error *err);
     void (*close)(void *state);
+    /* Optional, for the plan (harness/plan.c): the heads a length yields and their head
+     * dimension, without building them (no forward pass). */
+    void (*shape)(void *state, int *heads, int *d);
 } ef_source_ops;
 
 typedef struct ef_source {
@@ -61,6 +64,9 @@ typedef struct ef_source {
 int source_open(const char *spec, const ef_source_args *args, ef_source *src, ef_error *err);
 int source_heads(ef_source *src, int n, ef_head **heads, int *count, ef_error *err);
 void source_close(ef_source *src);
+/* Heads per length and head dimension of an open source, as its `heads` would give them;
+ * *heads is 1 and *d 0 when the kind cannot say. */
+void source_shape(const ef_source *src, int *heads, int *d);
 void source_heads_free(ef_head *heads, int count);
 /* 1 if some registered source kind accepts spec. */
 int source_known(const char *spec);

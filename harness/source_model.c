@@ -236,12 +236,36 @@ fail:
     return rc;
 }
 
+/* Heads per length (every text, every selected layer) and d, for the plan: from the
+ * model's hyper-parameters or the imported file's shapes, without a forward pass. */
+static void sm_shape(void *state, int *heads, int *d)
+{
+    const sm_state *s = state;
+    int count = 0;
+    if (s->is_qk) {
+        for (int i = 0; i < s->qk.n_layers; i++) {
+            const capture_layer *L = &s->qk.layers[i];
+            if (L->layer > s->max_layer || !s->layer_sel[L->layer]) continue;
+            count += s->heads >= 0 && s->heads < L->n_head ? s->heads : L->n_head;
+            *d = L->d;
+        }
+    } else {
+        const model_config *c = model_config_get(s->m);
+        for (int l = 0; l <= s->max_layer; l++)
+            if (s->layer_sel[l]) count += s->heads >= 0 && s->heads < c->n_head ? s->heads : c->n_head;
+        count *= s->n_texts;
+        *d = c->d;
+    }
+    *heads = count > 0 ? count : 1;
+}
+
 const ef_source_ops ef_source_model = {
     .kind = "model",
     .accepts = sm_model_accepts,
     .open = sm_model_open,
     .heads = sm_model_heads,
     .close = sm_close,
+    .shape = sm_shape,
 };
 
 /* ---- imported Q/K ------------------------------------------------------------------ */
@@ -359,4 +383,5 @@ const ef_source_ops ef_source_qk = {
     .open = sm_qk_open,
     .heads = sm_qk_heads,
     .close = sm_close,
+    .shape = sm_shape,
 };

@@ -220,10 +220,17 @@ static int synth_heads(void *state, int n, ef_head **heads, int *count, ef_error
 
 static void synth_close(void *state) { free(state); }
 
+static void synth_shape(void *state, int *heads, int *d)
+{
+    const synth_state *s = state;
+    *heads = s->args.heads, *d = s->args.d;
+}
+
 const ef_source_ops ef_source_synthetic = {
     .kind = "synthetic",
     .accepts = synth_accepts,
     .open = synth_open,
     .heads = synth_heads,
     .close = synth_close,
+    .shape = synth_shape,
 };

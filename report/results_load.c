@@ -5,6 +5,7 @@
  * (deduplicated). See results_load.h; called by `efbench report` (cmd_report.c).
  */
 #include "report/results_load.h"
+#include "report/results_shards.h"
 #include "core/file.h"
 #include "core/sort.h"
 
@@ -390,6 +391,7 @@ int results_load(const char *const *paths, int count, ef_results *out, ef_error 
                      l.path[0], version[0], RESULTS_FORMAT_VERSION);
         goto free_docs;
     }
+    if ((rc = results_shards_check(docs, (const char *const *)l.path, l.count, err))) goto free_docs;
     out->docs = docs;
     out->doc_count = l.count;
     for (int i = 0; i < l.count; i++)

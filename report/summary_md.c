@@ -128,6 +128,9 @@ void summary_markdown(FILE *f, const ef_run *run, const ef_results_meta *meta)
     fprintf(f, "# efbench results — suite `%s`\n\n", run->suite.name);
     fprintf(f, "- tool: efbench %s\n- date (UTC): %s\n- command: `%s`\n- seed: %llu\n", EF_VERSION, meta->utc_time,
             meta->command_line, (unsigned long long)run->suite.seed);
+    if (run->shard_count) /* one shard's cases only: `efbench report` merges the shards */
+        fprintf(f, "- shard: %d/%d of suite SHA-256 %.12s, plan %s\n", run->shard_index + 1, run->shard_count,
+                run->suite.sha256, run->plan_hash);
     char cpu[256], os[256];
     host_cpu_model(cpu, sizeof cpu);
     host_os_name(os, sizeof os);

@@ -11,6 +11,7 @@ set -eu
 # clang with its ASan/UBSan/libFuzzer runtimes (libclang-rt-dev, the default clang's: 14 on
 # Debian 12, 19 on Debian 13) and llvm-symbolizer (llvm); EF_SETUP_SANITIZERS=no leaves
 # those out (the Debian 13 leg runs ./test.sh alone, and they are the largest download).
+# CI's SLURM leg (scripts/slurm-test.sh): a one-node cluster from slurm-wlm and munge.
 PACKAGES="gcc libc6-dev pkg-config meson ninja-build git python3 python3-pip unzip
   libopenblas-dev liblapacke-dev libjansson-dev libinih-dev libcriterion-dev zlib1g-dev libssl-dev
   libpcre2-dev
@@ -19,7 +20,8 @@ PACKAGES="gcc libc6-dev pkg-config meson ninja-build git python3 python3-pip unz
   fortunes-min debian-reference-en gnuplot-nox libxml2-utils
   debian-reference-ja debian-reference-zh-cn debian-reference-es debian-reference-fr
   debian-reference-de fortunes-ru
-  python3-venv python3-numpy debootstrap"
+  python3-venv python3-numpy debootstrap
+  slurm-wlm munge"
 [ "${EF_SETUP_SANITIZERS:-yes}" = no ] || PACKAGES="$PACKAGES clang libclang-rt-dev llvm"
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 
