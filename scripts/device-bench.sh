@@ -13,10 +13,24 @@
 #                 . .device/env.sh; sh scripts/device-bench.sh
 # and commit what is worth publishing under results/<device>/<date>/. The timeouts add up
 # to 10 minutes, leaving the machine's start and one retry of a step inside the 15-minute budget.
+#
+# `sh scripts/device-bench.sh long` is a session of its own: suites/gpu-long.ini (n = 32768,
+# 65536, 131072: the field in row blocks under the Vulkan 4 GiB binding limit, every
+# workload streamed), 9 minutes; its cases.jsonl keeps what finished if time runs out.
 set -u
 out=${OUT:-/tmp/efbench-device}
 mkdir -p "$out"
 step() { echo "== $*" >&2; }
+
+if [ "${1:-}" = long ]; then
+    step devices
+    efbench devices >"$out/devices.txt" 2>&1
+    step gpu-long suite
+    timeout 540 efbench run --suite gpu-long --backend vulkan,opencl --device gpu --max-memory 32G \
+        --out "$out/gpu-long" --quiet >"$out/gpu-long.txt" 2>&1
+    echo "gpu-long exit $?" >>"$out/gpu-long.txt"
+    exit 0
+fi
 
 step devices
 efbench devices >"$out/devices.txt" 2>&1
