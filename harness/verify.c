@@ -14,6 +14,26 @@
  *             |s_dev - s_ref| <= sqrt(a^2 (||G_K|| dQ + (||G_Q|| + dQ) dK)).
  *   ranktail  ||(I - U U^T) E_dev||_F <= ||E_dev - E_ref||_F + rounding of the projection:
  *             gamma_e ||B||_F / ||E||_F + sqrt(d) (gamma_n + gamma_d + 2u).
+ *             In row blocks (the field split by --max-memory) the tail is streamed by
+ *             subtraction, tail^2 = T - ||P||_F^2 with T = ||E||_F^2 and P = U^T E = sum of
+ *             the blocks' U_blk^T E_blk, added in double by the harness (verify_ranktail_blocked).
+ *             Exactly, T(E_dev) - ||U^T E_dev||^2 = ||(I - U U^T) E_dev||^2 <= (gamma_e ||B||)^2
+ *             (E_ref lies in col(Q)). Rounding of each term:
+ *               T: each row's n squares in precision u, the n rows added in double by the
+ *                  harness: |dT| <= (gamma_n + gamma_n(2^-53)) T.
+ *               P: a dot of length rows <= n per block entry against U stored in float (one
+ *                  rounding) and stored (one more): |dP| <= gamma_{n+2} |U|^T |E| entrywise,
+ *                  so ||dP||_F <= gamma_{n+2} || |U| ||_2 ||E||_F <= sqrt(d) gamma_{n+2} ||E||_F
+ *                  (|| |U| ||_2 <= ||U||_F = sqrt(d)) and, with ||P|| <= ||E||,
+ *                  | ||P + dP||^2 - ||P||^2 | <= (2 sqrt(d) g + d g^2) ||E||^2, g = gamma_{n+2}.
+ *               ||P||^2 and the difference in double: gamma_{dn+1}(2^-53) ||E||^2.
+ *             Divided by T: rank_tail^2 <= (gamma_e ||B||_F / ||E||_F)^2 + gamma_n + gamma_n(2^-53)
+ *             + 2 sqrt(d) g + d g^2 + gamma_{dn+1}(2^-53); c = VERIFY_C takes the square root
+ *             and covers the 1 + O(gamma) between T, T(E_dev) and ||E_ref||^2. The bound is
+ *             O(sqrt(u)), not O(u) as the direct form's: the subtraction cancels. The
+ *             accuracy side compares ||E_dev|| (as the direct form: gamma_n) and ||P||
+ *             with the reference's ||U^T E_ref|| = ||E_ref|| (its tail is zero):
+ *             | ||P_dev|| - ||E_ref|| | <= gamma_e ||B||_F + sqrt(d) g ||E||_F.
  *   leverage  per component of y = T kc_j: beta = gamma_{d+s+2} |T| (|k_j| + mabs);
  *             |l_dev - l_ref| <= c (sum 2|y| beta + beta^2 + gamma_d l + the float64 SVD's
  *             subspace error gamma_{nd}(u64) s_1 / s_r).
@@ -254,6 +274,37 @@ void verify_ranktail(const ef_reference *r, double u, double tail2, double total
     double fro_bound = VERIFY_C * (g * sqrt(r->bound_fro2 / r->fro2) + ef_gamma(r->n, u));
     if (!(v->acc.rel_fro_err <= fro_bound))
         verdict_fail(v, "ranktail: ||E||_F off by %.3g relative (bound %.3g)", v->acc.rel_fro_err, fro_bound);
+}
+
+/* The streamed (row-block) form: P = U^T E (d x n) and total2 = ||E||_F^2 summed over the
+ * blocks; the bound of the header's ranktail entry. */
+void verify_ranktail_blocked(const ef_reference *r, double u, const double *P, double total2, ef_verdict *v)
+{
+    int n = r->n, d = r->d;
+    double ge = gamma_energy(r, u), g = ef_gamma(n + 2, u), gt = ef_gamma(n, u) + ef_gamma(n, 0x1p-53);
+    double p2 = 0;
+    for (size_t i = 0; i < (size_t)d * n; i++) p2 += P[i] * P[i];
+    double tail2 = total2 - p2, field = r->fro2 > 0 ? ge * sqrt(r->bound_fro2 / r->fro2) : 0;
+    v->inv.rank_tail = total2 > 0 ? sqrt(fmax(tail2, 0) / total2) : NAN;
+    v->inv.rank_tail_bound = VERIFY_C * sqrt(field * field + gt + 2 * sqrt(d) * g + d * g * g +
+                                             ef_gamma((double)d * n + 1, 0x1p-53));
+    v->acc.rel_fro_err = r->fro2 > 0 ? fabs(sqrt(total2) - sqrt(r->fro2)) / sqrt(r->fro2) : NAN;
+    v->acc.input_rel_err = r->input_rel_err;
+    v->acc.rows_checked = n;
+    if (!(v->inv.rank_tail <= v->inv.rank_tail_bound))
+        verdict_fail(v, "ranktail (row blocks): sqrt(||E||^2 - ||U^T E||^2)/||E|| = %.3g exceeds the bound %.3g",
+                     v->inv.rank_tail, v->inv.rank_tail_bound);
+    double fro_bound = VERIFY_C * (field + gt);
+    if (!(v->acc.rel_fro_err <= fro_bound))
+        verdict_fail(v, "ranktail (row blocks): ||E||_F off by %.3g relative (bound %.3g)", v->acc.rel_fro_err,
+                     fro_bound);
+    /* the projection itself: U^T E_ref has the norm of E_ref (the reference's tail is 0) */
+    double p_err = r->fro2 > 0 ? fabs(sqrt(p2) - sqrt(r->fro2)) / sqrt(r->fro2) : NAN;
+    double p_bound = VERIFY_C * (field + sqrt(d) * g);
+    v->acc.max_abs_err = fabs(sqrt(fmax(tail2, 0)) - (isnan(r->inv.rank_tail) ? 0 : r->inv.rank_tail * sqrt(r->fro2)));
+    if (!(p_err <= p_bound))
+        verdict_fail(v, "ranktail (row blocks): ||U^T E||_F off by %.3g relative to ||E_ref||_F (bound %.3g)",
+                     p_err, p_bound);
 }
 
 /* Bound on |l_dev_j - l_ref_j|: sum_t 2|y_t| g beta_t + (g beta_t)^2, the two sums

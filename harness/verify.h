@@ -74,6 +74,9 @@ void verify_colenergy(const struct ef_reference *r, double u, const double *c, e
 void verify_gram(const struct ef_reference *r, double u, const double *GQ, const double *GK, double *sv,
                  ef_verdict *v);
 void verify_ranktail(const struct ef_reference *r, double u, double tail2, double total2, ef_verdict *v);
+/* ranktail streamed over row blocks: P = U^T E (d x n) and ||E||_F^2 summed over the blocks */
+void verify_ranktail_blocked(const struct ef_reference *r, double u, const double *P, double total2,
+                             ef_verdict *v);
 void verify_leverage(const struct ef_reference *r, double u, const double *lev, ef_verdict *v);
 /* the link v_j <= l_j / srank on every column, from column energies c and leverage */
 void verify_link(const struct ef_reference *r, double u, const double *c, const double *lev, double sv1,

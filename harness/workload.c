@@ -157,11 +157,23 @@ static void gram_verify(const ef_reference *r, double u, const double *got, ef_s
 }
 
 /* ---- ranktail: ||E - U_Q U_Q^T E||^2 and ||E||^2 ----
- * Reads e (the whole full field, rows == n) and aux = U_Q (n x d, an orthonormal basis of
- * col(Q) from the reference); writes out[2]: ||E - U_Q (U_Q^T E)||_F^2 and ||E||_F^2. */
+ * Reads e and aux = U_Q (n x d, an orthonormal basis of col(Q) from the reference, the
+ * whole basis whatever the block). Two forms, by op.rows:
+ * - rows == n (the whole full field in one buffer): writes out[2]: ||E - U_Q (U_Q^T E)||_F^2
+ *   and ||E||_F^2.
+ * - rows < n (row block row0 .. row0+rows-1 of the field): writes out[d n + 1]:
+ *   out[0 .. d n) = P_blk = U_blk^T E_blk (d x n, row-major), U_blk = rows row0 ..
+ *   row0+rows-1 of U_Q, and out[d n + r] = ||E_r||^2, the squares of the block's row r (per
+ *   row, as rowsum: one element is one row's n terms, never the block's rows x n).
+ *   The harness adds the blocks in double: P = U_Q^T E, and the tail by subtraction,
+ *   ||(I - U U^T) E||^2 = ||E||^2 - ||P||_F^2 (verify.c states its weaker bound).
+ * The read-back `got`: got[0], got[1] = the direct form's two outputs, or 0 and the summed
+ * ||E||^2 in the blocked form; got[2] = the number of blocks added (0: direct form); got[3
+ * ..] = P (d x n) summed over the blocks. */
 static ef_layout ranktail_layout(int n, int d, int rows)
 {
-    return (ef_layout){.e = (size_t)rows * n, .aux = (size_t)n * d, .out = 2};
+    return (ef_layout){.e = (size_t)rows * n, .aux = (size_t)n * d,
+                       .out = rows < n ? (size_t)d * n + rows : 2};
 }
 static double ranktail_flops(int n, int d, ef_mask m) { (void)m; return 4.0 * n * n * d; }
 static double ranktail_bytes(int n, int d, ef_mask m, size_t in, size_t out)
@@ -170,16 +182,24 @@ static double ranktail_bytes(int n, int d, ef_mask m, size_t in, size_t out)
     return 2.0 * n * n * out + 2.0 * n * d * out;
 }
 static const double *ranktail_aux(const ef_reference *r) { return r->U; }
-static size_t ranktail_collected(const ef_reference *r) { (void)r; return 2; }
+static size_t ranktail_collected(const ef_reference *r) { return 3 + (size_t)r->d * r->n; }
 static int ranktail_collect(ef_group *g, int row0, int rows, double *got, ef_error *err)
 {
-    (void)row0, (void)rows;
-    return download_doubles(g, g->out, 0, 2, got, err);
+    (void)row0;
+    int n = g->ref->n, rc;
+    if (rows == n) return download_doubles(g, g->out, 0, 2, got, err);
+    size_t dn = (size_t)g->ref->d * n;
+    if ((rc = download_doubles(g, g->out, 0, dn + rows, g->host, err))) return rc;
+    for (size_t i = 0; i < dn; i++) got[3 + i] += g->host[i]; /* the blocks' partials add up */
+    for (int r = 0; r < rows; r++) got[1] += g->host[dn + r];  /* and the rows' energies */
+    got[2] += 1;
+    return EF_OK;
 }
 static void ranktail_verify(const ef_reference *r, double u, const double *got, ef_shared *sh, ef_verdict *v)
 {
     (void)sh;
-    verify_ranktail(r, u, got[0], got[1], v);
+    if (got[2] > 0) verify_ranktail_blocked(r, u, got + 3, got[1], v);
+    else verify_ranktail(r, u, got[0], got[1], v);
 }
 
 /* ---- leverage: l_j = ||T kc_j||^2, and the link with the column energies ----
@@ -227,7 +247,7 @@ const ef_workload_desc ef_workloads[EF_WL_COUNT] = {
                     .collected = gram_collected, .collect = gram_collect, .verify = gram_verify,
                     .provides = EF_SHARE_SIGMA1},
     [EF_WL_RANKTAIL] = {.id = EF_WL_RANKTAIL, .masks = EF_MASKS_FULL_ONLY, .field = EF_FIELD_READS,
-                        .whole_field = 1, .layout = ranktail_layout, .flops = ranktail_flops,
+                        .layout = ranktail_layout, .flops = ranktail_flops,
                         .bytes = ranktail_bytes, .reference_aux = ranktail_aux,
                         .collected = ranktail_collected, .collect = ranktail_collect,
                         .verify = ranktail_verify},

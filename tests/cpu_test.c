@@ -42,10 +42,6 @@ Test(cpu, row_blocks_agree)
     run_suite("cpu", 32, EF_FAULT_NONE, &run);
     for (int i = 0; i < run.case_count; i++) {
         const ef_case *c = &run.cases[i];
-        if (c->workload == EF_WL_RANKTAIL) { /* needs the whole field in one buffer */
-            cr_expect_eq(c->status, EF_CASE_UNSUPPORTED);
-            continue;
-        }
         cr_expect_eq(c->status, EF_CASE_PASS, "%s n=%d: %s", ef_workload_name(c->workload), c->n, c->reasons);
     }
     runner_free(&run);

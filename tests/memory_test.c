@@ -1,7 +1,7 @@
 /* tests/memory_test.c — --max-memory: a budget below the whole field splits it into row
- * blocks, every streamed workload still passes and ranktail, which needs the whole field,
- * says so; a budget the float64 reference alone exceeds is unsupported naming it; a bad
- * size is exit 2 before any work. */
+ * blocks and every workload still passes, ranktail too (streamed by subtraction) on every
+ * backend, while a field in one buffer keeps ranktail's direct form; a budget the float64
+ * reference alone exceeds is unsupported naming it; a bad size is exit 2 before any work. */
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -17,12 +17,12 @@ static void teardown(void) { ef_test_scratch_remove(dir); }
 
 TestSuite(memory, .init = setup, .fini = teardown, .timeout = 300);
 
-/* results.json of `run --suite blocks.ini --backend cpu --max-memory BYTES` into dir/out */
-static json_t *run_with(double bytes, const char *out)
+/* results.json of `run --suite blocks.ini --backend BACKEND --max-memory BYTES` into dir/out */
+static json_t *run_on(const char *backend, double bytes, const char *out)
 {
     char args[1024], path[600];
-    snprintf(args, sizeof args, "run --suite '%s' --backend cpu --no-peak --quiet --max-memory %.0f --out %s",
-             ef_test_suite_path("blocks.ini"), bytes, out);
+    snprintf(args, sizeof args, "run --suite '%s' --backend %s --no-peak --quiet --max-memory %.0f --out %s",
+             ef_test_suite_path("blocks.ini"), backend, bytes, out);
     int st = ef_test_efbench(dir, "", args);
     cr_assert(st == 0 || st == 1, "exit %d: %s", st, ef_test_read(dir, "stderr"));
     snprintf(path, sizeof path, "%s/%s/results.json", dir, out);
@@ -32,39 +32,93 @@ static json_t *run_with(double bytes, const char *out)
     return doc;
 }
 
+static json_t *run_with(double bytes, const char *out) { return run_on("cpu", bytes, out); }
+
 static const char *status_of(json_t *c) { return json_string_value(json_object_get(c, "status")); }
+
+/* the reference and the small buffers, then room for about half the field (4 MB) of blocks.ini */
+static double half_field_budget(void)
+{
+    int n = 1000, d = 16;
+    return reference_bytes(n, d, 32) + 4.0 * n * d * 8 + 8.0 * n * d * 4 + 0.5 * n * n * 4;
+}
+
+static json_t *ranktail_case(json_t *doc)
+{
+    json_t *cases = json_object_get(doc, "cases"), *found = NULL;
+    for (size_t i = 0; i < json_array_size(cases); i++) {
+        json_t *c = json_array_get(cases, i);
+        if (!strcmp(json_string_value(json_object_get(c, "workload")), "ranktail")) {
+            cr_expect_null(found, "two ranktail cases");
+            found = c;
+        }
+    }
+    cr_assert(found, "no ranktail case");
+    return found;
+}
+
+static double inv_of(json_t *c, const char *key)
+{
+    return json_number_value(json_object_get(json_object_get(c, "invariants"), key));
+}
 
 Test(memory, budget_splits_the_field)
 {
-    int n = 1000, d = 16;
-    /* the reference and the small buffers, then room for about half the field (4 MB) */
-    double budget = reference_bytes(n, d, 32) + 4.0 * n * d * 8 + 8.0 * n * d * 4 + 0.5 * n * n * 4;
-    json_t *doc = run_with(budget, "small");
+    json_t *doc = run_with(half_field_budget(), "small");
     json_t *cases = json_object_get(doc, "cases");
-    int ranktail = 0, passed = 0;
+    int passed = 0;
     for (size_t i = 0; i < json_array_size(cases); i++) {
         json_t *c = json_array_get(cases, i);
         const char *w = json_string_value(json_object_get(c, "workload"));
-        if (!strcmp(w, "ranktail")) {
-            ranktail++;
-            cr_expect_str_eq(status_of(c), "unsupported", "ranktail ran on a field in row blocks");
-            json_t *why = json_array_get(json_object_get(c, "reasons"), 0);
-            cr_expect(why && strstr(json_string_value(why), "whole n x n field"));
-        } else {
-            cr_expect_str_eq(status_of(c), "pass", "%s %s: %s", w, json_string_value(json_object_get(c, "mask")),
-                             json_dumps(json_object_get(c, "reasons"), 0));
-            passed++;
-        }
+        cr_expect_str_eq(status_of(c), "pass", "%s %s: %s", w, json_string_value(json_object_get(c, "mask")),
+                         json_dumps(json_object_get(c, "reasons"), 0));
+        passed++;
     }
-    cr_expect_eq(ranktail, 1);
-    cr_expect_eq(passed, 8, "energy, rowsum, colenergy under 2 masks, gram, leverage");
+    cr_expect_eq(passed, 9, "energy, rowsum, colenergy under 2 masks, gram, ranktail, leverage");
     json_decref(doc);
-    /* without the budget the whole field fits and ranktail passes too */
+    /* without the budget the whole field fits and everything passes too */
     doc = run_with(1e10, "large");
     cases = json_object_get(doc, "cases");
     for (size_t i = 0; i < json_array_size(cases); i++)
         cr_expect_str_eq(status_of(json_array_get(cases, i)), "pass");
     json_decref(doc);
+}
+
+/* ranktail on `backend`: in row blocks it runs the streamed form (its generic kernel on
+ * the GPU APIs) and passes against its O(sqrt u) bound; with the field in one buffer it
+ * keeps the direct form: the whole-field launcher (`direct_path`) and the direct bound,
+ * which is O(u), far below the streamed one. */
+static void expect_ranktail_streamed(const char *backend, const char *blocked_path, const char *direct_path)
+{
+    ef_test_require_device(backend);
+    char out[64];
+    snprintf(out, sizeof out, "%s-small", backend);
+    json_t *doc = run_on(backend, half_field_budget(), out);
+    json_t *c = ranktail_case(doc);
+    cr_expect_str_eq(status_of(c), "pass", "%s: %s", backend, json_dumps(json_object_get(c, "reasons"), 0));
+    cr_expect_str_eq(json_string_value(json_object_get(c, "path")), blocked_path, "%s", backend);
+    double blocked_bound = inv_of(c, "rank_tail_bound");
+    cr_expect(inv_of(c, "rank_tail") <= blocked_bound, "%s", backend);
+    json_decref(doc);
+    snprintf(out, sizeof out, "%s-large", backend);
+    doc = run_on(backend, 1e10, out);
+    c = ranktail_case(doc);
+    cr_expect_str_eq(status_of(c), "pass", "%s: %s", backend, json_dumps(json_object_get(c, "reasons"), 0));
+    cr_expect_str_eq(json_string_value(json_object_get(c, "path")), direct_path, "%s", backend);
+    cr_expect(inv_of(c, "rank_tail_bound") < 0.1 * blocked_bound, "%s: the direct form's bound %g, streamed %g",
+              backend, inv_of(c, "rank_tail_bound"), blocked_bound);
+    json_decref(doc);
+}
+
+Test(memory, ranktail_streamed_ref) { expect_ranktail_streamed("ref", "float64-blas", "float64-blas"); }
+Test(memory, ranktail_streamed_cpu) { expect_ranktail_streamed("cpu", "sgemm-project", "sgemm-project"); }
+Test(memory, ranktail_streamed_opencl)
+{
+    expect_ranktail_streamed("opencl", "generic-wl_ranktail", "ranktail-split-n");
+}
+Test(memory, ranktail_streamed_vulkan)
+{
+    expect_ranktail_streamed("vulkan", "generic-wl_ranktail", "ranktail-explicit");
 }
 
 Test(memory, budget_below_the_reference)

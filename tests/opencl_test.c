@@ -127,7 +127,7 @@ Test(opencl, bad_ops_return_codes)
     ef_test_expect_bad_energy_refused(&f);
     ef_op op = ef_test_energy_op(&f, (ef_mask){EF_MASK_FULL, 0}, 0, 64);
     op = ef_test_energy_op(&f, (ef_mask){EF_MASK_CAUSAL, 0}, 0, 32);
-    op.workload = EF_WL_RANKTAIL; /* needs the whole full field */
+    op.workload = EF_WL_RANKTAIL; /* defined on the full field only */
     op.aux = f.q;
     cr_expect_eq(ef_test_fixture_run(&f, &op, &res, &err), EF_UNSUPPORTED);
     ef_buffer *huge = NULL;

@@ -1,6 +1,7 @@
 /* tests/verify_test.c — the verifier can fail, and fails for the right reason: results
  * within rounding pass; a result perturbed beyond its bound fails with a reason naming the
  * workload. Device outputs are simulated from the float64 reference. */
+#include <cblas.h>
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -122,6 +123,45 @@ Test(verify, ranktail_large_fails)
     verdict_init(&v, U32);
     verify_ranktail(&ref, U32, 0, ref.fro2 * 1.1, &v); /* a wrong field with no tail */
     cr_assert(v.failed, "a wrong ||E|| must fail even with a zero tail");
+}
+
+/* The streamed form: P = U^T E and ||E||^2 from the reference's own whole field (96 rows,
+ * all checked) in two blocks of 48 rows, rounded to float as a device stores them, pass;
+ * one block's partial dropped, or all of it, fails. */
+Test(verify, ranktail_blocked_dropped_block_fails)
+{
+    int n = ref.n, d = ref.d, half = n / 2;
+    cr_assert_eq(ref.check_count, n);
+    double *P[2], total[2] = {0, 0};
+    for (int b = 0; b < 2; b++) {
+        double *Pb = calloc((size_t)d * n, sizeof(double));
+        const double *E = ref.E_rows + (size_t)b * half * n, *U = ref.U + (size_t)b * half * d;
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, n, half, 1.0, U, d, E, n, 0.0, Pb, n);
+        for (size_t i = 0; i < (size_t)d * n; i++) Pb[i] = (float)Pb[i];
+        for (int r = 0; r < half; r++) total[b] += (float)cblas_ddot(n, E + (size_t)r * n, 1, E + (size_t)r * n, 1);
+        P[b] = Pb;
+    }
+    double *sum = malloc(sizeof(double) * d * n);
+    for (size_t i = 0; i < (size_t)d * n; i++) sum[i] = P[0][i] + P[1][i];
+    ef_verdict v;
+    verdict_init(&v, U32);
+    verify_ranktail_blocked(&ref, U32, sum, total[0] + total[1], &v);
+    cr_assert(!v.failed, "%s", v.reasons);
+    cr_assert_leq(v.inv.rank_tail, v.inv.rank_tail_bound);
+    /* the second block's projection lost, its ||E_blk||^2 kept: a large tail */
+    verdict_init(&v, U32);
+    verify_ranktail_blocked(&ref, U32, P[0], total[0] + total[1], &v);
+    cr_assert(v.failed);
+    cr_assert(strstr(v.reasons, "ranktail (row blocks):"), "%s", v.reasons);
+    cr_assert_gt(v.inv.rank_tail, v.inv.rank_tail_bound);
+    /* the whole second block dropped: ||E|| and ||U^T E|| both short of the reference */
+    verdict_init(&v, U32);
+    verify_ranktail_blocked(&ref, U32, P[0], total[0], &v);
+    cr_assert(v.failed);
+    cr_assert(strstr(v.reasons, "||E||_F off"), "%s", v.reasons);
+    free(sum);
+    free(P[0]);
+    free(P[1]);
 }
 
 Test(verify, leverage_and_link)

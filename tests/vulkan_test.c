@@ -175,7 +175,7 @@ Test(vulkan, bad_ops_return_codes)
     op.precision = EF_PREC_FP32;
     cr_expect_eq(ef_test_fixture_run(&f, &op, &res, &err), EF_UNSUPPORTED);
     op = ef_test_energy_op(&f, (ef_mask){EF_MASK_CAUSAL, 0}, 0, 32);
-    op.workload = EF_WL_RANKTAIL; /* needs the whole full field */
+    op.workload = EF_WL_RANKTAIL; /* defined on the full field only */
     op.aux = f.q;
     op.out = f.e;
     cr_expect_eq(ef_test_fixture_run(&f, &op, &res, &err), EF_UNSUPPORTED);

@@ -297,13 +297,16 @@ int ocl_workload_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_err
                : op->workload == EF_WL_COLENERGY ? OCL_PASS_COLENERGY
                : op->workload == EF_WL_GRAM ? OCL_PASS_GRAM
                : op->workload == EF_WL_LEVERAGE ? OCL_PASS_LEVERAGE : -1;
-    int form = 0, generic = ocl_generic_wanted(dev, op, pass >= 0 || op->workload == EF_WL_RANKTAIL);
+    /* ranktail's launcher takes the whole field; a row block of it (rows < n) is its
+     * generic kernel, which is the blocked form only */
+    int whole_tail = op->workload == EF_WL_RANKTAIL && op->rows == op->n;
+    int form = 0, generic = whole_tail ? 0 : ocl_generic_wanted(dev, op, pass >= 0);
     if (generic) {
         rc = ocl_generic_run(dev, op, &t, err);
     } else if (pass >= 0) {
         form = ocl_pass_form(dev, pass);
         rc = ocl_pass_launch(dev, op, pass, form, &t, err);
-    } else if (op->workload == EF_WL_RANKTAIL) {
+    } else if (whole_tail) {
         rc = ocl_ranktail_run(dev, op, &t, err);
     } else {
         rc = ef_fail(err, EF_UNSUPPORTED, "unknown workload");

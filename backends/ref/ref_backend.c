@@ -140,10 +140,16 @@ static int ref_gram_op(const ef_op *op, ef_error *err)
 
 static int ref_ranktail(const ef_op *op, ef_error *err)
 {
-    int n = op->n, d = op->d; /* the whole field: the harness checked rows == n */
+    int n = op->n, d = op->d, rows = op->rows;
+    const double *E = (const double *)op->e->data, *U = (const double *)op->aux->data;
     double *out = (double *)op->out->data;
-    return ref_rank_tail(n, d, (const double *)op->e->data, (const double *)op->aux->data, &out[0],
-                         &out[1], err);
+    if (rows == n) /* the whole field: the residual itself */
+        return ref_rank_tail(n, d, E, U, &out[0], &out[1], err);
+    /* a row block: P_blk = U_blk^T E_blk and each row's ||E_r||^2 (workload.c's layout) */
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, n, rows, 1.0, U + (size_t)op->row0 * d, d, E, n,
+                0.0, out, n);
+    for (int r = 0; r < rows; r++) out[(size_t)d * n + r] = cblas_ddot(n, E + (size_t)r * n, 1, E + (size_t)r * n, 1);
+    return EF_OK;
 }
 
 static int ref_leverage_op(const ef_op *op, ef_error *err)

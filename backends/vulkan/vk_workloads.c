@@ -56,12 +56,16 @@ static int vk_generic_record(ef_device *dev, const ef_op *op, ef_run_result *res
     return vk_cmd_submit(dev, &res->time_ms, err);
 }
 
+/* ranktail's launcher takes the whole field; a row block of it (rows < n) is its generic
+ * shader wl_ranktail.comp, which is the blocked form only. */
+static int vk_whole_tail(const ef_op *op) { return op->workload == EF_WL_RANKTAIL && op->rows == op->n; }
+
 /* The generic launch when EF_GENERIC_LAUNCH=1 and the workload has a generic shader (the
  * tests run it so); workloads without a launcher of their own take it in vk_run. */
 static int vk_generic_forced(const ef_op *op)
 {
     const char *env = getenv("EF_GENERIC_LAUNCH");
-    return env && strcmp(env, "1") == 0 && vk_wl_shader[op->workload];
+    return env && strcmp(env, "1") == 0 && vk_wl_shader[op->workload] && !vk_whole_tail(op);
 }
 
 /* The CPU forms of the passes over E read it through its vec4 texel view: whole rows of
@@ -214,7 +218,9 @@ int vk_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
     case EF_WL_ROWSUM: rc = vk_rowsum_record(dev, op, res, err); break;
     case EF_WL_COLENERGY: rc = vk_colenergy_record(dev, op, res, err); break;
     case EF_WL_GRAM: rc = vk_gram_record(dev, op, res, err); break;
-    case EF_WL_RANKTAIL: rc = vk_ranktail_record(dev, op, res, err); break;
+    case EF_WL_RANKTAIL:
+        rc = vk_whole_tail(op) ? vk_ranktail_record(dev, op, res, err) : vk_generic_record(dev, op, res, err);
+        break;
     case EF_WL_LEVERAGE: rc = vk_leverage_record(dev, op, res, err); break;
     default: rc = vk_generic_record(dev, op, res, err); break; /* no launcher of its own */
     }
