@@ -51,19 +51,19 @@ typedef struct ef_op {
     ef_mask mask;
     ef_precision precision; /* storage of q and k */
     int n, d;
-    int row0, rows;         /* block of query rows held in e: rows row0 .. row0+rows-1 */
-    double scale;           /* a, the logit scale */
-    const char *variant;    /* NULL: the backend's default; else a name from variant_name */
+    int row0, rows;      /* block of query rows held in e: rows row0 .. row0+rows-1 */
+    double scale;        /* a, the logit scale */
+    const char *variant; /* NULL: the backend's default; else a name from variant_name */
     ef_fault fault;
     ef_buffer *q, *k, *e, *aux, *out;
-    size_t out_count;       /* elements of out this op writes (its layout): the generic launch */
+    size_t out_count; /* elements of out this op writes (its layout): the generic launch */
 } ef_op;
 
 /* What one dispatch reports. */
 typedef struct ef_run_result {
-    double time_ms;  /* from the API's own timer (events, timestamps; CPU: monotonic clock) */
-    char path[64];   /* which code path ran, e.g. "fused-tile128", "mma-bf16", "sgemm" */
-    char note[128];  /* optional: why a faster path is off (a failed self-check ...), or "" */
+    double time_ms; /* from the API's own timer (events, timestamps; CPU: monotonic clock) */
+    char path[64];  /* which code path ran, e.g. "fused-tile128", "mma-bf16", "sgemm" */
+    char note[128]; /* optional: why a faster path is off (a failed self-check ...), or "" */
 } ef_run_result;
 
 /* ---- devices ------------------------------------------------------------------------ */
@@ -73,23 +73,23 @@ typedef struct ef_device_info {
     char vendor[128];
     char driver_version[64];
     char api_version[64];
-    char type[16];              /* "cpu", "gpu", "accelerator", "other" */
-    uint64_t memory_bytes;      /* device (or host) memory */
-    uint64_t max_buffer_bytes;  /* largest single buffer the device accepts */
-    unsigned precisions;        /* bit (1u << ef_precision) for each accepted input */
-    ef_dtype out_dtype;         /* element type of e, aux and out */
-    double peak_gflops;         /* measured fp32 peak (measure_peak; ref: fp64), else 0 */
-    double peak_gbps;           /* measured memory bandwidth (measure_peak), else 0 */
-    char peak_method[96];       /* what measure_peak measured, or why it failed; "" if not run */
-    char notes[512];            /* backend-specific facts: subgroup size, tensor cores ... */
+    char type[16];             /* "cpu", "gpu", "accelerator", "other" */
+    uint64_t memory_bytes;     /* device (or host) memory */
+    uint64_t max_buffer_bytes; /* largest single buffer the device accepts */
+    unsigned precisions;       /* bit (1u << ef_precision) for each accepted input */
+    ef_dtype out_dtype;        /* element type of e, aux and out */
+    double peak_gflops;        /* measured fp32 peak (measure_peak; ref: fp64), else 0 */
+    double peak_gbps;          /* measured memory bandwidth (measure_peak), else 0 */
+    char peak_method[96];      /* what measure_peak measured, or why it failed; "" if not run */
+    char notes[512];           /* backend-specific facts: subgroup size, tensor cores ... */
 } ef_device_info;
 
 /* What a backend's measure_peak found. FLOP/s count an FMA as 2 flops; bandwidth counts
  * the bytes read plus the bytes written, in GB/s (1e9 bytes). */
 typedef struct ef_peak {
-    double gflops;              /* fp32 FMA throughput (ref: fp64, its accumulation) */
-    double gbps;                /* memory bandwidth of a device-to-device copy */
-    char method[96];            /* what was measured: "fma 8x4 chains x 4096 iters x 1M ..." */
+    double gflops;   /* fp32 FMA throughput (ref: fp64, its accumulation) */
+    double gbps;     /* memory bandwidth of a device-to-device copy */
+    char method[96]; /* what was measured: "fma 8x4 chains x 4096 iters x 1M ..." */
 } ef_peak;
 
 /* A backend. Every slot is required unless marked optional. Functions return EF_OK or an
@@ -108,8 +108,8 @@ typedef struct ef_backend {
     void (*buffer_free)(ef_device *dev, ef_buffer *buf);
     int (*buffer_upload)(ef_device *dev, ef_buffer *buf, size_t offset, const void *src,
                          size_t bytes, ef_error *err);
-    int (*buffer_download)(ef_device *dev, ef_buffer *buf, size_t offset, void *dst,
-                           size_t bytes, ef_error *err);
+    int (*buffer_download)(ef_device *dev, ef_buffer *buf, size_t offset, void *dst, size_t bytes,
+                           ef_error *err);
 
     /* Run one op to completion. EF_UNSUPPORTED (with the reason) for a workload, mask,
      * precision, variant or fault this device does not offer. */

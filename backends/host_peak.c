@@ -26,7 +26,8 @@ static double host_gemm_once(host_peak_gemm kind, int n, const void *A, const vo
 {
     double t0 = host_clock_ms();
     if (kind == HOST_PEAK_SGEMM)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, A, n, B, n, 0.0f, C, n);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, A, n, B, n, 0.0f, C,
+                    n);
     else
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, A, n, B, n, 0.0, C, n);
     return host_clock_ms() - t0;
@@ -39,8 +40,9 @@ static int host_peak_gemm_rate(host_peak_gemm kind, double *gflops, int *n_out, 
     for (int n = 1024;; n *= 2) {
         size_t count = (size_t)n * n;
         unsigned char *m = malloc(3 * count * es);
-        if (!m) return ef_fail(err, EF_NOMEM, "peak: %zu bytes for three %d x %d matrices",
-                               3 * count * es, n, n);
+        if (!m)
+            return ef_fail(err, EF_NOMEM, "peak: %zu bytes for three %d x %d matrices",
+                           3 * count * es, n, n);
         for (size_t i = 0; i < 2 * count; i++) { /* A and B: small exact values */
             double v = (double)(i % 7) * 0.125 + 0.25;
             if (kind == HOST_PEAK_SGEMM) ((float *)m)[i] = (float)v;
@@ -77,7 +79,8 @@ static void *host_copy_thread(void *arg)
 
 /* One copy of `bytes` split into `threads` slices, one thread each; ms, or < 0 if a
  * thread could not be started. */
-static double host_copy_once(unsigned char *dst, const unsigned char *src, size_t bytes, int threads)
+static double host_copy_once(unsigned char *dst, const unsigned char *src, size_t bytes,
+                             int threads)
 {
     pthread_t tid[HOST_PEAK_THREADS];
     host_copy_slice s[HOST_PEAK_THREADS];
@@ -88,7 +91,10 @@ static double host_copy_once(unsigned char *dst, const unsigned char *src, size_
         size_t off = per * (size_t)i;
         s[i] = (host_copy_slice){dst + off, src + off, i == threads - 1 ? bytes - off : per};
         if (i == 0) continue; /* the caller's thread takes slice 0 */
-        if (pthread_create(&tid[i], NULL, host_copy_thread, &s[i]) != 0) { ok = 0; break; }
+        if (pthread_create(&tid[i], NULL, host_copy_thread, &s[i]) != 0) {
+            ok = 0;
+            break;
+        }
         started = i;
     }
     if (ok) host_copy_thread(&s[0]);
@@ -103,14 +109,16 @@ static int host_peak_copy_rate(double *gbps, size_t *bytes_out, int *threads_out
                                ef_error *err)
 {
     long cache = sysconf(_SC_LEVEL3_CACHE_SIZE);
-    size_t bytes = cache > 0 && (size_t)cache > 64 * HOST_PEAK_MIB ? (size_t)cache : 64 * HOST_PEAK_MIB;
+    size_t bytes =
+        cache > 0 && (size_t)cache > 64 * HOST_PEAK_MIB ? (size_t)cache : 64 * HOST_PEAK_MIB;
     if (bytes > 256 * HOST_PEAK_MIB) bytes = 256 * HOST_PEAK_MIB;
     if (bytes > host_memory_bytes() / 16) bytes = (size_t)(host_memory_bytes() / 16);
     bytes = bytes / HOST_PEAK_MIB * HOST_PEAK_MIB;
     int threads = host_cpu_count();
     if (threads < 1) threads = 1;
     if (threads > HOST_PEAK_THREADS) threads = HOST_PEAK_THREADS;
-    if (bytes == 0) return ef_fail(err, EF_UNSUPPORTED, "peak: too little memory for a copy buffer");
+    if (bytes == 0)
+        return ef_fail(err, EF_UNSUPPORTED, "peak: too little memory for a copy buffer");
     unsigned char *src = malloc(bytes), *dst = malloc(bytes);
     int rc = EF_OK;
     if (!src || !dst) {
@@ -122,7 +130,8 @@ static int host_peak_copy_rate(double *gbps, size_t *bytes_out, int *threads_out
     int ok = host_copy_once(dst, src, bytes, threads) >= 0; /* warm-up, touches dst */
     ok = ok && (t[0] = host_copy_once(dst, src, bytes, threads)) >= 0;
     int reps = ok && t[0] > 60.0 ? 1 : HOST_PEAK_REPS; /* a slow host still answers quickly */
-    for (int r = 1; r < reps && ok; r++) ok = (t[r] = host_copy_once(dst, src, bytes, threads)) >= 0;
+    for (int r = 1; r < reps && ok; r++)
+        ok = (t[r] = host_copy_once(dst, src, bytes, threads)) >= 0;
     if (!ok) {
         rc = ef_fail(err, EF_ERROR, "peak: could not start %d copy threads", threads);
         goto cleanup;
@@ -148,8 +157,10 @@ int host_peak_measure(host_peak_gemm kind, ef_peak *out, ef_error *err)
     size_t bytes = 0;
     if ((rc = host_peak_gemm_rate(kind, &out->gflops, &n, err))) return rc;
     if ((rc = host_peak_copy_rate(&out->gbps, &bytes, &threads, &reps, err))) return rc;
-    snprintf(out->method, sizeof out->method, "%s %d^3 (OpenBLAS%s), memcpy %zu MiB x %d "
-             "threads; medians of %d, %d", kind == HOST_PEAK_SGEMM ? "sgemm" : "dgemm", n,
+    snprintf(out->method, sizeof out->method,
+             "%s %d^3 (OpenBLAS%s), memcpy %zu MiB x %d "
+             "threads; medians of %d, %d",
+             kind == HOST_PEAK_SGEMM ? "sgemm" : "dgemm", n,
              kind == HOST_PEAK_SGEMM ? "" : ", fp64", bytes / HOST_PEAK_MIB, threads,
              HOST_PEAK_REPS, reps);
     return EF_OK;

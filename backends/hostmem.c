@@ -32,8 +32,8 @@ void hostmem_free(ef_device *dev, ef_buffer *buf)
     free(buf);
 }
 
-int hostmem_upload(ef_device *dev, ef_buffer *buf, size_t offset, const void *src,
-                   size_t bytes, ef_error *err)
+int hostmem_upload(ef_device *dev, ef_buffer *buf, size_t offset, const void *src, size_t bytes,
+                   ef_error *err)
 {
     (void)dev;
     if (offset > buf->bytes || bytes > buf->bytes - offset)
@@ -48,8 +48,8 @@ int hostmem_download(ef_device *dev, ef_buffer *buf, size_t offset, void *dst, s
 {
     (void)dev;
     if (offset > buf->bytes || bytes > buf->bytes - offset)
-        return ef_fail(err, EF_ERROR, "download of %zu bytes at %zu past a %zu-byte buffer",
-                       bytes, offset, buf->bytes);
+        return ef_fail(err, EF_ERROR, "download of %zu bytes at %zu past a %zu-byte buffer", bytes,
+                       offset, buf->bytes);
     memcpy(dst, buf->data + offset, bytes);
     return EF_OK;
 }
@@ -59,13 +59,18 @@ void hostmem_decode_f64(ef_precision p, const void *src, size_t count, double *d
     const float *f = src;
     const uint16_t *h = src;
     for (size_t i = 0; i < count; i++)
-        dst[i] = p == EF_PREC_FP32 ? f[i] : p == EF_PREC_FP16 ? ef_f16_to_f32(h[i]) : ef_bf16_to_f32(h[i]);
+        dst[i] = p == EF_PREC_FP32   ? f[i]
+                 : p == EF_PREC_FP16 ? ef_f16_to_f32(h[i])
+                                     : ef_bf16_to_f32(h[i]);
 }
 
 void hostmem_decode_f32(ef_precision p, const void *src, size_t count, float *dst)
 {
     const uint16_t *h = src;
-    if (p == EF_PREC_FP32) { memcpy(dst, src, count * sizeof(float)); return; }
+    if (p == EF_PREC_FP32) {
+        memcpy(dst, src, count * sizeof(float));
+        return;
+    }
     for (size_t i = 0; i < count; i++)
         dst[i] = p == EF_PREC_FP16 ? ef_f16_to_f32(h[i]) : ef_bf16_to_f32(h[i]);
 }

@@ -18,8 +18,8 @@ struct ef_buffer {
 
 int hostmem_alloc(ef_device *dev, size_t bytes, ef_buffer **buf, ef_error *err);
 void hostmem_free(ef_device *dev, ef_buffer *buf);
-int hostmem_upload(ef_device *dev, ef_buffer *buf, size_t offset, const void *src,
-                   size_t bytes, ef_error *err);
+int hostmem_upload(ef_device *dev, ef_buffer *buf, size_t offset, const void *src, size_t bytes,
+                   ef_error *err);
 int hostmem_download(ef_device *dev, ef_buffer *buf, size_t offset, void *dst, size_t bytes,
                      ef_error *err);
 

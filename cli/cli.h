@@ -24,6 +24,7 @@ int cli_size_parse(const char *text, double *bytes);
 struct ef_plan;
 /* One line: groups, cases, estimated time and peak host memory of a plan on `devices`
  * devices; of shard shard_index alone when shard_count > 0 (cmd_plan.c). */
-void plan_print_estimate(FILE *f, const struct ef_plan *p, int shard_index, int shard_count, int devices);
+void plan_print_estimate(FILE *f, const struct ef_plan *p, int shard_index, int shard_count,
+                         int devices);
 
 #endif

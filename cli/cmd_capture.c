@@ -17,29 +17,30 @@
 
 static void cc_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: efbench capture [--model M] --text T --length N --out F.safetensors [--seed S]\n"
-            "\n"
-            "Runs a GGUF model (architectures gemma2, gemma3, llama, phi3, qwen2, qwen3) on the\n"
-            "first tokens of a text and writes every layer's Q and K, exactly as they enter the\n"
-            "attention logits, as safetensors: F32 q.<layer> [n_head, n, d] and k.<layer>\n"
-            "[n_head_kv, n, d] (query head h uses KV head h / (n_head / n_head_kv)), I32 tokens [n]\n"
-            "(the ids fed: `efbench tokenize` prints them); string metadata model, text,\n"
-            "text_hash, length, mask.<layer> (causal or window:<w>), scale.<layer> and, for\n"
-            "gemma2, softcap.<layer>. `efbench run --qk F` and `efbench monitor --qk F` read it.\n"
-            "\n"
-            "  --model M    \"default\" (Gemma 3 270M Q4_K_M, fetched by model/fetch-default-model.sh\n"
-            "               into $XDG_CACHE_HOME/efbench) or a GGUF path        [default]\n"
-            "  --text T     a text name (%s,\n"
-            "               %s) or a path to a UTF-8 file\n"
-            "  --length N   positions: BOS (if the model adds one) then the first tokens of T\n"
-            "  --out F      the safetensors file to write (replaced only when complete)\n"
-            "  --seed S     seed of the generated texts csv and random            [0]\n"
-            "  --help       this text\n"
-            "\n"
-            "Captures are cached under $XDG_CACHE_HOME/efbench/qk, so a second run is instant.\n"
-            "Exit status: 0 written; 2 bad input, or the file could not be written (nothing written).\n",
-            text_default_list, text_language_list);
+    fprintf(
+        f,
+        "usage: efbench capture [--model M] --text T --length N --out F.safetensors [--seed S]\n"
+        "\n"
+        "Runs a GGUF model (architectures gemma2, gemma3, llama, phi3, qwen2, qwen3) on the\n"
+        "first tokens of a text and writes every layer's Q and K, exactly as they enter the\n"
+        "attention logits, as safetensors: F32 q.<layer> [n_head, n, d] and k.<layer>\n"
+        "[n_head_kv, n, d] (query head h uses KV head h / (n_head / n_head_kv)), I32 tokens [n]\n"
+        "(the ids fed: `efbench tokenize` prints them); string metadata model, text,\n"
+        "text_hash, length, mask.<layer> (causal or window:<w>), scale.<layer> and, for\n"
+        "gemma2, softcap.<layer>. `efbench run --qk F` and `efbench monitor --qk F` read it.\n"
+        "\n"
+        "  --model M    \"default\" (Gemma 3 270M Q4_K_M, fetched by model/fetch-default-model.sh\n"
+        "               into $XDG_CACHE_HOME/efbench) or a GGUF path        [default]\n"
+        "  --text T     a text name (%s,\n"
+        "               %s) or a path to a UTF-8 file\n"
+        "  --length N   positions: BOS (if the model adds one) then the first tokens of T\n"
+        "  --out F      the safetensors file to write (replaced only when complete)\n"
+        "  --seed S     seed of the generated texts csv and random            [0]\n"
+        "  --help       this text\n"
+        "\n"
+        "Captures are cached under $XDG_CACHE_HOME/efbench/qk, so a second run is instant.\n"
+        "Exit status: 0 written; 2 bad input, or the file could not be written (nothing written).\n",
+        text_default_list, text_language_list);
 }
 
 /* --name VALUE or --name=VALUE; returns the value or NULL. */
@@ -86,8 +87,8 @@ int cmd_capture(int argc, char **argv)
     char *end;
     long n = strtol(len_s, &end, 10);
     if (*end || n < 1 || n > (1 << 20)) {
-        fprintf(stderr, "efbench capture: --length '%s' is not a length between 1 and %d\n",
-                len_s, 1 << 20);
+        fprintf(stderr, "efbench capture: --length '%s' is not a length between 1 and %d\n", len_s,
+                1 << 20);
         return 2;
     }
     unsigned long long seed = strtoull(seed_s, &end, 10);
@@ -106,7 +107,8 @@ int cmd_capture(int argc, char **argv)
         struct stat st;
         if (source_model_default_path(path, sizeof path, &err)) goto fail;
         if (stat(path, &st)) {
-            fprintf(stderr, "efbench capture: the default model %s is not there; run "
+            fprintf(stderr,
+                    "efbench capture: the default model %s is not there; run "
                     "model/fetch-default-model.sh once (about 240 MB) or pass --model FILE.gguf\n",
                     path);
             return 2;
@@ -125,7 +127,8 @@ int cmd_capture(int argc, char **argv)
         goto fail;
     }
     if (model_open(model_arg, &m, &err) || text_open(text, seed, &t, &err) ||
-        outdir_check_writable(folder, &err)) /* the folder of --out takes files, before the forward pass */
+        outdir_check_writable(folder,
+                              &err)) /* the folder of --out takes files, before the forward pass */
         goto fail;
     char desc[512];
     model_describe(m, desc, sizeof desc);
@@ -133,13 +136,14 @@ int cmd_capture(int argc, char **argv)
     printf("capture: %s\n", desc);
     fflush(stdout);
     double t0 = cc_now();
-    if ((rc = capture_cached(m, &t, (int)n, &(forward_progress){.fn = progress_capture}, &c, &from_cache, &err)))
+    if ((rc = capture_cached(m, &t, (int)n, &(forward_progress){.fn = progress_capture}, &c,
+                             &from_cache, &err)))
         goto fail;
     double dt = cc_now() - t0;
     if ((rc = capture_write(&c, out, &err))) goto fail;
     const model_config *cfg = model_config_get(m);
-    printf("wrote %s: %s on %s, %ld positions, %d layers, %d query / %d KV heads, d %d",
-           out, c.model, c.text, n, c.n_layers, cfg->n_head, cfg->n_head_kv, cfg->d);
+    printf("wrote %s: %s on %s, %ld positions, %d layers, %d query / %d KV heads, d %d", out,
+           c.model, c.text, n, c.n_layers, cfg->n_head, cfg->n_head_kv, cfg->d);
     /* three significant digits: one token in two seconds is 0.5 tokens/s, not "0" */
     if (from_cache) printf(" (from the cache)\n");
     else printf(" (%.2f s, %.3g tokens/s)\n", dt, dt > 0 ? (double)n / dt : 0.0);

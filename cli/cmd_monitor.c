@@ -21,7 +21,8 @@
 
 static void mon_usage(FILE *f)
 {
-    fprintf(f,
+    fprintf(
+        f,
         "usage: efbench monitor [--model M ...] [--qk F ...] --text T [options]\n\n"
         "The per-head key-incoherence monitor. For every layer x query head of a model on a text\n"
         "it computes, in float64, the leverage scores l_j of the centered keys and their\n"
@@ -105,43 +106,51 @@ static int mon_parse(int argc, char **argv, mon_cli *o)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'm':
-        case 'k':
-            if (o->n_src == MON_MAX_CK) {
-                fprintf(stderr, "efbench monitor: more than %d checkpoints\n", MON_MAX_CK);
-                return EF_EXIT_USAGE;
+            case 'm':
+            case 'k':
+                if (o->n_src == MON_MAX_CK) {
+                    fprintf(stderr, "efbench monitor: more than %d checkpoints\n", MON_MAX_CK);
+                    return EF_EXIT_USAGE;
+                }
+                o->src[o->n_src++] =
+                    c == 'm' ? (mon_source){.model = optarg} : (mon_source){.qk = optarg};
+                o->models += c == 'm';
+                break;
+            case 't': o->text = optarg; break;
+            case 'n': {
+                long n = strtol(optarg, &end, 10);
+                if (*end || end == optarg || n < 3 || n > (1 << 20)) {
+                    fprintf(stderr,
+                            "efbench monitor: --length '%s' is not a length between 3 and %d\n",
+                            optarg, 1 << 20);
+                    return EF_EXIT_USAGE;
+                }
+                o->n = (int)n, o->n_given = 1;
+                break;
             }
-            o->src[o->n_src++] = c == 'm' ? (mon_source){.model = optarg} : (mon_source){.qk = optarg};
-            o->models += c == 'm';
-            break;
-        case 't': o->text = optarg; break;
-        case 'n': {
-            long n = strtol(optarg, &end, 10);
-            if (*end || end == optarg || n < 3 || n > (1 << 20)) {
-                fprintf(stderr, "efbench monitor: --length '%s' is not a length between 3 and %d\n",
-                        optarg, 1 << 20);
+            case 'x':
+                if (mon_number("--max-mu", optarg, 1, &o->max_mu)) return EF_EXIT_USAGE;
+                break;
+            case 'c':
+                if (mon_number("--max-change", optarg, 0, &o->max_change)) return EF_EXIT_USAGE;
+                break;
+            case 'o': o->out = optarg; break;
+            case 'j': o->json = 1; break;
+            case 'q': o->quiet = 1; break;
+            case 'S':
+                o->seed = strtoull(optarg, &end, 10);
+                if (*end || end == optarg || *optarg == '-') {
+                    fprintf(stderr, "efbench monitor: --seed '%s' is not a number\n", optarg);
+                    return EF_EXIT_USAGE;
+                }
+                break;
+            case 'h': mon_usage(stdout); return EF_EXIT_OK;
+            default:
+                fprintf(stderr,
+                        "efbench monitor: unknown option or missing value '%s' (see efbench "
+                        "monitor --help)\n",
+                        argv[optind - 1]);
                 return EF_EXIT_USAGE;
-            }
-            o->n = (int)n, o->n_given = 1;
-            break;
-        }
-        case 'x': if (mon_number("--max-mu", optarg, 1, &o->max_mu)) return EF_EXIT_USAGE; break;
-        case 'c': if (mon_number("--max-change", optarg, 0, &o->max_change)) return EF_EXIT_USAGE; break;
-        case 'o': o->out = optarg; break;
-        case 'j': o->json = 1; break;
-        case 'q': o->quiet = 1; break;
-        case 'S':
-            o->seed = strtoull(optarg, &end, 10);
-            if (*end || end == optarg || *optarg == '-') {
-                fprintf(stderr, "efbench monitor: --seed '%s' is not a number\n", optarg);
-                return EF_EXIT_USAGE;
-            }
-            break;
-        case 'h': mon_usage(stdout); return EF_EXIT_OK;
-        default:
-            fprintf(stderr, "efbench monitor: unknown option or missing value '%s' (see efbench "
-                    "monitor --help)\n", argv[optind - 1]);
-            return EF_EXIT_USAGE;
         }
     }
     if (optind < argc) {
@@ -151,12 +160,15 @@ static int mon_parse(int argc, char **argv, mon_cli *o)
     }
     if (o->n_src == 0) o->src[o->n_src++] = (mon_source){.model = "default"}, o->models = 1;
     if (o->models && !o->text) {
-        fprintf(stderr, "efbench monitor: --text is required with --model (a name: %s, or a "
-                "file)\n", text_default_list);
+        fprintf(stderr,
+                "efbench monitor: --text is required with --model (a name: %s, or a "
+                "file)\n",
+                text_default_list);
         return EF_EXIT_USAGE;
     }
     if (!o->models && o->text) {
-        fprintf(stderr, "efbench monitor: --text applies to --model; a --qk file names its own text\n");
+        fprintf(stderr,
+                "efbench monitor: --text applies to --model; a --qk file names its own text\n");
         return EF_EXIT_USAGE;
     }
     return -1;
@@ -194,11 +206,12 @@ static void mon_print_checkpoint(const mon_report *r, int i)
     }
     if (r->max_mu > 0)
         printf("flagged: %d of %d heads with mu_K > %g (--max-mu: a key's leverage above %g x "
-               "the even share r/n)\n", flagged, c->n_layer * c->n_head, r->max_mu, r->max_mu);
+               "the even share r/n)\n",
+               flagged, c->n_layer * c->n_head, r->max_mu, r->max_mu);
     else
         printf("flagged: %d of %d heads with mu_K > 1 + %g (n/r - 1) (a key more than %g%% of "
-               "the way from the even share r/n to owning a direction alone)\n", flagged,
-               c->n_layer * c->n_head, MON_DEFAULT_EXCESS, 100 * MON_DEFAULT_EXCESS);
+               "the way from the even share r/n to owning a direction alone)\n",
+               flagged, c->n_layer * c->n_head, MON_DEFAULT_EXCESS, 100 * MON_DEFAULT_EXCESS);
 }
 
 static void mon_print_changes(const mon_report *r)
@@ -220,7 +233,9 @@ static void mon_print_changes(const mon_report *r)
 
 int cmd_monitor(int argc, char **argv)
 {
-    mon_cli o = {.n = 512, .max_mu = 0 /* the default rule */, .max_change = EFM_DEFAULT_MAX_CHANGE,
+    mon_cli o = {.n = 512,
+                 .max_mu = 0 /* the default rule */,
+                 .max_change = EFM_DEFAULT_MAX_CHANGE,
                  .out = "results/monitor"};
     int status = mon_parse(argc, argv, &o);
     if (status >= 0) return status;
@@ -247,12 +262,13 @@ int cmd_monitor(int argc, char **argv)
         const mon_source *s = &o.src[done];
         char label[128];
         snprintf(label, sizeof label, "[%d/%d] %s", done + 1, o.n_src, s->qk ? s->qk : s->model);
-        if (!o.quiet) fprintf(stderr, "monitor: %s: Q/K of every layer%s\n", label, live ? "" : " ...");
+        if (!o.quiet)
+            fprintf(stderr, "monitor: %s: Q/K of every layer%s\n", label, live ? "" : " ...");
         mon_source with_line = *s; /* the forward pass's live line on a terminal */
         with_line.capture_progress = &(forward_progress){.fn = progress_capture};
         if (!o.quiet) with_line.loaded = mon_loaded;
-        rc = mon_checkpoint_run(&with_line, &t, s->qk && !o.n_given ? 0 : o.n, live ? mon_progress : NULL,
-                                label, &ck[done], &err);
+        rc = mon_checkpoint_run(&with_line, &t, s->qk && !o.n_given ? 0 : o.n,
+                                live ? mon_progress : NULL, label, &ck[done], &err);
         if (live) fprintf(stderr, "\r\033[K");
         if (!rc && done > 0) {
             rc = mon_checkpoints_match(&ck[0], &ck[done], &err);
@@ -265,7 +281,8 @@ int cmd_monitor(int argc, char **argv)
                     ck[done].from_cache ? " (Q/K from the capture cache)" : "");
         double cap = (double)ck[done].n / ck[done].d; /* mu_K <= n/r, and r = d at full rank */
         if (!o.quiet && done == 0 && o.max_mu > 0 && o.max_mu >= cap) /* checkpoints share n, d */
-            fprintf(stderr, "monitor: note: with n = %d and d = %d a full-rank head has mu_K <= "
+            fprintf(stderr,
+                    "monitor: note: with n = %d and d = %d a full-rank head has mu_K <= "
                     "n/d = %.3g, so --max-mu %g can flag only rank-deficient heads\n",
                     ck[done].n, ck[done].d, cap, o.max_mu);
     }

@@ -21,20 +21,22 @@
 
 static void report_usage(FILE *f)
 {
-    fputs("usage: efbench report FILES... [--format md|csv|html|all] [--out DIR]\n\n"
-          "Merges results.json files written by `efbench run` (on any machines) into comparison\n"
-          "tables: throughput by device (median over the inputs, % of measured peak, verification,\n"
-          "noisy timings marked), accuracy, invariant residuals, the inputs' invariants and\n"
-          "provenance; and charts drawn by gnuplot (svg), when it is installed. A directory is\n"
-          "searched recursively for results.json files. Every file must be format_version 1.\n\n"
-          "  --format LIST   comma list of md, csv, html, or all [md]\n"
-          "                  md: report.md; csv: one file per table; html: report.html with the\n"
-          "                  charts inline. The charts are also written as NAME.svg.\n"
-          "  --out DIR       where to write the report [results/report]\n"
-          "  --help          this text\n\n"
-          "EF_GNUPLOT names the gnuplot to run (default: gnuplot on PATH).\n"
-          "exit status: 0 the report was written, 2 usage or input error, or the report could not\n"
-          "be written (one line naming the file)\n", f);
+    fputs(
+        "usage: efbench report FILES... [--format md|csv|html|all] [--out DIR]\n\n"
+        "Merges results.json files written by `efbench run` (on any machines) into comparison\n"
+        "tables: throughput by device (median over the inputs, % of measured peak, verification,\n"
+        "noisy timings marked), accuracy, invariant residuals, the inputs' invariants and\n"
+        "provenance; and charts drawn by gnuplot (svg), when it is installed. A directory is\n"
+        "searched recursively for results.json files. Every file must be format_version 1.\n\n"
+        "  --format LIST   comma list of md, csv, html, or all [md]\n"
+        "                  md: report.md; csv: one file per table; html: report.html with the\n"
+        "                  charts inline. The charts are also written as NAME.svg.\n"
+        "  --out DIR       where to write the report [results/report]\n"
+        "  --help          this text\n\n"
+        "EF_GNUPLOT names the gnuplot to run (default: gnuplot on PATH).\n"
+        "exit status: 0 the report was written, 2 usage or input error, or the report could not\n"
+        "be written (one line naming the file)\n",
+        f);
 }
 
 static int formats_parse(const char *list, int *formats)
@@ -81,7 +83,9 @@ static FILE *stage_open(stage *s, const char *name, ef_error *err)
 
 static int stage_close(FILE *fp, stage *s, ef_error *err)
 {
-    if (ferror(fp) | fclose(fp)) return ef_fail(err, EF_ERROR, "writing %s failed: %s", s->files[s->count - 1].tmp, strerror(errno));
+    if (ferror(fp) | fclose(fp))
+        return ef_fail(err, EF_ERROR, "writing %s failed: %s", s->files[s->count - 1].tmp,
+                       strerror(errno));
     return EF_OK;
 }
 
@@ -96,7 +100,8 @@ static int stage_finish(stage *s, int rc, ef_error *err)
     return rc;
 }
 
-static int outputs_write(stage *s, int formats, const report_tables *t, const report_charts *ch, ef_error *err)
+static int outputs_write(stage *s, int formats, const report_tables *t, const report_charts *ch,
+                         ef_error *err)
 {
     FILE *f;
     int rc = EF_OK;
@@ -129,27 +134,33 @@ static int outputs_write(stage *s, int formats, const report_tables *t, const re
 
 int cmd_report(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"format", required_argument, 0, 'f'}, {"out", required_argument, 0, 'o'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option opts[] = {{"format", required_argument, 0, 'f'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     const char *out = "results/report";
     int formats = REPORT_MD, c;
     optind = 1;
     opterr = 0; /* our own one-line message below */
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'f':
-            if (formats_parse(optarg, &formats)) {
-                fprintf(stderr, "efbench report: --format '%s': expected a comma list of md, csv, html or all\n", optarg);
-                return EF_EXIT_USAGE;
-            }
-            break;
-        case 'o': out = optarg; break;
-        case 'h': report_usage(stdout); return EF_EXIT_OK;
-        default:
-            fprintf(stderr, "efbench report: unknown option or missing value '%s' (see efbench report --help)\n",
+            case 'f':
+                if (formats_parse(optarg, &formats)) {
+                    fprintf(
+                        stderr,
+                        "efbench report: --format '%s': expected a comma list of md, csv, html or all\n",
+                        optarg);
+                    return EF_EXIT_USAGE;
+                }
+                break;
+            case 'o': out = optarg; break;
+            case 'h': report_usage(stdout); return EF_EXIT_OK;
+            default:
+                fprintf(
+                    stderr,
+                    "efbench report: unknown option or missing value '%s' (see efbench report --help)\n",
                     argv[optind - 1]);
-            return EF_EXIT_USAGE;
+                return EF_EXIT_USAGE;
         }
     }
     ef_results res;
@@ -162,17 +173,21 @@ int cmd_report(int argc, char **argv)
     report_tables tables = {0};
     report_charts charts = {0};
     ef_outdir od = {.lock_fd = -1};
-    if (outdir_open(out, &od, &err)) goto fail; /* writable and ours, before the tables and charts */
-    if (report_tables_build(&res, &tables, &err) || report_charts_make(&res, &charts, &err)) goto fail;
+    if (outdir_open(out, &od, &err))
+        goto fail; /* writable and ours, before the tables and charts */
+    if (report_tables_build(&res, &tables, &err) || report_charts_make(&res, &charts, &err))
+        goto fail;
     stage s = {.dir = out};
     if (stage_finish(&s, outputs_write(&s, formats, &tables, &charts, &err), &err)) goto fail;
     printf("report: %s\n", tables.headline);
-    printf("written to %s/:%s%s%s", out, formats & REPORT_MD ? " report.md" : "", formats & REPORT_HTML ? " report.html" : "",
+    printf("written to %s/:%s%s%s", out, formats & REPORT_MD ? " report.md" : "",
+           formats & REPORT_HTML ? " report.html" : "",
            formats & REPORT_CSV ? " and a CSV per table" : "");
     printf("%s%d chart%s (svg)\n", formats ? ", " : "", charts.drawn, charts.drawn == 1 ? "" : "s");
     if (*charts.status) printf("%s\n", charts.status);
     for (int i = 0; i < charts.count; i++)
-        if (!charts.chart[i].svg) printf("chart %s not drawn: %s\n", charts.chart[i].name, charts.chart[i].skip);
+        if (!charts.chart[i].svg)
+            printf("chart %s not drawn: %s\n", charts.chart[i].name, charts.chart[i].skip);
     status = EF_EXIT_OK;
     goto cleanup;
 fail:

@@ -21,7 +21,8 @@
 
 static void tk_usage(FILE *f)
 {
-    fprintf(f,
+    fprintf(
+        f,
         "usage: efbench tokenize [--model M] --text T [--length N] [--json] [--seed S]\n\n"
         "Prints the token ids a model is fed, with each token's piece as the vocabulary stores\n"
         "it, from the GGUF's tokenizer only (tokenizer.ggml.*; a vocabulary-only GGUF works).\n"
@@ -60,7 +61,8 @@ static char *tk_piece_text(const char *p, size_t len)
     for (size_t i = 0; i < len;) {
         unsigned char c = (unsigned char)p[i];
         int k = unicode_utf8_lead_len(c);
-        if (c >= 0x80 && (size_t)k <= len - i && k > 1 && unicode_utf8_valid(p + i, (size_t)k, NULL)) {
+        if (c >= 0x80 && (size_t)k <= len - i && k > 1 &&
+            unicode_utf8_valid(p + i, (size_t)k, NULL)) {
             memcpy(q, p + i, (size_t)k);
             q += k;
             i += (size_t)k;
@@ -80,11 +82,13 @@ static char *tk_piece_text(const char *p, size_t len)
 
 int cmd_tokenize(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"model", required_argument, 0, 'm'}, {"text", required_argument, 0, 't'},
-        {"length", required_argument, 0, 'n'}, {"json", no_argument, 0, 'j'},
-        {"seed", required_argument, 0, 'S'},  {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"model", required_argument, 0, 'm'},
+                                         {"text", required_argument, 0, 't'},
+                                         {"length", required_argument, 0, 'n'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"seed", required_argument, 0, 'S'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     const char *model_arg = "default", *text = NULL;
     long n = 0;
     int json = 0, c;
@@ -94,29 +98,32 @@ int cmd_tokenize(int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'm': model_arg = optarg; break;
-        case 't': text = optarg; break;
-        case 'n':
-            n = strtol(optarg, &end, 10);
-            if (*end || end == optarg || n < 1 || n > (1 << 20)) {
-                fprintf(stderr, "efbench tokenize: --length '%s' is not a length between 1 and %d\n",
-                        optarg, 1 << 20);
+            case 'm': model_arg = optarg; break;
+            case 't': text = optarg; break;
+            case 'n':
+                n = strtol(optarg, &end, 10);
+                if (*end || end == optarg || n < 1 || n > (1 << 20)) {
+                    fprintf(stderr,
+                            "efbench tokenize: --length '%s' is not a length between 1 and %d\n",
+                            optarg, 1 << 20);
+                    return EF_EXIT_USAGE;
+                }
+                break;
+            case 'j': json = 1; break;
+            case 'S':
+                seed = strtoull(optarg, &end, 10);
+                if (*end || end == optarg || *optarg == '-') {
+                    fprintf(stderr, "efbench tokenize: --seed '%s' is not a number\n", optarg);
+                    return EF_EXIT_USAGE;
+                }
+                break;
+            case 'h': tk_usage(stdout); return EF_EXIT_OK;
+            default:
+                fprintf(stderr,
+                        "efbench tokenize: unknown option or missing value '%s' (see "
+                        "efbench tokenize --help)\n",
+                        argv[optind - 1]);
                 return EF_EXIT_USAGE;
-            }
-            break;
-        case 'j': json = 1; break;
-        case 'S':
-            seed = strtoull(optarg, &end, 10);
-            if (*end || end == optarg || *optarg == '-') {
-                fprintf(stderr, "efbench tokenize: --seed '%s' is not a number\n", optarg);
-                return EF_EXIT_USAGE;
-            }
-            break;
-        case 'h': tk_usage(stdout); return EF_EXIT_OK;
-        default:
-            fprintf(stderr, "efbench tokenize: unknown option or missing value '%s' (see "
-                    "efbench tokenize --help)\n", argv[optind - 1]);
-            return EF_EXIT_USAGE;
         }
     }
     if (optind < argc) {
@@ -140,7 +147,8 @@ int cmd_tokenize(int argc, char **argv)
     if (!strcmp(model_arg, "default")) {
         if (source_model_default_path(path, sizeof path, &err)) goto fail;
         if (stat(path, &st)) {
-            fprintf(stderr, "efbench tokenize: the default model %s is not there; run "
+            fprintf(stderr,
+                    "efbench tokenize: the default model %s is not there; run "
                     "model/fetch-default-model.sh once (about 240 MB) or pass --model FILE.gguf\n",
                     path);
             return EF_EXIT_USAGE;
@@ -156,7 +164,8 @@ int cmd_tokenize(int argc, char **argv)
         fprintf(stderr, "efbench tokenize: text random has no end: give --length\n");
         goto cleanup;
     }
-    rc = n ? text_tokens(&t, tok, (int)n, &ids, &err) : text_tokens_all(&t, tok, 0, &ids, &count, &err);
+    rc = n ? text_tokens(&t, tok, (int)n, &ids, &err)
+           : text_tokens_all(&t, tok, 0, &ids, &count, &err);
     if (rc) {
         status = rc == EF_NOMEM ? EF_EXIT_FAIL : EF_EXIT_USAGE;
         goto fail;

@@ -14,13 +14,16 @@ static void tune_usage(FILE *f)
           "per device and driver ($XDG_CACHE_HOME/efbench, else ~/.cache/efbench).\n\n"
           "  --backend LIST   comma list of backends [all compiled in]\n"
           "  --device SEL     as for efbench run [all devices]\n"
-          "  --help           this text\n", f);
+          "  --help           this text\n",
+          f);
 }
 
 int cmd_tune(int argc, char **argv)
 {
-    static const struct option opts[] = {{"backend", required_argument, 0, 'b'}, {"device", required_argument, 0, 'd'},
-                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option opts[] = {{"backend", required_argument, 0, 'b'},
+                                         {"device", required_argument, 0, 'd'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     ef_run_config cfg = {0};
     int c;
     optind = 1;
@@ -28,8 +31,14 @@ int cmd_tune(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'b') cfg.backends = optarg;
         else if (c == 'd') cfg.device = optarg;
-        else if (c == 'h') { tune_usage(stdout); return EF_EXIT_OK; }
-        else { fprintf(stderr, "efbench tune: unknown option '%s' (see efbench tune --help)\n", argv[optind - 1]); return EF_EXIT_USAGE; }
+        else if (c == 'h') {
+            tune_usage(stdout);
+            return EF_EXIT_OK;
+        } else {
+            fprintf(stderr, "efbench tune: unknown option '%s' (see efbench tune --help)\n",
+                    argv[optind - 1]);
+            return EF_EXIT_USAGE;
+        }
     }
     static ef_run run;
     ef_device *open[32] = {0};

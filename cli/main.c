@@ -13,25 +13,33 @@ static const struct {
     const char *help;
 } commands[] = {
     {"devices", cmd_devices, "list every backend and device found (and why one is absent)"},
-    {"plan", cmd_plan, "the case groups of a suite, their estimated cost and shards (run --shard I/N)"},
+    {"plan", cmd_plan,
+     "the case groups of a suite, their estimated cost and shards (run --shard I/N)"},
     {"run", cmd_run, "run a suite, verify against the float64 reference, time, write results"},
     {"tune", cmd_tune, "choose and cache tile parameters for the selected devices"},
-    {"report", cmd_report, "merge results.json files (any runs, any machines) into tables and charts"},
-    {"capture", cmd_capture, "run a GGUF model on a text and write its per-layer Q/K (safetensors)"},
+    {"report", cmd_report,
+     "merge results.json files (any runs, any machines) into tables and charts"},
+    {"capture", cmd_capture,
+     "run a GGUF model on a text and write its per-layer Q/K (safetensors)"},
     {"tokenize", cmd_tokenize, "the token ids (and pieces) a model is fed, as capture feeds them"},
-    {"monitor", cmd_monitor, "per-head key incoherence mu_K (and PR/n) of a model, flags and checkpoint changes"},
+    {"monitor", cmd_monitor,
+     "per-head key incoherence mu_K (and PR/n) of a model, flags and checkpoint changes"},
 };
 
 static void usage(FILE *f)
 {
-    fprintf(f, "efbench %s — the softmax-attention energy-field benchmark (OpenCL, Vulkan, CPU)\n\n"
-               "usage: efbench COMMAND [options]   (efbench COMMAND --help for its options)\n\ncommands:\n",
-            EF_VERSION);
+    fprintf(
+        f,
+        "efbench %s — the softmax-attention energy-field benchmark (OpenCL, Vulkan, CPU)\n\n"
+        "usage: efbench COMMAND [options]   (efbench COMMAND --help for its options)\n\ncommands:\n",
+        EF_VERSION);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
-    fprintf(f, "\nexit status (every command): 0 done and every check passed; 1 done and a check failed\n"
-               "(a case on a device, a flagged head); 2 not done: usage or input error, or the output\n"
-               "or memory failed (one line on stderr says which)\n");
+    fprintf(
+        f,
+        "\nexit status (every command): 0 done and every check passed; 1 done and a check failed\n"
+        "(a case on a device, a flagged head); 2 not done: usage or input error, or the output\n"
+        "or memory failed (one line on stderr says which)\n");
 }
 
 int main(int argc, char **argv)
@@ -40,7 +48,8 @@ int main(int argc, char **argv)
         usage(stderr);
         return EF_EXIT_USAGE;
     }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
         usage(stdout);
         return EF_EXIT_OK;
     }

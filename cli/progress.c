@@ -20,31 +20,38 @@ static void show_peak(const ef_event *ev)
 {
     const ef_run_device *d = &ev->run->devices[ev->device];
     if (ev->ok)
-        fprintf(stderr, "peak: %s %d (%s): %.4g GFLOP/s, %.4g GB/s in %.2f s (%s)\n", d->backend->name,
-                d->index, d->info.name, d->info.peak_gflops, d->info.peak_gbps, ev->seconds, d->info.peak_method);
+        fprintf(stderr, "peak: %s %d (%s): %.4g GFLOP/s, %.4g GB/s in %.2f s (%s)\n",
+                d->backend->name, d->index, d->info.name, d->info.peak_gflops, d->info.peak_gbps,
+                ev->seconds, d->info.peak_method);
     else
-        fprintf(stderr, "peak: %s %d (%s): not measured: %s\n", d->backend->name, d->index, d->info.name, ev->msg);
+        fprintf(stderr, "peak: %s %d (%s): not measured: %s\n", d->backend->name, d->index,
+                d->info.name, ev->msg);
 }
 
 static void show_case(progress_state *p, const ef_run *run, const ef_case *c)
 {
     if (p->style == PROGRESS_LINES) {
         double now = host_clock_ms();
-        if (now - p->last_line_ms < 30e3 && c->status != EF_CASE_FAIL && c->status != EF_CASE_ERROR) return;
+        if (now - p->last_line_ms < 30e3 && c->status != EF_CASE_FAIL && c->status != EF_CASE_ERROR)
+            return;
         p->last_line_ms = now;
-        fprintf(stderr, "efbench: %d cases (%d pass, %d fail, %d unsupported, %d error), last: %s %s n=%d\n",
-                run->case_count, run->counts[EF_CASE_PASS], run->counts[EF_CASE_FAIL],
-                run->counts[EF_CASE_UNSUPPORTED], run->counts[EF_CASE_ERROR], run->devices[c->device].backend->name,
-                ef_workload_name(c->workload), c->n);
+        fprintf(
+            stderr,
+            "efbench: %d cases (%d pass, %d fail, %d unsupported, %d error), last: %s %s n=%d\n",
+            run->case_count, run->counts[EF_CASE_PASS], run->counts[EF_CASE_FAIL],
+            run->counts[EF_CASE_UNSUPPORTED], run->counts[EF_CASE_ERROR],
+            run->devices[c->device].backend->name, ef_workload_name(c->workload), c->n);
         return;
     }
     char mask[32];
     ef_mask_format(c->mask, mask, sizeof mask);
     const ef_run_device *d = &run->devices[c->device];
-    fprintf(stderr, "\r\033[K[%d] %s:%d %s%s%s %s %s n=%d d=%d %s: %s", run->case_count, d->backend->name, d->index,
-            ef_workload_name(c->workload), *c->variant ? "/" : "", c->variant, mask, ef_precision_name(c->precision),
-            c->n, c->d, c->source, ef_case_status_name(c->status));
-    if (c->status == EF_CASE_PASS || c->status == EF_CASE_FAIL) fprintf(stderr, " %.3f ms", c->time.median_ms);
+    fprintf(stderr, "\r\033[K[%d] %s:%d %s%s%s %s %s n=%d d=%d %s: %s", run->case_count,
+            d->backend->name, d->index, ef_workload_name(c->workload), *c->variant ? "/" : "",
+            c->variant, mask, ef_precision_name(c->precision), c->n, c->d, c->source,
+            ef_case_status_name(c->status));
+    if (c->status == EF_CASE_PASS || c->status == EF_CASE_FAIL)
+        fprintf(stderr, " %.3f ms", c->time.median_ms);
     fprintf(stderr, c->status == EF_CASE_PASS ? "" : "\n");
     fflush(stderr);
 }
@@ -57,24 +64,27 @@ static void show_input(progress_state *p, const ef_run *run, const ef_input *in)
         double now = host_clock_ms();
         if (now - p->last_line_ms < 30e3) return;
         p->last_line_ms = now;
-        fprintf(stderr, "efbench: %d cases, %d inputs, last reference only: %s/%s L%d H%d n=%d\n", run->case_count,
-                run->input_count, in->source, in->text, in->layer, in->head, in->n);
+        fprintf(stderr, "efbench: %d cases, %d inputs, last reference only: %s/%s L%d H%d n=%d\n",
+                run->case_count, run->input_count, in->source, in->text, in->layer, in->head,
+                in->n);
         return;
     }
     char mask[32];
     ef_mask_format(in->mask, mask, sizeof mask);
-    fprintf(stderr, "\r\033[K[%d cases, %d inputs] reference only: %s/%s L%d H%d %s n=%d", run->case_count,
-            run->input_count, in->source, in->text, in->layer, in->head, mask, in->n);
+    fprintf(stderr, "\r\033[K[%d cases, %d inputs] reference only: %s/%s L%d H%d %s n=%d",
+            run->case_count, run->input_count, in->source, in->text, in->layer, in->head, mask,
+            in->n);
     fflush(stderr);
 }
 
-void progress_capture(void *user, const char *label, int layers_done, int layers, int n, double seconds)
+void progress_capture(void *user, const char *label, int layers_done, int layers, int n,
+                      double seconds)
 {
     (void)user;
     if (!isatty(STDERR_FILENO)) return;
     double tps = seconds > 0 ? (double)n * layers_done / layers / seconds : 0.0;
-    fprintf(stderr, "\r  %s%slayer %d/%d, %d tokens, %.0f tokens/s ", label ? label : "", label ? ": " : "",
-            layers_done, layers, n, tps);
+    fprintf(stderr, "\r  %s%slayer %d/%d, %d tokens, %.0f tokens/s ", label ? label : "",
+            label ? ": " : "", layers_done, layers, n, tps);
     if (layers_done == layers) fputc('\n', stderr);
     fflush(stderr);
 }
@@ -83,12 +93,14 @@ void progress_show(void *user, const ef_event *ev)
 {
     progress_state *p = user;
     switch (ev->kind) {
-    case EF_EVENT_PEAK: show_peak(ev); break;
-    case EF_EVENT_CASE: show_case(p, ev->run, ev->c); break;
-    case EF_EVENT_INPUT: show_input(p, ev->run, ev->input); break;
-    case EF_EVENT_CAPTURE: progress_capture(p, ev->msg, ev->layer, ev->layers, ev->n, ev->seconds); break;
-    case EF_EVENT_DONE:
-        if (p->style == PROGRESS_TERMINAL) fprintf(stderr, "\r\033[K");
-        break;
+        case EF_EVENT_PEAK: show_peak(ev); break;
+        case EF_EVENT_CASE: show_case(p, ev->run, ev->c); break;
+        case EF_EVENT_INPUT: show_input(p, ev->run, ev->input); break;
+        case EF_EVENT_CAPTURE:
+            progress_capture(p, ev->msg, ev->layer, ev->layers, ev->n, ev->seconds);
+            break;
+        case EF_EVENT_DONE:
+            if (p->style == PROGRESS_TERMINAL) fprintf(stderr, "\r\033[K");
+            break;
     }
 }

@@ -20,6 +20,7 @@ void progress_init(progress_state *p);
 void progress_show(void *user, const ef_event *ev);
 /* A forward pass's progress (the monitor's and capture's captures): a live line on a
  * terminal, nothing in a log. */
-void progress_capture(void *user, const char *label, int layers_done, int layers, int n, double seconds);
+void progress_capture(void *user, const char *label, int layers_done, int layers, int n,
+                      double seconds);
 
 #endif

@@ -52,15 +52,18 @@ void host_os_name(char *buf, size_t len)
             if (strncmp(line, "PRETTY_NAME=", 12) == 0) {
                 char *v = line + 12;
                 v[strcspn(v, "\n")] = '\0';
-                if (*v == '"') { v++; v[strcspn(v, "\"")] = '\0'; }
+                if (*v == '"') {
+                    v++;
+                    v[strcspn(v, "\"")] = '\0';
+                }
                 snprintf(pretty, sizeof pretty, "%.200s", v);
             }
         fclose(f);
     }
     if (uname(&u) == 0)
-        snprintf(buf, len, "%s%s%s %s %s", pretty, *pretty ? ", " : "", u.sysname, u.release, u.machine);
-    else
-        snprintf(buf, len, "%s", *pretty ? pretty : "unknown OS");
+        snprintf(buf, len, "%s%s%s %s %s", pretty, *pretty ? ", " : "", u.sysname, u.release,
+                 u.machine);
+    else snprintf(buf, len, "%s", *pretty ? pretty : "unknown OS");
 }
 
 double host_clock_ms(void)

@@ -22,7 +22,10 @@ const char *ef_precision_name(ef_precision p)
 int ef_precision_parse(const char *s, ef_precision *p)
 {
     for (int i = 0; i < EF_PREC_COUNT; i++)
-        if (strcmp(s, precision_names[i]) == 0) { *p = (ef_precision)i; return EF_OK; }
+        if (strcmp(s, precision_names[i]) == 0) {
+            *p = (ef_precision)i;
+            return EF_OK;
+        }
     return EF_ERROR;
 }
 
@@ -34,23 +37,32 @@ const char *ef_workload_name(ef_workload w)
 int ef_workload_parse(const char *s, ef_workload *w)
 {
     for (int i = 0; i < EF_WL_COUNT; i++)
-        if (strcmp(s, workload_names[i]) == 0) { *w = (ef_workload)i; return EF_OK; }
+        if (strcmp(s, workload_names[i]) == 0) {
+            *w = (ef_workload)i;
+            return EF_OK;
+        }
     return EF_ERROR;
 }
 
 void ef_mask_format(ef_mask m, char *buf, size_t len)
 {
     switch (m.kind) {
-    case EF_MASK_CAUSAL: snprintf(buf, len, "causal"); break;
-    case EF_MASK_WINDOW: snprintf(buf, len, "window:%d", m.window); break;
-    default: snprintf(buf, len, "full"); break;
+        case EF_MASK_CAUSAL: snprintf(buf, len, "causal"); break;
+        case EF_MASK_WINDOW: snprintf(buf, len, "window:%d", m.window); break;
+        default: snprintf(buf, len, "full"); break;
     }
 }
 
 int ef_mask_parse(const char *s, ef_mask *m)
 {
-    if (strcmp(s, "full") == 0) { *m = (ef_mask){EF_MASK_FULL, 0}; return EF_OK; }
-    if (strcmp(s, "causal") == 0) { *m = (ef_mask){EF_MASK_CAUSAL, 0}; return EF_OK; }
+    if (strcmp(s, "full") == 0) {
+        *m = (ef_mask){EF_MASK_FULL, 0};
+        return EF_OK;
+    }
+    if (strcmp(s, "causal") == 0) {
+        *m = (ef_mask){EF_MASK_CAUSAL, 0};
+        return EF_OK;
+    }
     if (strncmp(s, "window:", 7) == 0) {
         char *end;
         long w = strtol(s + 7, &end, 10);

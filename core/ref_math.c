@@ -25,8 +25,7 @@ void ref_keys_center(int n, int d, const double *K, const double *kbar, double *
 
 /* Prefix sums of the keys (or their absolute values) give every visible-window mean in
  * O(n d): sum over [lo, hi] = P[hi + 1] - P[lo]. */
-int ref_key_means(ef_mask m, int n, int d, const double *K, int absolute, double *M,
-                  ef_error *err)
+int ref_key_means(ef_mask m, int n, int d, const double *K, int absolute, double *M, ef_error *err)
 {
     double *P = calloc((size_t)(n + 1) * d, sizeof *P);
     if (!P) return ef_fail(err, EF_NOMEM, "key means for n = %d, d = %d: out of memory", n, d);
@@ -50,8 +49,8 @@ void ref_energy_block(ef_mask m, int n, int d, double a, const double *Q, const 
 {
     const double *Qb = Q + (size_t)r0 * d;
     if (m.kind == EF_MASK_FULL) { /* E = a Q Kc^T: one GEMM on the centered keys */
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n, d, a, Qb, d, Kc, d, 0.0,
-                    E, n);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n, d, a, Qb, d, Kc, d, 0.0, E,
+                    n);
         return;
     }
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n, d, a, Qb, d, K, d, 0.0, E, n);
@@ -75,10 +74,16 @@ static int qr_r_factor(int n, int d, const double *X, double *R, ef_error *err)
 {
     int k = n < d ? n : d, rc = EF_OK;
     double *A = malloc(sizeof(double) * n * d), *tau = malloc(sizeof(double) * k);
-    if (!A || !tau) { rc = ef_fail(err, EF_NOMEM, "QR of a %d x %d matrix: out of memory", n, d); goto out; }
+    if (!A || !tau) {
+        rc = ef_fail(err, EF_NOMEM, "QR of a %d x %d matrix: out of memory", n, d);
+        goto out;
+    }
     memcpy(A, X, sizeof(double) * n * d);
     lapack_int info = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, n, d, A, d, tau);
-    if (info != 0) { rc = ef_fail(err, EF_ERROR, "LAPACKE_dgeqrf failed (info %d)", (int)info); goto out; }
+    if (info != 0) {
+        rc = ef_fail(err, EF_ERROR, "LAPACKE_dgeqrf failed (info %d)", (int)info);
+        goto out;
+    }
     for (int r = 0; r < k; r++)
         for (int c = 0; c < d; c++) R[(size_t)r * d + c] = c >= r ? A[(size_t)r * d + c] : 0.0;
 out:
@@ -105,7 +110,10 @@ int ref_energy_svals_qr(int n, int d, double a, const double *Q, const double *K
     int k = n < d ? n : d, rc;
     double *RQ = malloc(sizeof(double) * k * d), *RK = malloc(sizeof(double) * k * d);
     double *P = malloc(sizeof(double) * k * k);
-    if (!RQ || !RK || !P) { rc = ef_fail(err, EF_NOMEM, "singular values: out of memory"); goto out; }
+    if (!RQ || !RK || !P) {
+        rc = ef_fail(err, EF_NOMEM, "singular values: out of memory");
+        goto out;
+    }
     if ((rc = qr_r_factor(n, d, Q, RQ, err)) != EF_OK) goto out;
     if ((rc = qr_r_factor(n, d, Kc, RK, err)) != EF_OK) goto out;
     /* E = a U_Q (R_Q R_K^T) U_K^T: the singular values are those of the k x k core */
@@ -124,13 +132,20 @@ int ref_energy_svals_gram(int d, double a, const double *GQ, const double *GK, d
     int rc = EF_OK;
     double *V = malloc(sizeof(double) * d * d), *w = malloc(sizeof(double) * d);
     double *S = malloc(sizeof(double) * d * d), *T = malloc(sizeof(double) * d * d);
-    if (!V || !w || !S || !T) { rc = ef_fail(err, EF_NOMEM, "Gram route: out of memory"); goto out; }
+    if (!V || !w || !S || !T) {
+        rc = ef_fail(err, EF_NOMEM, "Gram route: out of memory");
+        goto out;
+    }
     /* G_Q^1/2 = V diag(sqrt(max(w, 0))) V^T */
     memcpy(V, GQ, sizeof(double) * d * d);
     lapack_int info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'U', d, V, d, w);
-    if (info != 0) { rc = ef_fail(err, EF_ERROR, "LAPACKE_dsyevd failed (info %d)", (int)info); goto out; }
+    if (info != 0) {
+        rc = ef_fail(err, EF_ERROR, "LAPACKE_dsyevd failed (info %d)", (int)info);
+        goto out;
+    }
     for (int r = 0; r < d; r++)
-        for (int c = 0; c < d; c++) T[(size_t)r * d + c] = V[(size_t)r * d + c] * sqrt(fmax(w[c], 0.0));
+        for (int c = 0; c < d; c++)
+            T[(size_t)r * d + c] = V[(size_t)r * d + c] * sqrt(fmax(w[c], 0.0));
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, d, d, d, 1.0, T, d, V, d, 0.0, S, d);
     /* M = S G_K S, symmetric PSD; its eigenvalues are sigma^2 / a^2 */
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d, d, d, 1.0, S, d, GK, d, 0.0, T, d);
@@ -138,7 +153,10 @@ int ref_energy_svals_gram(int d, double a, const double *GQ, const double *GK, d
     for (int r = 0; r < d; r++)
         for (int c = 0; c < r; c++) V[(size_t)r * d + c] = V[(size_t)c * d + r];
     info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'N', 'U', d, V, d, w);
-    if (info != 0) { rc = ef_fail(err, EF_ERROR, "LAPACKE_dsyevd failed (info %d)", (int)info); goto out; }
+    if (info != 0) {
+        rc = ef_fail(err, EF_ERROR, "LAPACKE_dsyevd failed (info %d)", (int)info);
+        goto out;
+    }
     for (int k = 0; k < d; k++) sv[k] = a * sqrt(fmax(w[d - 1 - k], 0.0)); /* descending */
 out:
     free(V);
@@ -152,19 +170,29 @@ int ref_orth_basis(int n, int d, const double *Q, double *U, ef_error *err)
 {
     int k = n < d ? n : d, rc = EF_OK;
     double *A = malloc(sizeof(double) * n * k), *tau = malloc(sizeof(double) * k);
-    if (!A || !tau) { rc = ef_fail(err, EF_NOMEM, "orthonormal basis: out of memory"); goto out; }
+    if (!A || !tau) {
+        rc = ef_fail(err, EF_NOMEM, "orthonormal basis: out of memory");
+        goto out;
+    }
     /* the first k columns span col(Q) only when Q has full column rank; QR of all d
      * columns is what spans it in general, so factor Q itself (n x d) */
     double *F = malloc(sizeof(double) * n * d);
-    if (!F) { rc = ef_fail(err, EF_NOMEM, "orthonormal basis: out of memory"); goto out; }
+    if (!F) {
+        rc = ef_fail(err, EF_NOMEM, "orthonormal basis: out of memory");
+        goto out;
+    }
     memcpy(F, Q, sizeof(double) * n * d);
     lapack_int info = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, n, d, F, d, tau);
     if (info == 0) {
-        for (int r = 0; r < n; r++) memcpy(A + (size_t)r * k, F + (size_t)r * d, sizeof(double) * k);
+        for (int r = 0; r < n; r++)
+            memcpy(A + (size_t)r * k, F + (size_t)r * d, sizeof(double) * k);
         info = LAPACKE_dorgqr(LAPACK_ROW_MAJOR, n, k, k, A, k, tau);
     }
     free(F);
-    if (info != 0) { rc = ef_fail(err, EF_ERROR, "QR of Q failed (LAPACK info %d)", (int)info); goto out; }
+    if (info != 0) {
+        rc = ef_fail(err, EF_ERROR, "QR of Q failed (LAPACK info %d)", (int)info);
+        goto out;
+    }
     for (int r = 0; r < n; r++)
         for (int c = 0; c < d; c++) U[(size_t)r * d + c] = c < k ? A[(size_t)r * k + c] : 0.0;
 out:
@@ -173,16 +201,22 @@ out:
     return rc;
 }
 
-int ref_leverage(int n, int d, const double *Kc, double tol_rel, double *lev, double *T,
-                 double *sv, int *rank, ef_error *err)
+int ref_leverage(int n, int d, const double *Kc, double tol_rel, double *lev, double *T, double *sv,
+                 int *rank, ef_error *err)
 {
     int k = n < d ? n : d, rc = EF_OK;
     double *A = malloc(sizeof(double) * n * d), *U = malloc(sizeof(double) * n * k);
     double *VT = malloc(sizeof(double) * k * d);
-    if (!A || !U || !VT) { rc = ef_fail(err, EF_NOMEM, "leverage: out of memory"); goto out; }
+    if (!A || !U || !VT) {
+        rc = ef_fail(err, EF_NOMEM, "leverage: out of memory");
+        goto out;
+    }
     memcpy(A, Kc, sizeof(double) * n * d);
     lapack_int info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'S', n, d, A, d, sv, U, k, VT, d);
-    if (info != 0) { rc = ef_fail(err, EF_ERROR, "LAPACKE_dgesdd failed (info %d)", (int)info); goto out; }
+    if (info != 0) {
+        rc = ef_fail(err, EF_ERROR, "LAPACKE_dgesdd failed (info %d)", (int)info);
+        goto out;
+    }
     int r = 0;
     while (r < k && sv[r] > tol_rel * sv[0]) r++;
     *rank = r;

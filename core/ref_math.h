@@ -15,8 +15,7 @@ void ref_key_mean(int n, int d, const double *K, double *kbar);
 void ref_keys_center(int n, int d, const double *K, const double *kbar, double *Kc);
 /* M (n x d): row i is the mean of the keys visible from query i under mask m. With
  * `absolute` set, the mean of |k_j| instead (used by the rounding bound). */
-int ref_key_means(ef_mask m, int n, int d, const double *K, int absolute, double *M,
-                  ef_error *err);
+int ref_key_means(ef_mask m, int n, int d, const double *K, int absolute, double *M, ef_error *err);
 
 /* Rows r0 .. r0+rows-1 of the energy field (rows x n) under mask m:
  * E_ij = a q_i.(k_j - m_i) for visible j, else 0. The full field is one GEMM on the
@@ -44,8 +43,8 @@ int ref_orth_basis(int n, int d, const double *Q, double *U, ef_error *err);
 /* Leverage of the centered keys from their thin SVD. rank r counts singular values above
  * tol_rel * s_1. lev (n) = row norms^2 of U_r; T (d x d) = Sigma_r^-1 V_r^T with zero rows
  * past r (so lev_j = ||T kc_j||^2); sv (min(n, d)) the singular values of Kc. */
-int ref_leverage(int n, int d, const double *Kc, double tol_rel, double *lev, double *T,
-                 double *sv, int *rank, ef_error *err);
+int ref_leverage(int n, int d, const double *Kc, double tol_rel, double *lev, double *T, double *sv,
+                 int *rank, ef_error *err);
 
 /* The rank tail of an explicit n x n field E against the basis U (n x d, orthonormal
  * columns): tail2 = ||E - U (U^T E)||_F^2 and total2 = ||E||_F^2, summed in index order.

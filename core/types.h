@@ -27,12 +27,12 @@ typedef struct ef_mask {
 /* The workloads of energy-field.md, one row each: (ID, "name"). The enum and the name table
  * (suite files, results.json) both come from this list; the rest of a workload is its
  * descriptor row in harness/workload.c. */
-#define EF_WORKLOAD_LIST(X)      \
-    X(ENERGY, "energy")          \
-    X(ROWSUM, "rowsum")          \
-    X(COLENERGY, "colenergy")    \
-    X(GRAM, "gram")              \
-    X(RANKTAIL, "ranktail")      \
+#define EF_WORKLOAD_LIST(X)   \
+    X(ENERGY, "energy")       \
+    X(ROWSUM, "rowsum")       \
+    X(COLENERGY, "colenergy") \
+    X(GRAM, "gram")           \
+    X(RANKTAIL, "ranktail")   \
     X(LEVERAGE, "leverage")
 
 #define EF_WORKLOAD_ENUM(id, name) EF_WL_##id,
@@ -44,10 +44,10 @@ typedef enum { EF_WORKLOAD_LIST(EF_WORKLOAD_ENUM) EF_WL_COUNT } ef_workload;
 const char *ef_precision_name(ef_precision p);
 int ef_precision_parse(const char *s, ef_precision *p); /* EF_OK or EF_ERROR */
 const char *ef_workload_name(ef_workload w);
-int ef_workload_parse(const char *s, ef_workload *w);   /* EF_OK or EF_ERROR */
+int ef_workload_parse(const char *s, ef_workload *w); /* EF_OK or EF_ERROR */
 /* "full", "causal", "window:64" */
 void ef_mask_format(ef_mask m, char *buf, size_t len);
-int ef_mask_parse(const char *s, ef_mask *m);           /* EF_OK or EF_ERROR */
+int ef_mask_parse(const char *s, ef_mask *m); /* EF_OK or EF_ERROR */
 
 /* ---- masks ------------------------------------------------------------------------- */
 
@@ -55,9 +55,9 @@ int ef_mask_parse(const char *s, ef_mask *m);           /* EF_OK or EF_ERROR */
 static inline int ef_mask_visible(ef_mask m, int i, int j)
 {
     switch (m.kind) {
-    case EF_MASK_CAUSAL: return j <= i;
-    case EF_MASK_WINDOW: return j <= i && j > i - m.window;
-    default: return 1;
+        case EF_MASK_CAUSAL: return j <= i;
+        case EF_MASK_WINDOW: return j <= i && j > i - m.window;
+        default: return 1;
     }
 }
 /* First visible key of row i (the last is n-1 for full, i otherwise). */
@@ -66,7 +66,10 @@ static inline int ef_mask_first(ef_mask m, int i)
     if (m.kind == EF_MASK_WINDOW) return i - m.window + 1 > 0 ? i - m.window + 1 : 0;
     return 0;
 }
-static inline int ef_mask_last(ef_mask m, int i, int n) { return m.kind == EF_MASK_FULL ? n - 1 : i; }
+static inline int ef_mask_last(ef_mask m, int i, int n)
+{
+    return m.kind == EF_MASK_FULL ? n - 1 : i;
+}
 
 /* Bytes of one element of an input stored in precision p. */
 static inline size_t ef_precision_size(ef_precision p) { return p == EF_PREC_FP32 ? 4 : 2; }

@@ -18,8 +18,8 @@ typedef struct pass_ctx {
     const ef_workload_desc *desc;
     const char *variant;
     ef_fault fault;
-    double *collect;       /* the read-back (desc->collected doubles); NULL while timing */
-    int field_ready;       /* E of the whole field is in g->e: timing reruns only the op */
+    double *collect; /* the read-back (desc->collected doubles); NULL while timing */
+    int field_ready; /* E of the whole field is in g->e: timing reruns only the op */
     char path[64];
     char note[128];
 } pass_ctx;
@@ -27,9 +27,20 @@ typedef struct pass_ctx {
 static ef_op op_for(const ef_group *g, ef_workload wl, int row0, int rows)
 {
     const ef_reference *r = g->ref;
-    return (ef_op){.out_count = ef_workloads[wl].layout(r->n, r->d, rows).out, .workload = wl, .mask = r->mask, .precision = r->precision, .n = r->n, .d = r->d,
-                   .row0 = row0, .rows = rows, .scale = r->a, .q = g->q, .k = g->k, .e = g->e,
-                   .aux = g->aux, .out = g->out};
+    return (ef_op){.out_count = ef_workloads[wl].layout(r->n, r->d, rows).out,
+                   .workload = wl,
+                   .mask = r->mask,
+                   .precision = r->precision,
+                   .n = r->n,
+                   .d = r->d,
+                   .row0 = row0,
+                   .rows = rows,
+                   .scale = r->a,
+                   .q = g->q,
+                   .k = g->k,
+                   .e = g->e,
+                   .aux = g->aux,
+                   .out = g->out};
 }
 
 /* One op through the layout check to the backend. */
@@ -161,24 +172,30 @@ double case_run_memory_budget(const ef_device_info *info)
 /* Rows of E per block, or 0 with the reason when not even one row fits: as many as the
  * device's largest buffer holds and the memory budget leaves after everything else the
  * group holds (`other` bytes). */
-static int choose_block_rows(const ef_group *g, const ef_group_plan *plan, double other, char *why, size_t len)
+static int choose_block_rows(const ef_group *g, const ef_group_plan *plan, double other, char *why,
+                             size_t len)
 {
     int n = g->ref->n, max_rows = plan->max_block_rows;
     size_t row_bytes = (size_t)n * ef_dtype_size(g->info->out_dtype);
     uint64_t limit = g->info->max_buffer_bytes;
     double budget = plan->max_memory > 0 ? plan->max_memory : case_run_memory_budget(g->info);
     if (row_bytes > limit) {
-        snprintf(why, len, "one row of E (%zu bytes) exceeds the device's largest buffer (%llu bytes)",
+        snprintf(why, len,
+                 "one row of E (%zu bytes) exceeds the device's largest buffer (%llu bytes)",
                  row_bytes, (unsigned long long)limit);
         return 0;
     }
     if (budget - other < 64.0 * row_bytes && budget - other < (double)n * row_bytes) {
-        snprintf(why, len, "the memory budget (%.3g GB%s) does not hold 64 rows of E (%.3g GB) beside the rest of the "
-                 "group (%.3g GB)", budget * 1e-9, plan->max_memory > 0 ? ", --max-memory" : "",
-                 64.0 * row_bytes * 1e-9, other * 1e-9);
+        snprintf(
+            why, len,
+            "the memory budget (%.3g GB%s) does not hold 64 rows of E (%.3g GB) beside the rest of the "
+            "group (%.3g GB)",
+            budget * 1e-9, plan->max_memory > 0 ? ", --max-memory" : "", 64.0 * row_bytes * 1e-9,
+            other * 1e-9);
         return 0;
     }
-    if (budget - other < (double)limit) limit = (uint64_t)((budget - other) / row_bytes) * row_bytes;
+    if (budget - other < (double)limit)
+        limit = (uint64_t)((budget - other) / row_bytes) * row_bytes;
     uint64_t rows = limit / row_bytes;
     if (rows >= (uint64_t)n) rows = n;
     else if (rows >= 64) rows -= rows % 64; /* whole tiles per block */
@@ -194,16 +211,19 @@ static int group_setup(ef_group *g, const ef_group_plan *plan, ef_error *err)
     size_t in = ef_precision_size(r->precision), os = ef_dtype_size(g->info->out_dtype);
     char why[300];
     if (!(g->info->precisions & (1u << r->precision)))
-        return ef_fail(err, EF_UNSUPPORTED, "the device does not accept %s inputs", ef_precision_name(r->precision));
+        return ef_fail(err, EF_UNSUPPORTED, "the device does not accept %s inputs",
+                       ef_precision_name(r->precision));
     /* what the group holds beside the field: every buffer but e at its largest, the host
      * staging, and the reference when the device's memory is the host's */
     ef_layout rest = {0};
     for (int w = 0; w < EF_WL_COUNT; w++) {
         ef_layout l = ef_workloads[w].layout(n, d, 1);
         rest.q = l.q > rest.q ? l.q : rest.q, rest.k = l.k > rest.k ? l.k : rest.k;
-        rest.aux = l.aux > rest.aux ? l.aux : rest.aux, rest.out = l.out > rest.out ? l.out : rest.out;
+        rest.aux = l.aux > rest.aux ? l.aux : rest.aux,
+        rest.out = l.out > rest.out ? l.out : rest.out;
     }
-    double other = (double)(rest.q + rest.k) * in + (double)(rest.aux + rest.out) * os + 4.0 * n * d * 8;
+    double other =
+        (double)(rest.q + rest.k) * in + (double)(rest.aux + rest.out) * os + 4.0 * n * d * 8;
     if (!strcmp(g->info->type, "cpu")) other += reference_bytes(n, d, r->check_count);
     if (!(g->block_rows = choose_block_rows(g, plan, other, why, sizeof why)))
         return ef_fail(err, EF_UNSUPPORTED, "%s", why);
@@ -215,12 +235,16 @@ static int group_setup(ef_group *g, const ef_group_plan *plan, ef_error *err)
         size.e = l.e > size.e ? l.e : size.e, size.aux = l.aux > size.aux ? l.aux : size.aux;
         size.out = l.out > size.out ? l.out : size.out;
     }
-    g->bytes = (ef_buffer_bytes){.q = size.q * in, .k = size.k * in, .e = size.e * os, .aux = size.aux * os,
+    g->bytes = (ef_buffer_bytes){.q = size.q * in,
+                                 .k = size.k * in,
+                                 .e = size.e * os,
+                                 .aux = size.aux * os,
                                  .out = size.out * os};
     double need = (double)g->bytes.q + g->bytes.k + g->bytes.e + g->bytes.aux + g->bytes.out;
     if (g->info->memory_bytes && need > 0.9 * (double)g->info->memory_bytes)
-        return ef_fail(err, EF_UNSUPPORTED, "needs %.3g GB of device memory, the device has %.3g GB",
-                       need * 1e-9, g->info->memory_bytes * 1e-9);
+        return ef_fail(err, EF_UNSUPPORTED,
+                       "needs %.3g GB of device memory, the device has %.3g GB", need * 1e-9,
+                       g->info->memory_bytes * 1e-9);
     /* staging: the largest download (a row of E, out) or upload (aux, the inputs) */
     size_t stage = size.aux > size.out ? size.aux : size.out;
     if (stage < (size_t)n * d) stage = (size_t)n * d;
@@ -256,17 +280,20 @@ int case_group_run(const ef_backend *be, ef_device *dev, const ef_device_info *i
         if (!workload_applies(w->id, ref->mask)) continue; /* e.g. defined on the full field only */
         for (int vi = -1; rc == EF_OK; vi++) {
             ef_op probe = op_for(&g, w->id, 0, ref->n);
-            const char *variant = vi < 0 ? NULL : be->variant_name ? be->variant_name(dev, &probe, vi) : NULL;
+            const char *variant = vi < 0             ? NULL
+                                  : be->variant_name ? be->variant_name(dev, &probe, vi)
+                                                     : NULL;
             if (vi >= 0 && !variant) break;
             ef_case c = *tmpl;
             c.workload = w->id;
             snprintf(c.variant, sizeof c.variant, "%s", variant ? variant : "");
             if (setup != EF_OK)
-                case_finish(&c, setup == EF_UNSUPPORTED ? EF_CASE_UNSUPPORTED : EF_CASE_ERROR, err.msg);
+                case_finish(&c, setup == EF_UNSUPPORTED ? EF_CASE_UNSUPPORTED : EF_CASE_ERROR,
+                            err.msg);
             else if (w->whole_field && g.block_rows < ref->n)
-                case_finish(&c, EF_CASE_UNSUPPORTED, "needs the whole n x n field in one device buffer");
-            else
-                run_one(&g, w, variant, plan, &c);
+                case_finish(&c, EF_CASE_UNSUPPORTED,
+                            "needs the whole n x n field in one device buffer");
+            else run_one(&g, w, variant, plan, &c);
             rc = emit(emit_ctx, &c);
         }
     }

@@ -14,8 +14,8 @@ typedef struct ef_group_plan {
     int workload_count;
     ef_fault fault;
     ef_timing_plan timing;
-    int max_block_rows;           /* 0: as many rows as the device's largest buffer holds */
-    double max_memory;            /* bytes the group may hold; 0: case_run_memory_budget's default */
+    int max_block_rows; /* 0: as many rows as the device's largest buffer holds */
+    double max_memory;  /* bytes the group may hold; 0: case_run_memory_budget's default */
 } ef_group_plan;
 
 /* What a group on a device of `info` may hold when --max-memory does not say, leaving room

@@ -27,14 +27,14 @@
 
 /* What makes two sessions one run: compared field by field on --resume. */
 typedef struct ef_run_identity {
-    char version[64];        /* efbench's (git describe)                               */
-    char suite[512];         /* --suite as given                                        */
-    char suite_path[512];    /* the file it named                                       */
-    char suite_sha256[65];   /* of that file's text                                     */
-    int has_seed;            /* --seed given                                            */
-    uint64_t seed;           /* the run's seed (--seed, else the suite's)               */
+    char version[64];      /* efbench's (git describe)                               */
+    char suite[512];       /* --suite as given                                        */
+    char suite_path[512];  /* the file it named                                       */
+    char suite_sha256[65]; /* of that file's text                                     */
+    int has_seed;          /* --seed given                                            */
+    uint64_t seed;         /* the run's seed (--seed, else the suite's)               */
     char backends[256], device[256], precisions[128]; /* "" when not given               */
-    char model[1024], text[1024], qk[1024];            /* "" when not given               */
+    char model[1024], text[1024], qk[1024];           /* "" when not given               */
     char fault[32];          /* --inject-fault, "" when none                           */
     char shard[32];          /* --shard I/N, "" when not given                         */
     char max_memory[32];     /* --max-memory as given, "" when not given               */
@@ -51,7 +51,8 @@ int checkpoint_identity_read(const char *dir, ef_run_identity *id, ef_error *err
 /* Fresh: create DIR/cases.jsonl with id's line (refused when DIR already holds a run).
  * Resume (`resume` set): read it back, refuse when `id` differs from the recorded identity
  * (one line with the reason), drop a torn last line, and append from there. */
-int checkpoint_open(const char *dir, const ef_run_identity *id, int resume, ef_checkpoint **out, ef_error *err);
+int checkpoint_open(const char *dir, const ef_run_identity *id, int resume, ef_checkpoint **out,
+                    ef_error *err);
 /* fsync what was written since the last fsync (the runner calls it before a reference or
  * a device group runs). */
 int checkpoint_flush(ef_checkpoint *ck, ef_error *err);
@@ -76,12 +77,12 @@ int checkpoint_device_done(const ef_checkpoint *ck, const char *key, int dv);
 int checkpoint_device_done_put(ef_checkpoint *ck, const char *key, int dv, ef_error *err);
 /* The recorded cases of group `key` on device dv, in the order they were made: *cases
  * (malloc'd) and *count. */
-int checkpoint_device_cases(ef_checkpoint *ck, const char *key, int dv, int device_count, ef_case **cases,
-                            int *count, ef_error *err);
+int checkpoint_device_cases(ef_checkpoint *ck, const char *key, int dv, int device_count,
+                            ef_case **cases, int *count, ef_error *err);
 /* A case of group `key` just made: if the same case (device, workload, variant) is
  * recorded, *kept gets the recorded one, *recorded = 1 and nothing is written; else it is
  * appended, *kept = *c and *recorded = 0. */
-int checkpoint_case(ef_checkpoint *ck, const char *key, const ef_run *run, const ef_case *c, ef_case *kept,
-                    int *recorded, ef_error *err);
+int checkpoint_case(ef_checkpoint *ck, const char *key, const ef_run *run, const ef_case *c,
+                    ef_case *kept, int *recorded, ef_error *err);
 
 #endif

@@ -17,7 +17,6 @@
 #include "model/capture.h"
 #include "harness/source_model.h"
 
-
 static double mon_now(void)
 {
     struct timespec ts;
@@ -33,12 +32,15 @@ void mon_checkpoint_free(mon_checkpoint *c)
 }
 
 /* EF_* of the model layer as a MON_* class: only memory is not the user's input. */
-static int mon_class(int rc) { return rc == EF_OK ? MON_OK : rc == EF_NOMEM ? MON_FAIL : MON_INPUT; }
+static int mon_class(int rc)
+{
+    return rc == EF_OK ? MON_OK : rc == EF_NOMEM ? MON_FAIL : MON_INPUT;
+}
 
 /* Opens the GGUF (resolving "default") and checks that it can give n positions of t:
  * n >= d + 2 and a text long enough. Records the model's identity in *out. */
-static int mon_model_open(const char *model_arg, const text_source *t, int n, model **m, mon_checkpoint *out,
-                          ef_error *err)
+static int mon_model_open(const char *model_arg, const text_source *t, int n, model **m,
+                          mon_checkpoint *out, ef_error *err)
 {
     char path[1024];
     struct stat st;
@@ -47,14 +49,15 @@ static int mon_model_open(const char *model_arg, const text_source *t, int n, mo
     if (!strcmp(model_arg, "default")) {
         if (source_model_default_path(path, sizeof path, err)) return MON_FAIL;
         if (stat(path, &st))
-            return ef_fail(err, MON_INPUT, "the default model %s is not there: run "
+            return ef_fail(err, MON_INPUT,
+                           "the default model %s is not there: run "
                            "model/fetch-default-model.sh once (about 240 MB) or pass --model "
-                           "FILE.gguf", path);
+                           "FILE.gguf",
+                           path);
         model_arg = path;
     }
     ef_error why;
-    if (stat(model_arg, &st))
-        return ef_fail(err, MON_INPUT, "model '%s': no such file", model_arg);
+    if (stat(model_arg, &st)) return ef_fail(err, MON_INPUT, "model '%s': no such file", model_arg);
     if (ef_file_check_regular(model_arg, &why)) /* a FIFO would block the GGUF reader's open */
         return ef_fail(err, MON_INPUT, "model %s: %s", model_arg, why.msg);
     if ((rc = model_open(model_arg, m, err))) return mon_class(rc);
@@ -68,9 +71,10 @@ static int mon_model_open(const char *model_arg, const text_source *t, int n, mo
     out->n = n, out->d = cfg->d, out->n_layer = cfg->n_layer, out->n_head = cfg->n_head;
     out->n_head_kv = cfg->n_head_kv;
     if (n < cfg->d + 2) {
-        rc = ef_fail(err, MON_INPUT, "--length %d: %s has head dimension d = %d, and mu_K needs at least "
-                     "d + 2 = %d positions (with n <= d + 1 every head has mu_K = 1)", n,
-                     out->name, cfg->d, cfg->d + 2);
+        rc = ef_fail(err, MON_INPUT,
+                     "--length %d: %s has head dimension d = %d, and mu_K needs at least "
+                     "d + 2 = %d positions (with n <= d + 1 every head has mu_K = 1)",
+                     n, out->name, cfg->d, cfg->d + 2);
         goto close_model;
     }
     int32_t *ids = NULL;
@@ -85,8 +89,8 @@ close_model:
 }
 
 /* Captures n positions of t through the cache (checked by mon_model_open). */
-static int mon_capture_model(const mon_source *src, const text_source *t, int n, mon_checkpoint *out,
-                             capture_set *c, ef_error *err)
+static int mon_capture_model(const mon_source *src, const text_source *t, int n,
+                             mon_checkpoint *out, capture_set *c, ef_error *err)
 {
     model *m;
     int rc = mon_model_open(src->model, t, n, &m, out, err);
@@ -102,7 +106,8 @@ static int mon_capture_model(const mon_source *src, const text_source *t, int n,
     if (!rc) {
         const char *sha = gguf_file_hash(model_gguf(m)); /* computed by the cache lookup */
         snprintf(out->sha256, sizeof out->sha256, "%s", sha ? sha : "");
-        if (source_qk_check(c, out->path, err)) rc = MON_INPUT; /* a model that gives degenerate heads */
+        if (source_qk_check(c, out->path, err))
+            rc = MON_INPUT; /* a model that gives degenerate heads */
     }
     model_close(m);
     return rc;
@@ -115,7 +120,8 @@ static int mon_capture_qk(const char *path, int n, mon_checkpoint *out, capture_
     struct stat st;
     ef_error why;
     if (stat(path, &st)) return ef_fail(err, MON_INPUT, "--qk '%s': no such file", path);
-    if (ef_file_check_regular(path, &why)) return ef_fail(err, MON_INPUT, "--qk %s: %s", path, why.msg);
+    if (ef_file_check_regular(path, &why))
+        return ef_fail(err, MON_INPUT, "--qk %s: %s", path, why.msg);
     int rc = capture_read(path, c, err);
     if (rc) return mon_class(rc);
     if (source_qk_check(c, path, err)) return MON_INPUT;
@@ -129,7 +135,8 @@ static int mon_capture_qk(const char *path, int n, mon_checkpoint *out, capture_
         return ef_fail(err, MON_INPUT, "--length %d: %s holds only %d positions", n, path, c->n);
     for (int i = 0; i < c->n_layers; i++)
         if (c->layers[i].mask.kind == EF_MASK_FULL)
-            return ef_fail(err, MON_INPUT, "--length %d: layer %d of %s is not causal, so its "
+            return ef_fail(err, MON_INPUT,
+                           "--length %d: layer %d of %s is not causal, so its "
                            "first %d positions are not a capture of length %d (drop --length)",
                            n, c->layers[i].layer, path, n, n);
     for (int i = 0; i < c->n_layers; i++) { /* rows 0..n-1 of each head, packed in place */
@@ -152,10 +159,12 @@ static int mon_shape(const capture_set *c, mon_checkpoint *out, ef_error *err)
     for (int i = 1; i < c->n_layers; i++) {
         const capture_layer *L = &c->layers[i];
         if (L->n_head != L0->n_head || L->n_head_kv != L0->n_head_kv || L->d != L0->d)
-            return ef_fail(err, MON_INPUT, "%s: layer %d has %d query / %d KV heads of d = %d, "
+            return ef_fail(err, MON_INPUT,
+                           "%s: layer %d has %d query / %d KV heads of d = %d, "
                            "layer %d %d / %d of d = %d: the monitor needs one shape for all "
-                           "layers", out->path, L->layer, L->n_head, L->n_head_kv, L->d,
-                           L0->layer, L0->n_head, L0->n_head_kv, L0->d);
+                           "layers",
+                           out->path, L->layer, L->n_head, L->n_head_kv, L->d, L0->layer,
+                           L0->n_head, L0->n_head_kv, L0->d);
     }
     out->n = c->n;
     out->d = L0->d;
@@ -163,7 +172,8 @@ static int mon_shape(const capture_set *c, mon_checkpoint *out, ef_error *err)
     out->n_head = L0->n_head;
     out->n_head_kv = L0->n_head_kv;
     if (out->n < out->d + 2)
-        return ef_fail(err, MON_INPUT, "%s: %d positions for head dimension d = %d; mu_K needs "
+        return ef_fail(err, MON_INPUT,
+                       "%s: %d positions for head dimension d = %d; mu_K needs "
                        "at least d + 2 = %d (with n <= d + 1 every head has mu_K = 1)",
                        out->path, out->n, out->d, out->d + 2);
     return MON_OK;
@@ -213,8 +223,8 @@ static int mon_analyse(const capture_set *c, mon_checkpoint *out, mon_progress_f
     return rc;
 }
 
-int mon_checkpoint_run(const mon_source *src, const text_source *t, int n,
-                       mon_progress_fn progress, void *user, mon_checkpoint *out, ef_error *err)
+int mon_checkpoint_run(const mon_source *src, const text_source *t, int n, mon_progress_fn progress,
+                       void *user, mon_checkpoint *out, ef_error *err)
 {
     capture_set c = {0};
     double t0 = mon_now();
@@ -230,7 +240,8 @@ int mon_checkpoint_run(const mon_source *src, const text_source *t, int n,
     return rc;
 }
 
-int mon_source_check(const mon_source *src, const text_source *t, int n, mon_checkpoint *out, ef_error *err)
+int mon_source_check(const mon_source *src, const text_source *t, int n, mon_checkpoint *out,
+                     ef_error *err)
 {
     memset(out, 0, sizeof *out);
     if (!src->qk) {
@@ -250,19 +261,22 @@ int mon_checkpoints_match(const mon_checkpoint *a, const mon_checkpoint *b, ef_e
 {
     if (a->n_layer != b->n_layer || a->n_head != b->n_head || a->n_head_kv != b->n_head_kv ||
         a->d != b->d || (*a->arch && *b->arch && strcmp(a->arch, b->arch)))
-        return ef_fail(err, MON_INPUT, "checkpoints of different models: %s is %s%s%d layers x "
+        return ef_fail(err, MON_INPUT,
+                       "checkpoints of different models: %s is %s%s%d layers x "
                        "%d query / %d KV heads of d = %d, %s is %s%s%d x %d / %d of d = %d",
-                       a->path, a->arch, *a->arch ? ", " : "", a->n_layer, a->n_head,
-                       a->n_head_kv, a->d, b->path, b->arch, *b->arch ? ", " : "", b->n_layer,
-                       b->n_head, b->n_head_kv, b->d);
+                       a->path, a->arch, *a->arch ? ", " : "", a->n_layer, a->n_head, a->n_head_kv,
+                       a->d, b->path, b->arch, *b->arch ? ", " : "", b->n_layer, b->n_head,
+                       b->n_head_kv, b->d);
     for (int i = 0; a->heads && b->heads && i < a->n_layer; i++)
         if (a->heads[(size_t)i * a->n_head].layer != b->heads[(size_t)i * b->n_head].layer)
             return ef_fail(err, MON_INPUT, "checkpoints %s and %s hold different layers (%d vs %d)",
                            a->path, b->path, a->heads[(size_t)i * a->n_head].layer,
                            b->heads[(size_t)i * b->n_head].layer);
     if (a->n != b->n)
-        return ef_fail(err, MON_INPUT, "checkpoints %s and %s have %d and %d positions: compare "
-                       "them at one length (--length)", a->path, b->path, a->n, b->n);
+        return ef_fail(err, MON_INPUT,
+                       "checkpoints %s and %s have %d and %d positions: compare "
+                       "them at one length (--length)",
+                       a->path, b->path, a->n, b->n);
     return MON_OK;
 }
 
@@ -270,7 +284,8 @@ static const mon_change *mon_sort_base;
 
 static int mon_by_change(const void *x, const void *y)
 {
-    double a = fabs(mon_sort_base[*(const int *)x].rel), b = fabs(mon_sort_base[*(const int *)y].rel);
+    double a = fabs(mon_sort_base[*(const int *)x].rel),
+           b = fabs(mon_sort_base[*(const int *)y].rel);
     if (isnan(a)) a = -1;
     if (isnan(b)) b = -1;
     return a < b ? 1 : a > b ? -1 : *(const int *)x - *(const int *)y;
@@ -281,15 +296,16 @@ double mon_mu_limit(int n, int r, double excess)
     return r > 0 ? 1.0 + excess * ((double)n / r - 1.0) : INFINITY;
 }
 
-int mon_report_build(mon_report *r, mon_checkpoint *ck, int n_ck, double max_mu,
-                     double max_change, ef_error *err)
+int mon_report_build(mon_report *r, mon_checkpoint *ck, int n_ck, double max_mu, double max_change,
+                     ef_error *err)
 {
     memset(r, 0, sizeof *r);
     r->ck = ck, r->n_ck = n_ck, r->max_mu = max_mu, r->max_change = max_change;
     for (int c = 0; c < n_ck; c++)
         for (int i = 0; i < ck[c].n_layer * ck[c].n_head; i++) {
             mon_head *h = &ck[c].heads[i];
-            h->mu_limit = max_mu > 0 ? max_mu : mon_mu_limit(ck[c].n, h->rank_k, MON_DEFAULT_EXCESS);
+            h->mu_limit =
+                max_mu > 0 ? max_mu : mon_mu_limit(ck[c].n, h->rank_k, MON_DEFAULT_EXCESS);
             h->flagged = h->mu_k > h->mu_limit; /* NAN (all keys equal) is not flagged */
             r->flagged_mu += h->flagged;
         }

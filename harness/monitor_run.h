@@ -41,26 +41,26 @@ typedef struct mon_head {
 } mon_head;
 
 typedef struct mon_checkpoint {
-    char name[64];       /* the model's name                                             */
-    char path[1024];     /* the GGUF or safetensors file read                            */
-    char sha256[65];     /* of the GGUF file; "" for imported Q/K                        */
-    long long size;      /* bytes of that file                                           */
-    const char *kind;    /* "gguf" or "qk"                                               */
-    char arch[16];       /* gemma3, llama, qwen2; "" for imported Q/K                    */
-    char text[128];      /* the text's name (the file's metadata for imported Q/K)       */
+    char name[64];    /* the model's name                                             */
+    char path[1024];  /* the GGUF or safetensors file read                            */
+    char sha256[65];  /* of the GGUF file; "" for imported Q/K                        */
+    long long size;   /* bytes of that file                                           */
+    const char *kind; /* "gguf" or "qk"                                               */
+    char arch[16];    /* gemma3, llama, qwen2; "" for imported Q/K                    */
+    char text[128];   /* the text's name (the file's metadata for imported Q/K)       */
     int n, d;
     int n_layer, n_head, n_head_kv; /* layers analysed (all the model or file has)       */
-    mon_head *heads;     /* (n_layer * n_head), layer-major in increasing layer index   */
-    int from_cache;      /* GGUF: the Q/K came from the capture cache                    */
-    double seconds;      /* capture + analysis time                                      */
+    mon_head *heads; /* (n_layer * n_head), layer-major in increasing layer index   */
+    int from_cache;  /* GGUF: the Q/K came from the capture cache                    */
+    double seconds;  /* capture + analysis time                                      */
 } mon_checkpoint;
 
 /* Called after each analysed layer (done of total) of the current checkpoint. */
 typedef void (*mon_progress_fn)(void *user, int done, int total);
 
 typedef struct mon_source {
-    const char *model;   /* "default" or a GGUF path, or NULL when qk is set            */
-    const char *qk;      /* a safetensors file in efbench's exchange layout, or NULL    */
+    const char *model; /* "default" or a GGUF path, or NULL when qk is set            */
+    const char *qk;    /* a safetensors file in efbench's exchange layout, or NULL    */
     const forward_progress *capture_progress; /* of the model's forward pass; may be NULL */
     /* called once the GGUF is open, before any work, with model_describe's line; may be NULL */
     void (*loaded)(void *user, const char *description);
@@ -70,15 +70,16 @@ typedef struct mon_source {
 /* Analyse one checkpoint at n positions: a GGUF model on text t (the capture cache makes a
  * second run free), or an imported file (its text; n <= its length, cut only from causal
  * captures; n = 0: the file's length). Bad model, short text, n < d + 2: MON_INPUT. */
-int mon_checkpoint_run(const mon_source *src, const text_source *t, int n,
-                       mon_progress_fn progress, void *user, mon_checkpoint *out, ef_error *err);
+int mon_checkpoint_run(const mon_source *src, const text_source *t, int n, mon_progress_fn progress,
+                       void *user, mon_checkpoint *out, ef_error *err);
 void mon_checkpoint_free(mon_checkpoint *c);
 
 /* Everything mon_checkpoint_run would refuse, checked without the work: the model opens
  * and its text has n positions (n >= d + 2), or the Q/K file reads, has one shape and can
  * give n positions, with nothing degenerate in it (source_qk_check). Fills the shape fields
  * of *out (no heads), for mon_checkpoints_match. MON_OK, MON_INPUT or MON_FAIL. */
-int mon_source_check(const mon_source *src, const text_source *t, int n, mon_checkpoint *out, ef_error *err);
+int mon_source_check(const mon_source *src, const text_source *t, int n, mon_checkpoint *out,
+                     ef_error *err);
 
 /* Checkpoints of one model: same layers, heads and d (and n), else MON_INPUT naming both
  * (the layer indices compared when both have their heads). */
@@ -86,30 +87,30 @@ int mon_checkpoints_match(const mon_checkpoint *a, const mon_checkpoint *b, ef_e
 
 /* One head's mu_K change between checkpoints `from` and from + 1. */
 typedef struct mon_change {
-    int from;          /* checkpoint index                                              */
-    int index;         /* head index into heads[]                                       */
+    int from;                   /* checkpoint index                                              */
+    int index;                  /* head index into heads[]                                       */
     double mu_old, mu_new, rel; /* rel = efm_mu_change(mu_old, mu_new)                  */
-    int flagged;       /* |rel| > max_change                                            */
+    int flagged;                /* |rel| > max_change                                            */
 } mon_change;
 
 typedef struct mon_report {
     mon_checkpoint *ck;
     int n_ck;
-    double max_mu;         /* an explicit --max-mu, or 0: the default rule                */
+    double max_mu; /* an explicit --max-mu, or 0: the default rule                */
     double max_change;
-    mon_change *changes;   /* (n_ck - 1) * heads, checkpoint-pair-major                 */
+    mon_change *changes; /* (n_ck - 1) * heads, checkpoint-pair-major                 */
     int n_changes;
-    int top[5], n_top;     /* indices into changes, largest |rel| first                 */
-    int flagged_mu;        /* heads over their mu_limit, over all checkpoints           */
-    int flagged_change;    /* changes over max_change                                   */
-    int heatmaps;          /* 1 once mon_report_write drew the heat maps                */
+    int top[5], n_top;      /* indices into changes, largest |rel| first                 */
+    int flagged_mu;         /* heads over their mu_limit, over all checkpoints           */
+    int flagged_change;     /* changes over max_change                                   */
+    int heatmaps;           /* 1 once mon_report_write drew the heat maps                */
     char heatmap_note[160]; /* why they were not drawn, "" if they were                 */
 } mon_report;
 
 /* Flags heads (mu_k > max_mu, or with max_mu = 0 the default rule on each head's n and
  * r), computes the changes and the top five. */
-int mon_report_build(mon_report *r, mon_checkpoint *ck, int n_ck, double max_mu,
-                     double max_change, ef_error *err);
+int mon_report_build(mon_report *r, mon_checkpoint *ck, int n_ck, double max_mu, double max_change,
+                     ef_error *err);
 void mon_report_free(mon_report *r);
 
 #endif

@@ -34,20 +34,25 @@ static int outdir_lock(ef_outdir *od, ef_error *err)
     snprintf(path, sizeof path, "%s/.lock", od->path);
     for (int attempt = 0; attempt < 8; attempt++) {
         int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (fd < 0) return ef_fail(err, EF_ERROR, "cannot write in %s: %s", od->path, strerror(errno));
+        if (fd < 0)
+            return ef_fail(err, EF_ERROR, "cannot write in %s: %s", od->path, strerror(errno));
         if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
             int e = errno;
             char pid[32] = "";
             ssize_t got = pread(fd, pid, sizeof pid - 1, 0);
             close(fd);
-            if (e != EWOULDBLOCK) return ef_fail(err, EF_ERROR, "cannot lock %s: %s", path, strerror(e));
+            if (e != EWOULDBLOCK)
+                return ef_fail(err, EF_ERROR, "cannot lock %s: %s", path, strerror(e));
             pid[got > 0 ? got : 0] = '\0';
             pid[strcspn(pid, "\n")] = '\0';
-            return ef_fail(err, EF_ERROR, "%s is in use by efbench pid %s (it holds %s); wait for it to finish or "
-                           "choose another folder", od->path, *pid ? pid : "?", path);
+            return ef_fail(err, EF_ERROR,
+                           "%s is in use by efbench pid %s (it holds %s); wait for it to finish or "
+                           "choose another folder",
+                           od->path, *pid ? pid : "?", path);
         }
         struct stat held, now;
-        if (fstat(fd, &held) == 0 && stat(path, &now) == 0 && held.st_ino == now.st_ino && held.st_dev == now.st_dev) {
+        if (fstat(fd, &held) == 0 && stat(path, &now) == 0 && held.st_ino == now.st_ino &&
+            held.st_dev == now.st_dev) {
             char pid[32];
             int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
             if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
@@ -74,8 +79,10 @@ static int outdir_probe(const ef_outdir *od, ef_error *err)
     memset(block, '\n', sizeof block);
     int rc = EF_OK;
     if (write(fd, block, sizeof block) != (ssize_t)sizeof block || fsync(fd) != 0)
-        rc = ef_fail(err, EF_ERROR, "cannot write in %s: %s", od->path, errno ? strerror(errno) : "short write");
-    if (close(fd) != 0 && rc == EF_OK) rc = ef_fail(err, EF_ERROR, "cannot write in %s: %s", od->path, strerror(errno));
+        rc = ef_fail(err, EF_ERROR, "cannot write in %s: %s", od->path,
+                     errno ? strerror(errno) : "short write");
+    if (close(fd) != 0 && rc == EF_OK)
+        rc = ef_fail(err, EF_ERROR, "cannot write in %s: %s", od->path, strerror(errno));
     unlink(path);
     return rc;
 }
@@ -84,8 +91,10 @@ int outdir_check_writable(const char *dir, ef_error *err)
 {
     ef_outdir od = {.lock_fd = -1};
     struct stat st;
-    if (strlen(dir) >= sizeof od.path - 16) return ef_fail(err, EF_ERROR, "folder name too long: %.64s...", dir);
-    if (stat(dir, &st) != 0) return ef_fail(err, EF_ERROR, "cannot write in %s: %s", dir, strerror(errno));
+    if (strlen(dir) >= sizeof od.path - 16)
+        return ef_fail(err, EF_ERROR, "folder name too long: %.64s...", dir);
+    if (stat(dir, &st) != 0)
+        return ef_fail(err, EF_ERROR, "cannot write in %s: %s", dir, strerror(errno));
     if (!S_ISDIR(st.st_mode)) return ef_fail(err, EF_ERROR, "%s is not a folder", dir);
     snprintf(od.path, sizeof od.path, "%s", dir);
     return outdir_probe(&od, err);
@@ -112,7 +121,8 @@ int outdir_open(const char *dir, ef_outdir *od, ef_error *err)
 {
     *od = (ef_outdir){.lock_fd = -1};
     if (strlen(dir) >= sizeof od->path - 16)
-        return ef_fail(err, EF_ERROR, "output folder name longer than %zu characters", sizeof od->path - 17);
+        return ef_fail(err, EF_ERROR, "output folder name longer than %zu characters",
+                       sizeof od->path - 17);
     snprintf(od->path, sizeof od->path, "%s", dir);
     struct stat st;
     if (stat(dir, &st) == 0) {

@@ -16,8 +16,8 @@ int peak_device_measure(const ef_backend *be, ef_device *dev, ef_device_info *in
     ef_peak p = {0};
     int rc = be->measure_peak(dev, &p, err);
     if (rc == EF_OK && !(p.gflops > 0 && p.gbps > 0))
-        rc = ef_fail(err, EF_ERROR, "%s measured no peak (%g GFLOP/s, %g GB/s)", be->name,
-                     p.gflops, p.gbps);
+        rc = ef_fail(err, EF_ERROR, "%s measured no peak (%g GFLOP/s, %g GB/s)", be->name, p.gflops,
+                     p.gbps);
     if (rc != EF_OK) {
         info->peak_gflops = info->peak_gbps = 0;
         snprintf(info->peak_method, sizeof info->peak_method, "failed: %.86s", err->msg);
@@ -41,8 +41,12 @@ int peak_measure_all(ef_run *run, ef_device **open, ef_progress_fn progress, voi
         int rc = peak_device_measure(d->backend, open[i], &d->info, &err);
         if (rc == EF_OK) measured++;
         if (progress)
-            progress(user, &(ef_event){.kind = EF_EVENT_PEAK, .run = run, .device = i, .ok = rc == EF_OK,
-                                       .seconds = (host_clock_ms() - t0) / 1000.0, .msg = err.msg});
+            progress(user, &(ef_event){.kind = EF_EVENT_PEAK,
+                                       .run = run,
+                                       .device = i,
+                                       .ok = rc == EF_OK,
+                                       .seconds = (host_clock_ms() - t0) / 1000.0,
+                                       .msg = err.msg});
     }
     return measured;
 }

@@ -35,10 +35,11 @@ static double case_seconds(const ef_suite *s, double flops, double bytes)
 }
 
 /* One group (a head under one mask and precision): cost per device and reference. */
-static void group_cost(const ef_suite *s, const ef_case_set *set, ef_plan_unit *u, ef_mask m, ef_precision p,
-                       int out_bytes, double max_memory)
+static void group_cost(const ef_suite *s, const ef_case_set *set, ef_plan_unit *u, ef_mask m,
+                       ef_precision p, int out_bytes, double max_memory)
 {
-    if (m.kind == EF_MASK_MODEL) m = (ef_mask){EF_MASK_CAUSAL, 0}; /* the layer's own: causal or narrower */
+    if (m.kind == EF_MASK_MODEL)
+        m = (ef_mask){EF_MASK_CAUSAL, 0}; /* the layer's own: causal or narrower */
     int n = u->n, d = u->d;
     size_t in = ef_precision_size(p);
     for (int w = 0; w < set->workload_count; w++) {
@@ -52,7 +53,8 @@ static void group_cost(const ef_suite *s, const ef_case_set *set, ef_plan_unit *
     }
     /* the reference: the checked rows of E and their bound, the Grams, QR and SVD of d x d */
     double checked = n <= s->full_check_max_n ? n : s->check_rows;
-    u->ref_s += u->heads * (4.0 * checked * n * d + 8.0 * n * d * d + 30.0 * d * d * d) / PLAN_REF_FLOPS;
+    u->ref_s +=
+        u->heads * (4.0 * checked * n * d + 8.0 * n * d * d + 30.0 * d * d * d) / PLAN_REF_FLOPS;
     /* the host holds the reference (runner.c's estimate) and, for a host device, its buffers */
     ef_layout size = {0};
     for (int w = 0; w < EF_WL_COUNT; w++) {
@@ -63,7 +65,8 @@ static void group_cost(const ef_suite *s, const ef_case_set *set, ef_plan_unit *
     double ref = reference_bytes(n, (int)d, (int)checked);
     double rest = 2.0 * n * d * in + (double)(size.aux + size.out) * out_bytes + 4.0 * n * d * 8;
     double field = (double)size.e * out_bytes, row = (double)n * out_bytes;
-    if (max_memory > 0 && field > max_memory - ref - rest) /* row blocks: what the budget leaves, 64 rows at least */
+    if (max_memory > 0 &&
+        field > max_memory - ref - rest) /* row blocks: what the budget leaves, 64 rows at least */
         field = max_memory - ref - rest > 64 * row ? max_memory - ref - rest : 64 * row;
     double dev = rest + field;
     if (ref + dev > u->memory) u->memory = ref + dev;
@@ -115,7 +118,8 @@ static int spec_units(builder *b, int si, const char *spec, int di, const ef_sou
                 snprintf(u->spec, sizeof u->spec, "%s", spec);
                 for (int mi = whole ? 0 : m; mi < (whole ? set->mask_count : m + 1); mi++)
                     for (int pi = whole ? 0 : p; pi < (whole ? set->precision_count : p + 1); pi++)
-                        group_cost(s, set, u, set->masks[mi], set->precisions[pi], ob, b->cfg->max_memory);
+                        group_cost(s, set, u, set->masks[mi], set->precisions[pi], ob,
+                                   b->cfg->max_memory);
             }
     return EF_OK;
 }
@@ -131,9 +135,12 @@ static int units_enumerate(builder *b)
             for (int di = 0; di < set->dim_count; di++) {
                 const char *spec = set->sources[sp];
                 if (di > 0 && !source_uses_dims(spec)) break;
-                ef_source_args args = {.seed = s->seed, .d = set->dims[di], .heads = set->heads,
+                ef_source_args args = {.seed = s->seed,
+                                       .d = set->dims[di],
+                                       .heads = set->heads,
                                        .model = cfg->model ? cfg->model : set->model,
-                                       .texts = cfg->text ? cfg->text : set->texts, .layers = set->layers,
+                                       .texts = cfg->text ? cfg->text : set->texts,
+                                       .layers = set->layers,
                                        .qk = cfg->qk};
                 int rc;
                 if (strcmp(spec, "model") != 0 || !*args.texts) {
@@ -144,7 +151,8 @@ static int units_enumerate(builder *b)
                 snprintf(texts, sizeof texts, "%s", args.texts);
                 for (char *t = strtok_r(texts, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
                     while (isspace((unsigned char)*t)) t++;
-                    for (char *e = t + strlen(t); e > t && isspace((unsigned char)e[-1]);) *--e = '\0';
+                    for (char *e = t + strlen(t); e > t && isspace((unsigned char)e[-1]);)
+                        *--e = '\0';
                     if (!*t) continue;
                     snprintf(one, sizeof one, "model:%s", t);
                     if ((rc = spec_units(b, si, one, di, &args))) return rc;
@@ -183,7 +191,8 @@ static int split(ef_plan *p, const ef_plan_config *cfg, ef_error *err)
         free(order), free(load);
         return ef_fail(err, EF_NOMEM, "out of memory for the plan");
     }
-    for (int i = 0; i < p->count; i++) order[i] = (ranked){p->units[i].ref_s + p->units[i].device_s, i};
+    for (int i = 0; i < p->count; i++)
+        order[i] = (ranked){p->units[i].ref_s + p->units[i].device_s, i};
     qsort(order, (size_t)p->count, sizeof *order, by_cost);
     for (int k = 0; k < p->count; k++) {
         ef_plan_unit *u = &p->units[order[k].index];
@@ -213,13 +222,14 @@ static int split(ef_plan *p, const ef_plan_config *cfg, ef_error *err)
 int plan_build(const ef_plan_config *cfg, ef_plan *plan, ef_error *err)
 {
     memset(plan, 0, sizeof *plan);
-    if (cfg->shards < 1) return ef_fail(err, EF_ERROR, "--shards %d: must be at least 1", cfg->shards);
+    if (cfg->shards < 1)
+        return ef_fail(err, EF_ERROR, "--shards %d: must be at least 1", cfg->shards);
     plan->shards = cfg->shards;
     builder b = {.cfg = cfg, .plan = plan, .err = err};
     int rc = units_enumerate(&b);
     if (rc == EF_OK && cfg->shards > plan->count && plan->count > 0)
-        rc = ef_fail(err, EF_ERROR, "%d shards for suite %s, which has only %d case groups", cfg->shards,
-                     cfg->suite->name, plan->count);
+        rc = ef_fail(err, EF_ERROR, "%d shards for suite %s, which has only %d case groups",
+                     cfg->shards, cfg->suite->name, plan->count);
     if (rc == EF_OK) rc = split(plan, cfg, err);
     if (rc) plan_free(plan);
     return rc;
@@ -237,7 +247,8 @@ static int unit_matches(const ef_plan_unit *u, int set, const char *spec, int di
     return u->set == set && u->dim == dim && u->n == n && strcmp(u->spec, spec) == 0;
 }
 
-int plan_shard_of(const ef_plan *plan, int set, const char *spec, int dim, int n, int mask, int precision)
+int plan_shard_of(const ef_plan *plan, int set, const char *spec, int dim, int n, int mask,
+                  int precision)
 {
     for (int i = 0; i < plan->count; i++) {
         const ef_plan_unit *u = &plan->units[i];
@@ -251,7 +262,8 @@ int plan_shard_of(const ef_plan *plan, int set, const char *spec, int dim, int n
 int plan_length_in(const ef_plan *plan, int shard, int set, const char *spec, int dim, int n)
 {
     for (int i = 0; i < plan->count; i++)
-        if (plan->units[i].shard == shard && unit_matches(&plan->units[i], set, spec, dim, n)) return 1;
+        if (plan->units[i].shard == shard && unit_matches(&plan->units[i], set, spec, dim, n))
+            return 1;
     return 0;
 }
 
@@ -265,7 +277,8 @@ int plan_shard_parse(const char *text, int *index, int *count, ef_error *err)
     n = strtol(rest, &end, 10);
     if (*end || n < 1 || n > 100000)
         return ef_fail(err, EF_ERROR, "--shard '%s': N must be an integer from 1 to 100000", text);
-    if (i < 1 || i > n) return ef_fail(err, EF_ERROR, "--shard '%s': I must be from 1 to N = %ld", text, n);
+    if (i < 1 || i > n)
+        return ef_fail(err, EF_ERROR, "--shard '%s': I must be from 1 to N = %ld", text, n);
     *index = (int)i - 1, *count = (int)n;
     return EF_OK;
 }

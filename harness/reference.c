@@ -17,24 +17,29 @@ enum { BLOCK_ROWS = 128 };
 
 void reference_encode(ef_precision p, const float *x, size_t count, void *dst)
 {
-    if (p == EF_PREC_FP32) { memcpy(dst, x, count * sizeof(float)); return; }
+    if (p == EF_PREC_FP32) {
+        memcpy(dst, x, count * sizeof(float));
+        return;
+    }
     uint16_t *h = dst;
-    for (size_t i = 0; i < count; i++) h[i] = p == EF_PREC_FP16 ? ef_f32_to_f16(x[i]) : ef_f32_to_bf16(x[i]);
+    for (size_t i = 0; i < count; i++)
+        h[i] = p == EF_PREC_FP16 ? ef_f32_to_f16(x[i]) : ef_f32_to_bf16(x[i]);
 }
 
 static void round_inputs(ef_precision p, const float *x, size_t count, float *out)
 {
     for (size_t i = 0; i < count; i++)
-        out[i] = p == EF_PREC_FP32 ? x[i]
-               : p == EF_PREC_FP16 ? ef_f16_to_f32(ef_f32_to_f16(x[i]))
-                                   : ef_bf16_to_f32(ef_f32_to_bf16(x[i]));
+        out[i] = p == EF_PREC_FP32   ? x[i]
+                 : p == EF_PREC_FP16 ? ef_f16_to_f32(ef_f32_to_f16(x[i]))
+                                     : ef_bf16_to_f32(ef_f32_to_bf16(x[i]));
 }
 
 void reference_free(ef_reference *r)
 {
-    void *all[] = {r->q_in, r->k_in, r->Q, r->K, r->Kc, r->Mabs, r->rows, r->E_rows, r->B_rows,
-                   r->row_sum, r->row_abs, r->row_bound, r->col, r->col_eb, r->col_bb, r->GQ, r->GK,
-                   r->GQ_bound, r->GK_bound, r->sv, r->U, r->lev, r->T, r->lev_yb, r->lev_bb};
+    void *all[] = {r->q_in,   r->k_in,   r->Q,       r->K,        r->Kc,        r->Mabs, r->rows,
+                   r->E_rows, r->B_rows, r->row_sum, r->row_abs,  r->row_bound, r->col,  r->col_eb,
+                   r->col_bb, r->GQ,     r->GK,      r->GQ_bound, r->GK_bound,  r->sv,   r->U,
+                   r->lev,    r->T,      r->lev_yb,  r->lev_bb};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) free(all[i]);
     for (int w = 0; w < EF_WL_COUNT; w++) free(r->own[w]);
     memset(r, 0, sizeof *r);
@@ -75,10 +80,16 @@ static int input_error(ef_reference *r, const ef_head *h, ef_error *err)
 {
     int n = r->n, d = r->d, rc = EF_OK;
     size_t nd = (size_t)n * d;
-    if (r->precision == EF_PREC_FP32) { r->input_rel_err = 0; return EF_OK; }
+    if (r->precision == EF_PREC_FP32) {
+        r->input_rel_err = 0;
+        return EF_OK;
+    }
     double *Q = malloc(nd * 8), *K = malloc(nd * 8), *Kc = malloc(nd * 8), *M = malloc(nd * 8);
     double *row = malloc((size_t)n * 8), kbar[d];
-    if (!Q || !K || !Kc || !M || !row) { rc = ef_fail(err, EF_NOMEM, "input error n = %d: out of memory", n); goto out; }
+    if (!Q || !K || !Kc || !M || !row) {
+        rc = ef_fail(err, EF_NOMEM, "input error n = %d: out of memory", n);
+        goto out;
+    }
     for (size_t i = 0; i < nd; i++) Q[i] = h->q[i], K[i] = h->k[i];
     ref_key_mean(n, d, K, kbar);
     ref_keys_center(n, d, K, kbar, Kc);
@@ -107,17 +118,21 @@ static int field_pass(ef_reference *r, ef_error *err)
 {
     int n = r->n, d = r->d, rc = EF_OK, next = 0;
     size_t nd = (size_t)n * d;
-    double *E = malloc(sizeof(double) * BLOCK_ROWS * n), *B = malloc(sizeof(double) * BLOCK_ROWS * n);
+    double *E = malloc(sizeof(double) * BLOCK_ROWS * n),
+           *B = malloc(sizeof(double) * BLOCK_ROWS * n);
     double *Qa = malloc(nd * 8), *Ka = malloc(nd * 8), *M = malloc(nd * 8);
-    if (!E || !B || !Qa || !Ka || !M) { rc = ef_fail(err, EF_NOMEM, "reference n = %d: out of memory", n); goto out; }
+    if (!E || !B || !Qa || !Ka || !M) {
+        rc = ef_fail(err, EF_NOMEM, "reference n = %d: out of memory", n);
+        goto out;
+    }
     for (size_t i = 0; i < nd; i++) Qa[i] = fabs(r->Q[i]), Ka[i] = fabs(r->K[i]);
     if ((rc = ref_key_means(r->mask, n, d, r->K, 0, M, err))) goto out;
     for (int r0 = 0; r0 < n; r0 += BLOCK_ROWS) {
         int rows = n - r0 < BLOCK_ROWS ? n - r0 : BLOCK_ROWS;
         ref_energy_block(r->mask, n, d, r->a, r->Q, r->K, r->Kc, M, r0, rows, E);
         /* B_ij = a |q_i|.|k_j| + a |q_i|.mabs_i on visible entries */
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n, d, r->a, Qa + (size_t)r0 * d, d,
-                    Ka, d, 0.0, B, n);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n, d, r->a, Qa + (size_t)r0 * d,
+                    d, Ka, d, 0.0, B, n);
         for (int t = 0; t < rows; t++) {
             int i = r0 + t;
             double shift = r->a * cblas_ddot(d, Qa + (size_t)i * d, 1, r->Mabs + (size_t)i * d, 1);
@@ -162,7 +177,8 @@ static int leverage_bound_sums(ef_reference *r, const double *Ka, ef_error *err)
 {
     int n = r->n, d = r->d, rk = r->rank_k, rc = EF_OK;
     r->lev_yb = calloc(n, 8), r->lev_bb = calloc(n, 8);
-    double *Y = malloc(sizeof(double) * n * (rk ? rk : 1)), *B = malloc(sizeof(double) * n * (rk ? rk : 1));
+    double *Y = malloc(sizeof(double) * n * (rk ? rk : 1)),
+           *B = malloc(sizeof(double) * n * (rk ? rk : 1));
     double *Tabs = malloc(sizeof(double) * d * (rk ? rk : 1));
     if (!r->lev_yb || !r->lev_bb || !Y || !B || !Tabs) {
         rc = ef_fail(err, EF_NOMEM, "reference leverage bound n = %d: out of memory", n);
@@ -170,7 +186,8 @@ static int leverage_bound_sums(ef_reference *r, const double *Ka, ef_error *err)
     }
     if (rk == 0) goto out;
     for (size_t i = 0; i < (size_t)rk * d; i++) Tabs[i] = fabs(r->T[i]);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, rk, d, 1.0, r->Kc, d, r->T, d, 0.0, Y, rk);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, rk, d, 1.0, r->Kc, d, r->T, d, 0.0, Y,
+                rk);
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, rk, d, 1.0, Ka, d, Tabs, d, 0.0, B, rk);
     for (int j = 0; j < n; j++) {
         double yb = 0, bb = 0;
@@ -194,8 +211,10 @@ static int full_extras(ef_reference *r, ef_error *err)
     int n = r->n, d = r->d, k = n < d ? n : d, rc;
     size_t dd = (size_t)d * d, nd = (size_t)n * d;
     double *Ka = malloc(nd * 8), *Qa = malloc(nd * 8), *svk = malloc(sizeof(double) * k);
-    r->GQ = malloc(dd * 8), r->GK = malloc(dd * 8), r->GQ_bound = malloc(dd * 8), r->GK_bound = malloc(dd * 8);
-    r->sv = malloc(sizeof(double) * k), r->U = malloc(nd * 8), r->lev = malloc((size_t)n * 8), r->T = malloc(dd * 8);
+    r->GQ = malloc(dd * 8), r->GK = malloc(dd * 8), r->GQ_bound = malloc(dd * 8),
+    r->GK_bound = malloc(dd * 8);
+    r->sv = malloc(sizeof(double) * k), r->U = malloc(nd * 8), r->lev = malloc((size_t)n * 8),
+    r->T = malloc(dd * 8);
     if (!Ka || !Qa || !svk || !r->GQ || !r->GK || !r->GQ_bound || !r->GK_bound || !r->sv || !r->U ||
         !r->lev || !r->T) {
         rc = ef_fail(err, EF_NOMEM, "reference d x d side n = %d: out of memory", n);
@@ -210,8 +229,9 @@ static int full_extras(ef_reference *r, ef_error *err)
     if ((rc = ref_energy_svals_qr(n, d, r->a, r->Q, r->Kc, r->sv, err))) goto out;
     if ((rc = ref_orth_basis(n, d, r->Q, r->U, err))) goto out;
     /* keys known to precision u_in carry no information below max(n, d) u_in s_1 */
-    r->rank_tol = (n > d ? n : d) * (r->precision == EF_PREC_FP32 ? 0x1p-24
-                                    : r->precision == EF_PREC_FP16 ? 0x1p-11 : 0x1p-8);
+    r->rank_tol = (n > d ? n : d) * (r->precision == EF_PREC_FP32   ? 0x1p-24
+                                     : r->precision == EF_PREC_FP16 ? 0x1p-11
+                                                                    : 0x1p-8);
     if (r->rank_tol > 0.5) r->rank_tol = 0.5;
     if ((rc = ref_leverage(n, d, r->Kc, r->rank_tol, r->lev, r->T, svk, &r->rank_k, err))) goto out;
     r->sv_k1 = svk[0];
@@ -252,7 +272,8 @@ static void reference_invariants(ef_reference *r)
         double t, total;
         if (ref_rank_tail(r->n, r->d, r->E_rows, r->U, &t, &total, NULL) == EF_OK) {
             r->inv.rank_tail = sqrt(t / r->fro2);
-            r->inv.rank_tail_bound = VERIFY_C * sqrt(r->d) * (ef_gamma(r->n, u) + ef_gamma(r->d, u) + 2 * u);
+            r->inv.rank_tail_bound =
+                VERIFY_C * sqrt(r->d) * (ef_gamma(r->n, u) + ef_gamma(r->d, u) + 2 * u);
         }
     }
 }
@@ -272,10 +293,12 @@ int reference_build(const ef_head *h, ef_mask mask, ef_precision precision,
     r->n = n, r->d = d, r->mask = mask, r->precision = precision, r->a = h->scale;
     r->q_in = malloc(nd * 4), r->k_in = malloc(nd * 4);
     r->Q = malloc(nd * 8), r->K = malloc(nd * 8), r->Kc = malloc(nd * 8), r->Mabs = malloc(nd * 8);
-    r->row_sum = calloc(n, 8), r->row_abs = calloc(n, 8), r->row_bound = calloc(n, 8), r->col = calloc(n, 8);
+    r->row_sum = calloc(n, 8), r->row_abs = calloc(n, 8), r->row_bound = calloc(n, 8),
+    r->col = calloc(n, 8);
     r->col_eb = calloc(n, 8), r->col_bb = calloc(n, 8);
-    if (!r->q_in || !r->k_in || !r->Q || !r->K || !r->Kc || !r->Mabs || !r->row_sum || !r->row_abs || !r->row_bound ||
-        !r->col || !r->col_eb || !r->col_bb || choose_rows(r, opts) != EF_OK) {
+    if (!r->q_in || !r->k_in || !r->Q || !r->K || !r->Kc || !r->Mabs || !r->row_sum ||
+        !r->row_abs || !r->row_bound || !r->col || !r->col_eb || !r->col_bb ||
+        choose_rows(r, opts) != EF_OK) {
         rc = ef_fail(err, EF_NOMEM, "reference n = %d, d = %d: out of memory", n, d);
         goto fail;
     }
@@ -283,7 +306,8 @@ int reference_build(const ef_head *h, ef_mask mask, ef_precision precision,
         const ef_workload_desc *wd = &ef_workloads[w];
         if (!wd->reference_size || !workload_applies((ef_workload)w, mask)) continue;
         if (!(r->own[w] = calloc(wd->reference_size(n, d), sizeof(double)))) {
-            rc = ef_fail(err, EF_NOMEM, "reference of %s, n = %d: out of memory", ef_workload_name((ef_workload)w), n);
+            rc = ef_fail(err, EF_NOMEM, "reference of %s, n = %d: out of memory",
+                         ef_workload_name((ef_workload)w), n);
             goto fail;
         }
     }
@@ -298,7 +322,8 @@ int reference_build(const ef_head *h, ef_mask mask, ef_precision precision,
     for (size_t i = 0; i < nd; i++) {
         r->Q[i] = r->q_in[i], r->K[i] = r->k_in[i];
         if (!isfinite(r->Q[i]) || !isfinite(r->K[i])) {
-            rc = ef_fail(err, EF_UNSUPPORTED, "inputs overflow %s (|x| beyond its range)", ef_precision_name(precision));
+            rc = ef_fail(err, EF_UNSUPPORTED, "inputs overflow %s (|x| beyond its range)",
+                         ef_precision_name(precision));
             goto fail;
         }
     }

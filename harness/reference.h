@@ -15,38 +15,38 @@ typedef struct ef_reference {
     int n, d;
     ef_mask mask;
     ef_precision precision;
-    double a;                 /* logit scale */
-    float *q_in, *k_in;       /* the inputs rounded to `precision`, as float (n x d) */
-    double *Q, *K;            /* the same in double */
-    double *Kc;               /* keys centered over all n (n x d) */
-    double *Mabs;             /* row i: mean of |k_j| over the keys visible from i (n x d) */
+    double a;           /* logit scale */
+    float *q_in, *k_in; /* the inputs rounded to `precision`, as float (n x d) */
+    double *Q, *K;      /* the same in double */
+    double *Kc;         /* keys centered over all n (n x d) */
+    double *Mabs;       /* row i: mean of |k_j| over the keys visible from i (n x d) */
 
-    int *rows;                /* the checked rows, ascending (check_count) */
+    int *rows; /* the checked rows, ascending (check_count) */
     int check_count;
-    double *E_rows;           /* check_count x n: reference field on the checked rows */
-    double *B_rows;           /* check_count x n: bound base a |q_i|.(|k_j| + mabs_i), 0 if masked */
-    double input_rel_err;     /* rounding of the inputs alone, on the checked rows */
+    double *E_rows;       /* check_count x n: reference field on the checked rows */
+    double *B_rows;       /* check_count x n: bound base a |q_i|.(|k_j| + mabs_i), 0 if masked */
+    double input_rel_err; /* rounding of the inputs alone, on the checked rows */
 
-    double *row_sum;          /* (n) sum_j E_ij */
-    double *row_abs;          /* (n) sum_j |E_ij| */
-    double *row_bound;        /* (n) sum_j B_ij */
-    double *col;              /* (n) c_j = sum_i E_ij^2 */
-    double *col_eb;           /* (n) sum_i |E_ij| B_ij */
-    double *col_bb;           /* (n) sum_i B_ij^2 */
-    double fro2, bound_fro2;  /* ||E||_F^2, ||B||_F^2 */
+    double *row_sum;         /* (n) sum_j E_ij */
+    double *row_abs;         /* (n) sum_j |E_ij| */
+    double *row_bound;       /* (n) sum_j B_ij */
+    double *col;             /* (n) c_j = sum_i E_ij^2 */
+    double *col_eb;          /* (n) sum_i |E_ij| B_ij */
+    double *col_bb;          /* (n) sum_i B_ij^2 */
+    double fro2, bound_fro2; /* ||E||_F^2, ||B||_F^2 */
 
     /* full mask only (NULL otherwise) */
-    double *GQ, *GK;          /* Q^T Q, Kc^T Kc (d x d) */
+    double *GQ, *GK;             /* Q^T Q, Kc^T Kc (d x d) */
     double *GQ_bound, *GK_bound; /* |Q|^T |Q|, (|K| + mabs)^T (|K| + mabs) */
-    double *sv;               /* singular values of E, QR route (min(n, d)) */
+    double *sv;                  /* singular values of E, QR route (min(n, d)) */
     int sv_count;
-    double *U;                /* orthonormal basis of col(Q) (n x d) */
-    double *lev;              /* leverage of the centered keys (n) */
-    double *T;                /* Sigma_r^-1 V_r^T (d x d) */
-    double *lev_yb, *lev_bb;  /* (n) sum_t |y_tj| beta_tj and sum_t beta_tj^2 of the leverage bound,
-                               * y = T kc_j, beta = |T| (|k_j| + mabs_j) (verify.c) */
-    double sv_k1, sv_kr;      /* largest and smallest kept singular value of Kc */
-    double rank_tol;          /* relative threshold that decided rank_k */
+    double *U;               /* orthonormal basis of col(Q) (n x d) */
+    double *lev;             /* leverage of the centered keys (n) */
+    double *T;               /* Sigma_r^-1 V_r^T (d x d) */
+    double *lev_yb, *lev_bb; /* (n) sum_t |y_tj| beta_tj and sum_t beta_tj^2 of the leverage bound,
+                              * y = T kc_j, beta = |T| (|k_j| + mabs_j) (verify.c) */
+    double sv_k1, sv_kr;     /* largest and smallest kept singular value of Kc */
+    double rank_tol;         /* relative threshold that decided rank_k */
     int rank_k;
 
     ef_invariants inv;        /* the invariants of the reference itself */
@@ -55,9 +55,9 @@ typedef struct ef_reference {
 } ef_reference;
 
 typedef struct ef_reference_opts {
-    int check_rows;           /* rows sampled when n > full_check_max */
-    int full_check_max;       /* every row checked up to this n */
-    uint64_t seed;            /* for the row sample */
+    int check_rows;     /* rows sampled when n > full_check_max */
+    int full_check_max; /* every row checked up to this n */
+    uint64_t seed;      /* for the row sample */
 } ef_reference_opts;
 
 /* Build the reference of `head` under `mask` with inputs rounded to `precision`. */

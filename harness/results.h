@@ -12,12 +12,12 @@
 
 typedef struct ef_results_meta {
     const char *command_line;
-    const char *utc_time;   /* ISO 8601, UTC */
+    const char *utc_time; /* ISO 8601, UTC */
 } ef_results_meta;
 
 /* A further file of the results folder, rendered by a layer above the engine. */
 typedef struct ef_results_file {
-    const char *name;       /* "summary.md" */
+    const char *name; /* "summary.md" */
     void (*write)(FILE *f, const ef_run *run, const ef_results_meta *meta);
 } ef_results_file;
 

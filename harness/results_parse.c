@@ -57,9 +57,11 @@ static void get_invariants(parse_ctx *p, json_t *obj, const char *key, ef_invari
         return;
     }
     v->rowsum_rel = get_num(p, o, "rowsum_rel"), v->rowsum_bound = get_num(p, o, "rowsum_bound");
-    v->rank_tail = get_num(p, o, "rank_tail"), v->rank_tail_bound = get_num(p, o, "rank_tail_bound");
+    v->rank_tail = get_num(p, o, "rank_tail"),
+    v->rank_tail_bound = get_num(p, o, "rank_tail_bound");
     v->sv_rel_err = get_num(p, o, "sv_rel_err"), v->sv_rel_bound = get_num(p, o, "sv_rel_bound");
-    v->pr_over_n = get_num(p, o, "pr_over_n"), v->v_max = get_num(p, o, "v_max"), v->mu_k = get_num(p, o, "mu_k");
+    v->pr_over_n = get_num(p, o, "pr_over_n"), v->v_max = get_num(p, o, "v_max"),
+    v->mu_k = get_num(p, o, "mu_k");
     v->rank_k = (int)get_int(p, o, "rank_k", -1), v->srank = get_num(p, o, "srank");
     json_t *ok = json_object_get(o, "bound_ok");
     if (json_is_boolean(ok)) v->bound_ok = json_is_true(ok);
@@ -68,11 +70,12 @@ static void get_invariants(parse_ctx *p, json_t *obj, const char *key, ef_invari
 }
 
 /* mask, precision and the head's identity, shared by cases and inputs. */
-static void get_head(parse_ctx *p, json_t *o, ef_mask *mask, ef_precision *prec, char *source, size_t slen,
-                     char *text, size_t tlen, int *lhk, int *n, int *d, uint64_t *seed)
+static void get_head(parse_ctx *p, json_t *o, ef_mask *mask, ef_precision *prec, char *source,
+                     size_t slen, char *text, size_t tlen, int *lhk, int *n, int *d, uint64_t *seed)
 {
     json_t *m = json_object_get(o, "mask"), *pr = json_object_get(o, "precision");
-    if (!json_is_string(m) || ef_mask_parse(json_string_value(m), mask) != EF_OK) bad(p, "mask", "is not a mask");
+    if (!json_is_string(m) || ef_mask_parse(json_string_value(m), mask) != EF_OK)
+        bad(p, "mask", "is not a mask");
     if (!json_is_string(pr) || ef_precision_parse(json_string_value(pr), prec) != EF_OK)
         bad(p, "precision", "is not a precision");
     get_str(p, o, "source", source, slen);
@@ -89,7 +92,8 @@ int results_case_parse(json_t *o, int device_count, ef_case *c, ef_error *err)
     memset(c, 0, sizeof *c);
     if (!json_is_object(o)) return ef_fail(err, EF_ERROR, "a case record is not an object");
     c->device = (int)get_int(&p, o, "device_id", -1);
-    if (c->device < 0 || c->device >= device_count) bad(&p, "device_id", "is not one of the run's devices");
+    if (c->device < 0 || c->device >= device_count)
+        bad(&p, "device_id", "is not one of the run's devices");
     json_t *wl = json_object_get(o, "workload");
     if (!json_is_string(wl) || ef_workload_parse(json_string_value(wl), &c->workload) != EF_OK)
         bad(&p, "workload", "is not a workload");
@@ -97,8 +101,8 @@ int results_case_parse(json_t *o, int device_count, ef_case *c, ef_error *err)
     get_str(&p, o, "path", c->path, sizeof c->path);
     get_str(&p, o, "note", c->note, sizeof c->note);
     int lhk[3];
-    get_head(&p, o, &c->mask, &c->precision, c->source, sizeof c->source, c->text, sizeof c->text, lhk, &c->n,
-             &c->d, &c->seed);
+    get_head(&p, o, &c->mask, &c->precision, c->source, sizeof c->source, c->text, sizeof c->text,
+             lhk, &c->n, &c->d, &c->seed);
     c->layer = lhk[0], c->head = lhk[1], c->kv_head = lhk[2];
     json_t *t = json_object_get(o, "time_ms");
     if (json_is_object(t)) {
@@ -114,7 +118,8 @@ int results_case_parse(json_t *o, int device_count, ef_case *c, ef_error *err)
     if (!json_is_object(a)) bad(&p, "accuracy", "is missing or not an object");
     else {
         ef_accuracy *x = &c->accuracy;
-        x->rel_fro_err = get_num(&p, a, "rel_fro_err"), x->max_abs_err = get_num(&p, a, "max_abs_err");
+        x->rel_fro_err = get_num(&p, a, "rel_fro_err"),
+        x->max_abs_err = get_num(&p, a, "max_abs_err");
         x->bound_violations = (long)get_int(&p, a, "bound_violations", 0);
         x->rows_checked = (long)get_int(&p, a, "rows_checked", -1);
         x->input_rel_err = get_num(&p, a, "input_rel_err"), x->bound_c = get_num(&p, a, "bound_c");
@@ -130,7 +135,8 @@ int results_case_parse(json_t *o, int device_count, ef_case *c, ef_error *err)
     c->status = (ef_case_status)(status < 0 ? EF_CASE_ERROR : status);
     json_t *reasons = json_object_get(o, "reasons");
     if (!json_is_array(reasons)) bad(&p, "reasons", "is missing or not an array");
-    for (size_t i = 0; i < json_array_size(reasons); i++) { /* "; "-joined, as results.c splits them */
+    for (size_t i = 0; i < json_array_size(reasons);
+         i++) { /* "; "-joined, as results.c splits them */
         const char *r = json_string_value(json_array_get(reasons, i));
         size_t at = strlen(c->reasons);
         if (!r) bad(&p, "reasons", "holds something other than strings");
@@ -145,8 +151,8 @@ int results_input_parse(json_t *o, ef_input *in, ef_error *err)
     memset(in, 0, sizeof *in);
     if (!json_is_object(o)) return ef_fail(err, EF_ERROR, "an input record is not an object");
     int lhk[3];
-    get_head(&p, o, &in->mask, &in->precision, in->source, sizeof in->source, in->text, sizeof in->text, lhk,
-             &in->n, &in->d, &in->seed);
+    get_head(&p, o, &in->mask, &in->precision, in->source, sizeof in->source, in->text,
+             sizeof in->text, lhk, &in->n, &in->d, &in->seed);
     in->layer = lhk[0], in->head = lhk[1], in->kv_head = lhk[2];
     json_t *on = json_object_get(o, "on_devices");
     if (!json_is_boolean(on)) bad(&p, "on_devices", "is missing or not a boolean");

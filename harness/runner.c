@@ -53,7 +53,8 @@ static int contains_nocase(const char *hay, const char *needle)
  * accelerator), type:ordinal (gpu:1, the second GPU of each backend: how a SLURM task
  * names the GPU it was given), an index, backend:index, or a case-insensitive substring of
  * the device name. */
-static int device_selected(const char *sel, const ef_backend *be, int i, int ordinal, const ef_device_info *info)
+static int device_selected(const char *sel, const ef_backend *be, int i, int ordinal,
+                           const ef_device_info *info)
 {
     if (!sel || !*sel) return 1;
     char buf[512];
@@ -63,11 +64,12 @@ static int device_selected(const char *sel, const ef_backend *be, int i, int ord
         char *colon = strchr(tok, ':'), *end;
         if (colon) {
             long idx = strtol(colon + 1, &end, 10);
-            if ((size_t)(colon - tok) == strlen(info->type) && strncasecmp(tok, info->type, colon - tok) == 0 &&
-                *end == '\0' && end != colon + 1 && idx == ordinal)
+            if ((size_t)(colon - tok) == strlen(info->type) &&
+                strncasecmp(tok, info->type, colon - tok) == 0 && *end == '\0' &&
+                end != colon + 1 && idx == ordinal)
                 return 1;
-            if ((size_t)(colon - tok) == strlen(be->name) && strncmp(tok, be->name, colon - tok) == 0 &&
-                *end == '\0' && idx == i)
+            if ((size_t)(colon - tok) == strlen(be->name) &&
+                strncmp(tok, be->name, colon - tok) == 0 && *end == '\0' && idx == i)
                 return 1;
             continue;
         }
@@ -98,7 +100,8 @@ static int check_backend_names(const char *list, ef_error *err)
     if (!list || !*list || strcmp(list, "all") == 0) return EF_OK;
     char buf[256], known[256] = "";
     snprintf(buf, sizeof buf, "%s", list);
-    for (int i = 0; ef_backends[i]; i++) append_note(known, sizeof known, "%s%s", ef_backends[i]->name, "");
+    for (int i = 0; ef_backends[i]; i++)
+        append_note(known, sizeof known, "%s%s", ef_backends[i]->name, "");
     for (char *tok = strtok(buf, ", "); tok; tok = strtok(NULL, ", ")) {
         if (ef_backend_find(tok)) continue;
         for (int i = 0; ef_backends_absent[i][0]; i++)
@@ -111,7 +114,8 @@ static int check_backend_names(const char *list, ef_error *err)
 
 int runner_devices_open(const ef_run_config *cfg, ef_run *run, ef_device **open, ef_error *err)
 {
-    int rc = check_backend_names(cfg->backends, err), explicit_list = cfg->backends && strcmp(cfg->backends, "all");
+    int rc = check_backend_names(cfg->backends, err),
+        explicit_list = cfg->backends && strcmp(cfg->backends, "all");
     if (rc) return rc;
     for (int b = 0; ef_backends[b]; b++) {
         const ef_backend *be = ef_backends[b];
@@ -122,7 +126,8 @@ int runner_devices_open(const ef_run_config *cfg, ef_run *run, ef_device **open,
             if (explicit_list)
                 return ef_fail(err, EF_ERROR, "backend '%s' found no device: %s", be->name,
                                *why.msg ? why.msg : "none reported");
-            append_note(run->absent, sizeof run->absent, "%s: %s", be->name, *why.msg ? why.msg : "no device");
+            append_note(run->absent, sizeof run->absent, "%s: %s", be->name,
+                        *why.msg ? why.msg : "no device");
             continue;
         }
         char types[32][32]; /* of the backend's devices so far, for type:ordinal */
@@ -138,7 +143,8 @@ int runner_devices_open(const ef_run_config *cfg, ef_run *run, ef_device **open,
             if ((rc = be->device_open(i, &open[run->device_count], err))) {
                 char msg[sizeof err->msg];
                 snprintf(msg, sizeof msg, "%s", err->msg);
-                return ef_fail(err, EF_ERROR, "%s device %d (%s): %s", be->name, i, d->info.name, msg);
+                return ef_fail(err, EF_ERROR, "%s device %d (%s): %s", be->name, i, d->info.name,
+                               msg);
             }
             run->device_count++;
         }
@@ -158,9 +164,14 @@ static void tell(const run_state *st, ef_event *ev)
 }
 
 /* A forward pass of a model source finished a layer. */
-static void capture_step(void *user, const char *label, int layers_done, int layers, int n, double seconds)
+static void capture_step(void *user, const char *label, int layers_done, int layers, int n,
+                         double seconds)
 {
-    tell(user, &(ef_event){.kind = EF_EVENT_CAPTURE, .msg = label, .layer = layers_done, .layers = layers, .n = n,
+    tell(user, &(ef_event){.kind = EF_EVENT_CAPTURE,
+                           .msg = label,
+                           .layer = layers_done,
+                           .layers = layers,
+                           .n = n,
                            .seconds = seconds});
 }
 
@@ -177,7 +188,8 @@ static int push_case(run_state *st, const ef_case *c, int resumed)
     }
     run->cases[run->case_count++] = *c;
     run->counts[c->status]++;
-    tell(st, &(ef_event){.kind = EF_EVENT_CASE, .c = &run->cases[run->case_count - 1], .resumed = resumed});
+    tell(st, &(ef_event){
+                 .kind = EF_EVENT_CASE, .c = &run->cases[run->case_count - 1], .resumed = resumed});
     return EF_OK;
 }
 
@@ -204,8 +216,8 @@ static void template_init(ef_case *t)
 }
 
 /* Every device x workload of a group gets the same record when the group cannot run. */
-static int emit_group_status(run_state *st, const ef_case *tmpl, const ef_case_set *set, ef_case_status status,
-                             const char *reason)
+static int emit_group_status(run_state *st, const ef_case *tmpl, const ef_case_set *set,
+                             ef_case_status status, const char *reason)
 {
     for (int dv = 0; dv < st->run->device_count; dv++)
         for (int w = 0; w < set->workload_count; w++) {
@@ -259,9 +271,9 @@ static void group_key(run_state *st, const ef_case *tmpl)
     if (!st->ck) return;
     char base[1024], mask[32];
     ef_mask_format(tmpl->mask, mask, sizeof mask);
-    snprintf(base, sizeof base, "s%d|%s|%s|L%d|H%d|K%d|n%d|d%d|%s|%s|%llu", st->set_index, tmpl->source, tmpl->text,
-             tmpl->layer, tmpl->head, tmpl->kv_head, tmpl->n, tmpl->d, mask, ef_precision_name(tmpl->precision),
-             (unsigned long long)tmpl->seed);
+    snprintf(base, sizeof base, "s%d|%s|%s|L%d|H%d|K%d|n%d|d%d|%s|%s|%llu", st->set_index,
+             tmpl->source, tmpl->text, tmpl->layer, tmpl->head, tmpl->kv_head, tmpl->n, tmpl->d,
+             mask, ef_precision_name(tmpl->precision), (unsigned long long)tmpl->seed);
     checkpoint_group_key(st->ck, base, st->group, sizeof st->group);
 }
 
@@ -269,7 +281,8 @@ static void group_key(run_state *st, const ef_case *tmpl)
 static int push_device_cases(run_state *st, int dv)
 {
     ef_case *old;
-    int count, rc = checkpoint_device_cases(st->ck, st->group, dv, st->run->device_count, &old, &count, st->err);
+    int count, rc = checkpoint_device_cases(st->ck, st->group, dv, st->run->device_count, &old,
+                                            &count, st->err);
     for (int i = 0; rc == EF_OK && i < count; i++) rc = push_case(st, &old[i], 1);
     free(old);
     return rc;
@@ -287,12 +300,13 @@ static int group_resumed(run_state *st, int on_devices, int *rc)
     int got = checkpoint_input_get(st->ck, st->group, &in, st->err);
     if (got == EF_UNSUPPORTED) return 0;
     if ((*rc = got) || (*rc = push_input(st, &in, 1))) return 1;
-    for (int dv = 0; on_devices && dv < st->run->device_count && *rc == EF_OK; dv++) *rc = push_device_cases(st, dv);
+    for (int dv = 0; on_devices && dv < st->run->device_count && *rc == EF_OK; dv++)
+        *rc = push_device_cases(st, dv);
     return 1;
 }
 
-static int run_group(run_state *st, const ef_case_set *set, const ef_head *h, ef_mask mask, ef_precision p,
-                     const ef_group_plan *plan, int on_devices)
+static int run_group(run_state *st, const ef_case_set *set, const ef_head *h, ef_mask mask,
+                     ef_precision p, const ef_group_plan *plan, int on_devices)
 {
     const ef_suite *suite = &st->run->suite;
     ef_reference ref;
@@ -306,7 +320,8 @@ static int run_group(run_state *st, const ef_case_set *set, const ef_head *h, ef
     group_key(st, &tmpl);
     int done;
     if (group_resumed(st, on_devices, &done)) return done;
-    ef_reference_opts ro = {.check_rows = suite->check_rows, .full_check_max = suite->full_check_max_n,
+    ef_reference_opts ro = {.check_rows = suite->check_rows,
+                            .full_check_max = suite->full_check_max_n,
                             .seed = h->seed};
     /* the float64 reference holds about a dozen n x d arrays and the checked rows of E
      * and of its bound; refuse up front what the host cannot hold */
@@ -315,18 +330,24 @@ static int run_group(run_state *st, const ef_case_set *set, const ef_head *h, ef
     if (need > 0.8 * host || (st->cfg->max_memory > 0 && need > st->cfg->max_memory)) {
         char why[256];
         if (need > 0.8 * host)
-            snprintf(why, sizeof why, "the float64 reference of n = %d, d = %d needs %.3g GB of host memory, the host has %.3g GB",
-                     h->n, h->d, need * 1e-9, host * 1e-9);
+            snprintf(
+                why, sizeof why,
+                "the float64 reference of n = %d, d = %d needs %.3g GB of host memory, the host has %.3g GB",
+                h->n, h->d, need * 1e-9, host * 1e-9);
         else
-            snprintf(why, sizeof why, "the float64 reference of n = %d, d = %d needs %.3g GB, more than --max-memory %.3g GB",
-                     h->n, h->d, need * 1e-9, st->cfg->max_memory * 1e-9);
+            snprintf(
+                why, sizeof why,
+                "the float64 reference of n = %d, d = %d needs %.3g GB, more than --max-memory %.3g GB",
+                h->n, h->d, need * 1e-9, st->cfg->max_memory * 1e-9);
         return emit_group_status(st, &tmpl, set, EF_CASE_UNSUPPORTED, why);
     }
-    if (st->ck && checkpoint_flush(st->ck, st->err)) return EF_ERROR; /* durable before the long work */
+    if (st->ck && checkpoint_flush(st->ck, st->err))
+        return EF_ERROR; /* durable before the long work */
     int rc = reference_build(h, mask, p, &ro, &ref, &err);
     if (rc != EF_OK)
-        return emit_group_status(st, &tmpl, set, rc == EF_UNSUPPORTED || rc == EF_NOMEM ? EF_CASE_UNSUPPORTED : EF_CASE_ERROR,
-                                 err.msg);
+        return emit_group_status(
+            st, &tmpl, set,
+            rc == EF_UNSUPPORTED || rc == EF_NOMEM ? EF_CASE_UNSUPPORTED : EF_CASE_ERROR, err.msg);
     tmpl.reference = ref.inv;
     ef_input old;
     int recorded = st->ck ? checkpoint_input_get(st->ck, st->group, &old, st->err) : EF_UNSUPPORTED;
@@ -357,8 +378,8 @@ static uint64_t splitmix64(uint64_t *x)
 
 /* Which of `count` heads run on the devices: all, or a sample of set->device_heads drawn
  * from the suite seed, the text and the length, so a rerun picks the same heads. */
-static void choose_device_heads(const run_state *st, const ef_case_set *set, const ef_head *heads, int count,
-                                char *on)
+static void choose_device_heads(const run_state *st, const ef_case_set *set, const ef_head *heads,
+                                int count, char *on)
 {
     int want = set->device_heads;
     memset(on, 1, (size_t)count);
@@ -387,7 +408,8 @@ static int resolve_mask(const ef_case_set *set, int m, const ef_head *h, ef_mask
     ef_mask same = *out; /* a window as wide as the text is the causal mask */
     if (same.kind == EF_MASK_WINDOW && same.window >= h->n) same = (ef_mask){EF_MASK_CAUSAL, 0};
     for (int i = 0; i < set->mask_count; i++)
-        if (set->masks[i].kind == same.kind && (same.kind != EF_MASK_WINDOW || set->masks[i].window == same.window))
+        if (set->masks[i].kind == same.kind &&
+            (same.kind != EF_MASK_WINDOW || set->masks[i].window == same.window))
             return 0;
     return 1;
 }
@@ -397,11 +419,12 @@ static int resolve_mask(const ef_case_set *set, int m, const ef_head *h, ef_mask
 static int in_shard(const run_state *st, const char *spec, int n, int m, int p)
 {
     if (!st->cfg->shard_count) return 1;
-    return plan_shard_of(&st->plan, st->set_index, spec, st->dim_index, n, m, p) == st->cfg->shard_index;
+    return plan_shard_of(&st->plan, st->set_index, spec, st->dim_index, n, m, p) ==
+           st->cfg->shard_index;
 }
 
-static int run_heads(run_state *st, const ef_case_set *set, const char *spec, ef_head *heads, int count,
-                     const ef_group_plan *plan)
+static int run_heads(run_state *st, const ef_case_set *set, const char *spec, ef_head *heads,
+                     int count, const ef_group_plan *plan)
 {
     int rc = EF_OK;
     if (count <= 0) return EF_OK;
@@ -420,8 +443,8 @@ static int run_heads(run_state *st, const ef_case_set *set, const char *spec, ef
 
 /* One source spec at every length of the set; a length the source cannot give (a text
  * too short) is recorded unsupported with the source's reason. */
-static int run_source(run_state *st, const ef_case_set *set, const char *spec, const ef_source_args *args,
-                      const ef_group_plan *plan, ef_error *err)
+static int run_source(run_state *st, const ef_case_set *set, const char *spec,
+                      const ef_source_args *args, const ef_group_plan *plan, ef_error *err)
 {
     ef_source src;
     int rc = source_open(spec, args, &src, err);
@@ -431,8 +454,8 @@ static int run_source(run_state *st, const ef_case_set *set, const char *spec, c
         int count;
         ef_error why = {{0}};
         /* a length this shard has no group of: not even its heads (a forward pass) */
-        if (st->cfg->shard_count &&
-            !plan_length_in(&st->plan, st->cfg->shard_index, st->set_index, spec, st->dim_index, set->lengths[l]))
+        if (st->cfg->shard_count && !plan_length_in(&st->plan, st->cfg->shard_index, st->set_index,
+                                                    spec, st->dim_index, set->lengths[l]))
             continue;
         int hrc = source_heads(&src, set->lengths[l], &heads, &count, &why);
         if (hrc == EF_OK) {
@@ -447,7 +470,8 @@ static int run_source(run_state *st, const ef_case_set *set, const char *spec, c
         tmpl.n = set->lengths[l], tmpl.d = args->d;
         snprintf(tmpl.source, sizeof tmpl.source, "%.63s", spec);
         group_key(st, &tmpl);
-        rc = emit_group_status(st, &tmpl, set, hrc == EF_UNSUPPORTED ? EF_CASE_UNSUPPORTED : EF_CASE_ERROR, why.msg);
+        rc = emit_group_status(
+            st, &tmpl, set, hrc == EF_UNSUPPORTED ? EF_CASE_UNSUPPORTED : EF_CASE_ERROR, why.msg);
     }
     source_close(&src);
     return rc;
@@ -456,9 +480,13 @@ static int run_source(run_state *st, const ef_case_set *set, const char *spec, c
 static ef_source_args source_args(const run_state *st, const ef_case_set *set, int d)
 {
     const ef_run_config *cfg = st->cfg;
-    return (ef_source_args){.seed = st->run->suite.seed, .d = d, .heads = set->heads,
+    return (ef_source_args){.seed = st->run->suite.seed,
+                            .d = d,
+                            .heads = set->heads,
                             .model = cfg->model ? cfg->model : set->model,
-                            .texts = cfg->text ? cfg->text : set->texts, .layers = set->layers, .qk = cfg->qk,
+                            .texts = cfg->text ? cfg->text : set->texts,
+                            .layers = set->layers,
+                            .qk = cfg->qk,
                             .progress = cfg->progress ? &st->capture_progress : NULL};
 }
 
@@ -483,10 +511,16 @@ static int run_set(run_state *st, ef_case_set *set, ef_error *err)
 {
     const ef_run_config *cfg = st->cfg;
     ef_workload order[EF_WL_COUNT];
-    ef_group_plan plan = {.workloads = order, .workload_count = workload_order(set->workloads, set->workload_count, order), .fault = cfg->fault,
-                          .max_block_rows = cfg->max_block_rows, .max_memory = cfg->max_memory,
-                          .timing = {.warmup_s = st->run->suite.warmup_s, .target_s = st->run->suite.target_time_s,
-                                     .min_reps = st->run->suite.min_reps, .max_reps = st->run->suite.max_reps}};
+    ef_group_plan plan = {.workloads = order,
+                          .workload_count =
+                              workload_order(set->workloads, set->workload_count, order),
+                          .fault = cfg->fault,
+                          .max_block_rows = cfg->max_block_rows,
+                          .max_memory = cfg->max_memory,
+                          .timing = {.warmup_s = st->run->suite.warmup_s,
+                                     .target_s = st->run->suite.target_time_s,
+                                     .min_reps = st->run->suite.min_reps,
+                                     .max_reps = st->run->suite.max_reps}};
     int rc = EF_OK;
     for (int s = 0; s < set->source_count && rc == EF_OK; s++)
         for (int di = 0; di < set->dim_count && rc == EF_OK; di++) {
@@ -501,7 +535,8 @@ static int run_set(run_state *st, ef_case_set *set, ef_error *err)
             /* one model source per text, so a text too short for a length is reported alone */
             char texts[sizeof set->texts], one[sizeof set->texts + 8], *save = NULL;
             snprintf(texts, sizeof texts, "%s", args.texts);
-            for (char *t = strtok_r(texts, ",", &save); t && rc == EF_OK; t = strtok_r(NULL, ",", &save)) {
+            for (char *t = strtok_r(texts, ",", &save); t && rc == EF_OK;
+                 t = strtok_r(NULL, ",", &save)) {
                 while (isspace((unsigned char)*t)) t++;
                 for (char *e = t + strlen(t); e > t && isspace((unsigned char)e[-1]);) *--e = '\0';
                 if (!*t) continue;
@@ -560,9 +595,14 @@ static int plan_open(run_state *st, ef_error *err)
     for (int i = 0; i < run->device_count; i++)
         if ((int)ef_dtype_size(run->devices[i].info.out_dtype) > out_bytes)
             out_bytes = (int)ef_dtype_size(run->devices[i].info.out_dtype);
-    ef_plan_config pc = {.suite = &run->suite, .model = cfg->model, .text = cfg->text, .qk = cfg->qk,
-                         .shards = cfg->shard_count ? cfg->shard_count : 1, .devices = run->device_count,
-                         .out_bytes = out_bytes, .max_memory = cfg->max_memory};
+    ef_plan_config pc = {.suite = &run->suite,
+                         .model = cfg->model,
+                         .text = cfg->text,
+                         .qk = cfg->qk,
+                         .shards = cfg->shard_count ? cfg->shard_count : 1,
+                         .devices = run->device_count,
+                         .out_bytes = out_bytes,
+                         .max_memory = cfg->max_memory};
     int rc = plan_build(&pc, &st->plan, err);
     if (rc) return rc;
     run->shard_index = cfg->shard_index, run->shard_count = cfg->shard_count;

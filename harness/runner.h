@@ -25,42 +25,42 @@ typedef enum {
 typedef struct ef_event {
     ef_event_kind kind;
     const ef_run *run;
-    const ef_case *c;         /* CASE */
-    const ef_input *input;    /* INPUT */
-    int device;               /* PEAK: index into run->devices */
-    int ok;                   /* PEAK: measured (1) or failed (0) */
-    double seconds;           /* PEAK: time it took; CAPTURE: since the pass started */
-    const char *msg;          /* PEAK: why it failed; CAPTURE: the text's name (may be NULL) */
-    int layer, layers, n;     /* CAPTURE: layers done of all, tokens */
-    int resumed;              /* CASE, INPUT: the record was read back from the checkpoint */
+    const ef_case *c;      /* CASE */
+    const ef_input *input; /* INPUT */
+    int device;            /* PEAK: index into run->devices */
+    int ok;                /* PEAK: measured (1) or failed (0) */
+    double seconds;        /* PEAK: time it took; CAPTURE: since the pass started */
+    const char *msg;       /* PEAK: why it failed; CAPTURE: the text's name (may be NULL) */
+    int layer, layers, n;  /* CAPTURE: layers done of all, tokens */
+    int resumed;           /* CASE, INPUT: the record was read back from the checkpoint */
 } ef_event;
 
 typedef void (*ef_progress_fn)(void *user, const ef_event *ev);
 
 typedef struct ef_run_config {
-    const char *suite;          /* a name under suites/ or a file path */
-    const char *backends;       /* comma list; NULL: every backend compiled in */
-    const char *device;         /* selector: name substring, index, or type; NULL: all */
-    const char *precisions;     /* comma list overriding the suite's; NULL: the suite's */
+    const char *suite;      /* a name under suites/ or a file path */
+    const char *backends;   /* comma list; NULL: every backend compiled in */
+    const char *device;     /* selector: name substring, index, or type; NULL: all */
+    const char *precisions; /* comma list overriding the suite's; NULL: the suite's */
     int has_seed;
-    uint64_t seed;              /* overrides the suite's when has_seed */
-    ef_fault fault;             /* tests only: inject a defect into every device run */
-    int max_block_rows;         /* tests only: split E into blocks of at most this many rows */
-    double max_memory;          /* --max-memory: bytes a case group may hold (reference, device
-                                 * buffers); sizes the field's row blocks. 0: a safe share of
-                                 * the host's and the device's memory (case_run.c) */
-    ef_progress_fn progress;    /* optional: told of every peak, case, input and capture step */
+    uint64_t seed;           /* overrides the suite's when has_seed */
+    ef_fault fault;          /* tests only: inject a defect into every device run */
+    int max_block_rows;      /* tests only: split E into blocks of at most this many rows */
+    double max_memory;       /* --max-memory: bytes a case group may hold (reference, device
+                              * buffers); sizes the field's row blocks. 0: a safe share of
+                              * the host's and the device's memory (case_run.c) */
+    ef_progress_fn progress; /* optional: told of every peak, case, input and capture step */
     void *progress_user;
-    const char *model;          /* --model: overrides the suite's `model` */
-    const char *text;           /* --text: overrides the suite's `texts` */
-    const char *qk;             /* --qk: imported Q/K (safetensors) replaces the suite's sources */
-    int measure_peak;           /* measure each device's peaks first (harness/peak.h); efbench run
-                                 * does unless --no-peak, the tests' runs do not */
-    int shard_index, shard_count; /* --shard I/N: run only the case groups the plan gives
-                                 * shard I - 1 of N (harness/plan.h); count 0: every group */
+    const char *model; /* --model: overrides the suite's `model` */
+    const char *text;  /* --text: overrides the suite's `texts` */
+    const char *qk;    /* --qk: imported Q/K (safetensors) replaces the suite's sources */
+    int measure_peak;  /* measure each device's peaks first (harness/peak.h); efbench run
+                        * does unless --no-peak, the tests' runs do not */
+    int shard_index, shard_count;     /* --shard I/N: run only the case groups the plan gives
+                                       * shard I - 1 of N (harness/plan.h); count 0: every group */
     struct ef_checkpoint *checkpoint; /* optional (harness/checkpoint.h): every record is
-                                 * appended to it, and what it holds from an earlier session
-                                 * is taken as it is instead of run again */
+                                       * appended to it, and what it holds from an earlier session
+                                       * is taken as it is instead of run again */
 } ef_run_config;
 
 /* Run the suite. EF_OK when it ran (cases may still fail: see run->counts); EF_ERROR for

@@ -14,15 +14,15 @@
 /* One attention head's inputs. q and k are owned by the head (free with ef_head_free). */
 typedef struct ef_head {
     int n, d;
-    float *q;             /* (n, d) row-major, as the model forms logits */
-    float *k;             /* (n, d) row-major */
-    double scale;         /* a: 1/sqrt(d) unless the model says otherwise */
-    int has_model_mask;   /* 1 if the model's layer uses a known mask (model_mask) */
+    float *q;           /* (n, d) row-major, as the model forms logits */
+    float *k;           /* (n, d) row-major */
+    double scale;       /* a: 1/sqrt(d) unless the model says otherwise */
+    int has_model_mask; /* 1 if the model's layer uses a known mask (model_mask) */
     ef_mask model_mask;
-    char source[64];      /* "gaussian", "sink", ... or the model's name */
-    char text[128];       /* input text name for model sources, "" for synthetic */
+    char source[64];          /* "gaussian", "sink", ... or the model's name */
+    char text[128];           /* input text name for model sources, "" for synthetic */
     int layer, head, kv_head; /* -1 for synthetic sources */
-    uint64_t seed;        /* the seed this head was drawn with (synthetic, random texts) */
+    uint64_t seed;            /* the seed this head was drawn with (synthetic, random texts) */
 } ef_head;
 
 void ef_head_free(ef_head *h);

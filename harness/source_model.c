@@ -18,14 +18,14 @@
 #define SM_MAX_TEXTS 32
 
 typedef struct sm_state {
-    model *m;                 /* `model` only */
+    model *m; /* `model` only */
     text_source texts[SM_MAX_TEXTS];
     int n_texts;
-    capture_set qk;           /* `qk` only: the whole file */
+    capture_set qk; /* `qk` only: the whole file */
     int is_qk;
-    int *layer_sel;           /* 1 per selected layer index (size max_layer + 1) */
+    int *layer_sel; /* 1 per selected layer index (size max_layer + 1) */
     int max_layer;
-    int heads;                /* -1 all */
+    int heads; /* -1 all */
     uint64_t seed;
     const forward_progress *progress; /* of the forward pass, from the run; may be NULL */
 } sm_state;
@@ -65,11 +65,15 @@ static int sm_layers_parse(sm_state *s, const char *spec, int n_layers, const ch
         char *end;
         long l = strtol(p, &end, 10);
         if (end == p || (*end && *end != ','))
-            return ef_fail(err, EF_ERROR, "layers '%s': expected \"all\" or a comma list of "
-                           "layer indices", spec);
+            return ef_fail(err, EF_ERROR,
+                           "layers '%s': expected \"all\" or a comma list of "
+                           "layer indices",
+                           spec);
         if (l < 0 || l >= n_layers)
-            return ef_fail(err, EF_ERROR, "layers '%s': layer %ld does not exist (%s has "
-                           "layers 0..%d)", spec, l, what, n_layers - 1);
+            return ef_fail(err, EF_ERROR,
+                           "layers '%s': layer %ld does not exist (%s has "
+                           "layers 0..%d)",
+                           spec, l, what, n_layers - 1);
         s->layer_sel[l] = 1;
         p = *end ? end + 1 : end;
     }
@@ -81,8 +85,7 @@ static int sm_model_accepts(const char *spec)
     return !strcmp(spec, "model") || !strncmp(spec, "model:", 6);
 }
 
-static int sm_model_open(const char *spec, const ef_source_args *args, void **state,
-                         ef_error *err)
+static int sm_model_open(const char *spec, const ef_source_args *args, void **state, ef_error *err)
 {
     sm_state *s = calloc(1, sizeof *s);
     char path[1024];
@@ -97,9 +100,11 @@ static int sm_model_open(const char *spec, const ef_source_args *args, void **st
         struct stat st;
         if ((rc = source_model_default_path(path, sizeof path, err))) goto fail;
         if (stat(path, &st)) {
-            rc = ef_fail(err, EF_ERROR, "the default model %s is not there: run "
+            rc = ef_fail(err, EF_ERROR,
+                         "the default model %s is not there: run "
                          "model/fetch-default-model.sh once to download it (about 240 MB), or "
-                         "give a GGUF path as the suite's model", path);
+                         "give a GGUF path as the suite's model",
+                         path);
             goto fail;
         }
         mp = path;
@@ -110,8 +115,9 @@ static int sm_model_open(const char *spec, const ef_source_args *args, void **st
         goto fail;
     }
     if ((rc = model_open(mp, &s->m, err))) goto fail;
-    const char *list = !strncmp(spec, "model:", 6) ? spec + 6
-                       : args->texts && *args->texts ? args->texts : text_default_list;
+    const char *list = !strncmp(spec, "model:", 6)   ? spec + 6
+                       : args->texts && *args->texts ? args->texts
+                                                     : text_default_list;
     char name[512];
     for (const char *p = list; *p;) {
         while (*p == ' ' || *p == '\t') p++; /* "gpl3, debref": names around commas are trimmed */
@@ -136,7 +142,8 @@ static int sm_model_open(const char *spec, const ef_source_args *args, void **st
         rc = ef_fail(err, EF_ERROR, "no texts given to the model source");
         goto fail;
     }
-    if ((rc = sm_layers_parse(s, args->layers, model_config_get(s->m)->n_layer, model_name(s->m), err)))
+    if ((rc = sm_layers_parse(s, args->layers, model_config_get(s->m)->n_layer, model_name(s->m),
+                              err)))
         goto fail;
     *state = s;
     return EF_OK;
@@ -213,7 +220,8 @@ static int sm_model_heads(void *state, int n, ef_head **heads, int *count, ef_er
         rc = text_tokens(&s->texts[i], model_tokenizer(s->m), n, &ids, err);
         if (rc == EF_UNSUPPORTED && s->n_texts > 1) {
             size_t l = strlen(err->msg);
-            if (snprintf(err->msg + l, sizeof err->msg - l, " (texts listed one per source as "
+            if (snprintf(err->msg + l, sizeof err->msg - l,
+                         " (texts listed one per source as "
                          "model:TEXT are reported separately)") < 0)
                 err->msg[l] = 0;
         }
@@ -223,7 +231,8 @@ static int sm_model_heads(void *state, int n, ef_head **heads, int *count, ef_er
     for (int i = 0; i < s->n_texts; i++) {
         capture_set c;
         int from_cache;
-        if ((rc = capture_cached(s->m, &s->texts[i], n, s->progress, &c, &from_cache, err))) goto fail;
+        if ((rc = capture_cached(s->m, &s->texts[i], n, s->progress, &c, &from_cache, err)))
+            goto fail;
         rc = sm_heads_add(s, &c, n, s->texts[i].random ? s->seed : 0, &out, &cnt, &cap, err);
         capture_free(&c);
         if (rc) goto fail;
@@ -252,7 +261,8 @@ static void sm_shape(void *state, int *heads, int *d)
     } else {
         const model_config *c = model_config_get(s->m);
         for (int l = 0; l <= s->max_layer; l++)
-            if (s->layer_sel[l]) count += s->heads >= 0 && s->heads < c->n_head ? s->heads : c->n_head;
+            if (s->layer_sel[l])
+                count += s->heads >= 0 && s->heads < c->n_head ? s->heads : c->n_head;
         count *= s->n_texts;
         *d = c->d;
     }
@@ -278,12 +288,18 @@ static long sm_first_non_finite(const float *v, size_t count)
     return -1;
 }
 
-static int sm_bad_value(const char *path, char which, int layer, const char *head_kind, int h, int d, long at,
-                        float v, ef_error *err)
+static int sm_bad_value(const char *path, char which, int layer, const char *head_kind, int h,
+                        int d, long at, float v, ef_error *err)
 {
-    return ef_fail(err, EF_ERROR, "%s: tensor %c.%d holds %s at %s %d, position %ld, dimension %ld: not a measurable "
-                   "input", path, which, layer, isnan(v) ? "NaN" : v > 0 ? "+inf" : "-inf", head_kind, h, at / d,
-                   at % d);
+    return ef_fail(
+        err, EF_ERROR,
+        "%s: tensor %c.%d holds %s at %s %d, position %ld, dimension %ld: not a measurable "
+        "input",
+        path, which, layer,
+        isnan(v) ? "NaN"
+        : v > 0  ? "+inf"
+                 : "-inf",
+        head_kind, h, at / d, at % d);
 }
 
 int source_qk_check(const capture_set *c, const char *path, ef_error *err)
@@ -298,19 +314,25 @@ int source_qk_check(const capture_set *c, const char *path, ef_error *err)
             size_t j = 0;
             while (j < per && q[j] == 0) j++;
             if (j == per)
-                return ef_fail(err, EF_ERROR, "%s: tensor q.%d, head %d: every query is zero, so the field is zero "
-                               "(a degenerate input)", path, L->layer, h);
+                return ef_fail(
+                    err, EF_ERROR,
+                    "%s: tensor q.%d, head %d: every query is zero, so the field is zero "
+                    "(a degenerate input)",
+                    path, L->layer, h);
         }
         for (int h = 0; h < L->n_head_kv; h++) {
             const float *k = L->k + h * per;
             long at = sm_first_non_finite(k, per);
-            if (at >= 0) return sm_bad_value(path, 'k', L->layer, "KV head", h, L->d, at, k[at], err);
+            if (at >= 0)
+                return sm_bad_value(path, 'k', L->layer, "KV head", h, L->d, at, k[at], err);
             size_t j = L->d;
             while (j < per && k[j] == k[j % L->d]) j++; /* every row equal to row 0? */
             if (j == per)
-                return ef_fail(err, EF_ERROR, "%s: tensor k.%d, KV head %d: every position has the same key, so the "
-                               "centered keys are zero (a degenerate input: mu_K is undefined, the field is zero)",
-                               path, L->layer, h);
+                return ef_fail(
+                    err, EF_ERROR,
+                    "%s: tensor k.%d, KV head %d: every position has the same key, so the "
+                    "centered keys are zero (a degenerate input: mu_K is undefined, the field is zero)",
+                    path, L->layer, h);
         }
     }
     return EF_OK;
@@ -357,14 +379,18 @@ static int sm_qk_heads(void *state, int n, ef_head **heads, int *count, ef_error
     sm_state *s = state;
     const capture_set *c = &s->qk;
     if (n > c->n)
-        return ef_fail(err, EF_UNSUPPORTED, "the imported Q/K hold %d positions, fewer than "
-                       "length %d", c->n, n);
+        return ef_fail(err, EF_UNSUPPORTED,
+                       "the imported Q/K hold %d positions, fewer than "
+                       "length %d",
+                       c->n, n);
     if (n < c->n)
         for (int i = 0; i < c->n_layers; i++)
             if (c->layers[i].mask.kind == EF_MASK_FULL)
-                return ef_fail(err, EF_UNSUPPORTED, "the imported Q/K have length %d and layer "
+                return ef_fail(err, EF_UNSUPPORTED,
+                               "the imported Q/K have length %d and layer "
                                "%d is not causal, so a shorter length %d cannot be cut from "
-                               "them", c->n, c->layers[i].layer, n);
+                               "them",
+                               c->n, c->layers[i].layer, n);
     ef_head *out = NULL;
     int cnt = 0, cap = 0;
     int rc = sm_heads_add(s, c, n, 0, &out, &cnt, &cap, err);

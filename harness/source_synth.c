@@ -95,7 +95,8 @@ static int gen_lowrank(rng *r, int n, int d, float *q, float *k)
     for (int j = 0; j < n; j++)
         for (int c = 0; c < d; c++) {
             double s = 0;
-            for (int t = 0; t < rank; t++) s += (double)A[(size_t)j * rank + t] * B[(size_t)t * d + c];
+            for (int t = 0; t < rank; t++)
+                s += (double)A[(size_t)j * rank + t] * B[(size_t)t * d + c];
             k[(size_t)j * d + c] = (float)s;
         }
     free(A);
@@ -158,7 +159,8 @@ static int gen_rope(rng *r, int n, int d, float *q, float *k)
 }
 
 typedef int (*generator)(rng *, int, int, float *, float *);
-static const generator generators[] = {gen_gaussian, gen_sink, gen_lowrank, gen_duplicate, gen_outlier, gen_rope};
+static const generator generators[] = {gen_gaussian,  gen_sink,    gen_lowrank,
+                                       gen_duplicate, gen_outlier, gen_rope};
 
 typedef struct synth_state {
     int kind;

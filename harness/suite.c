@@ -20,9 +20,9 @@ enum { EF_MAX_N = 1 << 17, EF_MAX_D = 1024 };
 
 typedef struct parse_state {
     ef_suite *suite;
-    ef_case_set *set;   /* the [cases ...] section being read, NULL in [suite] */
-    char msg[512];      /* the first error, without its line */
-    char key[128];      /* the key that caused it */
+    ef_case_set *set; /* the [cases ...] section being read, NULL in [suite] */
+    char msg[512];    /* the first error, without its line */
+    char key[128];    /* the key that caused it */
 } parse_state;
 
 static char *trim(char *s)
@@ -39,7 +39,8 @@ static int list_each(const char *value, int (*item)(parse_state *, const char *,
 {
     char buf[EF_SUITE_MAX_LINE + 1];
     if (strlen(value) >= sizeof buf) {
-        snprintf(ps->msg, sizeof ps->msg, "key '%s': list longer than %zu characters", key, sizeof buf - 1);
+        snprintf(ps->msg, sizeof ps->msg, "key '%s': list longer than %zu characters", key,
+                 sizeof buf - 1);
         return 0;
     }
     strcpy(buf, value);
@@ -63,20 +64,23 @@ static int parse_long(parse_state *ps, const char *key, const char *v, long lo, 
     errno = 0;
     long x = strtol(v, &end, 10);
     if (errno || end == v || *trim(end) != '\0' || x < lo || x > hi) {
-        snprintf(ps->msg, sizeof ps->msg, "key '%s': '%s' is not an integer in [%ld, %ld]", key, v, lo, hi);
+        snprintf(ps->msg, sizeof ps->msg, "key '%s': '%s' is not an integer in [%ld, %ld]", key, v,
+                 lo, hi);
         return 0;
     }
     *out = x;
     return 1;
 }
 
-static int parse_double(parse_state *ps, const char *key, const char *v, double lo, double hi, double *out)
+static int parse_double(parse_state *ps, const char *key, const char *v, double lo, double hi,
+                        double *out)
 {
     char *end;
     errno = 0;
     double x = strtod(v, &end);
     if (errno || end == v || *trim(end) != '\0' || !(x >= lo && x <= hi)) {
-        snprintf(ps->msg, sizeof ps->msg, "key '%s': '%s' is not a number in [%g, %g]", key, v, lo, hi);
+        snprintf(ps->msg, sizeof ps->msg, "key '%s': '%s' is not a number in [%g, %g]", key, v, lo,
+                 hi);
         return 0;
     }
     *out = x;
@@ -128,7 +132,8 @@ static int add_mask(parse_state *ps, const char *key, const char *w)
     if (strcmp(w, "model") == 0) m = (ef_mask){EF_MASK_MODEL, 0};
     else if (ef_mask_parse(w, &m) != EF_OK) {
         snprintf(ps->msg, sizeof ps->msg,
-                 "key '%s': '%s' is not a mask (full, causal, window:W with W >= 1, model)", key, w);
+                 "key '%s': '%s' is not a mask (full, causal, window:W with W >= 1, model)", key,
+                 w);
         return 0;
     }
     if (ps->set->mask_count == EF_SUITE_MAX_LIST) {
@@ -149,7 +154,8 @@ static int add_precision(parse_state *ps, const char *key, const char *w)
     }
     ef_precision p;
     if (ef_precision_parse(w, &p) != EF_OK) {
-        snprintf(ps->msg, sizeof ps->msg, "key '%s': '%s' is not a precision (fp32, fp16, bf16, all)", key, w);
+        snprintf(ps->msg, sizeof ps->msg,
+                 "key '%s': '%s' is not a precision (fp32, fp16, bf16, all)", key, w);
         return 0;
     }
     for (int i = 0; i < s->precision_count; i++)
@@ -173,7 +179,8 @@ static int add_workload(parse_state *ps, const char *key, const char *w)
             size_t at = strlen(names);
             snprintf(names + at, sizeof names - at, "%s, ", ef_workload_name((ef_workload)i));
         }
-        snprintf(ps->msg, sizeof ps->msg, "key '%s': '%s' is not a workload (%sall)", key, w, names);
+        snprintf(ps->msg, sizeof ps->msg, "key '%s': '%s' is not a workload (%sall)", key, w,
+                 names);
         return 0;
     }
     for (int i = 0; i < s->workload_count; i++)
@@ -185,7 +192,8 @@ static int add_workload(parse_state *ps, const char *key, const char *w)
 static int copy_string(parse_state *ps, const char *key, const char *v, char *dst, size_t len)
 {
     if (strlen(v) >= len) {
-        snprintf(ps->msg, sizeof ps->msg, "key '%s': value longer than %zu characters", key, len - 1);
+        snprintf(ps->msg, sizeof ps->msg, "key '%s': value longer than %zu characters", key,
+                 len - 1);
         return 0;
     }
     strcpy(dst, v);
@@ -197,7 +205,8 @@ static int suite_key(parse_state *ps, const char *key, const char *v)
     ef_suite *s = ps->suite;
     long x;
     if (strcmp(key, "name") == 0) return copy_string(ps, key, v, s->name, sizeof s->name);
-    if (strcmp(key, "description") == 0) return copy_string(ps, key, v, s->description, sizeof s->description);
+    if (strcmp(key, "description") == 0)
+        return copy_string(ps, key, v, s->description, sizeof s->description);
     if (strcmp(key, "seed") == 0) {
         char *end;
         errno = 0;
@@ -211,9 +220,12 @@ static int suite_key(parse_state *ps, const char *key, const char *v)
     }
     if (strcmp(key, "target_time") == 0) return parse_double(ps, key, v, 0, 60, &s->target_time_s);
     if (strcmp(key, "warmup") == 0) return parse_double(ps, key, v, 0, 60, &s->warmup_s);
-    if (strcmp(key, "min_reps") == 0) return parse_long(ps, key, v, 1, 1000000, &x) && (s->min_reps = (int)x, 1);
-    if (strcmp(key, "max_reps") == 0) return parse_long(ps, key, v, 1, 1000000, &x) && (s->max_reps = (int)x, 1);
-    if (strcmp(key, "check_rows") == 0) return parse_long(ps, key, v, 2, EF_MAX_N, &x) && (s->check_rows = (int)x, 1);
+    if (strcmp(key, "min_reps") == 0)
+        return parse_long(ps, key, v, 1, 1000000, &x) && (s->min_reps = (int)x, 1);
+    if (strcmp(key, "max_reps") == 0)
+        return parse_long(ps, key, v, 1, 1000000, &x) && (s->max_reps = (int)x, 1);
+    if (strcmp(key, "check_rows") == 0)
+        return parse_long(ps, key, v, 2, EF_MAX_N, &x) && (s->check_rows = (int)x, 1);
     if (strcmp(key, "full_check_max") == 0)
         return parse_long(ps, key, v, 2, 16384, &x) && (s->full_check_max_n = (int)x, 1);
     snprintf(ps->msg, sizeof ps->msg, "unknown key '%s' in [suite]", key);
@@ -228,8 +240,10 @@ static int cases_key(parse_state *ps, const char *key, const char *v)
     if (strcmp(key, "lengths") == 0) return c->length_count = 0, list_each(v, add_length, ps, key);
     if (strcmp(key, "dims") == 0) return c->dim_count = 0, list_each(v, add_dim, ps, key);
     if (strcmp(key, "masks") == 0) return c->mask_count = 0, list_each(v, add_mask, ps, key);
-    if (strcmp(key, "precisions") == 0) return c->precision_count = 0, list_each(v, add_precision, ps, key);
-    if (strcmp(key, "workloads") == 0) return c->workload_count = 0, list_each(v, add_workload, ps, key);
+    if (strcmp(key, "precisions") == 0)
+        return c->precision_count = 0, list_each(v, add_precision, ps, key);
+    if (strcmp(key, "workloads") == 0)
+        return c->workload_count = 0, list_each(v, add_workload, ps, key);
     if (strcmp(key, "heads") == 0) {
         if (strcmp(v, "all") == 0) return c->heads = -1, 1;
         return parse_long(ps, key, v, 1, 4096, &x) && (c->heads = (int)x, 1);
@@ -267,8 +281,8 @@ static int on_entry(void *user, const char *section, const char *key, const char
 {
     parse_state *ps = user;
     ef_suite *s = ps->suite;
-    if (!key) return 1;       /* a section header alone */
-    if (*ps->msg) return 1;   /* report the first problem only */
+    if (!key) return 1;     /* a section header alone */
+    if (*ps->msg) return 1; /* report the first problem only */
     snprintf(ps->key, sizeof ps->key, "%s", key);
     char v[EF_SUITE_MAX_LINE + 1]; /* a value is shorter than its line (suite_lines_check) */
     snprintf(v, sizeof v, "%s", value);
@@ -284,7 +298,8 @@ static int on_entry(void *user, const char *section, const char *key, const char
             if (strcmp(s->sets[i].name, name) == 0) cur = &s->sets[i];
         if (!cur) {
             if (s->set_count == EF_SUITE_MAX_SETS) {
-                snprintf(ps->msg, sizeof ps->msg, "more than %d [cases] sections", EF_SUITE_MAX_SETS);
+                snprintf(ps->msg, sizeof ps->msg, "more than %d [cases] sections",
+                         EF_SUITE_MAX_SETS);
                 return 0;
             }
             cur = &s->sets[s->set_count++];
@@ -293,7 +308,8 @@ static int on_entry(void *user, const char *section, const char *key, const char
         ps->set = cur;
         return cases_key(ps, key, val);
     }
-    snprintf(ps->msg, sizeof ps->msg, "unknown section [%s] (expected [suite] or [cases NAME])", section);
+    snprintf(ps->msg, sizeof ps->msg, "unknown section [%s] (expected [suite] or [cases NAME])",
+             section);
     return 0;
 }
 
@@ -304,10 +320,14 @@ static void line_text(const char *text, int line, char *out, size_t len)
         text = strchr(text, '\n');
         if (text) text++;
     }
-    if (!text) { snprintf(out, len, "?"); return; }
+    if (!text) {
+        snprintf(out, len, "?");
+        return;
+    }
     char buf[256];
     size_t n = strcspn(text, "\r\n"), o = 0;
-    for (size_t i = 0; i < n && o + 5 < sizeof buf; i++) { /* control bytes shown as \xNN, not sent to a terminal */
+    for (size_t i = 0; i < n && o + 5 < sizeof buf;
+         i++) { /* control bytes shown as \xNN, not sent to a terminal */
         unsigned char c = (unsigned char)text[i];
         if (c < 0x20 || c == 0x7f) o += (size_t)snprintf(buf + o, sizeof buf - o, "\\x%02x", c);
         else buf[o++] = (char)c;
@@ -333,7 +353,8 @@ static int suite_validate(ef_suite *s, const char *label, ef_error *err)
 {
     if (s->set_count == 0) return ef_fail(err, EF_ERROR, "%s: no [cases NAME] section", label);
     if (s->min_reps > s->max_reps)
-        return ef_fail(err, EF_ERROR, "%s: [suite] min_reps (%d) exceeds max_reps (%d)", label, s->min_reps, s->max_reps);
+        return ef_fail(err, EF_ERROR, "%s: [suite] min_reps (%d) exceeds max_reps (%d)", label,
+                       s->min_reps, s->max_reps);
     for (int i = 0; i < s->set_count; i++) {
         ef_case_set *c = &s->sets[i];
         if (c->source_count == 0)
@@ -352,7 +373,9 @@ static int suite_validate(ef_suite *s, const char *label, ef_error *err)
 #ifdef EF_INIH_RUNTIME_LIMITS
 enum { SUITE_LINE_LIMIT = EF_SUITE_MAX_LINE };
 #else
-enum { SUITE_LINE_LIMIT = INI_MAX_LINE - 3 < EF_SUITE_MAX_LINE ? INI_MAX_LINE - 3 : EF_SUITE_MAX_LINE };
+enum {
+    SUITE_LINE_LIMIT = INI_MAX_LINE - 3 < EF_SUITE_MAX_LINE ? INI_MAX_LINE - 3 : EF_SUITE_MAX_LINE
+};
 #endif
 
 static int suite_lines_check(const char *text, const char *label, ef_error *err)
@@ -362,7 +385,8 @@ static int suite_lines_check(const char *text, const char *label, ef_error *err)
         size_t len = strcspn(p, "\n");
         if (len > 0 && p[len - 1] == '\r') len--;
         if (len > SUITE_LINE_LIMIT)
-            return ef_fail(err, EF_ERROR, "%s:%d: line longer than %d characters", label, line, SUITE_LINE_LIMIT);
+            return ef_fail(err, EF_ERROR, "%s:%d: line longer than %d characters", label, line,
+                           SUITE_LINE_LIMIT);
         p += strcspn(p, "\n");
         if (*p) p++;
     }
@@ -399,10 +423,12 @@ int suite_parse_string(const char *text, const char *label, ef_suite *suite, ef_
         char bad[256];
         line_text(text, line, bad, sizeof bad);
         size_t kl = strlen(ps.key);
-        if (*ps.msg && strncmp(bad, ps.key, kl) == 0 && (isspace((unsigned char)bad[kl]) || bad[kl] == '=' || bad[kl] == ':'))
+        if (*ps.msg && strncmp(bad, ps.key, kl) == 0 &&
+            (isspace((unsigned char)bad[kl]) || bad[kl] == '=' || bad[kl] == ':'))
             return ef_fail(err, EF_ERROR, "%s:%d: %s", label, line, ps.msg);
-        return ef_fail(err, EF_ERROR, "%s:%d: syntax error: '%s' is neither [section] nor key = value",
-                       label, line, bad);
+        return ef_fail(err, EF_ERROR,
+                       "%s:%d: syntax error: '%s' is neither [section] nor key = value", label,
+                       line, bad);
     }
     return suite_validate(suite, label, err);
 }
@@ -418,25 +444,28 @@ int suite_load(const char *name_or_path, ef_suite *suite, ef_error *err)
     char path[512];
     const char *dir = getenv("EF_SUITE_DIR");
     if (strlen(name_or_path) >= sizeof path - 16)
-        return ef_fail(err, EF_ERROR, "suite '%.64s...': a name or path longer than %zu characters", name_or_path,
-                       sizeof path - 17);
+        return ef_fail(err, EF_ERROR, "suite '%.64s...': a name or path longer than %zu characters",
+                       name_or_path, sizeof path - 17);
     if (strchr(name_or_path, '/') || strstr(name_or_path, ".ini"))
         snprintf(path, sizeof path, "%s", name_or_path);
-    else if (dir && (snprintf(path, sizeof path, "%s/%s.ini", dir, name_or_path), file_exists(path)))
+    else if (dir &&
+             (snprintf(path, sizeof path, "%s/%s.ini", dir, name_or_path), file_exists(path)))
         ;
-    else if (snprintf(path, sizeof path, "%s/%s.ini", EF_SUITE_DIR, name_or_path), file_exists(path))
+    else if (snprintf(path, sizeof path, "%s/%s.ini", EF_SUITE_DIR, name_or_path),
+             file_exists(path))
         ;
-    else
-        snprintf(path, sizeof path, "suites/%s.ini", name_or_path);
+    else snprintf(path, sizeof path, "suites/%s.ini", name_or_path);
     char *text;
     size_t len;
     ef_error why;
     int rc = ef_file_read_all(path, 16u << 20, &text, &len, &why);
     if (rc) {
-        if (strcmp(path, name_or_path)) return ef_fail(err, rc, "suite '%s' (%s): %s", name_or_path, path, why.msg);
+        if (strcmp(path, name_or_path))
+            return ef_fail(err, rc, "suite '%s' (%s): %s", name_or_path, path, why.msg);
         return ef_fail(err, rc, "suite %s: %s", path, why.msg);
     }
-    if (strlen(text) != len) rc = ef_fail(err, EF_ERROR, "%s: contains a NUL byte: not a text file", path);
+    if (strlen(text) != len)
+        rc = ef_fail(err, EF_ERROR, "%s: contains a NUL byte: not a text file", path);
     else rc = suite_parse_string(text, path, suite, err);
     free(text);
     return rc;

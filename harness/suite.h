@@ -23,19 +23,19 @@ typedef struct ef_case_set {
     int length_count;
     int dims[EF_SUITE_MAX_LIST];
     int dim_count;
-    int heads;                       /* heads per source and length; -1: all (models) */
-    int device_heads;                /* of those, how many (a seeded sample) also run on the
-                                      * devices; the rest feed only the float64 statistics;
-                                      * -1: all */
+    int heads;        /* heads per source and length; -1: all (models) */
+    int device_heads; /* of those, how many (a seeded sample) also run on the
+                       * devices; the rest feed only the float64 statistics;
+                       * -1: all */
     ef_mask masks[EF_SUITE_MAX_LIST];
     int mask_count;
     ef_precision precisions[EF_PREC_COUNT];
     int precision_count;
     ef_workload workloads[EF_WL_COUNT];
     int workload_count;
-    char model[512];                 /* model sources: "default" or a GGUF path */
-    char texts[1024];                /* model sources: comma list of text names or paths */
-    char layers[256];                /* model sources: "all" or a comma list */
+    char model[512];  /* model sources: "default" or a GGUF path */
+    char texts[1024]; /* model sources: comma list of text names or paths */
+    char layers[256]; /* model sources: "all" or a comma list */
 } ef_case_set;
 
 /* The mask word `model` in a suite: each head runs with the mask its layer uses. */
@@ -43,15 +43,15 @@ typedef struct ef_case_set {
 
 typedef struct ef_suite {
     char path[512];
-    char sha256[65];                 /* of the suite's text, hex: a resumed run's suite must match */
+    char sha256[65]; /* of the suite's text, hex: a resumed run's suite must match */
     char name[64];
     char description[256];
     uint64_t seed;
-    double target_time_s;            /* each timed batch lasts at least this long */
+    double target_time_s; /* each timed batch lasts at least this long */
     double warmup_s;
     int min_reps, max_reps;
-    int check_rows;                  /* rows of E checked against the reference when n is large */
-    int full_check_max_n;            /* n up to which every row is checked */
+    int check_rows;       /* rows of E checked against the reference when n is large */
+    int full_check_max_n; /* n up to which every row is checked */
     ef_case_set sets[EF_SUITE_MAX_SETS];
     int set_count;
 } ef_suite;

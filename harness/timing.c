@@ -22,7 +22,8 @@ int timing_measure(const ef_timing_plan *plan, timing_rep_fn rep, void *ctx, ef_
     double *t = malloc(sizeof(double) * cap);
     if (!t) return ef_fail(err, EF_NOMEM, "timing: out of memory");
     start = host_clock_ms();
-    while (count < cap && (count < plan->min_reps || host_clock_ms() - start < plan->target_s * 1e3)) {
+    while (count < cap &&
+           (count < plan->min_reps || host_clock_ms() - start < plan->target_s * 1e3)) {
         if ((rc = rep(ctx, &t[count], err)) != EF_OK) {
             free(t);
             return rc;

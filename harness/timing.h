@@ -17,8 +17,8 @@ typedef struct ef_timing {
 typedef int (*timing_rep_fn)(void *ctx, double *ms, ef_error *err);
 
 typedef struct ef_timing_plan {
-    double warmup_s;   /* wall-clock seconds of warm-up (at least one run) */
-    double target_s;   /* the timed repetitions last at least this long (wall clock) */
+    double warmup_s; /* wall-clock seconds of warm-up (at least one run) */
+    double target_s; /* the timed repetitions last at least this long (wall clock) */
     int min_reps, max_reps;
 } ef_timing_plan;
 

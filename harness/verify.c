@@ -53,17 +53,30 @@
 
 void ef_accuracy_clear(ef_accuracy *a)
 {
-    *a = (ef_accuracy){.rel_fro_err = NAN, .max_abs_err = NAN, .bound_violations = 0,
-                       .rows_checked = -1, .input_rel_err = NAN, .bound_c = VERIFY_C,
+    *a = (ef_accuracy){.rel_fro_err = NAN,
+                       .max_abs_err = NAN,
+                       .bound_violations = 0,
+                       .rows_checked = -1,
+                       .input_rel_err = NAN,
+                       .bound_c = VERIFY_C,
                        .unit_roundoff = NAN};
 }
 
 void ef_invariants_clear(ef_invariants *v)
 {
-    *v = (ef_invariants){.rowsum_rel = NAN, .rowsum_bound = NAN, .rank_tail = NAN,
-                         .rank_tail_bound = NAN, .sv_rel_err = NAN, .sv_rel_bound = NAN,
-                         .pr_over_n = NAN, .v_max = NAN, .mu_k = NAN, .rank_k = -1,
-                         .srank = NAN, .bound_ok = -1, .bound_slack = NAN};
+    *v = (ef_invariants){.rowsum_rel = NAN,
+                         .rowsum_bound = NAN,
+                         .rank_tail = NAN,
+                         .rank_tail_bound = NAN,
+                         .sv_rel_err = NAN,
+                         .sv_rel_bound = NAN,
+                         .pr_over_n = NAN,
+                         .v_max = NAN,
+                         .mu_k = NAN,
+                         .rank_k = -1,
+                         .srank = NAN,
+                         .bound_ok = -1,
+                         .bound_slack = NAN};
 }
 
 void verdict_init(ef_verdict *v, double u)
@@ -123,13 +136,16 @@ void verify_energy(const ef_reference *r, double u, const double *E, ef_verdict 
     v->acc.rows_checked = r->check_count;
     v->acc.input_rel_err = r->input_rel_err;
     if (bad)
-        verdict_fail(v, "energy: %ld of %ld entries exceed %g*gamma_{d+s+2}*a|q|(|k|+mean|k|) (max |err| %.3g)",
-                     bad, (long)r->check_count * n, VERIFY_C, worst);
+        verdict_fail(
+            v,
+            "energy: %ld of %ld entries exceed %g*gamma_{d+s+2}*a|q|(|k|+mean|k|) (max |err| %.3g)",
+            bad, (long)r->check_count * n, VERIFY_C, worst);
 }
 
 void verify_rowsum(const ef_reference *r, double u, const double *s, const double *t, ef_verdict *v)
 {
-    double g = gamma_energy(r, u), gn = ef_gamma(r->n, u), worst = -1, worst_bound = NAN, max_abs = 0;
+    double g = gamma_energy(r, u), gn = ef_gamma(r->n, u), worst = -1, worst_bound = NAN,
+           max_abs = 0;
     long bad = 0;
     for (int i = 0; i < r->n; i++) {
         double bound = VERIFY_C * (g * r->row_bound[i] + gn * fabs(t[i]));
@@ -148,8 +164,10 @@ void verify_rowsum(const ef_reference *r, double u, const double *s, const doubl
     v->acc.rows_checked = r->n;
     v->acc.input_rel_err = r->input_rel_err;
     if (bad)
-        verdict_fail(v, "rowsum: %ld of %d rows do not sum to zero within %g*(gamma_e*sum_j B_ij + gamma_n*sum_j|E_ij|) (worst rowsum_rel %.3g, bound %.3g)",
-                     bad, r->n, VERIFY_C, worst, worst_bound);
+        verdict_fail(
+            v,
+            "rowsum: %ld of %d rows do not sum to zero within %g*(gamma_e*sum_j B_ij + gamma_n*sum_j|E_ij|) (worst rowsum_rel %.3g, bound %.3g)",
+            bad, r->n, VERIFY_C, worst, worst_bound);
 }
 
 /* Bound on |c_dev_j - c_ref_j| (also used by the link check). */
@@ -160,8 +178,9 @@ static double colenergy_bound(const ef_reference *r, double u, int j)
     return VERIFY_C * (field + ef_gamma(r->n + 1, u) * (r->col[j] + field));
 }
 
-long verify_entries(const ef_reference *r, double u, const double *got, const double *want, int count,
-                    double (*bound)(const ef_reference *r, double u, int j), ef_verdict *v)
+long verify_entries(const ef_reference *r, double u, const double *got, const double *want,
+                    int count, double (*bound)(const ef_reference *r, double u, int j),
+                    ef_verdict *v)
 {
     double diff2 = 0, ref2 = 0, worst = 0;
     long bad = 0;
@@ -185,8 +204,8 @@ void verify_colenergy(const ef_reference *r, double u, const double *c, ef_verdi
     long bad = verify_entries(r, u, c, r->col, r->n, colenergy_bound, v);
     ref_colenergy_stats(r->n, c, &v->inv.pr_over_n, &v->inv.v_max);
     if (bad)
-        verdict_fail(v, "colenergy: %ld of %d column energies outside the bound (max |err| %.3g)", bad, r->n,
-                     v->acc.max_abs_err);
+        verdict_fail(v, "colenergy: %ld of %d column energies outside the bound (max |err| %.3g)",
+                     bad, r->n, v->acc.max_abs_err);
 }
 
 /* trace(A B) for d x d A, B */
@@ -236,7 +255,8 @@ void verify_gram(const ef_reference *r, double u, const double *GQ, const double
     v->acc.bound_violations = bad;
     v->acc.rows_checked = 2L * d; /* rows of the two d x d Grams */
     v->acc.input_rel_err = r->input_rel_err;
-    if (bad) verdict_fail(v, "gram: %ld of %d Gram entries outside gamma_n*|X|^T|X|", bad, 2 * d * d);
+    if (bad)
+        verdict_fail(v, "gram: %ld of %d Gram entries outside gamma_n*|X|^T|X|", bad, 2 * d * d);
     if (!all_finite(GQ, (size_t)d * d) || !all_finite(GK, (size_t)d * d)) {
         verdict_fail(v, "gram: non-finite entries");
         return;
@@ -253,8 +273,8 @@ void verify_gram(const ef_reference *r, double u, const double *GQ, const double
     v->inv.sv_rel_bound = s1 > 0 ? sqrt(sv_sq_bound(r, u)) / s1 : INFINITY;
     v->inv.srank = s1 > 0 ? r->a * r->a * trace_product(d, GQ, GK) / (dev[0] * dev[0]) : NAN;
     if (!(v->inv.sv_rel_err <= v->inv.sv_rel_bound))
-        verdict_fail(v, "gram: singular values off by %.3g of sigma_1 (bound %.3g)", v->inv.sv_rel_err,
-                     v->inv.sv_rel_bound);
+        verdict_fail(v, "gram: singular values off by %.3g of sigma_1 (bound %.3g)",
+                     v->inv.sv_rel_err, v->inv.sv_rel_bound);
     if (sv) memcpy(sv, dev, sizeof(double) * d);
 }
 
@@ -262,26 +282,30 @@ void verify_ranktail(const ef_reference *r, double u, double tail2, double total
 {
     double g = gamma_energy(r, u);
     v->inv.rank_tail = total2 > 0 ? sqrt(fmax(tail2, 0) / total2) : NAN;
-    v->inv.rank_tail_bound = VERIFY_C * (g * sqrt(r->bound_fro2 / r->fro2) +
-                                         sqrt(r->d) * (ef_gamma(r->n, u) + ef_gamma(r->d, u) + 2 * u));
+    v->inv.rank_tail_bound =
+        VERIFY_C * (g * sqrt(r->bound_fro2 / r->fro2) +
+                    sqrt(r->d) * (ef_gamma(r->n, u) + ef_gamma(r->d, u) + 2 * u));
     v->acc.rel_fro_err = r->fro2 > 0 ? fabs(sqrt(total2) - sqrt(r->fro2)) / sqrt(r->fro2) : NAN;
     v->acc.input_rel_err = r->input_rel_err;
     v->acc.rows_checked = r->n;
     if (!(v->inv.rank_tail <= v->inv.rank_tail_bound))
-        verdict_fail(v, "ranktail: ||(I-UU^T)E||/||E|| = %.3g exceeds the bound %.3g", v->inv.rank_tail,
-                     v->inv.rank_tail_bound);
+        verdict_fail(v, "ranktail: ||(I-UU^T)E||/||E|| = %.3g exceeds the bound %.3g",
+                     v->inv.rank_tail, v->inv.rank_tail_bound);
     /* the device's ||E||_F must match too: the projection of a wrong field can be small */
     double fro_bound = VERIFY_C * (g * sqrt(r->bound_fro2 / r->fro2) + ef_gamma(r->n, u));
     if (!(v->acc.rel_fro_err <= fro_bound))
-        verdict_fail(v, "ranktail: ||E||_F off by %.3g relative (bound %.3g)", v->acc.rel_fro_err, fro_bound);
+        verdict_fail(v, "ranktail: ||E||_F off by %.3g relative (bound %.3g)", v->acc.rel_fro_err,
+                     fro_bound);
 }
 
 /* The streamed (row-block) form: P = U^T E (d x n) and total2 = ||E||_F^2 summed over the
  * blocks; the bound of the header's ranktail entry. */
-void verify_ranktail_blocked(const ef_reference *r, double u, const double *P, double total2, ef_verdict *v)
+void verify_ranktail_blocked(const ef_reference *r, double u, const double *P, double total2,
+                             ef_verdict *v)
 {
     int n = r->n, d = r->d;
-    double ge = gamma_energy(r, u), g = ef_gamma(n + 2, u), gt = ef_gamma(n, u) + ef_gamma(n, 0x1p-53);
+    double ge = gamma_energy(r, u), g = ef_gamma(n + 2, u),
+           gt = ef_gamma(n, u) + ef_gamma(n, 0x1p-53);
     double p2 = 0;
     for (size_t i = 0; i < (size_t)d * n; i++) p2 += P[i] * P[i];
     double tail2 = total2 - p2, field = r->fro2 > 0 ? ge * sqrt(r->bound_fro2 / r->fro2) : 0;
@@ -292,19 +316,24 @@ void verify_ranktail_blocked(const ef_reference *r, double u, const double *P, d
     v->acc.input_rel_err = r->input_rel_err;
     v->acc.rows_checked = n;
     if (!(v->inv.rank_tail <= v->inv.rank_tail_bound))
-        verdict_fail(v, "ranktail (row blocks): sqrt(||E||^2 - ||U^T E||^2)/||E|| = %.3g exceeds the bound %.3g",
-                     v->inv.rank_tail, v->inv.rank_tail_bound);
+        verdict_fail(
+            v,
+            "ranktail (row blocks): sqrt(||E||^2 - ||U^T E||^2)/||E|| = %.3g exceeds the bound %.3g",
+            v->inv.rank_tail, v->inv.rank_tail_bound);
     double fro_bound = VERIFY_C * (field + gt);
     if (!(v->acc.rel_fro_err <= fro_bound))
-        verdict_fail(v, "ranktail (row blocks): ||E||_F off by %.3g relative (bound %.3g)", v->acc.rel_fro_err,
-                     fro_bound);
+        verdict_fail(v, "ranktail (row blocks): ||E||_F off by %.3g relative (bound %.3g)",
+                     v->acc.rel_fro_err, fro_bound);
     /* the projection itself: U^T E_ref has the norm of E_ref (the reference's tail is 0) */
     double p_err = r->fro2 > 0 ? fabs(sqrt(p2) - sqrt(r->fro2)) / sqrt(r->fro2) : NAN;
     double p_bound = VERIFY_C * (field + sqrt(d) * g);
-    v->acc.max_abs_err = fabs(sqrt(fmax(tail2, 0)) - (isnan(r->inv.rank_tail) ? 0 : r->inv.rank_tail * sqrt(r->fro2)));
+    v->acc.max_abs_err = fabs(sqrt(fmax(tail2, 0)) -
+                              (isnan(r->inv.rank_tail) ? 0 : r->inv.rank_tail * sqrt(r->fro2)));
     if (!(p_err <= p_bound))
-        verdict_fail(v, "ranktail (row blocks): ||U^T E||_F off by %.3g relative to ||E_ref||_F (bound %.3g)",
-                     p_err, p_bound);
+        verdict_fail(
+            v,
+            "ranktail (row blocks): ||U^T E||_F off by %.3g relative to ||E_ref||_F (bound %.3g)",
+            p_err, p_bound);
 }
 
 /* Bound on |l_dev_j - l_ref_j|: sum_t 2|y_t| g beta_t + (g beta_t)^2, the two sums
@@ -340,7 +369,9 @@ void verify_leverage(const ef_reference *r, double u, const double *lev, ef_verd
     v->acc.input_rel_err = r->input_rel_err;
     v->inv.rank_k = r->rank_k;
     v->inv.mu_k = r->rank_k > 0 ? (double)r->n / r->rank_k * lmax : NAN;
-    if (bad) verdict_fail(v, "leverage: %ld of %d leverage scores outside the bound (max |err| %.3g)", bad, r->n, worst);
+    if (bad)
+        verdict_fail(v, "leverage: %ld of %d leverage scores outside the bound (max |err| %.3g)",
+                     bad, r->n, worst);
 }
 
 void verify_link(const ef_reference *r, double u, const double *c, const double *lev, double sv1,
@@ -353,7 +384,8 @@ void verify_link(const ef_reference *r, double u, const double *c, const double 
     double srank = total / s1sq, slack = INFINITY;
     long bad = 0;
     for (int j = 0; j < r->n; j++) {
-        double tol = colenergy_bound(r, u, j) + s1sq * leverage_bound(r, u, j) + r->lev[j] * dsq + trunc;
+        double tol =
+            colenergy_bound(r, u, j) + s1sq * leverage_bound(r, u, j) + r->lev[j] * dsq + trunc;
         if (!(c[j] <= s1sq * lev[j] + tol)) bad++;
         slack = fmin(slack, lev[j] / srank - c[j] / total);
     }

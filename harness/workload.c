@@ -20,17 +20,18 @@ double workload_visible_pairs(int n, ef_mask m)
 {
     double nn = n;
     switch (m.kind) {
-    case EF_MASK_CAUSAL: return nn * (nn + 1) / 2;
-    case EF_MASK_WINDOW: {
-        double w = m.window < n ? m.window : n;
-        return w * (w + 1) / 2 + (nn - w) * w; /* rows below w see i+1 keys, the rest w */
-    }
-    default: return nn * nn;
+        case EF_MASK_CAUSAL: return nn * (nn + 1) / 2;
+        case EF_MASK_WINDOW: {
+            double w = m.window < n ? m.window : n;
+            return w * (w + 1) / 2 + (nn - w) * w; /* rows below w see i+1 keys, the rest w */
+        }
+        default: return nn * nn;
     }
 }
 
 /* Download `count` elements of buf, from element `offset`, as double into dst. */
-static int download_doubles(ef_group *g, ef_buffer *buf, size_t offset, size_t count, double *dst, ef_error *err)
+static int download_doubles(ef_group *g, ef_buffer *buf, size_t offset, size_t count, double *dst,
+                            ef_error *err)
 {
     size_t es = ef_dtype_size(g->info->out_dtype);
     int rc = g->backend->buffer_download(g->dev, buf, offset * es, g->raw, count * es, err);
@@ -51,7 +52,10 @@ static ef_layout energy_layout(int n, int d, int rows)
 {
     return (ef_layout){.q = (size_t)n * d, .k = (size_t)n * d, .e = (size_t)rows * n};
 }
-static double energy_flops(int n, int d, ef_mask m) { return 2.0 * workload_visible_pairs(n, m) * d; }
+static double energy_flops(int n, int d, ef_mask m)
+{
+    return 2.0 * workload_visible_pairs(n, m) * d;
+}
 static double energy_bytes(int n, int d, ef_mask m, size_t in, size_t out)
 {
     (void)m; /* masked entries are written as zeros: the whole n x n is stored */
@@ -64,19 +68,25 @@ static int energy_collect(ef_group *g, int row0, int rows, double *got, ef_error
     for (int i = 0; i < r->check_count; i++) {
         int row = r->rows[i];
         if (row < row0 || row >= row0 + rows) continue;
-        int rc = download_doubles(g, g->e, (size_t)(row - row0) * r->n, r->n, got + (size_t)i * r->n, err);
+        int rc = download_doubles(g, g->e, (size_t)(row - row0) * r->n, r->n,
+                                  got + (size_t)i * r->n, err);
         if (rc) return rc;
     }
     return EF_OK;
 }
-static void energy_verify(const ef_reference *r, double u, const double *got, ef_shared *sh, ef_verdict *v)
+static void energy_verify(const ef_reference *r, double u, const double *got, ef_shared *sh,
+                          ef_verdict *v)
 {
     (void)sh;
     verify_energy(r, u, got, v);
 }
 
 /* ---- the single passes over the field: rowsum (sums, then absolute sums), colenergy ---- */
-static double pass_flops(int n, int d, ef_mask m) { (void)d, (void)m; return 2.0 * n * n; }
+static double pass_flops(int n, int d, ef_mask m)
+{
+    (void)d, (void)m;
+    return 2.0 * n * n;
+}
 static double pass_bytes(int n, int d, ef_mask m, size_t in, size_t out)
 {
     (void)d, (void)m, (void)in;
@@ -98,7 +108,8 @@ static int rowsum_collect(ef_group *g, int row0, int rows, double *got, ef_error
     memcpy(got + g->ref->n + row0, g->host + rows, sizeof(double) * rows);
     return EF_OK;
 }
-static void rowsum_verify(const ef_reference *r, double u, const double *got, ef_shared *sh, ef_verdict *v)
+static void rowsum_verify(const ef_reference *r, double u, const double *got, ef_shared *sh,
+                          ef_verdict *v)
 {
     (void)sh;
     verify_rowsum(r, u, got, got + r->n, v);
@@ -120,7 +131,8 @@ static int colenergy_collect(ef_group *g, int row0, int rows, double *got, ef_er
     for (int j = 0; j < n; j++) got[j] += g->host[j]; /* the blocks' partial sums add up */
     return EF_OK;
 }
-static void colenergy_verify(const ef_reference *r, double u, const double *got, ef_shared *sh, ef_verdict *v)
+static void colenergy_verify(const ef_reference *r, double u, const double *got, ef_shared *sh,
+                             ef_verdict *v)
 {
     verify_colenergy(r, u, got, v);
     memcpy(sh->columns, got, sizeof(double) * r->n);
@@ -135,7 +147,11 @@ static ef_layout gram_layout(int n, int d, int rows)
     (void)rows;
     return (ef_layout){.q = (size_t)n * d, .k = (size_t)n * d, .out = 2 * (size_t)d * d};
 }
-static double gram_flops(int n, int d, ef_mask m) { (void)m; return 4.0 * n * d * d; }
+static double gram_flops(int n, int d, ef_mask m)
+{
+    (void)m;
+    return 4.0 * n * d * d;
+}
 static double gram_bytes(int n, int d, ef_mask m, size_t in, size_t out)
 {
     (void)m;
@@ -147,7 +163,8 @@ static int gram_collect(ef_group *g, int row0, int rows, double *got, ef_error *
     (void)row0, (void)rows;
     return download_doubles(g, g->out, 0, 2 * (size_t)g->ref->d * g->ref->d, got, err);
 }
-static void gram_verify(const ef_reference *r, double u, const double *got, ef_shared *sh, ef_verdict *v)
+static void gram_verify(const ef_reference *r, double u, const double *got, ef_shared *sh,
+                        ef_verdict *v)
 {
     int d = r->d;
     double sv[d];
@@ -172,10 +189,14 @@ static void gram_verify(const ef_reference *r, double u, const double *got, ef_s
  * ..] = P (d x n) summed over the blocks. */
 static ef_layout ranktail_layout(int n, int d, int rows)
 {
-    return (ef_layout){.e = (size_t)rows * n, .aux = (size_t)n * d,
-                       .out = rows < n ? (size_t)d * n + rows : 2};
+    return (ef_layout){
+        .e = (size_t)rows * n, .aux = (size_t)n * d, .out = rows < n ? (size_t)d * n + rows : 2};
 }
-static double ranktail_flops(int n, int d, ef_mask m) { (void)m; return 4.0 * n * n * d; }
+static double ranktail_flops(int n, int d, ef_mask m)
+{
+    (void)m;
+    return 4.0 * n * n * d;
+}
 static double ranktail_bytes(int n, int d, ef_mask m, size_t in, size_t out)
 {
     (void)m, (void)in;
@@ -191,11 +212,12 @@ static int ranktail_collect(ef_group *g, int row0, int rows, double *got, ef_err
     size_t dn = (size_t)g->ref->d * n;
     if ((rc = download_doubles(g, g->out, 0, dn + rows, g->host, err))) return rc;
     for (size_t i = 0; i < dn; i++) got[3 + i] += g->host[i]; /* the blocks' partials add up */
-    for (int r = 0; r < rows; r++) got[1] += g->host[dn + r];  /* and the rows' energies */
+    for (int r = 0; r < rows; r++) got[1] += g->host[dn + r]; /* and the rows' energies */
     got[2] += 1;
     return EF_OK;
 }
-static void ranktail_verify(const ef_reference *r, double u, const double *got, ef_shared *sh, ef_verdict *v)
+static void ranktail_verify(const ef_reference *r, double u, const double *got, ef_shared *sh,
+                            ef_verdict *v)
 {
     (void)sh;
     if (got[2] > 0) verify_ranktail_blocked(r, u, got + 3, got[1], v);
@@ -210,7 +232,11 @@ static ef_layout leverage_layout(int n, int d, int rows)
     (void)rows;
     return (ef_layout){.k = (size_t)n * d, .aux = (size_t)d * d, .out = (size_t)n};
 }
-static double leverage_flops(int n, int d, ef_mask m) { (void)m; return 2.0 * n * d * d; }
+static double leverage_flops(int n, int d, ef_mask m)
+{
+    (void)m;
+    return 2.0 * n * d * d;
+}
 static double leverage_bytes(int n, int d, ef_mask m, size_t in, size_t out)
 {
     (void)m;
@@ -223,7 +249,8 @@ static int leverage_collect(ef_group *g, int row0, int rows, double *got, ef_err
     (void)row0, (void)rows;
     return download_doubles(g, g->out, 0, g->ref->n, got, err);
 }
-static void leverage_verify(const ef_reference *r, double u, const double *got, ef_shared *sh, ef_verdict *v)
+static void leverage_verify(const ef_reference *r, double u, const double *got, ef_shared *sh,
+                            ef_verdict *v)
 {
     verify_leverage(r, u, got, v);
     /* the link, on the device's own column energies and sigma_1 where it produced them */
@@ -232,35 +259,71 @@ static void leverage_verify(const ef_reference *r, double u, const double *got, 
 }
 
 const ef_workload_desc ef_workloads[EF_WL_COUNT] = {
-    [EF_WL_ENERGY] = {.id = EF_WL_ENERGY, .masks = EF_MASKS_ALL, .field = EF_FIELD_WRITES,
-                      .layout = energy_layout, .flops = energy_flops, .bytes = energy_bytes,
-                      .collected = energy_collected, .collect = energy_collect, .verify = energy_verify},
-    [EF_WL_ROWSUM] = {.id = EF_WL_ROWSUM, .masks = EF_MASKS_ALL, .field = EF_FIELD_READS,
-                      .layout = rowsum_layout, .flops = pass_flops, .bytes = pass_bytes,
-                      .collected = rowsum_collected, .collect = rowsum_collect, .verify = rowsum_verify},
-    [EF_WL_COLENERGY] = {.id = EF_WL_COLENERGY, .masks = EF_MASKS_ALL, .field = EF_FIELD_READS,
-                         .layout = colenergy_layout, .flops = pass_flops, .bytes = pass_bytes,
-                         .collected = colenergy_collected, .collect = colenergy_collect,
-                         .verify = colenergy_verify, .provides = EF_SHARE_COLUMNS},
-    [EF_WL_GRAM] = {.id = EF_WL_GRAM, .masks = EF_MASKS_FULL_ONLY, .field = EF_FIELD_NONE,
-                    .layout = gram_layout, .flops = gram_flops, .bytes = gram_bytes,
-                    .collected = gram_collected, .collect = gram_collect, .verify = gram_verify,
+    [EF_WL_ENERGY] = {.id = EF_WL_ENERGY,
+                      .masks = EF_MASKS_ALL,
+                      .field = EF_FIELD_WRITES,
+                      .layout = energy_layout,
+                      .flops = energy_flops,
+                      .bytes = energy_bytes,
+                      .collected = energy_collected,
+                      .collect = energy_collect,
+                      .verify = energy_verify},
+    [EF_WL_ROWSUM] = {.id = EF_WL_ROWSUM,
+                      .masks = EF_MASKS_ALL,
+                      .field = EF_FIELD_READS,
+                      .layout = rowsum_layout,
+                      .flops = pass_flops,
+                      .bytes = pass_bytes,
+                      .collected = rowsum_collected,
+                      .collect = rowsum_collect,
+                      .verify = rowsum_verify},
+    [EF_WL_COLENERGY] = {.id = EF_WL_COLENERGY,
+                         .masks = EF_MASKS_ALL,
+                         .field = EF_FIELD_READS,
+                         .layout = colenergy_layout,
+                         .flops = pass_flops,
+                         .bytes = pass_bytes,
+                         .collected = colenergy_collected,
+                         .collect = colenergy_collect,
+                         .verify = colenergy_verify,
+                         .provides = EF_SHARE_COLUMNS},
+    [EF_WL_GRAM] = {.id = EF_WL_GRAM,
+                    .masks = EF_MASKS_FULL_ONLY,
+                    .field = EF_FIELD_NONE,
+                    .layout = gram_layout,
+                    .flops = gram_flops,
+                    .bytes = gram_bytes,
+                    .collected = gram_collected,
+                    .collect = gram_collect,
+                    .verify = gram_verify,
                     .provides = EF_SHARE_SIGMA1},
-    [EF_WL_RANKTAIL] = {.id = EF_WL_RANKTAIL, .masks = EF_MASKS_FULL_ONLY, .field = EF_FIELD_READS,
-                        .layout = ranktail_layout, .flops = ranktail_flops,
-                        .bytes = ranktail_bytes, .reference_aux = ranktail_aux,
-                        .collected = ranktail_collected, .collect = ranktail_collect,
+    [EF_WL_RANKTAIL] = {.id = EF_WL_RANKTAIL,
+                        .masks = EF_MASKS_FULL_ONLY,
+                        .field = EF_FIELD_READS,
+                        .layout = ranktail_layout,
+                        .flops = ranktail_flops,
+                        .bytes = ranktail_bytes,
+                        .reference_aux = ranktail_aux,
+                        .collected = ranktail_collected,
+                        .collect = ranktail_collect,
                         .verify = ranktail_verify},
-    [EF_WL_LEVERAGE] = {.id = EF_WL_LEVERAGE, .masks = EF_MASKS_FULL_ONLY, .field = EF_FIELD_NONE,
-                        .layout = leverage_layout, .flops = leverage_flops, .bytes = leverage_bytes,
-                        .reference_aux = leverage_aux, .collected = leverage_collected,
-                        .collect = leverage_collect, .verify = leverage_verify,
+    [EF_WL_LEVERAGE] = {.id = EF_WL_LEVERAGE,
+                        .masks = EF_MASKS_FULL_ONLY,
+                        .field = EF_FIELD_NONE,
+                        .layout = leverage_layout,
+                        .flops = leverage_flops,
+                        .bytes = leverage_bytes,
+                        .reference_aux = leverage_aux,
+                        .collected = leverage_collected,
+                        .collect = leverage_collect,
+                        .verify = leverage_verify,
                         .uses = EF_SHARE_COLUMNS | EF_SHARE_SIGMA1},
 };
 
 int workload_applies(ef_workload w, ef_mask m)
 {
-    return (unsigned)w < EF_WL_COUNT && (unsigned)m.kind < EF_MASK_COUNT && (ef_workloads[w].masks >> m.kind & 1u);
+    return (unsigned)w < EF_WL_COUNT && (unsigned)m.kind < EF_MASK_COUNT &&
+           (ef_workloads[w].masks >> m.kind & 1u);
 }
 
 int workload_order(const ef_workload *wanted, int count, ef_workload *out)
@@ -287,24 +350,27 @@ int workload_order(const ef_workload *wanted, int count, ef_workload *out)
 }
 
 /* One buffer of the op against what the layout needs. */
-static int buffer_check(const ef_buffer *b, size_t have, size_t need, const char *name, ef_error *err)
+static int buffer_check(const ef_buffer *b, size_t have, size_t need, const char *name,
+                        ef_error *err)
 {
     if (!need) return EF_OK;
     if (!b) return ef_fail(err, EF_ERROR, "the op has no %s buffer", name);
     if (have < need)
-        return ef_fail(err, EF_ERROR, "buffer %s holds %zu bytes, the op needs %zu", name, have, need);
+        return ef_fail(err, EF_ERROR, "buffer %s holds %zu bytes, the op needs %zu", name, have,
+                       need);
     return EF_OK;
 }
 
-int workload_op_check(const ef_op *op, ef_dtype out_dtype, const ef_buffer_bytes *have, ef_error *err)
+int workload_op_check(const ef_op *op, ef_dtype out_dtype, const ef_buffer_bytes *have,
+                      ef_error *err)
 {
     if ((unsigned)op->workload >= EF_WL_COUNT || (unsigned)op->precision >= EF_PREC_COUNT ||
         (unsigned)op->mask.kind >= EF_MASK_COUNT)
-        return ef_fail(err, EF_ERROR, "invalid op (workload %d, precision %d, mask %d)", (int)op->workload,
-                       (int)op->precision, (int)op->mask.kind);
+        return ef_fail(err, EF_ERROR, "invalid op (workload %d, precision %d, mask %d)",
+                       (int)op->workload, (int)op->precision, (int)op->mask.kind);
     if (op->n < 1 || op->d < 1 || op->row0 < 0 || op->rows < 1 || op->row0 + op->rows > op->n)
-        return ef_fail(err, EF_ERROR, "invalid op shape: n %d, d %d, rows %d..%d", op->n, op->d, op->row0,
-                       op->row0 + op->rows - 1);
+        return ef_fail(err, EF_ERROR, "invalid op shape: n %d, d %d, rows %d..%d", op->n, op->d,
+                       op->row0, op->row0 + op->rows - 1);
     if (op->mask.kind == EF_MASK_WINDOW && op->mask.window < 1)
         return ef_fail(err, EF_ERROR, "window %d must be at least 1", op->mask.window);
     const ef_workload_desc *w = &ef_workloads[op->workload];
@@ -312,7 +378,8 @@ int workload_op_check(const ef_op *op, ef_dtype out_dtype, const ef_buffer_bytes
     if (!workload_applies(op->workload, op->mask))
         return ef_fail(err, EF_UNSUPPORTED, "%s is defined on the full field only", name);
     if (w->whole_field && (op->row0 != 0 || op->rows != op->n))
-        return ef_fail(err, EF_UNSUPPORTED, "%s needs the whole n x n field in one buffer (rows %d..%d of %d given)",
+        return ef_fail(err, EF_UNSUPPORTED,
+                       "%s needs the whole n x n field in one buffer (rows %d..%d of %d given)",
                        name, op->row0, op->row0 + op->rows - 1, op->n);
     ef_layout need = w->layout(op->n, op->d, op->rows);
     size_t in = ef_precision_size(op->precision), os = ef_dtype_size(out_dtype);

@@ -52,18 +52,18 @@ typedef struct ef_group {
     const ef_device_info *info;
     const ef_reference *ref;
     ef_buffer *q, *k, *e, *aux, *out;
-    ef_buffer_bytes bytes;   /* what each of the five holds */
-    int block_rows;          /* rows of E per block; == n when the field fits one buffer */
-    double *host;            /* staging for one download (max of the out sizes), double */
-    void *raw;               /* raw download staging, out dtype */
+    ef_buffer_bytes bytes; /* what each of the five holds */
+    int block_rows;        /* rows of E per block; == n when the field fits one buffer */
+    double *host;          /* staging for one download (max of the out sizes), double */
+    void *raw;             /* raw download staging, out dtype */
     ef_shared shared;
 } ef_group;
 
 typedef struct ef_workload_desc {
-    ef_workload id;          /* its name: ef_workload_name(id) */
-    unsigned masks;          /* EF_MASKS_*: where it is defined */
+    ef_workload id; /* its name: ef_workload_name(id) */
+    unsigned masks; /* EF_MASKS_*: where it is defined */
     ef_field_use field;
-    int whole_field;         /* needs all n rows of E in one buffer */
+    int whole_field; /* needs all n rows of E in one buffer */
     ef_layout (*layout)(int n, int d, int rows);
     double (*flops)(int n, int d, ef_mask m);
     double (*bytes)(int n, int d, ef_mask m, size_t in_size, size_t out_size);
@@ -76,7 +76,8 @@ typedef struct ef_workload_desc {
     int (*collect)(ef_group *g, int row0, int rows, double *got, ef_error *err);
     /* the verifier (verify.c): judges `got` with unit roundoff u; reads shared->`uses`,
      * adds what it `provides` */
-    void (*verify)(const ef_reference *r, double u, const double *got, ef_shared *shared, ef_verdict *v);
+    void (*verify)(const ef_reference *r, double u, const double *got, ef_shared *shared,
+                   ef_verdict *v);
     unsigned provides, uses; /* EF_SHARE_* */
     /* a reference quantity of the workload's own, beyond the shared ones of ef_reference:
      * `reference_size(n, d)` doubles, zeroed, at ref->own[id], accumulated by
@@ -100,7 +101,8 @@ double workload_visible_pairs(int n, ef_mask m);
  * sees it: ids in range, a shape that makes sense (EF_ERROR), a mask the workload is
  * defined on and the whole field where it needs it (EF_UNSUPPORTED), and every buffer the
  * layout names present and large enough for `out_dtype` elements (EF_ERROR naming it). */
-int workload_op_check(const ef_op *op, ef_dtype out_dtype, const ef_buffer_bytes *have, ef_error *err);
+int workload_op_check(const ef_op *op, ef_dtype out_dtype, const ef_buffer_bytes *have,
+                      ef_error *err);
 /* workload_op_check, then the backend's run: how the engine dispatches every op. */
 int workload_run(const ef_backend *be, ef_device *dev, ef_dtype out_dtype, const ef_op *op,
                  const ef_buffer_bytes *have, ef_run_result *res, ef_error *err);

@@ -62,19 +62,18 @@ static int capture_hook(void *user, const forward_qk *qk)
     if (qk->head % (L->n_head / L->n_head_kv) == 0) {
         float *k = L->k + (size_t)qk->kv_head * nd;
         for (int t = 0; t < qk->n; t++)
-            memcpy(k + (size_t)t * qk->d, qk->k + (size_t)t * qk->k_stride, (size_t)qk->d * sizeof *k);
+            memcpy(k + (size_t)t * qk->d, qk->k + (size_t)t * qk->k_stride,
+                   (size_t)qk->d * sizeof *k);
     }
     return 0;
 }
 
 int capture_run(model *m, const int32_t *ids, int n, const char *text_name,
-                const forward_progress *progress,
-                capture_set *out, ef_error *err)
+                const forward_progress *progress, capture_set *out, ef_error *err)
 {
     const model_config *c = model_config_get(m);
     memset(out, 0, sizeof *out);
-    if (capture_alloc(out, c->n_layer))
-        return ef_fail(err, EF_NOMEM, "capture: out of memory");
+    if (capture_alloc(out, c->n_layer)) return ef_fail(err, EF_NOMEM, "capture: out of memory");
     snprintf(out->model, sizeof out->model, "%s", model_name(m));
     snprintf(out->text, sizeof out->text, "%s", text_name ? text_name : "");
     out->n = n;
@@ -88,8 +87,12 @@ int capture_run(model *m, const int32_t *ids, int n, const char *text_name,
         out->layers[l].n_head = c->n_head;
         out->layers[l].n_head_kv = c->n_head_kv;
     }
-    forward_request req = {.tokens = ids, .n = n, .capture = capture_hook, .capture_user = out,
-                           .progress = progress, .progress_label = text_name};
+    forward_request req = {.tokens = ids,
+                           .n = n,
+                           .capture = capture_hook,
+                           .capture_user = out,
+                           .progress = progress,
+                           .progress_label = text_name};
     int rc = model_forward(m, &req, err);
     if (rc == EF_ERROR && strstr(err->msg, "capture hook"))
         rc = ef_fail(err, EF_NOMEM, "capture: out of memory for the Q/K of %d tokens", n);
@@ -116,8 +119,8 @@ int capture_write(const capture_set *c, const char *path, ef_error *err)
     meta[im++] = (safetensors_kv){"length", s};
     s += 64;
     if (c->tokens)
-        t[it++] = (safetensors_out){.name = "tokens", .n_dims = 1, .shape = {c->n},
-                                    .data = c->tokens, .dtype = "I32"};
+        t[it++] = (safetensors_out){
+            .name = "tokens", .n_dims = 1, .shape = {c->n}, .data = c->tokens, .dtype = "I32"};
     for (int i = 0; i < c->n_layers; i++) {
         const capture_layer *L = &c->layers[i];
         char *mk = s, *mv = s + 64, *sk = s + 128, *sv = s + 192, *qn = s + 256, *kn = s + 320;
@@ -136,10 +139,10 @@ int capture_write(const capture_set *c, const char *path, ef_error *err)
             snprintf(cv, 64, "%.17g", L->softcap);
             meta[im++] = (safetensors_kv){ck, cv};
         }
-        t[it++] = (safetensors_out){.name = qn, .n_dims = 3,
-                                    .shape = {L->n_head, L->n, L->d}, .data = L->q};
-        t[it++] = (safetensors_out){.name = kn, .n_dims = 3,
-                                    .shape = {L->n_head_kv, L->n, L->d}, .data = L->k};
+        t[it++] = (safetensors_out){
+            .name = qn, .n_dims = 3, .shape = {L->n_head, L->n, L->d}, .data = L->q};
+        t[it++] = (safetensors_out){
+            .name = kn, .n_dims = 3, .shape = {L->n_head_kv, L->n, L->d}, .data = L->k};
     }
     rc = safetensors_write(path, t, it, meta, im, err);
 cleanup:
@@ -156,9 +159,10 @@ static int capture_read_tokens(safetensors_file *f, const char *path, capture_se
     const safetensors_tensor *t = safetensors_tensor_find(f, "tokens");
     if (!t) return EF_OK;
     if (strcmp(t->dtype, "I32") || t->n_dims != 1 || t->shape[0] != out->n)
-        return ef_fail(err, EF_ERROR, "%s: tensor tokens must be I32 [%d] (the ids of the %d "
-                       "positions), is %s with %d dimensions", path, out->n, out->n, t->dtype,
-                       t->n_dims);
+        return ef_fail(err, EF_ERROR,
+                       "%s: tensor tokens must be I32 [%d] (the ids of the %d "
+                       "positions), is %s with %d dimensions",
+                       path, out->n, out->n, t->dtype, t->n_dims);
     out->tokens = malloc((size_t)out->n * sizeof *out->tokens);
     if (!out->tokens) return ef_fail(err, EF_NOMEM, "%s: out of memory", path);
     for (int i = 0; i < out->n; i++) {
@@ -202,9 +206,13 @@ int capture_read(const char *path, capture_set *out, ef_error *err)
     if ((rc = capture_read_tokens(f, path, out, err))) goto cleanup;
     for (int i = 0; i < nl; i++) {
         capture_layer *L = &out->layers[i];
-        *L = (capture_layer){.layer = ql[i].layer, .n_head = ql[i].n_head,
-                             .n_head_kv = ql[i].n_head_kv, .n = ql[i].n, .d = ql[i].d,
-                             .scale = ql[i].scale, .mask = ql[i].mask};
+        *L = (capture_layer){.layer = ql[i].layer,
+                             .n_head = ql[i].n_head,
+                             .n_head_kv = ql[i].n_head_kv,
+                             .n = ql[i].n,
+                             .d = ql[i].d,
+                             .scale = ql[i].scale,
+                             .mask = ql[i].mask};
         char key[64];
         snprintf(key, sizeof key, "softcap.%d", L->layer);
         const char *cap = safetensors_meta_get(f, key);
@@ -235,7 +243,8 @@ int capture_cache_dir(char *buf, size_t len, ef_error *err)
     int w;
     if (x && *x) w = snprintf(buf, len, "%s/efbench", x);
     else if (home && *home) w = snprintf(buf, len, "%s/.cache/efbench", home);
-    else return ef_fail(err, EF_ERROR, "neither XDG_CACHE_HOME nor HOME is set: no cache directory");
+    else
+        return ef_fail(err, EF_ERROR, "neither XDG_CACHE_HOME nor HOME is set: no cache directory");
     if (w < 0 || (size_t)w >= len) return ef_fail(err, EF_ERROR, "cache directory path too long");
     return EF_OK;
 }
@@ -255,8 +264,7 @@ static int capture_mkdirs(const char *dir)
 }
 
 int capture_cached(model *m, const text_source *t, int n, const forward_progress *progress,
-                   capture_set *out,
-                   int *from_cache, ef_error *err)
+                   capture_set *out, int *from_cache, ef_error *err)
 {
     char dir[900], path[1200];
     int32_t *ids = NULL;
@@ -266,9 +274,8 @@ int capture_cached(model *m, const text_source *t, int n, const forward_progress
         const char *sha = gguf_file_hash(model_gguf(m));
         size_t dl = strlen(dir);
         snprintf(dir + dl, sizeof dir - dl, "/qk");
-        snprintf(path, sizeof path, "%s/%.16s-%s-n%d-%s-f%d.safetensors", dir,
-                 sha ? sha : "nohash", t->hash, n, tokenizer_name(model_tokenizer(m)),
-                 CAPTURE_CACHE_VERSION);
+        snprintf(path, sizeof path, "%s/%.16s-%s-n%d-%s-f%d.safetensors", dir, sha ? sha : "nohash",
+                 t->hash, n, tokenizer_name(model_tokenizer(m)), CAPTURE_CACHE_VERSION);
         ef_error e2;
         if (capture_read(path, out, &e2) == EF_OK) {
             if (out->n == n && out->n_layers == model_config_get(m)->n_layer && out->tokens) {

@@ -17,22 +17,17 @@ typedef struct dq_type_info {
 
 /* ggml's enum ggml_type; removed ids (4, 5, 31-33, 36-38) stay empty. */
 static const dq_type_info dq_types[DQ_TYPE_COUNT] = {
-    [0] = {"F32", 1, 4, 1},        [1] = {"F16", 1, 2, 1},
-    [2] = {"Q4_0", 32, 18, 1},     [3] = {"Q4_1", 32, 20, 1},
-    [6] = {"Q5_0", 32, 22, 1},     [7] = {"Q5_1", 32, 24, 1},
-    [8] = {"Q8_0", 32, 34, 1},     [9] = {"Q8_1", 32, 36, 0},
-    [10] = {"Q2_K", 256, 84, 0},   [11] = {"Q3_K", 256, 110, 0},
-    [12] = {"Q4_K", 256, 144, 1},  [13] = {"Q5_K", 256, 176, 1},
-    [14] = {"Q6_K", 256, 210, 1},  [15] = {"Q8_K", 256, 292, 0},
-    [16] = {"IQ2_XXS", 256, 66, 0}, [17] = {"IQ2_XS", 256, 74, 0},
-    [18] = {"IQ3_XXS", 256, 98, 0}, [19] = {"IQ1_S", 256, 50, 0},
-    [20] = {"IQ4_NL", 32, 18, 0},  [21] = {"IQ3_S", 256, 110, 0},
-    [22] = {"IQ2_S", 256, 82, 0},  [23] = {"IQ4_XS", 256, 136, 0},
-    [24] = {"I8", 1, 1, 0},        [25] = {"I16", 1, 2, 0},
-    [26] = {"I32", 1, 4, 0},       [27] = {"I64", 1, 8, 0},
-    [28] = {"F64", 1, 8, 0},       [29] = {"IQ1_M", 256, 56, 0},
-    [30] = {"BF16", 1, 2, 1},      [34] = {"TQ1_0", 256, 54, 0},
-    [35] = {"TQ2_0", 256, 66, 0},  [39] = {"MXFP4", 32, 17, 0},
+    [0] = {"F32", 1, 4, 1},         [1] = {"F16", 1, 2, 1},         [2] = {"Q4_0", 32, 18, 1},
+    [3] = {"Q4_1", 32, 20, 1},      [6] = {"Q5_0", 32, 22, 1},      [7] = {"Q5_1", 32, 24, 1},
+    [8] = {"Q8_0", 32, 34, 1},      [9] = {"Q8_1", 32, 36, 0},      [10] = {"Q2_K", 256, 84, 0},
+    [11] = {"Q3_K", 256, 110, 0},   [12] = {"Q4_K", 256, 144, 1},   [13] = {"Q5_K", 256, 176, 1},
+    [14] = {"Q6_K", 256, 210, 1},   [15] = {"Q8_K", 256, 292, 0},   [16] = {"IQ2_XXS", 256, 66, 0},
+    [17] = {"IQ2_XS", 256, 74, 0},  [18] = {"IQ3_XXS", 256, 98, 0}, [19] = {"IQ1_S", 256, 50, 0},
+    [20] = {"IQ4_NL", 32, 18, 0},   [21] = {"IQ3_S", 256, 110, 0},  [22] = {"IQ2_S", 256, 82, 0},
+    [23] = {"IQ4_XS", 256, 136, 0}, [24] = {"I8", 1, 1, 0},         [25] = {"I16", 1, 2, 0},
+    [26] = {"I32", 1, 4, 0},        [27] = {"I64", 1, 8, 0},        [28] = {"F64", 1, 8, 0},
+    [29] = {"IQ1_M", 256, 56, 0},   [30] = {"BF16", 1, 2, 1},       [34] = {"TQ1_0", 256, 54, 0},
+    [35] = {"TQ2_0", 256, 66, 0},   [39] = {"MXFP4", 32, 17, 0},
 };
 
 const char *dequant_type_name(int type)
@@ -265,19 +260,19 @@ int dequant_row(int type, const void *src, float *dst, int64_t n, ef_error *err)
                        (long long)n, dq_types[type].name, be);
     const uint8_t *s = src;
     switch (type) {
-    case DQ_TYPE_F32: dq_row_f32(s, dst, n); break;
-    case DQ_TYPE_F16: dq_row_f16(s, dst, n); break;
-    case DQ_TYPE_BF16: dq_row_bf16(s, dst, n); break;
-    case DQ_TYPE_Q8_0: dq_row_q8_0(s, dst, n); break;
-    case DQ_TYPE_Q4_0: dq_row_q4_0(s, dst, n); break;
-    case DQ_TYPE_Q4_1: dq_row_q4_1(s, dst, n); break;
-    case DQ_TYPE_Q5_0: dq_row_q5_0(s, dst, n); break;
-    case DQ_TYPE_Q5_1: dq_row_q5_1(s, dst, n); break;
-    case DQ_TYPE_Q4_K: dq_row_q4_k(s, dst, n); break;
-    case DQ_TYPE_Q5_K: dq_row_q5_k(s, dst, n); break;
-    case DQ_TYPE_Q6_K: dq_row_q6_k(s, dst, n); break;
-    default:
-        return ef_fail(err, EF_UNSUPPORTED, "ggml type %s has no decoder", dq_types[type].name);
+        case DQ_TYPE_F32: dq_row_f32(s, dst, n); break;
+        case DQ_TYPE_F16: dq_row_f16(s, dst, n); break;
+        case DQ_TYPE_BF16: dq_row_bf16(s, dst, n); break;
+        case DQ_TYPE_Q8_0: dq_row_q8_0(s, dst, n); break;
+        case DQ_TYPE_Q4_0: dq_row_q4_0(s, dst, n); break;
+        case DQ_TYPE_Q4_1: dq_row_q4_1(s, dst, n); break;
+        case DQ_TYPE_Q5_0: dq_row_q5_0(s, dst, n); break;
+        case DQ_TYPE_Q5_1: dq_row_q5_1(s, dst, n); break;
+        case DQ_TYPE_Q4_K: dq_row_q4_k(s, dst, n); break;
+        case DQ_TYPE_Q5_K: dq_row_q5_k(s, dst, n); break;
+        case DQ_TYPE_Q6_K: dq_row_q6_k(s, dst, n); break;
+        default:
+            return ef_fail(err, EF_UNSUPPORTED, "ggml type %s has no decoder", dq_types[type].name);
     }
     return EF_OK;
 }

@@ -23,22 +23,22 @@
 #pragma GCC optimize("no-trapping-math")
 #endif
 
-#define FW_BLOCK 128      /* query rows per attention block */
+#define FW_BLOCK 128       /* query rows per attention block */
 #define FW_VOCAB_TILE 4096 /* vocabulary rows per logits tile */
 
 /* Activations of one batch of n tokens; one allocation. */
 typedef struct run_state {
-    float *x;       /* (n, n_embd) residual stream */
-    float *xb;      /* (n, n_embd) normed input of a block */
-    float *xb2;     /* (n, n_embd) block output */
-    float *q;       /* (n, H, d) */
-    float *k;       /* (n, Hkv, d) */
-    float *v;       /* (n, Hkv, d_v) */
-    float *att_out; /* (n, H, d_v) */
-    float *hb;      /* (n, n_ff) gate, then activation */
-    float *hb2;     /* (n, n_ff) up */
-    float *att;     /* (FW_BLOCK, n) attention weights of one block */
-    float *wbuf;    /* (max_matrix) one dequantised weight matrix */
+    float *x;                           /* (n, n_embd) residual stream */
+    float *xb;                          /* (n, n_embd) normed input of a block */
+    float *xb2;                         /* (n, n_embd) block output */
+    float *q;                           /* (n, H, d) */
+    float *k;                           /* (n, Hkv, d) */
+    float *v;                           /* (n, Hkv, d_v) */
+    float *att_out;                     /* (n, H, d_v) */
+    float *hb;                          /* (n, n_ff) gate, then activation */
+    float *hb2;                         /* (n, n_ff) up */
+    float *att;                         /* (FW_BLOCK, n) attention weights of one block */
+    float *wbuf;                        /* (max_matrix) one dequantised weight matrix */
     float *rope_cos, *rope_sin;         /* (n, n_rot/2) global layers */
     float *rope_cos_swa, *rope_sin_swa; /* (n, n_rot/2) sliding-window layers */
     float *mem;
@@ -56,16 +56,29 @@ static int fw_state_alloc(const model *m, int n, run_state *s)
     const model_config *c = &m->cfg;
     size_t N = (size_t)n, half = (size_t)c->n_rot / 2;
     size_t sizes[] = {
-        N * c->n_embd, N * c->n_embd, N * c->n_embd,
-        N * c->n_head * c->d, N * c->n_head_kv * c->d, N * c->n_head_kv * c->d_v,
-        N * c->n_head * c->d_v, N * c->n_ff, N * c->n_ff,
-        (size_t)FW_BLOCK * N, m->max_matrix, N * half, N * half, N * half, N * half,
+        N * c->n_embd,
+        N * c->n_embd,
+        N * c->n_embd,
+        N * c->n_head * c->d,
+        N * c->n_head_kv * c->d,
+        N * c->n_head_kv * c->d_v,
+        N * c->n_head * c->d_v,
+        N * c->n_ff,
+        N * c->n_ff,
+        (size_t)FW_BLOCK * N,
+        m->max_matrix,
+        N * half,
+        N * half,
+        N * half,
+        N * half,
     };
-    float **ptrs[] = {&s->x, &s->xb, &s->xb2, &s->q, &s->k, &s->v, &s->att_out, &s->hb, &s->hb2,
-                      &s->att, &s->wbuf, &s->rope_cos, &s->rope_sin, &s->rope_cos_swa,
-                      &s->rope_sin_swa};
+    float **ptrs[] = {
+        &s->x,        &s->xb,           &s->xb2,         &s->q,   &s->k,    &s->v,
+        &s->att_out,  &s->hb,           &s->hb2,         &s->att, &s->wbuf, &s->rope_cos,
+        &s->rope_sin, &s->rope_cos_swa, &s->rope_sin_swa};
     size_t total = 0;
-    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) total += (sizes[i] + 15) & ~(size_t)15;
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        total += (sizes[i] + 15) & ~(size_t)15;
     s->mem = aligned_alloc(64, total * sizeof(float));
     if (!s->mem) return -1;
     float *p = s->mem;
@@ -149,8 +162,7 @@ static void fw_rmsnorm_rows(float *o, const float *x, const float *w, int rows, 
  * the file has them: rope_freqs (llama 3), or LongRoPE's long factors when n exceeds the
  * original context and its short ones otherwise (phi3). cos and sin carry the attention
  * factor (1 unless LongRoPE's). */
-static void fw_rope_table(const model *m, int n, float base, float freq_scale, float *cs,
-                          float *sn)
+static void fw_rope_table(const model *m, int n, float base, float freq_scale, float *cs, float *sn)
 {
     const model_config *c = &m->cfg;
     int half = c->n_rot / 2;
@@ -195,9 +207,13 @@ static inline float fw_expf(float x)
     x = x < 88.0f ? x : 88.0f;
     float k = (x * 1.44269504089f + 12582912.0f) - 12582912.0f; /* round to nearest */
     float r = x - k * 0.693145751953125f - k * 1.428606765330187e-06f;
-    float p = 1.0f + r * (1.0f + r * (0.5f + r * (0.166666667f + r * (0.0416666667f +
-              r * (0.00833333333f + r * 0.00138888889f)))));
-    union { int32_t i; float f; } scale = {.i = ((int32_t)k + 127) << 23};
+    float p = 1.0f + r * (1.0f + r * (0.5f + r * (0.166666667f +
+                                                  r * (0.0416666667f + r * (0.00833333333f +
+                                                                            r * 0.00138888889f)))));
+    union {
+        int32_t i;
+        float f;
+    } scale = {.i = ((int32_t)k + 127) << 23};
     return p * scale.f;
 }
 
@@ -209,7 +225,8 @@ static double fw_sum(const float *a, int n)
     for (; j + 8 <= n; j += 8)
         for (int l = 0; l < 8; l++) lane[l] += a[j + l];
     for (; j < n; j++) lane[0] += a[j];
-    return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+    return ((lane[0] + lane[1]) + (lane[2] + lane[3])) +
+           ((lane[4] + lane[5]) + (lane[6] + lane[7]));
 }
 
 /* GELU, tanh form: tanh(u) = 1 - 2 / (1 + e^(2u)). */
@@ -234,14 +251,15 @@ static void fw_attention(const model *m, run_state *s, int n, ef_mask mask)
             int i1 = i0 + FW_BLOCK < n ? i0 + FW_BLOCK : n, rows = i1 - i0;
             int j0 = ef_mask_first(mask, i0), nk = i1 - j0;
             /* att (rows, nk) = a * Q[i0:i1] . K[j0:i1]^T */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, nk, d,
-                        (float)c->attn_scale, qh + (size_t)i0 * H * d, H * d,
-                        kg + (size_t)j0 * Hkv * d, Hkv * d, 0.0f, s->att, nk);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, nk, d, (float)c->attn_scale,
+                        qh + (size_t)i0 * H * d, H * d, kg + (size_t)j0 * Hkv * d, Hkv * d, 0.0f,
+                        s->att, nk);
             for (int r = 0; r < rows; r++) {
                 int i = i0 + r, lo = ef_mask_first(mask, i) - j0, hi = i - j0;
                 float *a = s->att + (size_t)r * nk;
                 if (c->attn_softcap > 0) /* gemma2: c tanh(logit / c), before the softmax */
-                    for (int j = lo; j <= hi; j++) a[j] = c->attn_softcap * tanhf(a[j] / c->attn_softcap);
+                    for (int j = lo; j <= hi; j++)
+                        a[j] = c->attn_softcap * tanhf(a[j] / c->attn_softcap);
                 float mx = a[lo];
                 for (int j = lo + 1; j <= hi; j++) mx = a[j] > mx ? a[j] : mx;
                 for (int j = lo; j <= hi; j++) a[j] = fw_expf(a[j] - mx);
@@ -251,8 +269,8 @@ static void fw_attention(const model *m, run_state *s, int n, ef_mask mask)
                 for (int j = hi + 1; j < nk; j++) a[j] = 0.0f;
             }
             /* out[i0:i1, h] (rows, dv) = att . V[j0:i1] */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, dv, nk, 1.0f, s->att,
-                        nk, vg + (size_t)j0 * Hkv * dv, Hkv * dv, 0.0f,
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, dv, nk, 1.0f, s->att, nk,
+                        vg + (size_t)j0 * Hkv * dv, Hkv * dv, 0.0f,
                         s->att_out + (size_t)i0 * H * dv + (size_t)h * dv, H * dv);
         }
     }
@@ -291,14 +309,15 @@ static int fw_logits(model *m, run_state *s, const float *xf, int npos, float *f
             rc = ef_fail(err, EF_ERROR, "tensor %s could not be dequantised", out->name);
             goto cleanup;
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, npos, tv, E, 1.0f, xf, E, w, E,
-                    0.0f, lg, tv);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, npos, tv, E, 1.0f, xf, E, w, E, 0.0f,
+                    lg, tv);
         for (int r = 0; r < npos; r++) {
             float *l = lg + (size_t)r * tv;
             if (m->w.output_bias)
                 for (int j = 0; j < tv; j++) l[j] += m->w.output_bias[v0 + j];
             if (c->final_softcap > 0) /* gemma2 */
-                for (int j = 0; j < tv; j++) l[j] = c->final_softcap * tanhf(l[j] / c->final_softcap);
+                for (int j = 0; j < tv; j++)
+                    l[j] = c->final_softcap * tanhf(l[j] / c->final_softcap);
             if (full && r == 0) memcpy(full + v0, l, (size_t)tv * sizeof *l);
             if (!nll) continue;
             double tmx = mx[r];
@@ -324,7 +343,8 @@ cleanup:
 static void fw_progress(const forward_request *req, int l, int L, double t0)
 {
     if (req->progress && req->progress->fn)
-        req->progress->fn(req->progress->user, req->progress_label, l + 1, L, req->n, fw_now() - t0);
+        req->progress->fn(req->progress->user, req->progress_label, l + 1, L, req->n,
+                          fw_now() - t0);
 }
 
 int model_forward(model *m, const forward_request *req, ef_error *err)
@@ -340,8 +360,10 @@ int model_forward(model *m, const forward_request *req, ef_error *err)
     if (n <= 0) return ef_fail(err, EF_ERROR, "forward: no tokens");
     for (int t = 0; t < n; t++)
         if (req->tokens[t] < 0 || req->tokens[t] >= c->n_vocab)
-            return ef_fail(err, EF_ERROR, "forward: token %d at position %d is outside the "
-                           "%d-token vocabulary", req->tokens[t], t, c->n_vocab);
+            return ef_fail(err, EF_ERROR,
+                           "forward: token %d at position %d is outside the "
+                           "%d-token vocabulary",
+                           req->tokens[t], t, c->n_vocab);
     if (fw_state_alloc(m, n, &s))
         return ef_fail(err, EF_NOMEM, "forward: out of memory for the activations of %d tokens", n);
 
@@ -379,20 +401,31 @@ int model_forward(model *m, const forward_request *req, ef_error *err)
         /* per-head q/k RMSNorm (gemma3, qwen3), then RoPE */
         if (lw->q_norm) fw_rmsnorm_rows(s.q, s.q, lw->q_norm, n * H, d, (size_t)d, c->eps);
         if (lw->k_norm) fw_rmsnorm_rows(s.k, s.k, lw->k_norm, n * Hkv, d, (size_t)d, c->eps);
-        fw_rope(c, s.q, n, H, local ? s.rope_cos_swa : s.rope_cos, local ? s.rope_sin_swa : s.rope_sin);
-        fw_rope(c, s.k, n, Hkv, local ? s.rope_cos_swa : s.rope_cos, local ? s.rope_sin_swa : s.rope_sin);
+        fw_rope(c, s.q, n, H, local ? s.rope_cos_swa : s.rope_cos,
+                local ? s.rope_sin_swa : s.rope_sin);
+        fw_rope(c, s.k, n, Hkv, local ? s.rope_cos_swa : s.rope_cos,
+                local ? s.rope_sin_swa : s.rope_sin);
 
         if (req->capture) {
             for (int h = 0; h < H; h++) {
                 int g = h / (H / Hkv);
                 forward_qk qk = {
-                    .layer = l, .head = h, .kv_head = g, .n = n, .d = d,
-                    .q = s.q + (size_t)h * d, .q_stride = (size_t)H * d,
-                    .k = s.k + (size_t)g * d, .k_stride = (size_t)Hkv * d,
-                    .scale = c->attn_scale, .softcap = c->attn_softcap, .mask = mask,
+                    .layer = l,
+                    .head = h,
+                    .kv_head = g,
+                    .n = n,
+                    .d = d,
+                    .q = s.q + (size_t)h * d,
+                    .q_stride = (size_t)H * d,
+                    .k = s.k + (size_t)g * d,
+                    .k_stride = (size_t)Hkv * d,
+                    .scale = c->attn_scale,
+                    .softcap = c->attn_softcap,
+                    .mask = mask,
                 };
                 if (req->capture(req->capture_user, &qk)) {
-                    rc = ef_fail(err, EF_ERROR, "forward: the capture hook failed at layer %d head %d", l, h);
+                    rc = ef_fail(err, EF_ERROR,
+                                 "forward: the capture hook failed at layer %d head %d", l, h);
                     goto cleanup;
                 }
             }
@@ -450,13 +483,14 @@ cleanup:
     return rc;
 }
 
-int model_perplexity(model *m, const int32_t *tokens, int n, int ctx, int max_chunks,
-                     double *ppl, int *scored, ef_error *err)
+int model_perplexity(model *m, const int32_t *tokens, int n, int ctx, int max_chunks, double *ppl,
+                     int *scored, ef_error *err)
 {
     int bos = tokenizer_bos(m->tok), chunks = n / ctx, rc = EF_OK;
     if (max_chunks > 0 && chunks > max_chunks) chunks = max_chunks;
     if (ctx < 4 || chunks < 1)
-        return ef_fail(err, EF_UNSUPPORTED, "perplexity: %d tokens do not fill one chunk of %d", n, ctx);
+        return ef_fail(err, EF_UNSUPPORTED, "perplexity: %d tokens do not fill one chunk of %d", n,
+                       ctx);
     int32_t *buf = malloc((size_t)ctx * sizeof *buf);
     if (!buf) return ef_fail(err, EF_NOMEM, "perplexity: out of memory");
     double total = 0.0;
@@ -466,8 +500,8 @@ int model_perplexity(model *m, const int32_t *tokens, int n, int ctx, int max_ch
         if (bos >= 0) buf[0] = bos;
         double nll = 0.0;
         int cnt = 0;
-        forward_request req = {.tokens = buf, .n = ctx, .nll = &nll, .nll_from = ctx / 2 - 1,
-                               .nll_count = &cnt};
+        forward_request req = {
+            .tokens = buf, .n = ctx, .nll = &nll, .nll_from = ctx / 2 - 1, .nll_count = &cnt};
         if ((rc = model_forward(m, &req, err))) goto cleanup;
         total += nll;
         count += cnt;

@@ -33,31 +33,31 @@ const char *model_arch_name(model_arch a);
 /* Hyper-parameters, read from the GGUF metadata and checked against the tensor shapes. */
 typedef struct model_config {
     model_arch arch;
-    int n_embd;        /* width of the residual stream */
-    int n_layer;       /* L */
-    int n_head;        /* H query heads */
-    int n_head_kv;     /* Hkv key/value heads; query head h uses KV head h / (H / Hkv) */
-    int d;             /* head dimension of Q and K */
-    int d_v;           /* head dimension of V */
-    int n_ff;          /* FFN hidden width */
+    int n_embd;    /* width of the residual stream */
+    int n_layer;   /* L */
+    int n_head;    /* H query heads */
+    int n_head_kv; /* Hkv key/value heads; query head h uses KV head h / (H / Hkv) */
+    int d;         /* head dimension of Q and K */
+    int d_v;       /* head dimension of V */
+    int n_ff;      /* FFN hidden width */
     int n_vocab;
-    int n_rot;         /* rotated dimensions per head (<= d) */
-    int rope_neox;     /* 1: pairs (i, i + n_rot/2) (all but llama); 0: (2i, 2i+1) (llama) */
-    float rope_base;     /* global layers */
-    float rope_base_swa; /* sliding-window layers (gemma) */
-    float rope_freq_scale; /* global layers; 1 unless linear rope scaling */
+    int n_rot;              /* rotated dimensions per head (<= d) */
+    int rope_neox;          /* 1: pairs (i, i + n_rot/2) (all but llama); 0: (2i, 2i+1) (llama) */
+    float rope_base;        /* global layers */
+    float rope_base_swa;    /* sliding-window layers (gemma) */
+    float rope_freq_scale;  /* global layers; 1 unless linear rope scaling */
     float rope_attn_factor; /* cos and sin are scaled by it (LongRoPE's attention factor), 1 */
-    int n_ctx_orig;    /* LongRoPE: the long factors apply when n exceeds this */
-    float eps;         /* RMSNorm epsilon */
-    int n_swa;         /* sliding window w of the local layers, 0 = none */
-    int swa_period;    /* layer l is local iff n_swa && (period == 1 || l % period < period - 1):
-                          gemma3 6 (5 local, 1 global), gemma2 2 (even layers), 1 every layer
-                          (a window declared by a llama or phi3 file, as Mistral trains it) */
-    float embd_scale;  /* the embedding row is multiplied by this (gemma: sqrt(n_embd)) */
-    double attn_scale; /* a: logit = a * q . k (before any soft-capping) */
+    int n_ctx_orig;         /* LongRoPE: the long factors apply when n exceeds this */
+    float eps;              /* RMSNorm epsilon */
+    int n_swa;              /* sliding window w of the local layers, 0 = none */
+    int swa_period;      /* layer l is local iff n_swa && (period == 1 || l % period < period - 1):
+                            gemma3 6 (5 local, 1 global), gemma2 2 (even layers), 1 every layer
+                            (a window declared by a llama or phi3 file, as Mistral trains it) */
+    float embd_scale;    /* the embedding row is multiplied by this (gemma: sqrt(n_embd)) */
+    double attn_scale;   /* a: logit = a * q . k (before any soft-capping) */
     float attn_softcap;  /* gemma2: the logit a q.k becomes c tanh(a q.k / c); 0 = none */
     float final_softcap; /* gemma2: output logits l become c tanh(l / c); 0 = none */
-    int gelu;          /* 1: gated GELU (gemma); 0: SwiGLU */
+    int gelu;            /* 1: gated GELU (gemma); 0: SwiGLU */
 } model_config;
 
 typedef struct model model;
@@ -94,7 +94,7 @@ typedef struct forward_qk {
     size_t k_stride;
     double scale;
     double softcap; /* gemma2: softmax sees c tanh(scale q.k / c); 0 = plain logits */
-    ef_mask mask; /* causal, or window of w */
+    ef_mask mask;   /* causal, or window of w */
 } forward_qk;
 
 /* Called for every layer (in order) and every query head; nonzero aborts the pass. */
@@ -113,12 +113,12 @@ typedef struct forward_request {
     int n;
     forward_capture_fn capture; /* optional */
     void *capture_user;
-    float *logits_last;    /* optional: n_vocab logits of the last position */
-    double *nll;           /* optional: sum of -log p(tokens[t+1] | tokens[..t]) for t in */
-    int nll_from;          /*   [nll_from, n-1); *nll_count gets the number of terms */
+    float *logits_last; /* optional: n_vocab logits of the last position */
+    double *nll;        /* optional: sum of -log p(tokens[t+1] | tokens[..t]) for t in */
+    int nll_from;       /*   [nll_from, n-1); *nll_count gets the number of terms */
     int *nll_count;
     const forward_progress *progress; /* optional */
-    const char *progress_label; /* handed to progress (e.g. the text name), may be NULL */
+    const char *progress_label;       /* handed to progress (e.g. the text name), may be NULL */
 } forward_request;
 
 /* Runs the whole sequence as one batch (positions 0..n-1, causal). */
@@ -127,7 +127,7 @@ int model_forward(model *m, const forward_request *req, ef_error *err);
 /* Perplexity llama-perplexity style: consecutive chunks of `ctx` tokens from `tokens`
  * (the first of each replaced by BOS when the vocabulary has one), scoring the second half
  * of each chunk; at most max_chunks chunks (0 = all). */
-int model_perplexity(model *m, const int32_t *tokens, int n, int ctx, int max_chunks,
-                     double *ppl, int *scored, ef_error *err);
+int model_perplexity(model *m, const int32_t *tokens, int n, int ctx, int max_chunks, double *ppl,
+                     int *scored, ef_error *err);
 
 #endif

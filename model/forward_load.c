@@ -15,27 +15,43 @@
 typedef struct arch_row {
     const char *name;
     model_arch arch;
-    float eps;          /* RMSNorm epsilon when the key is absent */
-    int rope_neox;      /* NEOX pairs (i, i + n_rot/2); else adjacent pairs (llama) */
-    int embd_scale;     /* x *= sqrt(n_embd) after the lookup (gemma) */
-    int qk_norm;        /* per-head RMSNorm of q and k, weights required (gemma3, qwen3) */
-    int post_norms;     /* RMSNorm after attention and after the FFN (gemma) */
-    int gelu;           /* gated GELU (gemma), else SwiGLU */
-    int swa_period;     /* local-layer pattern when a window is set (see model_config) */
-    int swa_default;    /* window when attention.sliding_window is absent (gemma2: 4096) */
+    float eps;             /* RMSNorm epsilon when the key is absent */
+    int rope_neox;         /* NEOX pairs (i, i + n_rot/2); else adjacent pairs (llama) */
+    int embd_scale;        /* x *= sqrt(n_embd) after the lookup (gemma) */
+    int qk_norm;           /* per-head RMSNorm of q and k, weights required (gemma3, qwen3) */
+    int post_norms;        /* RMSNorm after attention and after the FFN (gemma) */
+    int gelu;              /* gated GELU (gemma), else SwiGLU */
+    int swa_period;        /* local-layer pattern when a window is set (see model_config) */
+    int swa_default;       /* window when attention.sliding_window is absent (gemma2: 4096) */
     int wide_scale_layers; /* with this many layers a = 1/sqrt(n_embd/H), not 1/sqrt(d)
                               (gemma3 27B: 62, gemma2 27B: 46: query_pre_attn_scalar) */
-    int softcap;        /* logit soft-capping, defaults 50 (attention) and 30 (output) */
+    int softcap;           /* logit soft-capping, defaults 50 (attention) and 30 (output) */
 } arch_row;
 
 static const arch_row arch_rows[] = {
-    {.name = "gemma3", .arch = MODEL_ARCH_GEMMA3, .eps = 1e-6f, .rope_neox = 1, .embd_scale = 1,
-     .qk_norm = 1, .post_norms = 1, .gelu = 1, .swa_period = 6, .wide_scale_layers = 62},
+    {.name = "gemma3",
+     .arch = MODEL_ARCH_GEMMA3,
+     .eps = 1e-6f,
+     .rope_neox = 1,
+     .embd_scale = 1,
+     .qk_norm = 1,
+     .post_norms = 1,
+     .gelu = 1,
+     .swa_period = 6,
+     .wide_scale_layers = 62},
     {.name = "llama", .arch = MODEL_ARCH_LLAMA, .eps = 1e-5f, .swa_period = 1},
     {.name = "qwen2", .arch = MODEL_ARCH_QWEN2, .eps = 1e-5f, .rope_neox = 1},
     {.name = "qwen3", .arch = MODEL_ARCH_QWEN3, .eps = 1e-6f, .rope_neox = 1, .qk_norm = 1},
-    {.name = "gemma2", .arch = MODEL_ARCH_GEMMA2, .eps = 1e-6f, .rope_neox = 1, .embd_scale = 1,
-     .post_norms = 1, .gelu = 1, .swa_period = 2, .swa_default = 4096, .wide_scale_layers = 46,
+    {.name = "gemma2",
+     .arch = MODEL_ARCH_GEMMA2,
+     .eps = 1e-6f,
+     .rope_neox = 1,
+     .embd_scale = 1,
+     .post_norms = 1,
+     .gelu = 1,
+     .swa_period = 2,
+     .swa_default = 4096,
+     .wide_scale_layers = 46,
      .softcap = 1},
     {.name = "phi3", .arch = MODEL_ARCH_PHI3, .eps = 1e-5f, .rope_neox = 1, .swa_period = 1},
 };
@@ -81,8 +97,7 @@ static int ml_f32(const gguf_file *f, const char *arch, const char *key, float d
     }
     int rc = gguf_get_f32(f, full, v, err);
     if (rc) return rc;
-    if (!isfinite(*v))
-        return ef_fail(err, EF_ERROR, "%s: %s is not finite", gguf_path(f), full);
+    if (!isfinite(*v)) return ef_fail(err, EF_ERROR, "%s: %s is not finite", gguf_path(f), full);
     return EF_OK;
 }
 
@@ -96,7 +111,8 @@ static int ml_config(const gguf_file *f, model_config *c, ef_error *err)
     if (!row)
         return ef_fail(err, EF_UNSUPPORTED,
                        "%s: architecture '%s' is not supported (gemma2, gemma3, llama, phi3, "
-                       "qwen2, qwen3)", gguf_path(f), arch);
+                       "qwen2, qwen3)",
+                       gguf_path(f), arch);
     memset(c, 0, sizeof *c);
     c->arch = row->arch;
     if ((rc = ml_u32(f, arch, "embedding_length", 1, 0, &c->n_embd, err)) ||
@@ -124,7 +140,8 @@ static int ml_config(const gguf_file *f, model_config *c, ef_error *err)
     if ((rc = ml_f32(f, arch, "attention.layer_norm_rms_epsilon", row->eps, &c->eps, err)) ||
         (rc = ml_f32(f, arch, "rope.freq_base", 10000.0f, &c->rope_base, err)) ||
         (rc = ml_f32(f, arch, "rope.freq_base_swa",
-                     c->arch == MODEL_ARCH_GEMMA3 ? 10000.0f : c->rope_base, &c->rope_base_swa, err)) ||
+                     c->arch == MODEL_ARCH_GEMMA3 ? 10000.0f : c->rope_base, &c->rope_base_swa,
+                     err)) ||
         (rc = ml_f32(f, arch, "rope.scaling.attn_factor", 1.0f, &c->rope_attn_factor, err)))
         return rc;
     c->rope_neox = row->rope_neox;
@@ -151,8 +168,10 @@ static int ml_config(const gguf_file *f, model_config *c, ef_error *err)
         uint32_t p;
         if (gguf_get_u32(f, key, &p, NULL) == EF_OK && p > 0 && p < 1024) c->swa_period = (int)p;
         else if (gguf_kv_find(f, key) >= 0 && row->swa_period > 1)
-            return ef_fail(err, EF_UNSUPPORTED, "%s: %s is not a layer period (a per-layer "
-                           "list is not supported)", gguf_path(f), key);
+            return ef_fail(err, EF_UNSUPPORTED,
+                           "%s: %s is not a layer period (a per-layer "
+                           "list is not supported)",
+                           gguf_path(f), key);
     }
     if (row->softcap) {
         if ((rc = ml_f32(f, arch, "attn_logit_softcapping", 50.0f, &c->attn_softcap, err)) ||
@@ -180,8 +199,8 @@ ef_mask model_layer_mask(const model_config *c, int layer)
 }
 
 /* Finds a tensor and checks its shape [ne0, ne1] (ne1 = 0: a vector). */
-static int ml_tensor(const gguf_file *f, const char *name, uint64_t ne0, uint64_t ne1,
-                     int required, const gguf_tensor **out, ef_error *err)
+static int ml_tensor(const gguf_file *f, const char *name, uint64_t ne0, uint64_t ne1, int required,
+                     const gguf_tensor **out, ef_error *err)
 {
     const gguf_tensor *t = gguf_tensor_find(f, name);
     *out = NULL;
@@ -216,43 +235,59 @@ static int ml_hparams_check(const gguf_file *f, const model_config *c, ef_error 
     const gguf_tensor *emb = gguf_tensor_find(f, "token_embd.weight"), *t;
     char name[96];
     if (emb->ne[0] != (uint64_t)c->n_embd)
-        return ef_fail(err, EF_ERROR, "%s: %s.embedding_length = %d, but token_embd.weight has rows of %llu values",
-                       path, arch, c->n_embd, (unsigned long long)emb->ne[0]);
+        return ef_fail(
+            err, EF_ERROR,
+            "%s: %s.embedding_length = %d, but token_embd.weight has rows of %llu values", path,
+            arch, c->n_embd, (unsigned long long)emb->ne[0]);
     int rc = ml_tensor(f, "token_embd.weight", c->n_embd, c->n_vocab, 1, &t, err); /* its type */
     if (rc) return rc;
     for (int l = 0; l <= c->n_layer; l++) { /* blocks 0 .. L-1, and no block L */
         snprintf(name, sizeof name, "blk.%d.attn_norm.weight", l);
         int present = gguf_tensor_find(f, name) != NULL;
         if (l < c->n_layer && !present)
-            return ef_fail(err, EF_ERROR, "%s: %s.block_count = %d, but the file has no tensor %s", path, arch,
-                           c->n_layer, name);
+            return ef_fail(err, EF_ERROR, "%s: %s.block_count = %d, but the file has no tensor %s",
+                           path, arch, c->n_layer, name);
         if (l == c->n_layer && present)
-            return ef_fail(err, EF_ERROR, "%s: %s.block_count = %d, but the file has a block %d too (tensor %s)",
+            return ef_fail(err, EF_ERROR,
+                           "%s: %s.block_count = %d, but the file has a block %d too (tensor %s)",
                            path, arch, c->n_layer, l, name);
     }
     snprintf(name, sizeof name, "%s.attention.key_length", arch);
     const char *d_key = gguf_kv_find(f, name) >= 0 ? "" : ", absent: embedding_length / head_count";
     if ((t = gguf_tensor_find(f, "blk.0.attn_q.weight")) && t->ne[1] != (uint64_t)c->n_head * c->d)
-        return ef_fail(err, EF_ERROR, "%s: %s.attention.head_count %d x head dimension %d (%s.attention.key_length%s) "
-                       "= %llu query rows, but blk.0.attn_q.weight has %llu", path, arch, c->n_head, c->d, arch, d_key,
-                       (unsigned long long)c->n_head * c->d, (unsigned long long)t->ne[1]);
-    if ((t = gguf_tensor_find(f, "blk.0.attn_k.weight")) && t->ne[1] != (uint64_t)c->n_head_kv * c->d)
-        return ef_fail(err, EF_ERROR, "%s: %s.attention.head_count_kv %d x head dimension %d (%s.attention.key_length%s) "
-                       "= %llu key rows, but blk.0.attn_k.weight has %llu", path, arch, c->n_head_kv, c->d, arch, d_key,
-                       (unsigned long long)c->n_head_kv * c->d, (unsigned long long)t->ne[1]);
-    if ((t = gguf_tensor_find(f, "blk.0.attn_v.weight")) && t->ne[1] != (uint64_t)c->n_head_kv * c->d_v)
-        return ef_fail(err, EF_ERROR, "%s: %s.attention.head_count_kv %d x %s.attention.value_length %d = %llu value "
-                       "rows, but blk.0.attn_v.weight has %llu", path, arch, c->n_head_kv, arch, c->d_v,
-                       (unsigned long long)c->n_head_kv * c->d_v, (unsigned long long)t->ne[1]);
+        return ef_fail(
+            err, EF_ERROR,
+            "%s: %s.attention.head_count %d x head dimension %d (%s.attention.key_length%s) "
+            "= %llu query rows, but blk.0.attn_q.weight has %llu",
+            path, arch, c->n_head, c->d, arch, d_key, (unsigned long long)c->n_head * c->d,
+            (unsigned long long)t->ne[1]);
+    if ((t = gguf_tensor_find(f, "blk.0.attn_k.weight")) &&
+        t->ne[1] != (uint64_t)c->n_head_kv * c->d)
+        return ef_fail(
+            err, EF_ERROR,
+            "%s: %s.attention.head_count_kv %d x head dimension %d (%s.attention.key_length%s) "
+            "= %llu key rows, but blk.0.attn_k.weight has %llu",
+            path, arch, c->n_head_kv, c->d, arch, d_key, (unsigned long long)c->n_head_kv * c->d,
+            (unsigned long long)t->ne[1]);
+    if ((t = gguf_tensor_find(f, "blk.0.attn_v.weight")) &&
+        t->ne[1] != (uint64_t)c->n_head_kv * c->d_v)
+        return ef_fail(
+            err, EF_ERROR,
+            "%s: %s.attention.head_count_kv %d x %s.attention.value_length %d = %llu value "
+            "rows, but blk.0.attn_v.weight has %llu",
+            path, arch, c->n_head_kv, arch, c->d_v, (unsigned long long)c->n_head_kv * c->d_v,
+            (unsigned long long)t->ne[1]);
     if ((t = gguf_tensor_find(f, "blk.0.ffn_down.weight")) && t->ne[0] != (uint64_t)c->n_ff)
-        return ef_fail(err, EF_ERROR, "%s: %s.feed_forward_length = %d, but blk.0.ffn_down.weight has rows of %llu values",
-                       path, arch, c->n_ff, (unsigned long long)t->ne[0]);
+        return ef_fail(
+            err, EF_ERROR,
+            "%s: %s.feed_forward_length = %d, but blk.0.ffn_down.weight has rows of %llu values",
+            path, arch, c->n_ff, (unsigned long long)t->ne[0]);
     return EF_OK;
 }
 
 /* Copies a vector tensor into the pool (dst), or sets *dst NULL when optional and absent. */
-static int ml_vector(const gguf_file *f, const char *name, uint64_t n, int required,
-                     float **pool, float **dst, ef_error *err)
+static int ml_vector(const gguf_file *f, const char *name, uint64_t n, int required, float **pool,
+                     float **dst, ef_error *err)
 {
     const gguf_tensor *t;
     int rc = ml_tensor(f, name, n, 0, required, &t, err);
@@ -274,12 +309,15 @@ static int ml_weights(model *m, ef_error *err)
     uint64_t vw = (uint64_t)c->n_head_kv * c->d_v, ow = (uint64_t)c->n_head * c->d_v;
     /* norms (4 n_embd + 2 d), biases (q, k, v twice: split or fused; output) */
     uint64_t per_layer = 5 * (uint64_t)c->n_embd + 2 * (uint64_t)c->d + 2 * (qw + kw + vw);
-    uint64_t total = per_layer * L + c->n_embd + 3 * (uint64_t)(c->n_rot / 2) + (uint64_t)c->n_vocab;
+    uint64_t total =
+        per_layer * L + c->n_embd + 3 * (uint64_t)(c->n_rot / 2) + (uint64_t)c->n_vocab;
     /* the pool copies vectors the file holds (at 4.5 bits a value or more), so it is never
      * more than 8 x the file; beyond, some block's tensors do not match the checked ones */
     if ((double)total * sizeof(float) > 8.0 * (double)gguf_file_size(f))
-        return ef_fail(err, EF_ERROR, "%s: the norms and biases of %d blocks would need %.3g GB, more than the "
-                       "%.3g MB file can hold", gguf_path(f), L, (double)total * sizeof(float) * 1e-9,
+        return ef_fail(err, EF_ERROR,
+                       "%s: the norms and biases of %d blocks would need %.3g GB, more than the "
+                       "%.3g MB file can hold",
+                       gguf_path(f), L, (double)total * sizeof(float) * 1e-9,
                        (double)gguf_file_size(f) * 1e-6);
     w->pool = malloc(total * sizeof(float));
     w->layers = calloc((size_t)L, sizeof *w->layers);
@@ -292,20 +330,22 @@ static int ml_weights(model *m, ef_error *err)
         (rc = ml_vector(f, "output_norm.weight", c->n_embd, 1, &pool, &w->output_norm, err)) ||
         (rc = ml_vector(f, "output.bias", c->n_vocab, 0, &pool, &w->output_bias, err)) ||
         (rc = ml_vector(f, "rope_freqs.weight", c->n_rot / 2, 0, &pool, &w->rope_freqs, err)) ||
-        (rc = ml_vector(f, "rope_factors_long.weight", c->n_rot / 2, 0, &pool, &w->rope_long, err)) ||
-        (rc = ml_vector(f, "rope_factors_short.weight", c->n_rot / 2, 0, &pool, &w->rope_short, err)))
+        (rc = ml_vector(f, "rope_factors_long.weight", c->n_rot / 2, 0, &pool, &w->rope_long,
+                        err)) ||
+        (rc = ml_vector(f, "rope_factors_short.weight", c->n_rot / 2, 0, &pool, &w->rope_short,
+                        err)))
         return rc;
     size_t max = 0;
     for (int l = 0; l < L; l++) {
         layer_weights *lw = &w->layers[l];
         char n[96];
-#define ML_T(field, nm, a, b)                                                            \
-        snprintf(n, sizeof n, "blk.%d.%s", l, nm);                                       \
-        if ((rc = ml_tensor(f, n, a, b, 1, &lw->field, err))) return rc;                \
-        if ((size_t)(a) * (size_t)(b) > max) max = (size_t)(a) * (size_t)(b);
-#define ML_V(field, nm, len, req)                                                        \
-        snprintf(n, sizeof n, "blk.%d.%s", l, nm);                                       \
-        if ((rc = ml_vector(f, n, len, req, &pool, &lw->field, err))) return rc;
+#define ML_T(field, nm, a, b)                                        \
+    snprintf(n, sizeof n, "blk.%d.%s", l, nm);                       \
+    if ((rc = ml_tensor(f, n, a, b, 1, &lw->field, err))) return rc; \
+    if ((size_t)(a) * (size_t)(b) > max) max = (size_t)(a) * (size_t)(b);
+#define ML_V(field, nm, len, req)              \
+    snprintf(n, sizeof n, "blk.%d.%s", l, nm); \
+    if ((rc = ml_vector(f, n, len, req, &pool, &lw->field, err))) return rc;
 #define ML_HAS(nm) (snprintf(n, sizeof n, "blk.%d.%s", l, nm), gguf_tensor_find(f, n) != NULL)
         if (ML_HAS("attn_qkv.weight")) { /* phi3: one matrix, q rows then k then v */
             ML_T(wqkv, "attn_qkv.weight", c->n_embd, qw + kw + vw);
@@ -358,8 +398,9 @@ int model_open(const char *path, model **out, ef_error *err)
     if ((rc = ml_hparams_check(m->gguf, &m->cfg, err)) || (rc = ml_weights(m, err))) goto fail;
     if ((rc = tokenizer_load(m->gguf, &m->tok, err))) goto fail;
     if (tokenizer_n_vocab(m->tok) != m->cfg.n_vocab) {
-        rc = ef_fail(err, EF_ERROR, "%s: the tokenizer has %d tokens but token_embd.weight has %d rows",
-                     path, tokenizer_n_vocab(m->tok), m->cfg.n_vocab);
+        rc = ef_fail(err, EF_ERROR,
+                     "%s: the tokenizer has %d tokens but token_embd.weight has %d rows", path,
+                     tokenizer_n_vocab(m->tok), m->cfg.n_vocab);
         goto fail;
     }
     const char *base = strrchr(path, '/');
@@ -397,8 +438,9 @@ void model_describe(const model *m, char *buf, size_t len)
         const gguf_tensor *t = gguf_tensor_at(m->gguf, i);
         params += (double)t->ne[0] * (double)t->ne[1] * (double)t->ne[2] * (double)t->ne[3];
     }
-    snprintf(buf, len, "%s: %s, %.1f M parameters in %.1f MB, %d layers x %d query / %d KV "
-             "heads, d = %d, tokenizer %s (%d tokens)", m->name, model_arch_name(c->arch),
-             params / 1e6, (double)gguf_file_size(m->gguf) / 1e6, c->n_layer, c->n_head,
-             c->n_head_kv, c->d, tokenizer_label(m->tok), c->n_vocab);
+    snprintf(buf, len,
+             "%s: %s, %.1f M parameters in %.1f MB, %d layers x %d query / %d KV "
+             "heads, d = %d, tokenizer %s (%d tokens)",
+             m->name, model_arch_name(c->arch), params / 1e6, (double)gguf_file_size(m->gguf) / 1e6,
+             c->n_layer, c->n_head, c->n_head_kv, c->d, tokenizer_label(m->tok), c->n_vocab);
 }

@@ -22,8 +22,8 @@
 #define GGUF_MAX_KEY 65535
 
 static const char *const gguf_impl_type_names[GGUF_TYPE_COUNT] = {
-    "UINT8", "INT8", "UINT16", "INT16", "UINT32", "INT32", "FLOAT32",
-    "BOOL", "STRING", "ARRAY", "UINT64", "INT64", "FLOAT64",
+    "UINT8", "INT8",   "UINT16", "INT16",  "UINT32", "INT32",   "FLOAT32",
+    "BOOL",  "STRING", "ARRAY",  "UINT64", "INT64",  "FLOAT64",
 };
 const uint8_t gguf_impl_type_size[GGUF_TYPE_COUNT] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
 
@@ -56,9 +56,9 @@ static int gg_need(gg_cur *c, uint64_t n, const char *what)
 {
     if (n > c->size - c->pos)
         return gguf_impl_fail(c->err, EF_ERROR, c->path,
-                       "truncated file: %s at byte %llu needs %llu bytes, only %llu left", what,
-                       (unsigned long long)c->pos, (unsigned long long)n,
-                       (unsigned long long)(c->size - c->pos));
+                              "truncated file: %s at byte %llu needs %llu bytes, only %llu left",
+                              what, (unsigned long long)c->pos, (unsigned long long)n,
+                              (unsigned long long)(c->size - c->pos));
     return EF_OK;
 }
 
@@ -84,8 +84,9 @@ static int gg_str(gg_cur *c, const uint8_t **s, uint64_t *len, const char *what)
     uint64_t n;
     if (gg_u64(c, &n, what)) return EF_ERROR;
     if (n > GGUF_MAX_STRING)
-        return gguf_impl_fail(c->err, EF_ERROR, c->path, "%s at byte %llu claims %llu bytes (limit 1 GiB)",
-                       what, (unsigned long long)(c->pos - 8), (unsigned long long)n);
+        return gguf_impl_fail(c->err, EF_ERROR, c->path,
+                              "%s at byte %llu claims %llu bytes (limit 1 GiB)", what,
+                              (unsigned long long)(c->pos - 8), (unsigned long long)n);
     if (gg_need(c, n, what)) return EF_ERROR;
     *s = c->map + c->pos;
     *len = n;
@@ -97,8 +98,7 @@ static int gg_str(gg_cur *c, const uint8_t **s, uint64_t *len, const char *what)
 
 static int gg_kv_value(gg_cur *c, gguf_kv *kv)
 {
-    if (kv->type == GGUF_TYPE_STRING)
-        return gg_str(c, &kv->val, &kv->len, "string value");
+    if (kv->type == GGUF_TYPE_STRING) return gg_str(c, &kv->val, &kv->len, "string value");
     if (kv->type != GGUF_TYPE_ARRAY) {
         if (gg_need(c, gguf_impl_type_size[kv->type], "value")) return EF_ERROR;
         kv->val = c->map + c->pos;
@@ -110,20 +110,23 @@ static int gg_kv_value(gg_cur *c, gguf_kv *kv)
         return EF_ERROR;
     if (et >= GGUF_TYPE_COUNT)
         return gguf_impl_fail(c->err, EF_ERROR, c->path, "key '%s': array of invalid value type %u",
-                       kv->key, et);
+                              kv->key, et);
     if (et == GGUF_TYPE_ARRAY)
         return gguf_impl_fail(c->err, EF_ERROR, c->path,
-                       "key '%s': nested arrays (array of ARRAY) are not supported", kv->key);
+                              "key '%s': nested arrays (array of ARRAY) are not supported",
+                              kv->key);
     kv->elem_type = (int)et;
     if (kv->count > GGUF_MAX_ARRAY)
-        return gguf_impl_fail(c->err, EF_ERROR, c->path, "key '%s': array of %llu elements (limit 2^30)",
-                       kv->key, (unsigned long long)kv->count);
+        return gguf_impl_fail(c->err, EF_ERROR, c->path,
+                              "key '%s': array of %llu elements (limit 2^30)", kv->key,
+                              (unsigned long long)kv->count);
     uint64_t esz = et == GGUF_TYPE_STRING ? 8 : gguf_impl_type_size[et];
     if (kv->count * esz > c->size - c->pos)
-        return gguf_impl_fail(c->err, EF_ERROR, c->path,
-                       "truncated file: key '%s' holds %llu %s elements, only %llu bytes left",
-                       kv->key, (unsigned long long)kv->count, gguf_impl_type_name((int)et),
-                       (unsigned long long)(c->size - c->pos));
+        return gguf_impl_fail(
+            c->err, EF_ERROR, c->path,
+            "truncated file: key '%s' holds %llu %s elements, only %llu bytes left", kv->key,
+            (unsigned long long)kv->count, gguf_impl_type_name((int)et),
+            (unsigned long long)(c->size - c->pos));
     kv->val = c->map + c->pos;
     if (et != GGUF_TYPE_STRING) {
         c->pos += kv->count * esz;
@@ -131,8 +134,9 @@ static int gg_kv_value(gg_cur *c, gguf_kv *kv)
     }
     kv->str_pos = malloc((kv->count ? kv->count : 1) * sizeof *kv->str_pos);
     if (!kv->str_pos)
-        return gguf_impl_fail(c->err, EF_NOMEM, c->path, "out of memory indexing %llu strings of '%s'",
-                       (unsigned long long)kv->count, kv->key);
+        return gguf_impl_fail(c->err, EF_NOMEM, c->path,
+                              "out of memory indexing %llu strings of '%s'",
+                              (unsigned long long)kv->count, kv->key);
     for (uint64_t i = 0; i < kv->count; i++) {
         const uint8_t *s;
         uint64_t n;
@@ -151,14 +155,16 @@ static int gg_parse_kv(gguf_file *f, gg_cur *c)
 {
     /* each record needs at least 8 (key length) + 1 (key) + 4 (type) + 1 bytes */
     if (f->n_kv > (c->size - c->pos) / 14)
-        return gguf_impl_fail(c->err, EF_ERROR, f->path,
-                       "truncated or corrupt file: kv_count %llu needs more than the %llu bytes "
-                       "left", (unsigned long long)f->n_kv, (unsigned long long)(c->size - c->pos));
+        return gguf_impl_fail(
+            c->err, EF_ERROR, f->path,
+            "truncated or corrupt file: kv_count %llu needs more than the %llu bytes "
+            "left",
+            (unsigned long long)f->n_kv, (unsigned long long)(c->size - c->pos));
     f->kv = calloc(f->n_kv ? f->n_kv : 1, sizeof *f->kv);
     f->kv_by_key = calloc(f->n_kv ? f->n_kv : 1, sizeof *f->kv_by_key);
     if (!f->kv || !f->kv_by_key)
         return gguf_impl_fail(c->err, EF_NOMEM, f->path, "out of memory for %llu metadata keys",
-                       (unsigned long long)f->n_kv);
+                              (unsigned long long)f->n_kv);
     for (uint64_t i = 0; i < f->n_kv; i++) {
         gguf_kv *kv = &f->kv[i];
         const uint8_t *k;
@@ -166,10 +172,11 @@ static int gg_parse_kv(gguf_file *f, gg_cur *c)
         uint32_t type;
         if (gg_str(c, &k, &klen, "metadata key")) return EF_ERROR;
         if (klen == 0 || klen > GGUF_MAX_KEY || memchr(k, 0, klen))
-            return gguf_impl_fail(c->err, EF_ERROR, f->path,
-                           "metadata key %llu at byte %llu is empty, longer than 65535 bytes or "
-                           "contains NUL", (unsigned long long)i,
-                           (unsigned long long)(c->pos - klen - 8));
+            return gguf_impl_fail(
+                c->err, EF_ERROR, f->path,
+                "metadata key %llu at byte %llu is empty, longer than 65535 bytes or "
+                "contains NUL",
+                (unsigned long long)i, (unsigned long long)(c->pos - klen - 8));
         kv->key = malloc(klen + 1);
         if (!kv->key) return gguf_impl_fail(c->err, EF_NOMEM, f->path, "out of memory for a key");
         memcpy(kv->key, k, klen);
@@ -177,7 +184,7 @@ static int gg_parse_kv(gguf_file *f, gg_cur *c)
         if (gg_u32(c, &type, "value type")) return EF_ERROR;
         if (type >= GGUF_TYPE_COUNT)
             return gguf_impl_fail(c->err, EF_ERROR, f->path, "key '%s' has invalid value type %u",
-                           kv->key, type);
+                                  kv->key, type);
         kv->type = (int)type;
         if (gg_kv_value(c, kv)) return EF_ERROR;
         f->kv_by_key[i] = kv;
@@ -186,7 +193,7 @@ static int gg_parse_kv(gguf_file *f, gg_cur *c)
     for (uint64_t i = 1; i < f->n_kv; i++)
         if (!strcmp(f->kv_by_key[i - 1]->key, f->kv_by_key[i]->key))
             return gguf_impl_fail(c->err, EF_ERROR, f->path, "duplicate metadata key '%s'",
-                           f->kv_by_key[i]->key);
+                                  f->kv_by_key[i]->key);
     return EF_OK;
 }
 
@@ -197,11 +204,11 @@ static int gg_alignment(gguf_file *f, ef_error *err)
     if (!kv) return EF_OK;
     if (kv->type != GGUF_TYPE_UINT32)
         return gguf_impl_fail(err, EF_ERROR, f->path, "general.alignment must be UINT32, is %s",
-                       gguf_impl_type_name(kv->type));
+                              gguf_impl_type_name(kv->type));
     uint32_t a = gguf_le32(kv->val);
     if (a == 0 || (a & (a - 1)))
         return gguf_impl_fail(err, EF_ERROR, f->path,
-                       "general.alignment %u is not a non-zero power of two", a);
+                              "general.alignment %u is not a non-zero power of two", a);
     f->alignment = a;
     return EF_OK;
 }
@@ -229,41 +236,41 @@ static int gg_parse_tensor_info(gguf_file *f, gg_cur *c, uint64_t i)
     uint32_t n_dims, type;
     if (gg_str(c, &s, &len, "tensor name")) return EF_ERROR;
     if (len == 0 || len > GGUF_MAX_NAME || memchr(s, 0, len))
-        return gguf_impl_fail(c->err, EF_ERROR, f->path,
-                       "tensor %llu: name of %llu bytes is empty, longer than %d or contains NUL",
-                       (unsigned long long)i, (unsigned long long)len, GGUF_MAX_NAME);
+        return gguf_impl_fail(
+            c->err, EF_ERROR, f->path,
+            "tensor %llu: name of %llu bytes is empty, longer than %d or contains NUL",
+            (unsigned long long)i, (unsigned long long)len, GGUF_MAX_NAME);
     memcpy(name, s, len);
     name[len] = '\0';
     t->name = name;
     if (gg_u32(c, &n_dims, "tensor n_dims")) return EF_ERROR;
     if (n_dims > 4)
-        return gguf_impl_fail(c->err, EF_ERROR, f->path, "tensor '%s' has %u dimensions (at most 4)",
-                       name, n_dims);
+        return gguf_impl_fail(c->err, EF_ERROR, f->path,
+                              "tensor '%s' has %u dimensions (at most 4)", name, n_dims);
     t->n_dims = (int)n_dims;
     uint64_t elems = 1;
     for (int d = 0; d < 4; d++) {
         uint64_t ne = 1;
         if ((uint32_t)d < n_dims && gg_u64(c, &ne, "tensor dimension")) return EF_ERROR;
         if (ne > (uint64_t)INT64_MAX)
-            return gguf_impl_fail(c->err, EF_ERROR, f->path, "tensor '%s': dimension %d is negative",
-                           name, d);
+            return gguf_impl_fail(c->err, EF_ERROR, f->path,
+                                  "tensor '%s': dimension %d is negative", name, d);
         if (ne && elems > (uint64_t)INT64_MAX / ne)
             return gguf_impl_fail(c->err, EF_ERROR, f->path,
-                           "tensor '%s': element count overflows (absurd dimensions)", name);
+                                  "tensor '%s': element count overflows (absurd dimensions)", name);
         elems *= ne;
         t->ne[d] = ne;
     }
-    if (gg_u32(c, &type, "tensor type") || gg_u64(c, &t->offset, "tensor offset"))
-        return EF_ERROR;
+    if (gg_u32(c, &type, "tensor type") || gg_u64(c, &t->offset, "tensor offset")) return EF_ERROR;
     uint32_t be, bb;
     if (!dequant_type_block((int)type, &be, &bb))
-        return gguf_impl_fail(c->err, EF_ERROR, f->path, "tensor '%s' has unknown ggml type %u", name,
-                       type);
+        return gguf_impl_fail(c->err, EF_ERROR, f->path, "tensor '%s' has unknown ggml type %u",
+                              name, type);
     t->type = (int)type;
     if (t->ne[0] % be)
         return gguf_impl_fail(c->err, EF_ERROR, f->path,
-                       "tensor '%s': ne0 = %llu is not a multiple of the %s block size %u", name,
-                       (unsigned long long)t->ne[0], dequant_type_name(t->type), be);
+                              "tensor '%s': ne0 = %llu is not a multiple of the %s block size %u",
+                              name, (unsigned long long)t->ne[0], dequant_type_name(t->type), be);
     uint64_t row = t->ne[0] / be * bb, rows = elems && t->ne[0] ? elems / t->ne[0] : 0;
     if (rows && row > UINT64_MAX / rows)
         return gguf_impl_fail(c->err, EF_ERROR, f->path, "tensor '%s': byte size overflows", name);
@@ -280,14 +287,16 @@ static int gg_place_tensors(gguf_file *f, ef_error *err)
         gguf_tensor *t = &f->tensors[i];
         if (t->offset % f->alignment)
             return gguf_impl_fail(err, EF_ERROR, f->path,
-                           "tensor '%s': offset %llu is not a multiple of the alignment %u",
-                           t->name, (unsigned long long)t->offset, f->alignment);
+                                  "tensor '%s': offset %llu is not a multiple of the alignment %u",
+                                  t->name, (unsigned long long)t->offset, f->alignment);
         uint64_t room = f->size - f->data_start;
         if (t->offset > room || t->nbytes > room - t->offset)
-            return gguf_impl_fail(err, EF_ERROR, f->path,
-                           "tensor '%s': data [%llu, +%llu) lies outside the file (%llu bytes "
-                           "of tensor data)", t->name, (unsigned long long)t->offset,
-                           (unsigned long long)t->nbytes, (unsigned long long)room);
+            return gguf_impl_fail(
+                err, EF_ERROR, f->path,
+                "tensor '%s': data [%llu, +%llu) lies outside the file (%llu bytes "
+                "of tensor data)",
+                t->name, (unsigned long long)t->offset, (unsigned long long)t->nbytes,
+                (unsigned long long)room);
         t->data = f->map + f->data_start + t->offset;
         t->path = f->path;
     }
@@ -299,7 +308,7 @@ static int gg_place_tensors(gguf_file *f, ef_error *err)
         const gguf_tensor *a = by_off[i - 1], *b = by_off[i];
         if (a->nbytes && b->nbytes && a->offset + a->nbytes > b->offset) {
             rc = gguf_impl_fail(err, EF_ERROR, f->path, "tensors '%s' and '%s' overlap in the file",
-                         a->name, b->name);
+                                a->name, b->name);
             goto cleanup_sorted;
         }
     }
@@ -312,17 +321,18 @@ static int gg_parse_tensors(gguf_file *f, gg_cur *c)
 {
     /* each record needs at least 8 + 1 + 4 + 4 + 8 bytes */
     if (f->n_tensors > (c->size - c->pos) / 25)
-        return gguf_impl_fail(c->err, EF_ERROR, f->path,
-                       "truncated or corrupt file: tensor_count %llu needs more than the %llu "
-                       "bytes left", (unsigned long long)f->n_tensors,
-                       (unsigned long long)(c->size - c->pos));
+        return gguf_impl_fail(
+            c->err, EF_ERROR, f->path,
+            "truncated or corrupt file: tensor_count %llu needs more than the %llu "
+            "bytes left",
+            (unsigned long long)f->n_tensors, (unsigned long long)(c->size - c->pos));
     uint64_t n = f->n_tensors ? f->n_tensors : 1;
     f->tensors = calloc(n, sizeof *f->tensors);
     f->t_by_name = calloc(n, sizeof *f->t_by_name);
     f->names = calloc(n, GGUF_MAX_NAME + 1);
     if (!f->tensors || !f->t_by_name || !f->names)
         return gguf_impl_fail(c->err, EF_NOMEM, f->path, "out of memory for %llu tensor infos",
-                       (unsigned long long)f->n_tensors);
+                              (unsigned long long)f->n_tensors);
     for (uint64_t i = 0; i < f->n_tensors; i++) {
         if (gg_parse_tensor_info(f, c, i)) return EF_ERROR;
         f->t_by_name[i] = &f->tensors[i];
@@ -331,14 +341,15 @@ static int gg_parse_tensors(gguf_file *f, gg_cur *c)
     for (uint64_t i = 1; i < f->n_tensors; i++)
         if (!strcmp(f->t_by_name[i - 1]->name, f->t_by_name[i]->name))
             return gguf_impl_fail(c->err, EF_ERROR, f->path, "duplicate tensor name '%s'",
-                           f->t_by_name[i]->name);
+                                  f->t_by_name[i]->name);
     uint64_t pad = (f->alignment - c->pos % f->alignment) % f->alignment;
     f->data_start = c->pos + pad;
     if (f->n_tensors && pad > c->size - c->pos)
-        return gguf_impl_fail(c->err, EF_ERROR, f->path,
-                       "truncated file: the tensor data section would start at byte %llu, past "
-                       "the end (%llu bytes)", (unsigned long long)f->data_start,
-                       (unsigned long long)f->size);
+        return gguf_impl_fail(
+            c->err, EF_ERROR, f->path,
+            "truncated file: the tensor data section would start at byte %llu, past "
+            "the end (%llu bytes)",
+            (unsigned long long)f->data_start, (unsigned long long)f->size);
     if (!f->n_tensors) return EF_OK;
     return gg_place_tensors(f, c->err);
 }
@@ -349,24 +360,28 @@ static int gg_parse(gguf_file *f, ef_error *err)
 {
     gg_cur c = {.map = f->map, .pos = 0, .size = f->size, .path = f->path, .err = err};
     if (f->size < 4 || memcmp(f->map, "GGUF", 4))
-        return gguf_impl_fail(err, EF_ERROR, f->path, "not a GGUF file (bad magic; expected \"GGUF\")");
+        return gguf_impl_fail(err, EF_ERROR, f->path,
+                              "not a GGUF file (bad magic; expected \"GGUF\")");
     c.pos = 4;
     if (gg_u32(&c, &f->version, "version")) return EF_ERROR;
     if (f->version && !(f->version & 0xFFFF))
-        return gguf_impl_fail(err, EF_ERROR, f->path,
-                       "version field 0x%08x looks byte-swapped: big-endian GGUF files are not "
-                       "supported", f->version);
+        return gguf_impl_fail(
+            err, EF_ERROR, f->path,
+            "version field 0x%08x looks byte-swapped: big-endian GGUF files are not "
+            "supported",
+            f->version);
     if (f->version < 2 || f->version > 3)
         return gguf_impl_fail(err, EF_ERROR, f->path,
-                       "unsupported GGUF version %u (efbench reads versions 2 and 3)", f->version);
+                              "unsupported GGUF version %u (efbench reads versions 2 and 3)",
+                              f->version);
     if (gg_u64(&c, &f->n_tensors, "tensor_count") || gg_u64(&c, &f->n_kv, "kv_count"))
         return EF_ERROR;
     if (f->n_tensors > GGUF_MAX_TENSORS)
         return gguf_impl_fail(err, EF_ERROR, f->path, "absurd tensor_count %llu (limit %u)",
-                       (unsigned long long)f->n_tensors, GGUF_MAX_TENSORS);
+                              (unsigned long long)f->n_tensors, GGUF_MAX_TENSORS);
     if (f->n_kv > GGUF_MAX_KV)
         return gguf_impl_fail(err, EF_ERROR, f->path, "absurd kv_count %llu (limit %u)",
-                       (unsigned long long)f->n_kv, GGUF_MAX_KV);
+                              (unsigned long long)f->n_kv, GGUF_MAX_KV);
     if (gg_parse_kv(f, &c) || gg_alignment(f, err)) return EF_ERROR;
     if (gg_parse_tensors(f, &c)) return EF_ERROR;
     const gguf_kv *a = gguf_impl_kv(f, "general.architecture");
@@ -404,15 +419,16 @@ int gguf_open(const char *path, gguf_file **out, ef_error *err)
         goto fail_close;
     }
     if (st.st_size < 24) {
-        rc = gguf_impl_fail(err, EF_ERROR, path, "truncated file: %lld bytes, a GGUF header needs 24",
-                     (long long)st.st_size);
+        rc = gguf_impl_fail(err, EF_ERROR, path,
+                            "truncated file: %lld bytes, a GGUF header needs 24",
+                            (long long)st.st_size);
         goto fail_close;
     }
     f->size = (uint64_t)st.st_size;
     void *m = mmap(NULL, (size_t)f->size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (m == MAP_FAILED) {
         rc = gguf_impl_fail(err, EF_ERROR, path, "cannot mmap %llu bytes: %s",
-                     (unsigned long long)f->size, strerror(errno));
+                            (unsigned long long)f->size, strerror(errno));
         goto fail_close;
     }
     f->map = m;
@@ -484,13 +500,14 @@ int gguf_tensor_row(const gguf_tensor *t, uint64_t row, float *dst, ef_error *er
 {
     uint64_t rows = gguf_tensor_rows(t);
     if (row >= rows)
-        return ef_fail(err, EF_ERROR, "%s: tensor '%s': row %llu out of range (%llu rows)",
-                       t->path, t->name, (unsigned long long)row, (unsigned long long)rows);
+        return ef_fail(err, EF_ERROR, "%s: tensor '%s': row %llu out of range (%llu rows)", t->path,
+                       t->name, (unsigned long long)row, (unsigned long long)rows);
     if (!dequant_type_supported(t->type))
-        return ef_fail(err, EF_UNSUPPORTED,
-                       "%s: tensor '%s' is stored as %s, which efbench cannot dequantise "
-                       "(supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K)",
-                       t->path, t->name, dequant_type_name(t->type));
+        return ef_fail(
+            err, EF_UNSUPPORTED,
+            "%s: tensor '%s' is stored as %s, which efbench cannot dequantise "
+            "(supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K)",
+            t->path, t->name, dequant_type_name(t->type));
     int ok;
     uint64_t rb = dequant_row_bytes(t->type, (int64_t)t->ne[0], &ok);
     if (!ok) return ef_fail(err, EF_ERROR, "%s: tensor '%s': bad row geometry", t->path, t->name);

@@ -47,7 +47,7 @@ typedef struct gguf_tensor {
     const char *name; /* NUL-terminated */
     int n_dims;
     uint64_t ne[4];
-    int type;         /* DQ_TYPE_* (ggml numbering) */
+    int type; /* DQ_TYPE_* (ggml numbering) */
     const uint8_t *data;
     uint64_t nbytes;
     uint64_t offset;  /* relative to the data section, as stored */
@@ -85,8 +85,7 @@ int gguf_get_i32(const gguf_file *f, const char *key, int32_t *v, ef_error *err)
 int gguf_get_u64(const gguf_file *f, const char *key, uint64_t *v, ef_error *err);
 int gguf_get_f32(const gguf_file *f, const char *key, float *v, ef_error *err);
 int gguf_get_bool(const gguf_file *f, const char *key, int *v, ef_error *err);
-int gguf_get_str(const gguf_file *f, const char *key, const char **s, size_t *len,
-                 ef_error *err);
+int gguf_get_str(const gguf_file *f, const char *key, const char **s, size_t *len, ef_error *err);
 
 /* Arrays. elem_type is GGUF_TYPE_*; for fixed-size element types *data points to the
  * packed little-endian elements in the mapping (unaligned: read with memcpy or the
@@ -94,8 +93,8 @@ int gguf_get_str(const gguf_file *f, const char *key, const char **s, size_t *le
 int gguf_get_arr(const gguf_file *f, const char *key, int *elem_type, uint64_t *count,
                  const void **data, ef_error *err);
 /* i-th string of a string array (O(1): offsets are indexed at open). */
-int gguf_arr_str(const gguf_file *f, const char *key, uint64_t i, const char **s,
-                 size_t *len, ef_error *err);
+int gguf_arr_str(const gguf_file *f, const char *key, uint64_t i, const char **s, size_t *len,
+                 ef_error *err);
 /* i-th element of a numeric array converted to double / int64 (range-checked). */
 int gguf_arr_f64(const gguf_file *f, const char *key, uint64_t i, double *v, ef_error *err);
 int gguf_arr_i64(const gguf_file *f, const char *key, uint64_t i, int64_t *v, ef_error *err);

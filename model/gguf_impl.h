@@ -8,13 +8,13 @@
 #include "model/gguf.h"
 
 typedef struct gguf_kv {
-    char *key;             /* NUL-terminated copy */
-    int type;              /* GGUF_TYPE_* */
-    const uint8_t *val;    /* scalar: the value; string: the bytes; array: first element */
-    uint64_t len;          /* string: byte length */
-    int elem_type;         /* arrays */
-    uint64_t count;        /* arrays */
-    uint64_t *str_pos;     /* string arrays: file offset of each element's u64 length */
+    char *key;          /* NUL-terminated copy */
+    int type;           /* GGUF_TYPE_* */
+    const uint8_t *val; /* scalar: the value; string: the bytes; array: first element */
+    uint64_t len;       /* string: byte length */
+    int elem_type;      /* arrays */
+    uint64_t count;     /* arrays */
+    uint64_t *str_pos;  /* string arrays: file offset of each element's u64 length */
 } gguf_kv;
 
 struct gguf_file {
@@ -24,10 +24,10 @@ struct gguf_file {
     uint32_t version, alignment;
     uint64_t n_kv, n_tensors, data_start;
     gguf_kv *kv;
-    gguf_kv **kv_by_key;        /* sorted by key, for bsearch */
+    gguf_kv **kv_by_key; /* sorted by key, for bsearch */
     gguf_tensor *tensors;
-    gguf_tensor **t_by_name;    /* sorted by name */
-    char *names;                /* n_tensors * (GGUF_MAX_NAME + 1) bytes */
+    gguf_tensor **t_by_name; /* sorted by name */
+    char *names;             /* n_tensors * (GGUF_MAX_NAME + 1) bytes */
     char *arch;
     int hashed;
     char hash[65];

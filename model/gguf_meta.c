@@ -23,7 +23,10 @@ const gguf_kv *gguf_impl_kv(const gguf_file *f, const char *key)
 /* ---- metadata access ------------------------------------------------------------- */
 
 uint64_t gguf_kv_count(const gguf_file *f) { return f->n_kv; }
-const char *gguf_kv_key(const gguf_file *f, uint64_t i) { return i < f->n_kv ? f->kv[i].key : NULL; }
+const char *gguf_kv_key(const gguf_file *f, uint64_t i)
+{
+    return i < f->n_kv ? f->kv[i].key : NULL;
+}
 int gguf_kv_type(const gguf_file *f, uint64_t i) { return i < f->n_kv ? f->kv[i].type : -1; }
 
 int64_t gguf_kv_find(const gguf_file *f, const char *key)
@@ -44,22 +47,22 @@ static int gg_type_mismatch(const gguf_file *f, const char *key, int have, const
                             ef_error *err)
 {
     return gguf_impl_fail(err, EF_ERROR, f->path, "metadata key '%s' is %s, expected %s", key,
-                   gguf_impl_type_name(have), want);
+                          gguf_impl_type_name(have), want);
 }
 
 /* An integer value of type `type` at p, as (negative?, magnitude-or-value). */
 static int gg_int_at(int type, const uint8_t *p, int *neg, uint64_t *u, int64_t *s)
 {
     switch (type) {
-    case GGUF_TYPE_UINT8: *u = p[0]; break;
-    case GGUF_TYPE_INT8: *s = (int8_t)p[0]; goto is_signed;
-    case GGUF_TYPE_UINT16: *u = gguf_le16(p); break;
-    case GGUF_TYPE_INT16: *s = (int16_t)gguf_le16(p); goto is_signed;
-    case GGUF_TYPE_UINT32: *u = gguf_le32(p); break;
-    case GGUF_TYPE_INT32: *s = (int32_t)gguf_le32(p); goto is_signed;
-    case GGUF_TYPE_UINT64: *u = gguf_le64(p); break;
-    case GGUF_TYPE_INT64: *s = (int64_t)gguf_le64(p); goto is_signed;
-    default: return 0;
+        case GGUF_TYPE_UINT8: *u = p[0]; break;
+        case GGUF_TYPE_INT8: *s = (int8_t)p[0]; goto is_signed;
+        case GGUF_TYPE_UINT16: *u = gguf_le16(p); break;
+        case GGUF_TYPE_INT16: *s = (int16_t)gguf_le16(p); goto is_signed;
+        case GGUF_TYPE_UINT32: *u = gguf_le32(p); break;
+        case GGUF_TYPE_INT32: *s = (int32_t)gguf_le32(p); goto is_signed;
+        case GGUF_TYPE_UINT64: *u = gguf_le64(p); break;
+        case GGUF_TYPE_INT64: *s = (int64_t)gguf_le64(p); goto is_signed;
+        default: return 0;
     }
     *neg = 0;
     *s = *u > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)*u;
@@ -78,11 +81,11 @@ static int gg_get_int(const gguf_file *f, const char *key, int64_t lo, uint64_t 
     if (!gg_int_at(kv->type, kv->val, neg, u, s))
         return gg_type_mismatch(f, key, kv->type, "an integer", err);
     if (*neg && *s < lo)
-        return gguf_impl_fail(err, EF_ERROR, f->path, "metadata key '%s' = %lld is out of range", key,
-                       (long long)*s);
+        return gguf_impl_fail(err, EF_ERROR, f->path, "metadata key '%s' = %lld is out of range",
+                              key, (long long)*s);
     if (!*neg && *u > hi)
-        return gguf_impl_fail(err, EF_ERROR, f->path, "metadata key '%s' = %llu is out of range", key,
-                       (unsigned long long)*u);
+        return gguf_impl_fail(err, EF_ERROR, f->path, "metadata key '%s' = %llu is out of range",
+                              key, (unsigned long long)*u);
     return EF_OK;
 }
 
@@ -185,11 +188,11 @@ static int gg_arr_elem(const gguf_file *f, const char *key, uint64_t i, const gg
                        ef_error *err)
 {
     if (gg_lookup(f, key, kv, err)) return EF_ERROR;
-    if ((*kv)->type != GGUF_TYPE_ARRAY)
-        return gg_type_mismatch(f, key, (*kv)->type, "ARRAY", err);
+    if ((*kv)->type != GGUF_TYPE_ARRAY) return gg_type_mismatch(f, key, (*kv)->type, "ARRAY", err);
     if (i >= (*kv)->count)
-        return gguf_impl_fail(err, EF_ERROR, f->path, "index %llu past the end of array '%s' (%llu)",
-                       (unsigned long long)i, key, (unsigned long long)(*kv)->count);
+        return gguf_impl_fail(err, EF_ERROR, f->path,
+                              "index %llu past the end of array '%s' (%llu)", (unsigned long long)i,
+                              key, (unsigned long long)(*kv)->count);
     return EF_OK;
 }
 
@@ -200,7 +203,7 @@ int gguf_arr_str(const gguf_file *f, const char *key, uint64_t i, const char **s
     if (gg_arr_elem(f, key, i, &kv, err)) return EF_ERROR;
     if (kv->elem_type != GGUF_TYPE_STRING)
         return gguf_impl_fail(err, EF_ERROR, f->path, "array '%s' holds %s, expected STRING", key,
-                       gguf_impl_type_name(kv->elem_type));
+                              gguf_impl_type_name(kv->elem_type));
     const uint8_t *p = f->map + kv->str_pos[i];
     *len = (size_t)gguf_le64(p);
     *s = (const char *)p + 8;
@@ -215,7 +218,7 @@ int gguf_arr_f64(const gguf_file *f, const char *key, uint64_t i, double *v, ef_
     if (et == GGUF_TYPE_STRING || et == GGUF_TYPE_BOOL ||
         !gg_num_at(et, kv->val + i * gguf_impl_type_size[et], v))
         return gguf_impl_fail(err, EF_ERROR, f->path, "array '%s' holds %s, expected numbers", key,
-                       gguf_impl_type_name(et));
+                              gguf_impl_type_name(et));
     return EF_OK;
 }
 
@@ -231,12 +234,13 @@ int gguf_arr_i64(const gguf_file *f, const char *key, uint64_t i, int64_t *v, ef
         *v = kv->val[i] != 0;
         return EF_OK;
     }
-    if (et == GGUF_TYPE_STRING || !gg_int_at(et, kv->val + i * gguf_impl_type_size[et], &neg, &u, &s))
+    if (et == GGUF_TYPE_STRING ||
+        !gg_int_at(et, kv->val + i * gguf_impl_type_size[et], &neg, &u, &s))
         return gguf_impl_fail(err, EF_ERROR, f->path, "array '%s' holds %s, expected integers", key,
-                       gguf_impl_type_name(et));
+                              gguf_impl_type_name(et));
     if (!neg && u > (uint64_t)INT64_MAX)
-        return gguf_impl_fail(err, EF_ERROR, f->path, "array '%s'[%llu] = %llu does not fit int64", key,
-                       (unsigned long long)i, (unsigned long long)u);
+        return gguf_impl_fail(err, EF_ERROR, f->path, "array '%s'[%llu] = %llu does not fit int64",
+                              key, (unsigned long long)i, (unsigned long long)u);
     *v = s;
     return EF_OK;
 }

@@ -30,11 +30,11 @@ struct safetensors_file {
     size_t n_tensors, n_meta;
     safetensors_tensor *tensors;
     safetensors_kv *meta;
-    char *strings;       /* names and metadata, NUL-terminated, one block */
+    char *strings; /* names and metadata, NUL-terminated, one block */
 };
 
-__attribute__((format(printf, 3, 4)))
-static int st_fail(ef_error *err, const char *path, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int st_fail(ef_error *err, const char *path,
+                                                         const char *fmt, ...)
 {
     if (!err) return EF_ERROR;
     char tmp[600];
@@ -48,10 +48,13 @@ static int st_fail(ef_error *err, const char *path, const char *fmt, ...)
 /* Element bytes of a safetensors dtype, 0 if unknown. */
 static unsigned st_dtype_size(const char *dt)
 {
-    static const struct { const char *name; unsigned size; } tab[] = {
-        {"BOOL", 1}, {"U8", 1}, {"I8", 1}, {"F8_E5M2", 1}, {"F8_E4M3", 1},
-        {"I16", 2}, {"U16", 2}, {"F16", 2}, {"BF16", 2},
-        {"I32", 4}, {"U32", 4}, {"F32", 4}, {"I64", 8}, {"U64", 8}, {"F64", 8},
+    static const struct {
+        const char *name;
+        unsigned size;
+    } tab[] = {
+        {"BOOL", 1}, {"U8", 1},  {"I8", 1},  {"F8_E5M2", 1}, {"F8_E4M3", 1},
+        {"I16", 2},  {"U16", 2}, {"F16", 2}, {"BF16", 2},    {"I32", 4},
+        {"U32", 4},  {"F32", 4}, {"I64", 8}, {"U64", 8},     {"F64", 8},
     };
     for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
         if (!strcmp(dt, tab[i].name)) return tab[i].size;
@@ -76,8 +79,7 @@ static int st_out_numel(const safetensors_out *t, uint64_t *numel)
 
 /* The JSON header for the tensors and metadata, padded with spaces to a multiple of 8. */
 static char *st_header_build(const char *path, const safetensors_out *t, size_t n,
-                             const safetensors_kv *meta, size_t n_meta, size_t *len,
-                             ef_error *err)
+                             const safetensors_kv *meta, size_t n_meta, size_t *len, ef_error *err)
 {
     char *text = NULL, *out = NULL;
     json_t *root = json_object(), *md = NULL;
@@ -251,13 +253,14 @@ static int st_tensor_parse(safetensors_file *f, const char *name, json_t *obj,
     if (!json_is_object(obj)) return st_fail(err, p, "entry '%s' is not an object", name);
     json_t *dt = json_object_get(obj, "dtype"), *sh = json_object_get(obj, "shape");
     json_t *of = json_object_get(obj, "data_offsets");
-    if (!json_is_string(dt) || !json_is_array(sh) || !json_is_array(of) ||
-        json_array_size(of) != 2)
-        return st_fail(err, p, "tensor '%s' needs dtype (string), shape (array) and "
-                       "data_offsets ([begin, end])", name);
+    if (!json_is_string(dt) || !json_is_array(sh) || !json_is_array(of) || json_array_size(of) != 2)
+        return st_fail(err, p,
+                       "tensor '%s' needs dtype (string), shape (array) and "
+                       "data_offsets ([begin, end])",
+                       name);
     unsigned es = st_dtype_size(json_string_value(dt));
-    if (!es) return st_fail(err, p, "tensor '%s' has unknown dtype '%s'", name,
-                            json_string_value(dt));
+    if (!es)
+        return st_fail(err, p, "tensor '%s' has unknown dtype '%s'", name, json_string_value(dt));
     snprintf(t->dtype, sizeof t->dtype, "%s", json_string_value(dt));
     if (json_array_size(sh) > SAFETENSORS_MAX_DIMS)
         return st_fail(err, p, "tensor '%s' has %zu dimensions (at most %d)", name,
@@ -267,26 +270,27 @@ static int st_tensor_parse(safetensors_file *f, const char *name, json_t *obj,
     for (int d = 0; d < t->n_dims; d++) {
         int64_t s;
         if (!st_int_of(json_array_get(sh, (size_t)d), &s) || s < 0)
-            return st_fail(err, p, "tensor '%s': shape[%d] is not a non-negative integer", name,
-                           d);
+            return st_fail(err, p, "tensor '%s': shape[%d] is not a non-negative integer", name, d);
         if (s && numel > UINT64_MAX / 8 / (uint64_t)s)
             return st_fail(err, p, "tensor '%s': absurd shape (element count overflows)", name);
         t->shape[d] = s;
         numel *= (uint64_t)s;
     }
     int64_t b, e;
-    if (!st_int_of(json_array_get(of, 0), &b) || !st_int_of(json_array_get(of, 1), &e) ||
-        b < 0 || e < b)
+    if (!st_int_of(json_array_get(of, 0), &b) || !st_int_of(json_array_get(of, 1), &e) || b < 0 ||
+        e < b)
         return st_fail(err, p, "tensor '%s': data_offsets are not 0 <= begin <= end", name);
     uint64_t room = f->size - f->data_start;
     if ((uint64_t)e > room)
-        return st_fail(err, p, "tensor '%s': data [%lld, %lld) lies past the end of the file "
-                       "(%llu data bytes; truncated?)", name, (long long)b, (long long)e,
-                       (unsigned long long)room);
+        return st_fail(err, p,
+                       "tensor '%s': data [%lld, %lld) lies past the end of the file "
+                       "(%llu data bytes; truncated?)",
+                       name, (long long)b, (long long)e, (unsigned long long)room);
     if ((uint64_t)(e - b) != numel * es)
-        return st_fail(err, p, "tensor '%s': shape and dtype %s need %llu bytes, data_offsets "
-                       "give %lld", name, t->dtype, (unsigned long long)(numel * es),
-                       (long long)(e - b));
+        return st_fail(err, p,
+                       "tensor '%s': shape and dtype %s need %llu bytes, data_offsets "
+                       "give %lld",
+                       name, t->dtype, (unsigned long long)(numel * es), (long long)(e - b));
     t->numel = numel;
     t->nbytes = (uint64_t)(e - b);
     t->data = f->map + f->data_start + b;
@@ -313,8 +317,7 @@ static int st_check_overlap(safetensors_file *f, ef_error *err)
     qsort(s, f->n_tensors, sizeof *s, st_tensor_off_cmp);
     for (size_t i = 1; i < f->n_tensors; i++)
         if (s[i - 1]->nbytes && s[i]->nbytes && s[i - 1]->data + s[i - 1]->nbytes > s[i]->data) {
-            rc = st_fail(err, f->path, "tensors '%s' and '%s' overlap", s[i - 1]->name,
-                         s[i]->name);
+            rc = st_fail(err, f->path, "tensors '%s' and '%s' overlap", s[i - 1]->name, s[i]->name);
             break;
         }
     free(s);
@@ -362,7 +365,8 @@ static int st_parse(safetensors_file *f, ef_error *err)
     size_t mi = 0, ti = 0;
     const char *key;
     json_t *val;
-    json_object_foreach(md, key, val) {
+    json_object_foreach(md, key, val)
+    {
         if (!json_is_string(val)) {
             rc = st_fail(err, p, "metadata '%s' is not a string", key);
             goto cleanup_json;
@@ -379,7 +383,8 @@ static int st_parse(safetensors_file *f, ef_error *err)
         f->meta[mi++].value = sp;
         sp += vl + 1;
     }
-    json_object_foreach(root, key, val) {
+    json_object_foreach(root, key, val)
+    {
         if (!strcmp(key, "__metadata__")) continue;
         if (!key[0]) {
             rc = st_fail(err, p, "a tensor has an empty name");
@@ -478,8 +483,8 @@ const char *safetensors_meta_get(const safetensors_file *f, const char *key)
     return NULL;
 }
 
-int safetensors_tensor_read_f32(const safetensors_file *f, const safetensors_tensor *t,
-                                float *dst, ef_error *err)
+int safetensors_tensor_read_f32(const safetensors_file *f, const safetensors_tensor *t, float *dst,
+                                ef_error *err)
 {
     const uint8_t *s = t->data;
     if (!strcmp(t->dtype, "F32")) {
@@ -533,20 +538,23 @@ static int st_qk_layer_check(const safetensors_file *f, safetensors_qk_layer *L,
     const safetensors_tensor *q = L->q, *k = L->k;
     char key[32];
     if (!st_is_float(q->dtype) || !st_is_float(k->dtype))
-        return st_fail(err, p, "q.%d / k.%d must be float tensors (F32, F16, BF16, F64)",
-                       L->layer, L->layer);
+        return st_fail(err, p, "q.%d / k.%d must be float tensors (F32, F16, BF16, F64)", L->layer,
+                       L->layer);
     if (q->n_dims != 3 || k->n_dims != 3)
         return st_fail(err, p, "q.%d and k.%d must be 3-D [heads, n, d], have %d and %d dims",
                        L->layer, L->layer, q->n_dims, k->n_dims);
     for (int i = 0; i < 3; i++)
-        if (q->shape[i] < 1 || k->shape[i] < 1 || q->shape[i] > (1 << 30) || k->shape[i] > (1 << 30))
+        if (q->shape[i] < 1 || k->shape[i] < 1 || q->shape[i] > (1 << 30) ||
+            k->shape[i] > (1 << 30))
             return st_fail(err, p, "q.%d / k.%d: every dimension must be 1 .. 2^30", L->layer,
                            L->layer);
     if (q->shape[1] != k->shape[1] || q->shape[2] != k->shape[2])
-        return st_fail(err, p, "layer %d: q is [%lld, %lld, %lld] but k is [%lld, %lld, %lld]; "
-                       "n and d must agree", L->layer, (long long)q->shape[0],
-                       (long long)q->shape[1], (long long)q->shape[2], (long long)k->shape[0],
-                       (long long)k->shape[1], (long long)k->shape[2]);
+        return st_fail(err, p,
+                       "layer %d: q is [%lld, %lld, %lld] but k is [%lld, %lld, %lld]; "
+                       "n and d must agree",
+                       L->layer, (long long)q->shape[0], (long long)q->shape[1],
+                       (long long)q->shape[2], (long long)k->shape[0], (long long)k->shape[1],
+                       (long long)k->shape[2]);
     if (q->shape[0] % k->shape[0])
         return st_fail(err, p, "layer %d: %lld query heads is not a multiple of %lld KV heads",
                        L->layer, (long long)q->shape[0], (long long)k->shape[0]);
@@ -557,8 +565,8 @@ static int st_qk_layer_check(const safetensors_file *f, safetensors_qk_layer *L,
     snprintf(key, sizeof key, "mask.%d", L->layer);
     const char *m = safetensors_meta_get(f, key);
     if (!m || ef_mask_parse(m, &L->mask))
-        return st_fail(err, p, "metadata '%s' is %s%s%s (expected causal, window:<w> or full)",
-                       key, m ? "'" : "missing", m ? m : "", m ? "'" : "");
+        return st_fail(err, p, "metadata '%s' is %s%s%s (expected causal, window:<w> or full)", key,
+                       m ? "'" : "missing", m ? m : "", m ? "'" : "");
     snprintf(key, sizeof key, "scale.%d", L->layer);
     const char *s = safetensors_meta_get(f, key);
     char *end = NULL;
@@ -569,8 +577,8 @@ static int st_qk_layer_check(const safetensors_file *f, safetensors_qk_layer *L,
     return EF_OK;
 }
 
-int safetensors_qk_layout(const safetensors_file *f, safetensors_qk_layer **layers,
-                          int *n_layers, ef_error *err)
+int safetensors_qk_layout(const safetensors_file *f, safetensors_qk_layer **layers, int *n_layers,
+                          ef_error *err)
 {
     const char *p = f->path;
     safetensors_qk_layer *L = calloc(f->n_tensors ? f->n_tensors : 1, sizeof *L);

@@ -27,10 +27,10 @@ typedef struct safetensors_kv {
 /* One tensor to write: row-major, shape[0] outermost. */
 typedef struct safetensors_out {
     const char *name;
-    int n_dims;                            /* 0 (scalar) .. SAFETENSORS_MAX_DIMS */
+    int n_dims; /* 0 (scalar) .. SAFETENSORS_MAX_DIMS */
     int64_t shape[SAFETENSORS_MAX_DIMS];
-    const void *data;                      /* product(shape) values of dtype */
-    const char *dtype;                     /* "F32" (NULL: the same) or "I32" */
+    const void *data;  /* product(shape) values of dtype */
+    const char *dtype; /* "F32" (NULL: the same) or "I32" */
 } safetensors_out;
 
 /* Write `n` tensors (in this order) and `n_meta` metadata strings to `path`: a temporary
@@ -67,8 +67,8 @@ const safetensors_tensor *safetensors_tensor_at(const safetensors_file *f, size_
 /* NULL if absent. */
 const safetensors_tensor *safetensors_tensor_find(const safetensors_file *f, const char *name);
 /* Convert a tensor (F32, F16, BF16 or F64) into numel floats at dst. */
-int safetensors_tensor_read_f32(const safetensors_file *f, const safetensors_tensor *t,
-                                float *dst, ef_error *err);
+int safetensors_tensor_read_f32(const safetensors_file *f, const safetensors_tensor *t, float *dst,
+                                ef_error *err);
 
 size_t safetensors_meta_count(const safetensors_file *f);
 const safetensors_kv *safetensors_meta_at(const safetensors_file *f, size_t i);
@@ -93,7 +93,7 @@ typedef struct safetensors_qk_layer {
  * q without its k (or the reverse), a wrong rank, mismatched n or d, n_head not a
  * multiple of n_head_kv, a non-float dtype, or a missing/invalid mask or scale is an
  * error naming the tensor or key. */
-int safetensors_qk_layout(const safetensors_file *f, safetensors_qk_layer **layers,
-                          int *n_layers, ef_error *err);
+int safetensors_qk_layout(const safetensors_file *f, safetensors_qk_layer **layers, int *n_layers,
+                          ef_error *err);
 
 #endif

@@ -20,12 +20,13 @@
 #define EF_SOURCE_ROOT "."
 #endif
 
-const char *const text_default_names[] = {"gpl3", "fortunes", "debref", "csource",
-                                          "pysource", "csv", "random", NULL};
+const char *const text_default_names[] = {"gpl3",     "fortunes", "debref", "csource",
+                                          "pysource", "csv",      "random", NULL};
 const char text_default_list[] = "gpl3,fortunes,debref,csource,pysource,csv,random";
 const char *const text_language_names[] = {"debref-ja", "debref-zh-cn", "debref-es", "debref-fr",
-                                           "debref-de", "fortunes-ru", NULL};
-const char text_language_list[] = "debref-ja,debref-zh-cn,debref-es,debref-fr,debref-de,fortunes-ru";
+                                           "debref-de", "fortunes-ru",  NULL};
+const char text_language_list[] =
+    "debref-ja,debref-zh-cn,debref-es,debref-fr,debref-de,fortunes-ru";
 
 /* Named texts in another language than English; the rest of the named texts are English
  * prose or code, in Latin script. */
@@ -108,7 +109,8 @@ static int text_read_file(const char *path, text_buf *b, ef_error *err)
 {
     ef_error why;
     int fd;
-    if (ef_file_open_regular(path, &fd, &why)) return ef_fail(err, EF_ERROR, "text %s: %s", path, why.msg);
+    if (ef_file_open_regular(path, &fd, &why))
+        return ef_fail(err, EF_ERROR, "text %s: %s", path, why.msg);
     gzFile gz = gzdopen(fd, "rb");
     if (!gz) {
         close(fd);
@@ -128,11 +130,13 @@ static int text_read_file(const char *path, text_buf *b, ef_error *err)
             int zerr;
             gzerror(gz, &zerr); /* a gzip stream cut short ends like a whole one, but for this */
             if (zerr == Z_BUF_ERROR)
-                rc = ef_fail(err, EF_ERROR, "text %s: read failed (the gzip data is cut short)", path);
+                rc = ef_fail(err, EF_ERROR, "text %s: read failed (the gzip data is cut short)",
+                             path);
             break;
         }
         if (b->n + (size_t)got > TEXT_MAX_BYTES) {
-            rc = ef_fail(err, EF_ERROR, "text %s: more than %u MiB of text%s (efbench reads at most that much)",
+            rc = ef_fail(err, EF_ERROR,
+                         "text %s: more than %u MiB of text%s (efbench reads at most that much)",
                          path, TEXT_MAX_BYTES >> 20, gzdirect(gz) ? "" : " after decompression");
             break;
         }
@@ -166,10 +170,16 @@ static int text_concat_dir(const char *dir, const char *suffix, size_t limit, te
         if (n == cap) {
             cap = cap ? cap * 2 : 64;
             char **nn = realloc(names, cap * sizeof *names);
-            if (!nn) { used = -1; goto cleanup; }
+            if (!nn) {
+                used = -1;
+                goto cleanup;
+            }
             names = nn;
         }
-        if (!(names[n] = strdup(e->d_name))) { used = -1; goto cleanup; }
+        if (!(names[n] = strdup(e->d_name))) {
+            used = -1;
+            goto cleanup;
+        }
         n++;
     }
     qsort(names, n, sizeof *names, text_name_cmp);
@@ -201,8 +211,8 @@ static int text_make_csv(uint64_t seed, text_buf *b)
         return -1;
     for (int row = 1; b->n < TEXT_CSV_BYTES; row++) {
         uint64_t r = text_splitmix(&s);
-        int len = snprintf(line, sizeof line, "%d,20%02d-%02d-%02d,S%03d,%.2f,%.1f,%d,%d,%s\n",
-                           row, (int)(r % 25), (int)(r >> 8) % 12 + 1, (int)(r >> 16) % 28 + 1,
+        int len = snprintf(line, sizeof line, "%d,20%02d-%02d-%02d,S%03d,%.2f,%.1f,%d,%d,%s\n", row,
+                           (int)(r % 25), (int)(r >> 8) % 12 + 1, (int)(r >> 16) % 28 + 1,
                            (int)(r >> 24) % 500, -20.0 + (double)(text_splitmix(&s) % 6000) / 100.0,
                            950.0 + (double)(text_splitmix(&s) % 1000) / 10.0,
                            (int)(text_splitmix(&s) % 101), (int)(text_splitmix(&s) % 100000),
@@ -258,10 +268,16 @@ static int text_concat_fortunes(const char *dir, size_t limit, text_buf *b)
         if (n == cap) {
             cap = cap ? cap * 2 : 64;
             char **nn = realloc(names, cap * sizeof *names);
-            if (!nn) { used = -1; goto cleanup; }
+            if (!nn) {
+                used = -1;
+                goto cleanup;
+            }
             names = nn;
         }
-        if (!(names[n] = strdup(e->d_name))) { used = -1; goto cleanup; }
+        if (!(names[n] = strdup(e->d_name))) {
+            used = -1;
+            goto cleanup;
+        }
         n++;
     }
     qsort(names, n, sizeof *names, text_name_cmp);
@@ -286,35 +302,39 @@ cleanup:
 
 /* The texts in other languages: the Debian reference manual's translations, read like
  * `debref`, and the Russian fortunes. 1 if `name` is one of them (result in *rc). */
-static int text_load_language(const char *name, text_source *t, text_buf *b, ef_error *err,
-                              int *rc)
+static int text_load_language(const char *name, text_source *t, text_buf *b, ef_error *err, int *rc)
 {
     struct stat st;
     if (!strcmp(name, "fortunes-ru")) {
         const char *dir = "/usr/share/games/fortunes/ru";
         snprintf(t->path, sizeof t->path, "%s", dir);
         int used = text_concat_fortunes(dir, TEXT_SOURCE_BYTES, b);
-        *rc = used < 0 ? ef_fail(err, EF_NOMEM, "text fortunes-ru: out of memory")
-            : used == 0 ? ef_fail(err, EF_UNSUPPORTED, "text fortunes-ru: no fortunes in %s "
-                                  "(install package fortunes-ru)", dir)
-                        : EF_OK;
+        *rc = used < 0    ? ef_fail(err, EF_NOMEM, "text fortunes-ru: out of memory")
+              : used == 0 ? ef_fail(err, EF_UNSUPPORTED,
+                                    "text fortunes-ru: no fortunes in %s "
+                                    "(install package fortunes-ru)",
+                                    dir)
+                          : EF_OK;
         return 1;
     }
     for (int i = 0; text_language_names[i]; i++) {
         if (strcmp(name, text_language_names[i]) || strncmp(name, "debref-", 7)) continue;
         const char *lang = name + 7;
         char paths[2][512];
-        snprintf(paths[0], sizeof paths[0], "/usr/share/debian-reference/debian-reference.%s.txt.gz", lang);
-        snprintf(paths[1], sizeof paths[1], "/usr/share/doc/debian-reference-%s/debian-reference.%s.txt.gz",
-                 lang, lang);
+        snprintf(paths[0], sizeof paths[0],
+                 "/usr/share/debian-reference/debian-reference.%s.txt.gz", lang);
+        snprintf(paths[1], sizeof paths[1],
+                 "/usr/share/doc/debian-reference-%s/debian-reference.%s.txt.gz", lang, lang);
         for (int k = 0; k < 2; k++)
             if (!stat(paths[k], &st)) {
                 snprintf(t->path, sizeof t->path, "%s", paths[k]);
                 *rc = text_read_file(paths[k], b, err);
                 return 1;
             }
-        *rc = ef_fail(err, EF_UNSUPPORTED, "text %s: debian-reference.%s.txt.gz is missing "
-                      "(install package debian-reference-%s)", name, lang, lang);
+        *rc = ef_fail(err, EF_UNSUPPORTED,
+                      "text %s: debian-reference.%s.txt.gz is missing "
+                      "(install package debian-reference-%s)",
+                      name, lang, lang);
         return 1;
     }
     return 0;
@@ -330,8 +350,8 @@ static int text_load_named(const char *name, uint64_t seed, text_source *t, text
         const char *p = name[0] == 'g' ? "/usr/share/common-licenses/GPL-3"
                                        : "/usr/share/games/fortunes/literature";
         if (stat(p, &st))
-            return ef_fail(err, EF_UNSUPPORTED, "text %s: %s is missing (install package %s)",
-                           name, p, name[0] == 'g' ? "base-files" : "fortunes-min");
+            return ef_fail(err, EF_UNSUPPORTED, "text %s: %s is missing (install package %s)", name,
+                           p, name[0] == 'g' ? "base-files" : "fortunes-min");
         snprintf(t->path, sizeof t->path, "%s", p);
         return text_read_file(p, b, err);
     }
@@ -341,7 +361,8 @@ static int text_load_named(const char *name, uint64_t seed, text_source *t, text
                 snprintf(t->path, sizeof t->path, "%s", text_debref_paths[i]);
                 return text_read_file(text_debref_paths[i], b, err);
             }
-        return ef_fail(err, EF_UNSUPPORTED, "text debref: debian-reference.en.txt.gz is missing "
+        return ef_fail(err, EF_UNSUPPORTED,
+                       "text debref: debian-reference.en.txt.gz is missing "
                        "(install package debian-reference-en)");
     }
     if (!strcmp(name, "csource")) {
@@ -351,13 +372,16 @@ static int text_load_named(const char *name, uint64_t seed, text_source *t, text
         int used = text_concat_dir(t->path, ".c", TEXT_SOURCE_BYTES, b);
         if (used < 0) return ef_fail(err, EF_NOMEM, "text csource: out of memory");
         if (used == 0)
-            return ef_fail(err, EF_UNSUPPORTED, "text csource: no C sources in %s (set "
-                           "EF_SOURCE_ROOT to the efbench checkout)", t->path);
+            return ef_fail(err, EF_UNSUPPORTED,
+                           "text csource: no C sources in %s (set "
+                           "EF_SOURCE_ROOT to the efbench checkout)",
+                           t->path);
         return EF_OK;
     }
     if (!strcmp(name, "pysource")) {
         if (text_python_dir(t->path, sizeof t->path))
-            return ef_fail(err, EF_UNSUPPORTED, "text pysource: no /usr/lib/python3.* (install "
+            return ef_fail(err, EF_UNSUPPORTED,
+                           "text pysource: no /usr/lib/python3.* (install "
                            "package libpython3-stdlib)");
         int used = text_concat_dir(t->path, ".py", TEXT_SOURCE_BYTES, b);
         if (used < 0) return ef_fail(err, EF_NOMEM, "text pysource: out of memory");
@@ -370,8 +394,8 @@ static int text_load_named(const char *name, uint64_t seed, text_source *t, text
         return EF_OK;
     }
     if (stat(name, &st))
-        return ef_fail(err, EF_ERROR, "text %s: no such file, and not one of the names %s,%s",
-                       name, text_default_list, text_language_list);
+        return ef_fail(err, EF_ERROR, "text %s: no such file, and not one of the names %s,%s", name,
+                       text_default_list, text_language_list);
     snprintf(t->path, sizeof t->path, "%s", name);
     return text_read_file(name, b, err);
 }
@@ -428,8 +452,7 @@ static size_t text_cut(const text_source *t, size_t want)
     return cut;
 }
 
-int text_tokens(const text_source *t, const tokenizer *tok, int n, int32_t **ids,
-                ef_error *err)
+int text_tokens(const text_source *t, const tokenizer *tok, int n, int32_t **ids, ef_error *err)
 {
     int bos = tokenizer_bos(tok), head = bos >= 0, need = n - head;
     *ids = NULL;
@@ -466,14 +489,16 @@ int text_tokens(const text_source *t, const tokenizer *tok, int n, int32_t **ids
         }
         free(v);
         if (cut >= t->len)
-            return ef_fail(err, EF_UNSUPPORTED, "text %s has %d tokens, fewer than the %d "
-                           "needed for length %d", t->name, text_tokens, need, n);
+            return ef_fail(err, EF_UNSUPPORTED,
+                           "text %s has %d tokens, fewer than the %d "
+                           "needed for length %d",
+                           t->name, text_tokens, need, n);
         want = want * 2;
     }
 }
 
-int text_tokens_all(const text_source *t, const tokenizer *tok, size_t max_bytes,
-                    int32_t **ids, int *n, ef_error *err)
+int text_tokens_all(const text_source *t, const tokenizer *tok, size_t max_bytes, int32_t **ids,
+                    int *n, ef_error *err)
 {
     if (t->random) return ef_fail(err, EF_UNSUPPORTED, "text random has no natural end");
     size_t cut = max_bytes ? text_cut(t, max_bytes) : t->len;

@@ -36,13 +36,13 @@ const char *text_language(const char *name);
 const char *text_script(const char *name);
 
 typedef struct text_source {
-    char name[128];  /* as given: "gpl3" or the path */
-    char path[512];  /* file read, or "" for generated texts */
-    char *bytes;     /* UTF-8 text (NULL for `random`) */
+    char name[128]; /* as given: "gpl3" or the path */
+    char path[512]; /* file read, or "" for generated texts */
+    char *bytes;    /* UTF-8 text (NULL for `random`) */
     size_t len;
-    int random;      /* 1: seeded uniformly random token ids, no text */
+    int random; /* 1: seeded uniformly random token ids, no text */
     uint64_t seed;
-    char hash[17];   /* 64-bit FNV-1a of the bytes (or of "random:<seed>"), hex */
+    char hash[17]; /* 64-bit FNV-1a of the bytes (or of "random:<seed>"), hex */
 } text_source;
 
 /* Loads or generates a text. Missing default texts are EF_UNSUPPORTED naming the package
@@ -53,12 +53,11 @@ void text_close(text_source *t);
 /* The model's input for length n: BOS (if the tokenizer adds one) followed by the first
  * tokens of the text, n ids in all — never padded or repeated: a text with too few tokens
  * is EF_UNSUPPORTED with the count in the reason. *ids is malloc'd. */
-int text_tokens(const text_source *t, const tokenizer *tok, int n, int32_t **ids,
-                ef_error *err);
+int text_tokens(const text_source *t, const tokenizer *tok, int n, int32_t **ids, ef_error *err);
 
 /* Same tokens, all of them (BOS first if added), for scoring whole texts; `max_bytes`
  * bounds the prefix read (0 = all). */
-int text_tokens_all(const text_source *t, const tokenizer *tok, size_t max_bytes,
-                    int32_t **ids, int *n, ef_error *err);
+int text_tokens_all(const text_source *t, const tokenizer *tok, size_t max_bytes, int32_t **ids,
+                    int *n, ef_error *err);
 
 #endif

@@ -156,8 +156,7 @@ static int tok_user_index(tokenizer *t)
 int tokenizer_init(const tokenizer_vocab *v, tokenizer **out, ef_error *err)
 {
     *out = NULL;
-    if (v->n_vocab <= 0)
-        return ef_fail(err, EF_ERROR, "tokenizer: empty vocabulary");
+    if (v->n_vocab <= 0) return ef_fail(err, EF_ERROR, "tokenizer: empty vocabulary");
     tokenizer *t = calloc(1, sizeof *t);
     if (!t) goto nomem;
     t->kind = v->kind;
@@ -171,9 +170,11 @@ int tokenizer_init(const tokenizer_vocab *v, tokenizer **out, ef_error *err)
         const tok_pre_row *row = tok_pre_find(pre, strlen(pre));
         if (!row) {
             tokenizer_free(t);
-            return ef_fail(err, EF_UNSUPPORTED, "BPE pre-tokenizer '%.64s' is not supported (not "
+            return ef_fail(err, EF_UNSUPPORTED,
+                           "BPE pre-tokenizer '%.64s' is not supported (not "
                            "one of the %d llama.cpp pre-tokenizers efbench runs: efbench tokenize "
-                           "--help lists them)", pre, tok_pre_count());
+                           "--help lists them)",
+                           pre, tok_pre_count());
         }
         int rc = tok_pre_compile(row, &t->pre, err);
         if (rc) {
@@ -245,8 +246,7 @@ int tokenizer_init(const tokenizer_vocab *v, tokenizer **out, ef_error *err)
     return EF_OK;
 nomem:
     tokenizer_free(t);
-    return ef_fail(err, EF_NOMEM, "tokenizer: out of memory for a %d-token vocabulary",
-                   v->n_vocab);
+    return ef_fail(err, EF_NOMEM, "tokenizer: out of memory for a %d-token vocabulary", v->n_vocab);
 }
 
 /* ---- GGUF ----------------------------------------------------------------------- */
@@ -296,7 +296,8 @@ int tokenizer_load(const gguf_file *f, tokenizer **out, ef_error *err)
             return ef_fail(err, EF_UNSUPPORTED,
                            "%s: BPE pre-tokenizer '%.64s' is not supported (not one of the %d "
                            "llama.cpp pre-tokenizers efbench runs: efbench tokenize --help lists "
-                           "them)", path, pre, tok_pre_count());
+                           "them)",
+                           path, pre, tok_pre_count());
         v.pre = pre;
     }
 
@@ -385,8 +386,9 @@ int tokenizer_load(const gguf_file *f, tokenizer **out, ef_error *err)
     for (int i = 0; i < 3; i++) {
         int id = i == 0 ? v.bos : i == 1 ? v.eos : v.unk;
         if (id >= v.n_vocab) {
-            rc = ef_fail(err, EF_ERROR, "%s: special token id %d is outside the %d-token vocabulary",
-                         path, id, v.n_vocab);
+            rc =
+                ef_fail(err, EF_ERROR, "%s: special token id %d is outside the %d-token vocabulary",
+                        path, id, v.n_vocab);
             goto cleanup;
         }
     }
@@ -552,8 +554,8 @@ static int tok_hex(char c)
     return -1;
 }
 
-int tokenizer_decode(const tokenizer *t, const int32_t *ids, int n, char **text,
-                     size_t *len, ef_error *err)
+int tokenizer_decode(const tokenizer *t, const int32_t *ids, int n, char **text, size_t *len,
+                     ef_error *err)
 {
     size_t cap = 64, pos = 0;
     char *o = malloc(cap);
@@ -561,8 +563,8 @@ int tokenizer_decode(const tokenizer *t, const int32_t *ids, int n, char **text,
     for (int i = 0; i < n; i++) {
         if (ids[i] < 0 || ids[i] >= t->n_vocab) {
             free(o);
-            return ef_fail(err, EF_ERROR, "token id %d is outside the %d-token vocabulary",
-                           ids[i], t->n_vocab);
+            return ef_fail(err, EF_ERROR, "token id %d is outside the %d-token vocabulary", ids[i],
+                           t->n_vocab);
         }
         size_t pl;
         const char *p = tok_text(t, ids[i], &pl);

@@ -65,8 +65,8 @@ int tokenizer_encode(const tokenizer *t, const char *text, size_t len, int add_s
 
 /* Decodes ids back to text (control tokens vanish, byte tokens are reassembled).
  * *text is malloc'd and NUL-terminated; *len excludes the NUL. */
-int tokenizer_decode(const tokenizer *t, const int32_t *ids, int n, char **text,
-                     size_t *len, ef_error *err);
+int tokenizer_decode(const tokenizer *t, const int32_t *ids, int n, char **text, size_t *len,
+                     ef_error *err);
 
 int tokenizer_n_vocab(const tokenizer *t);
 /* The BOS id that encode prepends, or -1 if this vocabulary adds none. */

@@ -42,7 +42,8 @@ static int bpe_word(const tokenizer *t, const char *s, size_t len, tok_ids *out)
         int best = -1, best_rank = 0;
         for (int i = 0; i < n && next[i] < n; i = next[i]) {
             int j = next[i];
-            int r = tok_merge_rank(t, m + off[i], off[j] - off[i], m + off[j], off[next[j]] - off[j]);
+            int r =
+                tok_merge_rank(t, m + off[i], off[j] - off[i], m + off[j], off[next[j]] - off[j]);
             if (r >= 0 && (best < 0 || r < best_rank)) {
                 best = i;
                 best_rank = r;

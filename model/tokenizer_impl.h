@@ -52,20 +52,20 @@ typedef struct tok_ids {
 
 struct tokenizer {
     tokenizer_kind kind;
-    tok_pre *pre;       /* BPE: the compiled pre-tokenizer; NULL for SPM */
-    char name[48];      /* cache key: algorithm, pre-tokenizer, version */
-    char label[48];     /* "spm" or "bpe/<tokenizer.ggml.pre>" */
+    tok_pre *pre;   /* BPE: the compiled pre-tokenizer; NULL for SPM */
+    char name[48];  /* cache key: algorithm, pre-tokenizer, version */
+    char label[48]; /* "spm" or "bpe/<tokenizer.ggml.pre>" */
     int n_vocab;
-    char *arena;        /* all token texts, then all merge texts */
-    uint64_t *tok_off;  /* (n_vocab + 1) offsets into arena */
-    float *scores;      /* (n_vocab) */
-    int32_t *types;     /* (n_vocab) */
+    char *arena;       /* all token texts, then all merge texts */
+    uint64_t *tok_off; /* (n_vocab + 1) offsets into arena */
+    float *scores;     /* (n_vocab) */
+    int32_t *types;    /* (n_vocab) */
     tok_table tok_index;
     int n_merges;
     uint64_t *merge_off; /* (n_merges + 1) */
     tok_table merge_index;
     int bos, eos, unk, add_bos, add_space_prefix;
-    int byte_tok[256];   /* SPM: id of <0xXX>, or -1 */
+    int byte_tok[256]; /* SPM: id of <0xXX>, or -1 */
     /* user-defined tokens by first byte, each bucket longest first */
     int *user_ids;       /* ids, grouped by first byte */
     int user_start[257]; /* bucket b = user_ids[user_start[b] .. user_start[b+1]) */

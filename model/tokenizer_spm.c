@@ -10,7 +10,7 @@
 #include "model/unicode.h"
 
 typedef struct spm_symbol {
-    int prev, next; /* -1 at the ends */
+    int prev, next;  /* -1 at the ends */
     size_t off, len; /* bytes of the escaped text; len 0 = merged away */
 } spm_symbol;
 

@@ -9,13 +9,25 @@ int unicode_utf8_valid(const char *s, size_t len, size_t *bad_offset)
     size_t i = 0;
     while (i < len) {
         unsigned c = p[i];
-        if (c < 0x80) { i++; continue; }
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
         int need;
         uint32_t cp, min;
-        if (c >= 0xC2 && c <= 0xDF) { need = 1; cp = c & 0x1F; min = 0x80; }
-        else if (c >= 0xE0 && c <= 0xEF) { need = 2; cp = c & 0x0F; min = 0x800; }
-        else if (c >= 0xF0 && c <= 0xF4) { need = 3; cp = c & 0x07; min = 0x10000; }
-        else goto bad;
+        if (c >= 0xC2 && c <= 0xDF) {
+            need = 1;
+            cp = c & 0x1F;
+            min = 0x80;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            need = 2;
+            cp = c & 0x0F;
+            min = 0x800;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            need = 3;
+            cp = c & 0x07;
+            min = 0x10000;
+        } else goto bad;
         if (len - i <= (size_t)need) goto bad;
         for (int k = 1; k <= need; k++) {
             unsigned cc = p[i + k];
@@ -44,13 +56,18 @@ uint32_t unicode_utf8_decode(const char *s, size_t len, int *n)
     if ((size_t)k > len) k = 1;
     uint32_t cp;
     switch (k) {
-    case 2: cp = ((uint32_t)(p[0] & 0x1F) << 6) | (p[1] & 0x3F); break;
-    case 3: cp = ((uint32_t)(p[0] & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F); break;
-    case 4:
-        cp = ((uint32_t)(p[0] & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) |
-             ((uint32_t)(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
-        break;
-    default: cp = p[0]; k = 1; break;
+        case 2: cp = ((uint32_t)(p[0] & 0x1F) << 6) | (p[1] & 0x3F); break;
+        case 3:
+            cp = ((uint32_t)(p[0] & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+            break;
+        case 4:
+            cp = ((uint32_t)(p[0] & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) |
+                 ((uint32_t)(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
+            break;
+        default:
+            cp = p[0];
+            k = 1;
+            break;
     }
     *n = k;
     return cp;
@@ -59,7 +76,10 @@ uint32_t unicode_utf8_decode(const char *s, size_t len, int *n)
 int unicode_utf8_encode(uint32_t cp, char *out)
 {
     unsigned char *o = (unsigned char *)out;
-    if (cp < 0x80) { o[0] = (unsigned char)cp; return 1; }
+    if (cp < 0x80) {
+        o[0] = (unsigned char)cp;
+        return 1;
+    }
     if (cp < 0x800) {
         o[0] = (unsigned char)(0xC0 | (cp >> 6));
         o[1] = (unsigned char)(0x80 | (cp & 0x3F));

@@ -49,11 +49,14 @@ double efm_mu_change(double mu_old, double mu_new)
 /* Sizes, pointers and finiteness of an n x d float matrix `what`. */
 static int efm_check(int n, int d, const float *x, const char *what, char *err, size_t err_len)
 {
-    if (d < 1) return efm_fail(err, err_len, EFM_EINVAL, "head dimension d = %d: must be at least 1", d);
+    if (d < 1)
+        return efm_fail(err, err_len, EFM_EINVAL, "head dimension d = %d: must be at least 1", d);
     if (n < d + 2)
-        return efm_fail(err, err_len, EFM_EINVAL, "n = %d positions for head dimension d = %d: "
+        return efm_fail(err, err_len, EFM_EINVAL,
+                        "n = %d positions for head dimension d = %d: "
                         "the centered keys span at most n - 1 directions, so with n <= d + 1 every "
-                        "key holds the same leverage (mu_K = 1); mu_K needs n >= d + 2", n, d);
+                        "key holds the same leverage (mu_K = 1); mu_K needs n >= d + 2",
+                        n, d);
     if (!x) return efm_fail(err, err_len, EFM_EINVAL, "%s is NULL", what);
     for (size_t i = 0; i < (size_t)n * d; i++)
         if (!isfinite(x[i]))
@@ -107,14 +110,15 @@ free_work:
 }
 
 /* c_j = a^2 kc_j^T (Q^T Q) kc_j: the Gram of Q (dsyrk), W = Kc G_Q (dsymm), row dots. */
-static int efm_colenergy_kc(int n, int d, const float *q, const double *Kc, double a,
-                            double *col, char *err, size_t err_len)
+static int efm_colenergy_kc(int n, int d, const float *q, const double *Kc, double a, double *col,
+                            char *err, size_t err_len)
 {
     int rc = EFM_OK;
     double *Q = efm_to_double(n, d, q, 0), *G = malloc((size_t)d * d * sizeof *G);
     double *W = malloc((size_t)n * d * sizeof *W);
     if (!Q || !G || !W) {
-        rc = efm_fail(err, err_len, EFM_ENOMEM, "column energies of %d x %d Q/K: out of memory", n, d);
+        rc = efm_fail(err, err_len, EFM_ENOMEM, "column energies of %d x %d Q/K: out of memory", n,
+                      d);
         goto free_work;
     }
     ref_gram(n, d, Q, G);
@@ -150,20 +154,22 @@ free_work:
     return rc;
 }
 
-int efm_column_energy_pr(int n, int d, const float *q, const float *k, double scale,
-                         double *col, double *pr_over_n, double *v_max, char *err,
-                         size_t err_len)
+int efm_column_energy_pr(int n, int d, const float *q, const float *k, double scale, double *col,
+                         double *pr_over_n, double *v_max, char *err, size_t err_len)
 {
     int rc;
-    if (!pr_over_n || !v_max) return efm_fail(err, err_len, EFM_EINVAL, "pr_over_n or v_max is NULL");
+    if (!pr_over_n || !v_max)
+        return efm_fail(err, err_len, EFM_EINVAL, "pr_over_n or v_max is NULL");
     if (!isfinite(scale) || scale == 0)
         return efm_fail(err, err_len, EFM_EINVAL, "scale %g: must be finite and nonzero", scale);
-    if ((rc = efm_check(n, d, q, "q", err, err_len)) || (rc = efm_check(n, d, k, "k", err, err_len)))
+    if ((rc = efm_check(n, d, q, "q", err, err_len)) ||
+        (rc = efm_check(n, d, k, "k", err, err_len)))
         return rc;
     double *Kc = efm_to_double(n, d, k, 1);
     double *c = col ? col : malloc((size_t)n * sizeof *c);
     if (!Kc || !c) {
-        rc = efm_fail(err, err_len, EFM_ENOMEM, "column energies of %d x %d Q/K: out of memory", n, d);
+        rc = efm_fail(err, err_len, EFM_ENOMEM, "column energies of %d x %d Q/K: out of memory", n,
+                      d);
         goto free_work;
     }
     if ((rc = efm_colenergy_kc(n, d, q, Kc, scale, c, err, err_len))) goto free_work;
@@ -181,14 +187,16 @@ int efm_head_analyze(int n, int d, const float *q, const float *k, double scale,
     if (!out) return efm_fail(err, err_len, EFM_EINVAL, "out is NULL");
     if (!isfinite(scale) || scale == 0)
         return efm_fail(err, err_len, EFM_EINVAL, "scale %g: must be finite and nonzero", scale);
-    if ((rc = efm_check(n, d, q, "q", err, err_len)) || (rc = efm_check(n, d, k, "k", err, err_len)))
+    if ((rc = efm_check(n, d, q, "q", err, err_len)) ||
+        (rc = efm_check(n, d, k, "k", err, err_len)))
         return rc;
     double *Kc = efm_to_double(n, d, k, 1), *buf = malloc((size_t)n * sizeof *buf);
     if (!Kc || !buf) {
         rc = efm_fail(err, err_len, EFM_ENOMEM, "head of %d x %d Q/K: out of memory", n, d);
         goto free_work;
     }
-    if ((rc = efm_leverage_kc(n, d, Kc, buf, &out->mu_k, &out->rank_k, &out->lev_argmax, err, err_len)))
+    if ((rc = efm_leverage_kc(n, d, Kc, buf, &out->mu_k, &out->rank_k, &out->lev_argmax, err,
+                              err_len)))
         goto free_work;
     out->lev_max = buf[out->lev_argmax];
     if ((rc = efm_colenergy_kc(n, d, q, Kc, scale, buf, err, err_len))) goto free_work;

@@ -44,21 +44,19 @@ static json_t *mon_checkpoint_json(const mon_report *r, int i)
         flagged += c->heads[k].flagged;
     }
     return json_pack("{s:s,s:s,s:s,s:o,s:I,s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:o,s:o}", "model", c->name,
-                     "kind", c->kind, "path", c->path,
-                     "sha256", *c->sha256 ? json_string(c->sha256) : json_null(),
-                     "size", (json_int_t)c->size, "text", c->text, "n", c->n, "d", c->d,
-                     "n_layer", c->n_layer, "n_head", c->n_head, "n_head_kv", c->n_head_kv,
-                     "flagged", flagged, "heatmap", r->heatmaps ? json_string(map) : json_null(),
-                     "heads", heads);
+                     "kind", c->kind, "path", c->path, "sha256",
+                     *c->sha256 ? json_string(c->sha256) : json_null(), "size", (json_int_t)c->size,
+                     "text", c->text, "n", c->n, "d", c->d, "n_layer", c->n_layer, "n_head",
+                     c->n_head, "n_head_kv", c->n_head_kv, "flagged", flagged, "heatmap",
+                     r->heatmaps ? json_string(map) : json_null(), "heads", heads);
 }
 
 static json_t *mon_change_json(const mon_report *r, const mon_change *x)
 {
     const mon_head *h = &r->ck[x->from].heads[x->index];
     return json_pack("{s:i,s:i,s:i,s:i,s:o,s:o,s:o,s:b}", "from", x->from, "to", x->from + 1,
-                     "layer", h->layer, "head", h->head, "mu_k_from", mon_num(x->mu_old),
-                     "mu_k_to", mon_num(x->mu_new), "rel_change", mon_num(x->rel),
-                     "flagged", x->flagged);
+                     "layer", h->layer, "head", h->head, "mu_k_from", mon_num(x->mu_old), "mu_k_to",
+                     mon_num(x->mu_new), "rel_change", mon_num(x->rel), "flagged", x->flagged);
 }
 
 json_t *mon_report_json(const mon_report *r)
@@ -128,10 +126,11 @@ static void mon_gp_script(FILE *f, const mon_report *r, int i, const char *svg)
     snprintf(title, sizeof title, "mu_K per head: %s on %s, n = %d (flagged ! : mu_K > %s)",
              c->name, c->text, c->n, rule);
     mon_gp_str(f, title);
-    fprintf(f, " noenhanced\nset xlabel 'query head'\nset ylabel 'layer'\n"
-               "set cblabel 'mu_K' noenhanced\nset xrange [-0.5:%g]\nset yrange [%g:-0.5]\n"
-               "set xtics 0,%d out nomirror\nset ytics out nomirror (", H - 0.5, L - 0.5,
-            H > 16 ? H / 8 : 1);
+    fprintf(f,
+            " noenhanced\nset xlabel 'query head'\nset ylabel 'layer'\n"
+            "set cblabel 'mu_K' noenhanced\nset xrange [-0.5:%g]\nset yrange [%g:-0.5]\n"
+            "set xtics 0,%d out nomirror\nset ytics out nomirror (",
+            H - 0.5, L - 0.5, H > 16 ? H / 8 : 1);
     int step = L > 36 ? L / 18 : 1;
     for (int l = 0; l < L; l += step)
         fprintf(f, "%s'%d' %d", l ? ", " : "", c->heads[(size_t)l * H].layer, l);
@@ -142,7 +141,8 @@ static void mon_gp_script(FILE *f, const mon_report *r, int i, const char *svg)
         for (int k = 0; k < H; k++) {
             const mon_head *e = &c->heads[(size_t)l * H + k];
             if (isfinite(e->mu_k))
-                fprintf(f, "%d %d %.6g \"%.2f%s\"\n", k, l, e->mu_k, e->mu_k, e->flagged ? "!" : "");
+                fprintf(f, "%d %d %.6g \"%.2f%s\"\n", k, l, e->mu_k, e->mu_k,
+                        e->flagged ? "!" : "");
         }
     fprintf(f, "EOD\nplot $mu using 1:2:(0.5):(0.5):3 with boxxyerror fc palette");
     if (L * H <= 600) fprintf(f, ", $mu using 1:2:4 with labels font ',9' tc rgb 'black'");
@@ -177,7 +177,7 @@ static int mon_heatmaps_draw(mon_report *r, char (*tmp)[1100])
             goto undo;
         }
         continue;
-undo:
+    undo:
         for (int k = 0; k < i; k++) unlink(tmp[k]);
         return -1;
     }
@@ -197,7 +197,8 @@ int mon_report_write(mon_report *r, const char *dir, ef_error *err)
 {
     static char tmp[MON_MAX_FILES][1100], final[MON_MAX_FILES][1100];
     int rc, files = r->n_ck + 1;
-    if (files > MON_MAX_FILES) return ef_fail(err, MON_INPUT, "more than %d checkpoints", MON_MAX_FILES - 1);
+    if (files > MON_MAX_FILES)
+        return ef_fail(err, MON_INPUT, "more than %d checkpoints", MON_MAX_FILES - 1);
     if ((rc = mon_mkdir_p(dir, err))) return rc;
     for (int i = 0; i < files; i++) {
         char name[32];

@@ -10,15 +10,15 @@
 #include "report/results_load.h"
 
 typedef struct report_chart {
-    char name[128];    /* file name in the output folder, e.g. throughput-energy-full.svg */
+    char name[128]; /* file name in the output folder, e.g. throughput-energy-full.svg */
     char title[256];
-    char *svg;         /* the SVG document; NULL when the chart was not drawn */
-    char skip[256];    /* why it was not drawn (when svg is NULL) */
+    char *svg;      /* the SVG document; NULL when the chart was not drawn */
+    char skip[256]; /* why it was not drawn (when svg is NULL) */
 } report_chart;
 
 typedef struct report_charts {
-    int drawn;         /* charts with an SVG */
-    char status[320];  /* "" when gnuplot ran; else e.g. "charts skipped: gnuplot not found" */
+    int drawn;        /* charts with an SVG */
+    char status[320]; /* "" when gnuplot ran; else e.g. "charts skipped: gnuplot not found" */
     report_chart *chart;
     int count;
 } report_charts;

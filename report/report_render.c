@@ -101,11 +101,11 @@ static void html_text(FILE *f, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f);
+            case '&': fputs("&amp;", f); break;
+            case '<': fputs("&lt;", f); break;
+            case '>': fputs("&gt;", f); break;
+            case '"': fputs("&quot;", f); break;
+            default: fputc(*s, f);
         }
     }
 }
@@ -172,15 +172,17 @@ static void html_charts(FILE *f, const report_charts *ch)
 
 void report_tables_html(FILE *f, const report_tables *t, const report_charts *charts)
 {
-    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>efbench report</title>\n"
-          "<style>\n"
-          "body { font-family: sans-serif; margin: 2em; }\n"
-          "table { border-collapse: collapse; margin: 0.5em 0 1.5em; }\n"
-          "th, td { border: 1px solid #bbb; padding: 2px 8px; text-align: left; font-size: 90%; }\n"
-          "th { background: #eee; }\n"
-          "td.fail { background: #fcc; font-weight: bold; }\n"
-          "figure { margin: 1em 0; } figure svg { max-width: 100%; height: auto; }\n"
-          "</style>\n</head>\n<body>\n<h1>efbench report</h1>\n<p>", f);
+    fputs(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>efbench report</title>\n"
+        "<style>\n"
+        "body { font-family: sans-serif; margin: 2em; }\n"
+        "table { border-collapse: collapse; margin: 0.5em 0 1.5em; }\n"
+        "th, td { border: 1px solid #bbb; padding: 2px 8px; text-align: left; font-size: 90%; }\n"
+        "th { background: #eee; }\n"
+        "td.fail { background: #fcc; font-weight: bold; }\n"
+        "figure { margin: 1em 0; } figure svg { max-width: 100%; height: auto; }\n"
+        "</style>\n</head>\n<body>\n<h1>efbench report</h1>\n<p>",
+        f);
     html_text(f, t->headline);
     fprintf(f, ", merged by efbench %s.</p>\n", EF_VERSION);
     for (int i = 0; i < t->count; i++) {

@@ -14,7 +14,7 @@
 
 typedef struct builder {
     report_tables *ts;
-    report_table *t;  /* the table being filled; NULL after an allocation failed */
+    report_table *t; /* the table being filled; NULL after an allocation failed */
     int used, cap, nomem;
 } builder;
 
@@ -107,16 +107,19 @@ static int cmp_row(const ef_result_case *a, const ef_result_case *b)
     int r;
     if ((r = sign(results_workload_rank(a->workload) - results_workload_rank(b->workload))) ||
         (r = strcmp(a->workload, b->workload)) || (r = strcmp(a->variant, b->variant)) ||
-        (r = sign(results_mask_rank(a->mask) - results_mask_rank(b->mask))) || (r = strcmp(a->mask, b->mask)) ||
+        (r = sign(results_mask_rank(a->mask) - results_mask_rank(b->mask))) ||
+        (r = strcmp(a->mask, b->mask)) ||
         (r = sign(results_precision_rank(a->precision) - results_precision_rank(b->precision))) ||
-        (r = strcmp(a->precision, b->precision)) || (r = sign(a->n - b->n)) || (r = sign(a->d - b->d)))
+        (r = strcmp(a->precision, b->precision)) || (r = sign(a->n - b->n)) ||
+        (r = sign(a->d - b->d)))
         return r;
     return 0;
 }
 
 static int cmp_row_device(const void *pa, const void *pb)
 {
-    const ef_result_case *a = *(const ef_result_case *const *)pa, *b = *(const ef_result_case *const *)pb;
+    const ef_result_case *a = *(const ef_result_case *const *)pa,
+                         *b = *(const ef_result_case *const *)pb;
     int r = cmp_row(a, b);
     return r ? r : sign(a->device - b->device);
 }
@@ -124,7 +127,8 @@ static int cmp_row_device(const void *pa, const void *pb)
 /* Accuracy rows: device, workload(/variant), precision. */
 static int cmp_device_workload(const void *pa, const void *pb)
 {
-    const ef_result_case *a = *(const ef_result_case *const *)pa, *b = *(const ef_result_case *const *)pb;
+    const ef_result_case *a = *(const ef_result_case *const *)pa,
+                         *b = *(const ef_result_case *const *)pb;
     int r;
     if ((r = sign(a->device - b->device)) ||
         (r = sign(results_workload_rank(a->workload) - results_workload_rank(b->workload))) ||
@@ -137,7 +141,8 @@ static int cmp_device_workload(const void *pa, const void *pb)
 
 static int cmp_device_precision(const void *pa, const void *pb)
 {
-    const ef_result_case *a = *(const ef_result_case *const *)pa, *b = *(const ef_result_case *const *)pb;
+    const ef_result_case *a = *(const ef_result_case *const *)pa,
+                         *b = *(const ef_result_case *const *)pb;
     int r;
     if ((r = sign(a->device - b->device)) ||
         (r = sign(results_precision_rank(a->precision) - results_precision_rank(b->precision))) ||
@@ -156,7 +161,8 @@ typedef struct cell_stats {
 static void cell_stats_of(const ef_result_case *const *c, int count, double *tmp, cell_stats *s)
 {
     *s = (cell_stats){.cases = count, .spread = NAN};
-    double *gf = tmp, *gb = tmp + count, *ms = tmp + 2 * count, *ff = tmp + 3 * count, *fb = tmp + 4 * count;
+    double *gf = tmp, *gb = tmp + count, *ms = tmp + 2 * count, *ff = tmp + 3 * count,
+           *fb = tmp + 4 * count;
     for (int i = 0; i < count; i++) {
         const ef_result_case *k = c[i];
         int ran = strcmp(k->status, "unsupported") != 0;
@@ -185,7 +191,8 @@ static void cell_stats_of(const ef_result_case *const *c, int count, double *tmp
 /* Append to buf[len] at *at; a truncated write leaves *at at len - 1, so the next append
  * is a no-op rather than a write past the end (a loaded file can hold any figure: a
  * fraction of 1e306 prints 309 digits). */
-static void appendf(char *buf, size_t len, size_t *at, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void appendf(char *buf, size_t len, size_t *at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 static void appendf(char *buf, size_t len, size_t *at, const char *fmt, ...)
 {
     if (*at + 1 >= len) return;
@@ -210,7 +217,8 @@ static void cell_text(const cell_stats *s, char *buf, size_t len)
     if (isfinite(s->gflops)) {
         appendf(buf, len, &at, "%s GFLOP/s", fmt_g(g, sizeof g, s->gflops));
         if (isfinite(s->frac))
-            appendf(buf, len, &at, " (%.0f%% of peak%s)", 100 * s->frac, strcmp(s->frac_kind, "GB/s") ? "" : " GB/s");
+            appendf(buf, len, &at, " (%.0f%% of peak%s)", 100 * s->frac,
+                    strcmp(s->frac_kind, "GB/s") ? "" : " GB/s");
         appendf(buf, len, &at, " · ");
     }
     if (isfinite(s->ms)) appendf(buf, len, &at, "%s ms · ", fmt_g(m, sizeof m, s->ms));
@@ -223,10 +231,13 @@ static void cell_text(const cell_stats *s, char *buf, size_t len)
 
 static void devices_table(builder *b, const ef_results *r)
 {
-    static const char *const h[] = {"dev", "backend", "device", "driver", "API", "host", "peak GFLOP/s", "peak GB/s", "files"};
+    static const char *const h[] = {"dev",  "backend",      "device",    "driver", "API",
+                                    "host", "peak GFLOP/s", "peak GB/s", "files"};
     table_begin(b, "devices", "Devices", REPORT_MD | REPORT_CSV | REPORT_HTML, 9, h);
-    table_note(b, "One column of the throughput table per device. A device is the same across files when its backend, "
-                  "name, driver version and host CPU are; peaks are the largest measured in its files.");
+    table_note(
+        b,
+        "One column of the throughput table per device. A device is the same across files when its backend, "
+        "name, driver version and host CPU are; peaks are the largest measured in its files.");
     for (int i = 0; i < r->device_count; i++) {
         const ef_result_device *d = &r->devices[i];
         char pg[32], pb[32];
@@ -242,11 +253,12 @@ static void devices_table(builder *b, const ef_results *r)
     }
 }
 
-static void throughput_tables(builder *b, const ef_results *r, const ef_result_case **order, double *tmp)
+static void throughput_tables(builder *b, const ef_results *r, const ef_result_case **order,
+                              double *tmp)
 {
     int n = r->case_count, cols = 5 + r->device_count;
     const char **h = calloc(cols, sizeof *h);
-    char (*labels)[48] = calloc(r->device_count + 1, sizeof *labels);
+    char(*labels)[48] = calloc(r->device_count + 1, sizeof *labels);
     if (!h || !labels) {
         b->nomem = 1;
         goto free_header;
@@ -259,10 +271,12 @@ static void throughput_tables(builder *b, const ef_results *r, const ef_result_c
     }
     qsort(order, n, sizeof *order, cmp_row_device);
     table_begin(b, "throughput", "Throughput", REPORT_MD | REPORT_HTML, cols, h);
-    table_note(b, "Medians over the inputs of each row: GFLOP/s (%% of the device's measured peak, FLOP/s or GB/s "
-                  "whichever is higher, when known), time, and how many cases passed verification (FAIL when one "
-                  "did not). %s: a case's time spread (max − min) / median exceeds %.2f.",
-               REPORT_NOISE_MARK, REPORT_NOISE_THRESHOLD);
+    table_note(
+        b,
+        "Medians over the inputs of each row: GFLOP/s (%% of the device's measured peak, FLOP/s or GB/s "
+        "whichever is higher, when known), time, and how many cases passed verification (FAIL when one "
+        "did not). %s: a case's time spread (max − min) / median exceeds %.2f.",
+        REPORT_NOISE_MARK, REPORT_NOISE_THRESHOLD);
     for (int i = 0, j; i < n; i = j) {
         for (j = i; j < n && cmp_row(order[i], order[j]) == 0; j++) {}
         const ef_result_case *c = order[i];
@@ -284,10 +298,11 @@ static void throughput_tables(builder *b, const ef_results *r, const ef_result_c
             k = e;
         }
     }
-    static const char *const lh[] = {"workload", "variant", "mask", "precision", "n", "d", "device", "backend",
-                                     "device_name", "cases", "pass", "failed", "unsupported", "median_gflops",
-                                     "median_gbps", "median_ms", "peak_fraction", "peak_kind", "noisy_cases",
-                                     "max_spread"};
+    static const char *const lh[] = {
+        "workload",  "variant",       "mask",        "precision",     "n",
+        "d",         "device",        "backend",     "device_name",   "cases",
+        "pass",      "failed",        "unsupported", "median_gflops", "median_gbps",
+        "median_ms", "peak_fraction", "peak_kind",   "noisy_cases",   "max_spread"};
     table_begin(b, "throughput", "Throughput", REPORT_CSV, 20, lh);
     for (int i = 0, j; i < n; i = j) {
         for (j = i; j < n && cmp_row_device(&order[i], &order[j]) == 0; j++) {}
@@ -318,14 +333,18 @@ free_header:
     free(labels);
 }
 
-static void accuracy_table(builder *b, const ef_results *r, const ef_result_case **order, double *tmp)
+static void accuracy_table(builder *b, const ef_results *r, const ef_result_case **order,
+                           double *tmp)
 {
-    static const char *const h[] = {"dev", "workload", "prec", "cases", "max rel_fro_err", "median rel_fro_err"};
+    static const char *const h[] = {"dev",   "workload",        "prec",
+                                    "cases", "max rel_fro_err", "median rel_fro_err"};
     int n = r->case_count;
     qsort(order, n, sizeof *order, cmp_device_workload);
     table_begin(b, "accuracy", "Accuracy", REPORT_MD | REPORT_CSV | REPORT_HTML, 6, h);
-    table_note(b, "accuracy.rel_fro_err of every case against the float64 reference, over masks, sizes and inputs "
-                  "(rowsum compares no output: its check is rowsum_rel, below).");
+    table_note(
+        b,
+        "accuracy.rel_fro_err of every case against the float64 reference, over masks, sizes and inputs "
+        "(rowsum compares no output: its check is rowsum_rel, below).");
     for (int i = 0, j; i < n; i = j) {
         double worst = NAN;
         for (j = i; j < n && cmp_device_workload(&order[i], &order[j]) == 0; j++) {
@@ -346,7 +365,8 @@ static void accuracy_table(builder *b, const ef_results *r, const ef_result_case
 
 /* The case with the largest residual / bound (or residual, without a bound) as
  * "1.20e-07 / 3.10e-06", FAIL appended when it exceeds its bound; "—" when none. */
-static void residual_cell(builder *b, const ef_result_case *const *c, int count, ef_inv value, ef_inv bound)
+static void residual_cell(builder *b, const ef_result_case *const *c, int count, ef_inv value,
+                          ef_inv bound)
 {
     double worst_v = NAN, worst_b = NAN, worst = -1;
     for (int i = 0; i < count; i++) {
@@ -357,22 +377,27 @@ static void residual_cell(builder *b, const ef_result_case *const *c, int count,
     }
     char vs[32], bs[32];
     if (!isfinite(worst_v)) cellf(b, "—");
-    else cellf(b, "%s / %s%s", fmt_e(vs, sizeof vs, worst_v), fmt_e(bs, sizeof bs, worst_b),
-               worst_v > worst_b ? " FAIL" : "");
+    else
+        cellf(b, "%s / %s%s", fmt_e(vs, sizeof vs, worst_v), fmt_e(bs, sizeof bs, worst_b),
+              worst_v > worst_b ? " FAIL" : "");
 }
 
 static void invariants_table(builder *b, const ef_results *r, const ef_result_case **order)
 {
-    static const char *const h[] = {"dev", "prec", "rowsum_rel / bound", "rank_tail / bound", "sv_rel_err / bound"};
+    static const char *const h[] = {"dev", "prec", "rowsum_rel / bound", "rank_tail / bound",
+                                    "sv_rel_err / bound"};
     int n = r->case_count;
     qsort(order, n, sizeof *order, cmp_device_precision);
     table_begin(b, "invariants", "Invariant residuals", REPORT_MD | REPORT_CSV | REPORT_HTML, 5, h);
-    table_note(b, "Measured on each device's own output, the worst case (largest residual / bound) of each device "
-                  "and precision; FAIL when it exceeds its bound.");
+    table_note(
+        b,
+        "Measured on each device's own output, the worst case (largest residual / bound) of each device "
+        "and precision; FAIL when it exceeds its bound.");
     for (int i = 0, j; i < n; i = j) {
         int any = 0;
         for (j = i; j < n && cmp_device_precision(&order[i], &order[j]) == 0; j++)
-            any |= isfinite(order[j]->inv[EF_INV_ROWSUM_REL]) || isfinite(order[j]->inv[EF_INV_RANK_TAIL]) ||
+            any |= isfinite(order[j]->inv[EF_INV_ROWSUM_REL]) ||
+                   isfinite(order[j]->inv[EF_INV_RANK_TAIL]) ||
                    isfinite(order[j]->inv[EF_INV_SV_REL_ERR]);
         if (!any) continue;
         cellf(b, "D%d", order[i]->device + 1);
@@ -386,10 +411,12 @@ static void invariants_table(builder *b, const ef_results *r, const ef_result_ca
 /* Inputs: synthetic sources first, then models; text, mask, n. */
 static int cmp_input(const void *pa, const void *pb)
 {
-    const ef_result_input *a = *(const ef_result_input *const *)pa, *b = *(const ef_result_input *const *)pb;
+    const ef_result_input *a = *(const ef_result_input *const *)pa,
+                          *b = *(const ef_result_input *const *)pb;
     int r;
     if ((r = sign((long)!!*a->model - !!*b->model)) || (r = strcmp(a->source, b->source)) ||
-        (r = strcmp(a->text, b->text)) || (r = sign(results_mask_rank(a->mask) - results_mask_rank(b->mask))) ||
+        (r = strcmp(a->text, b->text)) ||
+        (r = sign(results_mask_rank(a->mask) - results_mask_rank(b->mask))) ||
         (r = strcmp(a->mask, b->mask)) || (r = sign(a->n - b->n)))
         return r;
     return 0;
@@ -397,7 +424,8 @@ static int cmp_input(const void *pa, const void *pb)
 
 static void inputs_table(builder *b, const ef_results *r, double *tmp)
 {
-    static const char *const h[] = {"source", "text", "mask", "n", "inputs", "median PR/n", "median mu_K"};
+    static const char *const h[] = {"source", "text",        "mask",       "n",
+                                    "inputs", "median PR/n", "median mu_K"};
     int n = r->input_count;
     const ef_result_input **order = malloc((n ? n : 1) * sizeof *order);
     if (!order) {
@@ -407,8 +435,10 @@ static void inputs_table(builder *b, const ef_results *r, double *tmp)
     for (int i = 0; i < n; i++) order[i] = &r->inputs[i];
     qsort(order, n, sizeof *order, cmp_input);
     table_begin(b, "inputs", "Inputs", REPORT_MD | REPORT_CSV | REPORT_HTML, 7, h);
-    table_note(b, "Invariants of the input heads from the float64 reference, medians over the heads (layers, heads, "
-                  "seeds, precisions) of each source, text, mask and length. mu_K is defined on the full mask only.");
+    table_note(
+        b,
+        "Invariants of the input heads from the float64 reference, medians over the heads (layers, heads, "
+        "seeds, precisions) of each source, text, mask and length. mu_K is defined on the full mask only.");
     for (int i = 0, j; i < n; i = j) {
         for (j = i; j < n && cmp_input(&order[i], &order[j]) == 0; j++) {
             tmp[j - i] = order[j]->inv[EF_INV_PR_OVER_N];
@@ -430,10 +460,13 @@ static void inputs_table(builder *b, const ef_results *r, double *tmp)
 
 static void files_table(builder *b, const ef_results *r)
 {
-    static const char *const h[] = {"file", "tool version", "UTC time", "host", "suite", "cases", "devices"};
+    static const char *const h[] = {"file",  "tool version", "UTC time", "host",
+                                    "suite", "cases",        "devices"};
     table_begin(b, "provenance", "Provenance", REPORT_MD | REPORT_CSV | REPORT_HTML, 7, h);
-    table_note(b, "Every merged file: the commit that wrote it (tool.version), when, where, and its devices "
-                  "(their drivers are in the devices table).");
+    table_note(
+        b,
+        "Every merged file: the commit that wrote it (tool.version), when, where, and its devices "
+        "(their drivers are in the devices table).");
     for (int i = 0; i < r->file_count; i++) {
         const ef_result_file *f = &r->files[i];
         cellf(b, "%s", f->path);
@@ -441,15 +474,17 @@ static void files_table(builder *b, const ef_results *r)
         cellf(b, "%s", f->utc_time);
         cellf(b, "%s, %d cores, %s", f->host_cpu, f->host_cores, f->host_os);
         cellf(b, "%s", f->suite);
-        cellf(b, "%d (%d pass, %d fail, %d unsupported, %d error)", f->cases, f->pass, f->fail, f->unsupported,
-              f->error);
+        cellf(b, "%d (%d pass, %d fail, %d unsupported, %d error)", f->cases, f->pass, f->fail,
+              f->unsupported, f->error);
         char devs[512] = "";
         size_t at = 0;
         for (int d = 0; d < r->device_count; d++) {
             int in = 0;
-            for (int c = 0; c < r->case_count && !in; c++) in = r->cases[c].file == i && r->cases[c].device == d;
+            for (int c = 0; c < r->case_count && !in; c++)
+                in = r->cases[c].file == i && r->cases[c].device == d;
             if (in && at < sizeof devs)
-                at += snprintf(devs + at, sizeof devs - at, "%sD%d (%s)", at ? ", " : "", d + 1, r->devices[d].driver);
+                at += snprintf(devs + at, sizeof devs - at, "%sD%d (%s)", at ? ", " : "", d + 1,
+                               r->devices[d].driver);
         }
         cellf(b, "%s", devs);
     }
@@ -467,9 +502,10 @@ int report_tables_build(const ef_results *r, report_tables *out, ef_error *err)
         goto done;
     }
     for (int i = 0; i < r->case_count; i++) order[i] = &r->cases[i];
-    snprintf(out->headline, sizeof out->headline, "%d file%s, %d device%s, %d cases, %d input heads", r->file_count,
-             r->file_count == 1 ? "" : "s", r->device_count, r->device_count == 1 ? "" : "s", r->case_count,
-             r->input_count);
+    snprintf(out->headline, sizeof out->headline,
+             "%d file%s, %d device%s, %d cases, %d input heads", r->file_count,
+             r->file_count == 1 ? "" : "s", r->device_count, r->device_count == 1 ? "" : "s",
+             r->case_count, r->input_count);
     devices_table(&b, r);
     throughput_tables(&b, r, order, tmp);
     accuracy_table(&b, r, order, tmp);

@@ -22,12 +22,12 @@ enum { REPORT_MD = 1, REPORT_CSV = 2, REPORT_HTML = 4 };
 
 /* One table of strings: row 0 is the header. */
 typedef struct report_table {
-    const char *name;   /* CSV file stem, e.g. "throughput" */
+    const char *name; /* CSV file stem, e.g. "throughput" */
     const char *title;
-    char *note;         /* a paragraph under the title (legend); may be NULL */
-    int formats;        /* REPORT_* it appears in */
-    int cols, rows;     /* rows counts the header */
-    char **cell;        /* rows x cols */
+    char *note;     /* a paragraph under the title (legend); may be NULL */
+    int formats;    /* REPORT_* it appears in */
+    int cols, rows; /* rows counts the header */
+    char **cell;    /* rows x cols */
 } report_table;
 
 typedef struct report_tables {
@@ -39,7 +39,8 @@ typedef struct report_tables {
 int report_tables_build(const ef_results *r, report_tables *out, ef_error *err);
 void report_tables_free(report_tables *t);
 
-/* report_render.c: the whole Markdown page (charts linked as NAME.svg) / HTML page (charts inline). */
+/* report_render.c: the whole Markdown page (charts linked as NAME.svg) / HTML page (charts inline).
+ */
 void report_tables_md(FILE *f, const report_tables *t, const report_charts *charts);
 void report_tables_html(FILE *f, const report_tables *t, const report_charts *charts);
 /* One table as CSV (RFC 4180 quoting); the file is "<table->name>.csv". */

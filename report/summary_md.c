@@ -19,7 +19,10 @@ static void fmt_num(char *buf, size_t len, double x, const char *fmt)
     else snprintf(buf, len, "—");
 }
 
-static int cmp_mask(ef_mask a, ef_mask b) { return a.kind != b.kind ? (int)a.kind - (int)b.kind : a.window - b.window; }
+static int cmp_mask(ef_mask a, ef_mask b)
+{
+    return a.kind != b.kind ? (int)a.kind - (int)b.kind : a.window - b.window;
+}
 
 /* The throughput table's key: device, workload, variant, mask, precision, n, d. */
 static int cmp_perf(const void *pa, const void *pb)
@@ -53,9 +56,11 @@ static void write_throughput(FILE *f, const ef_run *run)
     if (!order || !ms || !gf || !gb) goto out;
     for (int i = 0; i < n; i++) order[i] = &run->cases[i];
     qsort(order, n, sizeof *order, cmp_perf);
-    fputs("## Throughput\n\nMedians over the inputs of each row; `pass` counts the cases that passed verification.\n\n"
-          "| dev | workload | mask | prec | n | d | pass | median ms | GFLOP/s | GB/s | max rel err |\n"
-          "|---|---|---|---|---|---|---|---|---|---|---|\n", f);
+    fputs(
+        "## Throughput\n\nMedians over the inputs of each row; `pass` counts the cases that passed verification.\n\n"
+        "| dev | workload | mask | prec | n | d | pass | median ms | GFLOP/s | GB/s | max rel err |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|\n",
+        f);
     for (int i = 0; i < n;) {
         int j = i, pass = 0;
         double worst = NAN;
@@ -65,7 +70,8 @@ static void write_throughput(FILE *f, const ef_run *run)
             gf[j - i] = c->gflops;
             gb[j - i] = c->gbps;
             pass += c->status == EF_CASE_PASS;
-            if (isfinite(c->accuracy.rel_fro_err) && !(c->accuracy.rel_fro_err <= worst)) worst = c->accuracy.rel_fro_err;
+            if (isfinite(c->accuracy.rel_fro_err) && !(c->accuracy.rel_fro_err <= worst))
+                worst = c->accuracy.rel_fro_err;
         }
         const ef_case *c = order[i];
         char mask[32], a[32], b[32], g[32], e[32];
@@ -94,20 +100,27 @@ static void write_invariants(FILE *f, const ef_run *run)
 {
     fputs("\n## Invariants of the inputs (float64 reference)\n\n", f);
     if (run->input_count > MD_MAX_INPUT_ROWS) {
-        fprintf(f, "%d inputs: too many for a table here; each is in results.json `inputs`, and the real\n"
-                   "model heads are summarised by model below.\n", run->input_count);
+        fprintf(
+            f,
+            "%d inputs: too many for a table here; each is in results.json `inputs`, and the real\n"
+            "model heads are summarised by model below.\n",
+            run->input_count);
         return;
     }
-    fputs("PR/n and v_max: spread of the column energy over key positions; mu_K: coherence of the centered\n"
-          "keys (1 = spread, n/r = one key); link: min_j (l_j / srank - v_j), >= 0 when v_j <= l_j / srank holds.\n\n"
-          "| input | n | d | mask | prec | rowsum_rel | PR/n | v_max | mu_K | rank K | srank | link |\n"
-          "|---|---|---|---|---|---|---|---|---|---|---|---|\n", f);
+    fputs(
+        "PR/n and v_max: spread of the column energy over key positions; mu_K: coherence of the centered\n"
+        "keys (1 = spread, n/r = one key); link: min_j (l_j / srank - v_j), >= 0 when v_j <= l_j / srank holds.\n\n"
+        "| input | n | d | mask | prec | rowsum_rel | PR/n | v_max | mu_K | rank K | srank | link |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+        f);
     for (int i = 0; i < run->input_count; i++) {
         const ef_input *c = &run->inputs[i];
         const ef_invariants *v = &c->inv;
         char mask[32], src[256], rs[32], pr[32], vm[32], mu[32], rk[16], sr[32], link[48];
         ef_mask_format(c->mask, mask, sizeof mask);
-        if (c->layer >= 0) snprintf(src, sizeof src, "%.63s / %.100s L%d H%d", c->source, c->text, c->layer, c->head);
+        if (c->layer >= 0)
+            snprintf(src, sizeof src, "%.63s / %.100s L%d H%d", c->source, c->text, c->layer,
+                     c->head);
         else snprintf(src, sizeof src, "%.63s (seed %llu)", c->source, (unsigned long long)c->seed);
         fmt_num(rs, sizeof rs, v->rowsum_rel, "%.1e");
         fmt_num(pr, sizeof pr, v->pr_over_n, "%.3f");
@@ -117,35 +130,39 @@ static void write_invariants(FILE *f, const ef_run *run)
         if (v->rank_k >= 0) snprintf(rk, sizeof rk, "%d", v->rank_k);
         else snprintf(rk, sizeof rk, "—");
         if (v->bound_ok < 0) snprintf(link, sizeof link, "—");
-        else snprintf(link, sizeof link, "%s %.2g", v->bound_ok ? "holds" : "FAILS", v->bound_slack);
-        fprintf(f, "| %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", src, c->n, c->d, mask,
-                ef_precision_name(c->precision), rs, pr, vm, mu, rk, sr, link);
+        else
+            snprintf(link, sizeof link, "%s %.2g", v->bound_ok ? "holds" : "FAILS", v->bound_slack);
+        fprintf(f, "| %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", src, c->n,
+                c->d, mask, ef_precision_name(c->precision), rs, pr, vm, mu, rk, sr, link);
     }
 }
 
 void summary_markdown(FILE *f, const ef_run *run, const ef_results_meta *meta)
 {
     fprintf(f, "# efbench results — suite `%s`\n\n", run->suite.name);
-    fprintf(f, "- tool: efbench %s\n- date (UTC): %s\n- command: `%s`\n- seed: %llu\n", EF_VERSION, meta->utc_time,
-            meta->command_line, (unsigned long long)run->suite.seed);
+    fprintf(f, "- tool: efbench %s\n- date (UTC): %s\n- command: `%s`\n- seed: %llu\n", EF_VERSION,
+            meta->utc_time, meta->command_line, (unsigned long long)run->suite.seed);
     if (run->shard_count) /* one shard's cases only: `efbench report` merges the shards */
-        fprintf(f, "- shard: %d/%d of suite SHA-256 %.12s, plan %s\n", run->shard_index + 1, run->shard_count,
-                run->suite.sha256, run->plan_hash);
+        fprintf(f, "- shard: %d/%d of suite SHA-256 %.12s, plan %s\n", run->shard_index + 1,
+                run->shard_count, run->suite.sha256, run->plan_hash);
     char cpu[256], os[256];
     host_cpu_model(cpu, sizeof cpu);
     host_os_name(os, sizeof os);
-    fprintf(f, "- host: %s, %d cores, %.1f GiB, %s\n\n", cpu, host_cpu_count(), host_memory_bytes() / 1073741824.0, os);
+    fprintf(f, "- host: %s, %d cores, %.1f GiB, %s\n\n", cpu, host_cpu_count(),
+            host_memory_bytes() / 1073741824.0, os);
     fputs("| # | backend | device | driver | API |\n|---|---|---|---|---|\n", f);
     for (int i = 0; i < run->device_count; i++) {
         const ef_run_device *d = &run->devices[i];
-        fprintf(f, "| %d | %s | %s | %s | %s |\n", i, d->backend->name, d->info.name, d->info.driver_version,
-                d->info.api_version);
+        fprintf(f, "| %d | %s | %s | %s | %s |\n", i, d->backend->name, d->info.name,
+                d->info.driver_version, d->info.api_version);
     }
     if (*run->absent) fprintf(f, "\nNo device: %s\n", run->absent);
-    fprintf(f, "\n**%d cases: %d pass, %d fail, %d unsupported, %d error.** Every case, with its accuracy and\n"
-               "invariants on the device's own output, is in results.csv and results.json.\n\n",
-            run->case_count, run->counts[EF_CASE_PASS], run->counts[EF_CASE_FAIL], run->counts[EF_CASE_UNSUPPORTED],
-            run->counts[EF_CASE_ERROR]);
+    fprintf(
+        f,
+        "\n**%d cases: %d pass, %d fail, %d unsupported, %d error.** Every case, with its accuracy and\n"
+        "invariants on the device's own output, is in results.csv and results.json.\n\n",
+        run->case_count, run->counts[EF_CASE_PASS], run->counts[EF_CASE_FAIL],
+        run->counts[EF_CASE_UNSUPPORTED], run->counts[EF_CASE_ERROR]);
     write_throughput(f, run);
     write_invariants(f, run);
     summary_paper_markdown(f, run);
@@ -156,8 +173,9 @@ void summary_markdown(FILE *f, const ef_run *run, const ef_results_meta *meta)
         if (!shown++) fputs("\n## Not passed\n\n", f);
         char mask[32];
         ef_mask_format(c->mask, mask, sizeof mask);
-        fprintf(f, "- %s: dev %d %s%s%s %s %s n=%d d=%d %s%s%s: %s\n", ef_case_status_name(c->status), c->device,
-                ef_workload_name(c->workload), *c->variant ? "/" : "", c->variant, mask, ef_precision_name(c->precision),
-                c->n, c->d, c->source, *c->text ? "/" : "", c->text, c->reasons);
+        fprintf(f, "- %s: dev %d %s%s%s %s %s n=%d d=%d %s%s%s: %s\n",
+                ef_case_status_name(c->status), c->device, ef_workload_name(c->workload),
+                *c->variant ? "/" : "", c->variant, mask, ef_precision_name(c->precision), c->n,
+                c->d, c->source, *c->text ? "/" : "", c->text, c->reasons);
     }
 }

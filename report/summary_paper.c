@@ -2,8 +2,8 @@
  * reports: for the real model heads of a run (inputs with a layer), per model, how many
  * satisfy each mechanism invariant within its float64 rounding bound, and the
  * distribution of the model-level quantities (PR/n, v_max, mu_K, the link's slack) per
- * layer, per text, per language, per script and per length, with the heads that stand out. Reads run->inputs only;
- * called by summary_markdown (summary_md.c).
+ * layer, per text, per language, per script and per length, with the heads that stand out. Reads
+ * run->inputs only; called by summary_markdown (summary_md.c).
  */
 #include <math.h>
 #include <stdio.h>
@@ -24,10 +24,10 @@ static const char *const quantity_names[Q_COUNT] = {"PR/n", "v_max", "mu_K", "li
 static double quantity(const ef_input *in, int q)
 {
     switch (q) {
-    case Q_PR: return in->inv.pr_over_n;
-    case Q_VMAX: return in->inv.v_max;
-    case Q_MU: return in->inv.mu_k;
-    default: return in->inv.bound_slack;
+        case Q_PR: return in->inv.pr_over_n;
+        case Q_VMAX: return in->inv.v_max;
+        case Q_MU: return in->inv.mu_k;
+        default: return in->inv.bound_slack;
     }
 }
 
@@ -67,8 +67,8 @@ static int is_statistic(const ef_input *in, const char *model)
 
 /* One mechanism invariant: how many inputs were checked, how many held, and the largest
  * residual over its bound. kind 0 zero sum, 1 rank tail, 2 spectral route, 3 link. */
-static void write_mechanism_row(FILE *f, const ef_run *run, const char *model, int kind, int mask_kind,
-                                const char *label)
+static void write_mechanism_row(FILE *f, const ef_run *run, const char *model, int kind,
+                                int mask_kind, const char *label)
 {
     int checked = 0, held = 0;
     double worst = 0;
@@ -96,14 +96,17 @@ static void write_mechanism_row(FILE *f, const ef_run *run, const char *model, i
 
 static void write_mechanism(FILE *f, const ef_run *run, const char *model)
 {
-    fputs("Mechanism invariants of the float64 reference, each judged against its rounding bound at\n"
-          "u = 2^-53 (an input is one head on one text at one length). They hold for every model and\n"
-          "input: a failure is a bug.\n\n"
-          "| invariant | inputs checked | hold | fail | worst residual / bound |\n|---|---|---|---|---|\n", f);
+    fputs(
+        "Mechanism invariants of the float64 reference, each judged against its rounding bound at\n"
+        "u = 2^-53 (an input is one head on one text at one length). They hold for every model and\n"
+        "input: a failure is a bug.\n\n"
+        "| invariant | inputs checked | hold | fail | worst residual / bound |\n|---|---|---|---|---|\n",
+        f);
     write_mechanism_row(f, run, model, 0, EF_MASK_FULL, "zero row sum, full mask");
     write_mechanism_row(f, run, model, 0, EF_MASK_CAUSAL, "zero row sum, causal mask");
     write_mechanism_row(f, run, model, 0, EF_MASK_WINDOW, "zero row sum, window mask");
-    write_mechanism_row(f, run, model, 1, EF_MASK_FULL, "rank <= d: rank tail (whole field checked)");
+    write_mechanism_row(f, run, model, 1, EF_MASK_FULL,
+                        "rank <= d: rank tail (whole field checked)");
     write_mechanism_row(f, run, model, 2, EF_MASK_FULL, "spectrum: Gram route = QR route");
     write_mechanism_row(f, run, model, 3, EF_MASK_FULL, "link v_j <= l_j / srank on every column");
 }
@@ -121,10 +124,10 @@ static int same_group(const ef_input *in, const ef_input *g, const char *model, 
 {
     if (!is_statistic(in, model)) return 0;
     switch (key) {
-    case BY_LAYER: return in->layer == g->layer;
-    case BY_TEXT: return strcmp(in->text, g->text) == 0;
-    case BY_N: return in->n == g->n;
-    default: return strcmp(group_word(in, key), group_word(g, key)) == 0;
+        case BY_LAYER: return in->layer == g->layer;
+        case BY_TEXT: return strcmp(in->text, g->text) == 0;
+        case BY_N: return in->n == g->n;
+        default: return strcmp(group_word(in, key), group_word(g, key)) == 0;
     }
 }
 
@@ -132,10 +135,10 @@ static int same_group(const ef_input *in, const ef_input *g, const char *model, 
 static int group_before(const ef_input *in, const ef_input *b, int key)
 {
     switch (key) {
-    case BY_LAYER: return in->layer < b->layer;
-    case BY_TEXT: return strcmp(in->text, b->text) < 0;
-    case BY_N: return in->n < b->n;
-    default: return strcmp(group_word(in, key), group_word(b, key)) < 0;
+        case BY_LAYER: return in->layer < b->layer;
+        case BY_TEXT: return strcmp(in->text, b->text) < 0;
+        case BY_N: return in->n < b->n;
+        default: return strcmp(group_word(in, key), group_word(b, key)) < 0;
     }
 }
 
@@ -147,9 +150,11 @@ static void write_grouped(FILE *f, const ef_run *run, const char *model, int key
     char *done = calloc(count ? count : 1, 1);
     double *v = malloc(sizeof(double) * (count ? count : 1));
     if (!done || !v) goto out;
-    fprintf(f, "\n| %s | inputs | %s | %s | %s | %s | sinks (v_max >= %.2g) |\n|---|---|---|---|---|---|---|\n",
-            key_names[key], quantity_names[0], quantity_names[1], quantity_names[2], quantity_names[3],
-            PAPER_SINK_VMAX);
+    fprintf(
+        f,
+        "\n| %s | inputs | %s | %s | %s | %s | sinks (v_max >= %.2g) |\n|---|---|---|---|---|---|---|\n",
+        key_names[key], quantity_names[0], quantity_names[1], quantity_names[2], quantity_names[3],
+        PAPER_SINK_VMAX);
     for (;;) {
         /* the smallest key not yet written */
         int first = -1;
@@ -171,16 +176,18 @@ static void write_grouped(FILE *f, const ef_run *run, const char *model, int key
         }
         char name[160], cells[Q_COUNT][96];
         if (key == BY_TEXT) snprintf(name, sizeof name, "%s", g->text);
-        else if (key == BY_LANGUAGE || key == BY_SCRIPT) snprintf(name, sizeof name, "%s", group_word(g, key));
+        else if (key == BY_LANGUAGE || key == BY_SCRIPT)
+            snprintf(name, sizeof name, "%s", group_word(g, key));
         else snprintf(name, sizeof name, "%d", key == BY_LAYER ? g->layer : g->n);
         for (int q = 0; q < Q_COUNT; q++) {
             int k = 0;
             for (int i = 0; i < count; i++)
-                if (same_group(&run->inputs[i], g, model, key)) v[k++] = quantity(&run->inputs[i], q);
+                if (same_group(&run->inputs[i], g, model, key))
+                    v[k++] = quantity(&run->inputs[i], q);
             format_spread(cells[q], sizeof cells[q], v, k);
         }
-        fprintf(f, "| %s | %d | %s | %s | %s | %s | %d |\n", name, members, cells[0], cells[1], cells[2], cells[3],
-                sinks);
+        fprintf(f, "| %s | %d | %s | %s | %s | %s | %d |\n", name, members, cells[0], cells[1],
+                cells[2], cells[3], sinks);
     }
 out:
     free(done);
@@ -200,30 +207,33 @@ static void write_outliers(FILE *f, const ef_run *run, const char *model)
     const ef_input **order = malloc(sizeof *order * (run->input_count ? run->input_count : 1));
     if (!order) return;
     for (int i = 0; i < run->input_count; i++)
-        if (is_statistic(&run->inputs[i], model) && isfinite(run->inputs[i].inv.mu_k)) order[count++] = &run->inputs[i];
+        if (is_statistic(&run->inputs[i], model) && isfinite(run->inputs[i].inv.mu_k))
+            order[count++] = &run->inputs[i];
     fputs("\nHeads that stand out:\n\n", f);
     for (int i = 0; i < count; i++) {
         const ef_input *in = order[i];
         int sink = in->inv.v_max >= PAPER_SINK_VMAX, broken = in->inv.bound_ok == 0;
         if (!sink && !broken) continue;
         if (listed++ < 40)
-            fprintf(f, "- L%d H%d, %s, n = %d: %s%s v_max %.3g, PR/n %.3g, mu_K %.3g\n", in->layer, in->head, in->text,
-                    in->n, sink ? "sink" : "", broken ? " LINK FAILS" : "", in->inv.v_max, in->inv.pr_over_n,
-                    in->inv.mu_k);
+            fprintf(f, "- L%d H%d, %s, n = %d: %s%s v_max %.3g, PR/n %.3g, mu_K %.3g\n", in->layer,
+                    in->head, in->text, in->n, sink ? "sink" : "", broken ? " LINK FAILS" : "",
+                    in->inv.v_max, in->inv.pr_over_n, in->inv.mu_k);
     }
     if (listed > 40) fprintf(f, "- ... and %d more (results.json `inputs`)\n", listed - 40);
-    if (!listed) fprintf(f, "- no sink (no input with v_max >= %.2g) and no link failure\n", PAPER_SINK_VMAX);
+    if (!listed)
+        fprintf(f, "- no sink (no input with v_max >= %.2g) and no link failure\n",
+                PAPER_SINK_VMAX);
     /* mu_K belongs to the keys: query heads sharing a KV head share it, list it once */
     qsort(order, count, sizeof *order, cmp_mu_desc);
     for (int i = 0, shown = 0; i < count && shown < 5; i++) {
         const ef_input *in = order[i];
         int dup = 0;
         for (int k = 0; k < i && !dup; k++)
-            dup = order[k]->layer == in->layer && order[k]->kv_head == in->kv_head && order[k]->n == in->n &&
-                  !strcmp(order[k]->text, in->text);
+            dup = order[k]->layer == in->layer && order[k]->kv_head == in->kv_head &&
+                  order[k]->n == in->n && !strcmp(order[k]->text, in->text);
         if (dup) continue;
-        fprintf(f, "- most coherent keys #%d: L%d KV head %d, %s, n = %d: mu_K %.3g (rank %d)\n", ++shown, in->layer,
-                in->kv_head, in->text, in->n, in->inv.mu_k, in->inv.rank_k);
+        fprintf(f, "- most coherent keys #%d: L%d KV head %d, %s, n = %d: mu_K %.3g (rank %d)\n",
+                ++shown, in->layer, in->kv_head, in->text, in->n, in->inv.mu_k, in->inv.rank_k);
     }
     free(order);
 }
@@ -234,17 +244,24 @@ void summary_paper_markdown(FILE *f, const ef_run *run)
         const ef_input *in = &run->inputs[i];
         if (in->layer < 0) continue;
         int seen = 0;
-        for (int k = 0; k < i && !seen; k++) seen = run->inputs[k].layer >= 0 && !strcmp(run->inputs[k].source, in->source);
+        for (int k = 0; k < i && !seen; k++)
+            seen = run->inputs[k].layer >= 0 && !strcmp(run->inputs[k].source, in->source);
         if (seen) continue;
         int heads = 0, on_dev = 0;
         for (int k = 0; k < run->input_count; k++)
-            if (is_model_input(&run->inputs[k], in->source)) heads++, on_dev += run->inputs[k].on_devices;
-        fprintf(f, "\n## Invariants by model: %s\n\n%d inputs (head x text x length x mask x precision) from the\n"
-                   "float64 reference; %d of them also ran on the devices.\n\n", in->source, heads, on_dev);
+            if (is_model_input(&run->inputs[k], in->source))
+                heads++, on_dev += run->inputs[k].on_devices;
+        fprintf(
+            f,
+            "\n## Invariants by model: %s\n\n%d inputs (head x text x length x mask x precision) from the\n"
+            "float64 reference; %d of them also ran on the devices.\n\n",
+            in->source, heads, on_dev);
         write_mechanism(f, run, in->source);
-        fprintf(f, "\nModel-level quantities of the full field, as median [p10, p90] max over the inputs of each\n"
-                   "row (PR/n near 1 and v_max near 1/n: variance spread over key positions; mu_K near 1:\n"
-                   "incoherent keys; link slack min_j (l_j/srank - v_j) >= 0 always).\n");
+        fprintf(
+            f,
+            "\nModel-level quantities of the full field, as median [p10, p90] max over the inputs of each\n"
+            "row (PR/n near 1 and v_max near 1/n: variance spread over key positions; mu_K near 1:\n"
+            "incoherent keys; link slack min_j (l_j/srank - v_j) >= 0 always).\n");
         write_grouped(f, run, in->source, BY_LAYER);
         write_grouped(f, run, in->source, BY_TEXT);
         write_grouped(f, run, in->source, BY_LANGUAGE);

@@ -4,13 +4,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "llama.h"
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     llama_backend_init();
     struct llama_model_params mp = llama_model_default_params();
     struct llama_model *m = llama_model_load_from_file(argv[1], mp);
     if (!m) return 1;
     struct llama_context_params cp = llama_context_default_params();
-    cp.n_ctx = 64; cp.n_batch = 64; cp.n_threads = 1;
+    cp.n_ctx = 64;
+    cp.n_batch = 64;
+    cp.n_threads = 1;
     struct llama_context *c = llama_init_from_model(m, cp);
     if (!c) return 1;
     int n = argc - 2;

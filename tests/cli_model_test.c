@@ -56,7 +56,8 @@ Test(climodel, tokenize_equals_capture_tokens)
         snprintf(path, sizeof path, "%s/tiny.gguf", dir);
         cr_assert_eq(testdata_write_gguf(path, archs[a], DQ_TYPE_Q8_0, 5), 0);
         int n = 20;
-        snprintf(args, sizeof args, "tokenize --model tiny.gguf --text t.txt --length %d --json", n);
+        snprintf(args, sizeof args, "tokenize --model tiny.gguf --text t.txt --length %d --json",
+                 n);
         cr_assert_eq(efbench(args), 0, "%s: %s", archs[a], slurp("stderr"));
         json_error_t je;
         json_t *doc = json_loads(slurp("stdout"), 0, &je);
@@ -66,11 +67,12 @@ Test(climodel, tokenize_equals_capture_tokens)
         cr_assert_eq(json_array_size(pieces), (size_t)n);
         cr_assert_eq(json_integer_value(json_object_get(doc, "n")), n);
 
-        snprintf(args, sizeof args, "capture --model tiny.gguf --text t.txt --length %d --out qk.safetensors", n);
+        snprintf(args, sizeof args,
+                 "capture --model tiny.gguf --text t.txt --length %d --out qk.safetensors", n);
         cr_assert_eq(efbench(args), 0, "%s: %s", archs[a], slurp("stderr"));
         const char *said = slurp("stdout"); /* stderr is for the one error line */
         cr_assert(strstr(said, "capture: tiny: ") && strstr(said, archs[a]) &&
-                  strstr(said, "M parameters in") && strstr(said, "tokenizer "),
+                      strstr(said, "M parameters in") && strstr(said, "tokenizer "),
                   "%s: no start line naming size, architecture and tokenizer: %s", archs[a], said);
         char qk[512];
         snprintf(qk, sizeof qk, "%s/qk.safetensors", dir);
@@ -91,7 +93,8 @@ Test(climodel, tokenize_equals_capture_tokens)
                              "min_reps = 1\nmax_reps = 2\n[cases q]\nsources = model\n"
                              "lengths = 20\nlayers = all\nheads = 1\nmasks = model\n"
                              "precisions = fp32\nworkloads = energy\n");
-        snprintf(args, sizeof args, "run --suite qk.ini --qk qk.safetensors --backend ref --out res-%s --no-peak",
+        snprintf(args, sizeof args,
+                 "run --suite qk.ini --qk qk.safetensors --backend ref --out res-%s --no-peak",
                  archs[a]); /* a folder per run: one that holds a run is refused */
         cr_assert_eq(efbench(args), 0, "%s: run --qk: %s", archs[a], slurp("stderr"));
     }
@@ -117,7 +120,8 @@ Test(climodel, tokenize_needs_only_the_vocabulary)
     const char *out = slurp("stdout");
     cr_assert(strstr(out, "tokenizer bpe/smollm") && strstr(out, "3 ids"), "%s", out);
     cr_assert(strstr(out, "       0        7  Hello"), "%s", out); /* "Hello" is id 7 */
-    cr_assert_eq(efbench("capture --model vocab.gguf --text h.txt --length 2 --out x.safetensors"), 2);
+    cr_assert_eq(efbench("capture --model vocab.gguf --text h.txt --length 2 --out x.safetensors"),
+                 2);
     cr_assert(strstr(slurp("stderr"), "missing"), "%s", slurp("stderr"));
 }
 
@@ -129,7 +133,9 @@ Test(climodel, tokenize_bad_input)
     char path[512];
     snprintf(path, sizeof path, "%s/tiny.gguf", dir);
     cr_assert_eq(testdata_write_gguf(path, "llama", DQ_TYPE_Q8_0, 5), 0);
-    static const struct { const char *args, *says; } cases[] = {
+    static const struct {
+        const char *args, *says;
+    } cases[] = {
         {"tokenize --model nope.gguf --text t.txt", "nope.gguf"},
         {"tokenize --model tiny.gguf --text no-such-text", "no-such-text"},
         {"tokenize --model tiny.gguf --text bad.txt", "UTF-8"},
@@ -154,8 +160,8 @@ Test(climodel, capture_length_one_rate)
     char path[512];
     snprintf(path, sizeof path, "%s/tiny.gguf", dir);
     cr_assert_eq(testdata_write_gguf(path, "qwen2", DQ_TYPE_Q8_0, 5), 0);
-    cr_assert_eq(efbench("capture --model tiny.gguf --text t.txt --length 1 --out one.safetensors"), 0,
-                 "%s", slurp("stderr"));
+    cr_assert_eq(efbench("capture --model tiny.gguf --text t.txt --length 1 --out one.safetensors"),
+                 0, "%s", slurp("stderr"));
     const char *out = slurp("stdout"), *rate = strstr(out, " tokens/s");
     cr_assert_not_null(rate, "%s", out);
     const char *num = rate;

@@ -27,21 +27,25 @@ static void expect_number(json_t *obj, const char *key, int nullable, const char
 {
     json_t *v = json_object_get(obj, key);
     cr_assert(v, "%s: missing '%s'", where, key);
-    cr_assert(json_is_number(v) || (nullable && json_is_null(v)), "%s: '%s' is not a number", where, key);
+    cr_assert(json_is_number(v) || (nullable && json_is_null(v)), "%s: '%s' is not a number", where,
+              key);
 }
 
 static void expect_string(json_t *obj, const char *key, const char *where)
 {
     json_t *v = json_object_get(obj, key);
-    cr_assert(json_is_string(v) && *json_string_value(v), "%s: '%s' is not a non-empty string", where, key);
+    cr_assert(json_is_string(v) && *json_string_value(v), "%s: '%s' is not a non-empty string",
+              where, key);
 }
 
 static void check_case(json_t *c, int i)
 {
     char where[64];
     snprintf(where, sizeof where, "case %d", i);
-    const char *strings[] = {"backend", "device", "workload", "mask", "precision", "source", "status"};
-    for (size_t k = 0; k < sizeof strings / sizeof strings[0]; k++) expect_string(c, strings[k], where);
+    const char *strings[] = {"backend",   "device", "workload", "mask",
+                             "precision", "source", "status"};
+    for (size_t k = 0; k < sizeof strings / sizeof strings[0]; k++)
+        expect_string(c, strings[k], where);
     expect_number(c, "n", 0, where);
     expect_number(c, "d", 0, where);
     expect_number(c, "seed", 0, where);
@@ -49,14 +53,16 @@ static void check_case(json_t *c, int i)
     expect_number(c, "gbps", 1, where);
     cr_assert(json_is_array(json_object_get(c, "reasons")), "%s: reasons", where);
     const char *status = json_string_value(json_object_get(c, "status"));
-    cr_assert(!strcmp(status, "pass") || !strcmp(status, "fail") || !strcmp(status, "unsupported") ||
-              !strcmp(status, "error"), "%s: status '%s'", where, status);
+    cr_assert(!strcmp(status, "pass") || !strcmp(status, "fail") ||
+                  !strcmp(status, "unsupported") || !strcmp(status, "error"),
+              "%s: status '%s'", where, status);
     json_t *t = json_object_get(c, "time_ms");
     cr_assert(json_is_object(t), "%s: time_ms", where);
     const char *tk[] = {"median", "min", "max", "reps"};
     for (int k = 0; k < 4; k++) expect_number(t, tk[k], 0, where);
     json_t *a = json_object_get(c, "accuracy");
-    const char *ak[] = {"rel_fro_err", "max_abs_err", "bound_violations", "rows_checked", "input_rel_err"};
+    const char *ak[] = {"rel_fro_err", "max_abs_err", "bound_violations", "rows_checked",
+                        "input_rel_err"};
     for (int k = 0; k < 5; k++) expect_number(a, ak[k], 1, where);
     json_t *v = json_object_get(c, "invariants");
     const char *vk[] = {"rowsum_rel", "rank_tail", "sv_rel_err", "pr_over_n", "v_max", "mu_k"};
@@ -65,15 +71,19 @@ static void check_case(json_t *c, int i)
     cr_assert(json_is_boolean(ok) || json_is_null(ok), "%s: bound_ok", where);
     /* null exactly where the workload does not produce the invariant */
     const char *wl = json_string_value(json_object_get(c, "workload"));
-    cr_assert_eq(json_is_number(json_object_get(v, "rank_tail")), strcmp(wl, "ranktail") == 0, "%s: rank_tail", where);
-    cr_assert_eq(json_is_number(json_object_get(v, "rowsum_rel")), strcmp(wl, "rowsum") == 0, "%s: rowsum_rel", where);
-    cr_assert_eq(json_is_number(json_object_get(v, "mu_k")), strcmp(wl, "leverage") == 0, "%s: mu_k", where);
+    cr_assert_eq(json_is_number(json_object_get(v, "rank_tail")), strcmp(wl, "ranktail") == 0,
+                 "%s: rank_tail", where);
+    cr_assert_eq(json_is_number(json_object_get(v, "rowsum_rel")), strcmp(wl, "rowsum") == 0,
+                 "%s: rowsum_rel", where);
+    cr_assert_eq(json_is_number(json_object_get(v, "mu_k")), strcmp(wl, "leverage") == 0,
+                 "%s: mu_k", where);
 }
 
 Test(cli, run_writes_every_field)
 {
     char args[512];
-    snprintf(args, sizeof args, "run --suite '%s' --backend cpu --out '%s/out'", ef_test_suite_path("tiny.ini"), dir);
+    snprintf(args, sizeof args, "run --suite '%s' --backend cpu --out '%s/out'",
+             ef_test_suite_path("tiny.ini"), dir);
     cr_assert_eq(efbench(args), 0, "stderr: %s", slurp("stderr"));
     cr_assert(strstr(slurp("stdout"), "cases:"), "no summary printed");
     char path[512];
@@ -98,7 +108,8 @@ Test(cli, run_writes_every_field)
     cr_assert_gt(json_array_size(cases), 10);
     for (size_t i = 0; i < json_array_size(cases); i++) {
         check_case(json_array_get(cases, i), (int)i);
-        cr_assert_str_eq(json_string_value(json_object_get(json_array_get(cases, i), "status")), "pass");
+        cr_assert_str_eq(json_string_value(json_object_get(json_array_get(cases, i), "status")),
+                         "pass");
     }
     /* the CSV has a header and one row per case; the Markdown names the device */
     char *csv = slurp("out/results.csv");
@@ -108,14 +119,16 @@ Test(cli, run_writes_every_field)
     cr_assert_eq(lines, (int)json_array_size(cases) + 1);
     cr_assert(strstr(slurp("out/summary.md"), "| cpu |"), "summary.md lacks the device table");
     /* nothing half-written is left behind */
-    cr_assert_eq(system("ls -a /tmp/efbench-cli-*/out | grep -q '\\.tmp$'") == 0, 0, "a temporary file was left");
+    cr_assert_eq(system("ls -a /tmp/efbench-cli-*/out | grep -q '\\.tmp$'") == 0, 0,
+                 "a temporary file was left");
     json_decref(doc);
 }
 
 Test(cli, failing_check_exits_1)
 {
     char args[512];
-    snprintf(args, sizeof args, "run --suite '%s' --backend cpu --inject-fault mask-off-by-one --out '%s/out'",
+    snprintf(args, sizeof args,
+             "run --suite '%s' --backend cpu --inject-fault mask-off-by-one --out '%s/out'",
              ef_test_suite_path("tiny.ini"), dir);
     cr_assert_eq(efbench(args), 1, "stderr: %s", slurp("stderr"));
     char path[512];
@@ -170,7 +183,8 @@ Test(cli, devices_json)
             cr_assert_eq(json_array_size(json_object_get(b, "devices")), 1);
         }
         /* a backend without devices says why */
-        if (json_array_size(json_object_get(b, "devices")) == 0) expect_string(b, "absent_reason", name);
+        if (json_array_size(json_object_get(b, "devices")) == 0)
+            expect_string(b, "absent_reason", name);
     }
     cr_assert_eq(found, 2);
     json_decref(doc);
@@ -193,7 +207,8 @@ Test(cli, missing_model_is_an_input_error)
     snprintf(cache, sizeof cache, "%s/empty-cache", dir);
     FILE *f = fopen(suite, "w");
     fputs("[cases synthetic]\nsources = gaussian\nlengths = 64\n"
-          "[cases real]\nsources = model\nmodel = default\ntexts = gpl3\nlengths = 64\n", f);
+          "[cases real]\nsources = model\nmodel = default\ntexts = gpl3\nlengths = 64\n",
+          f);
     fclose(f);
     setenv("XDG_CACHE_HOME", cache, 1);
     snprintf(args, sizeof args, "run --suite '%s' --backend cpu", suite);

@@ -10,8 +10,10 @@
 static void run_suite(const char *backends, int max_block_rows, ef_fault fault, ef_run *run)
 {
     ef_error err = {{0}};
-    ef_run_config cfg = {.suite = ef_test_suite_path("cpu.ini"), .backends = backends,
-                         .max_block_rows = max_block_rows, .fault = fault};
+    ef_run_config cfg = {.suite = ef_test_suite_path("cpu.ini"),
+                         .backends = backends,
+                         .max_block_rows = max_block_rows,
+                         .fault = fault};
     cr_assert_eq(runner_run(&cfg, run, &err), EF_OK, "%s", err.msg);
 }
 
@@ -21,9 +23,10 @@ static void expect_all_pass(const ef_run *run)
         const ef_case *c = &run->cases[i];
         char mask[32];
         ef_mask_format(c->mask, mask, sizeof mask);
-        cr_expect(c->status == EF_CASE_PASS, "%s %s %s %s n=%d %s: %s: %s", run->devices[c->device].backend->name,
-                  ef_workload_name(c->workload), mask, ef_precision_name(c->precision), c->n, c->source,
-                  ef_case_status_name(c->status), c->reasons);
+        cr_expect(c->status == EF_CASE_PASS, "%s %s %s %s n=%d %s: %s: %s",
+                  run->devices[c->device].backend->name, ef_workload_name(c->workload), mask,
+                  ef_precision_name(c->precision), c->n, c->source, ef_case_status_name(c->status),
+                  c->reasons);
     }
     cr_assert_gt(run->counts[EF_CASE_PASS], 100);
 }
@@ -42,7 +45,8 @@ Test(cpu, row_blocks_agree)
     run_suite("cpu", 32, EF_FAULT_NONE, &run);
     for (int i = 0; i < run.case_count; i++) {
         const ef_case *c = &run.cases[i];
-        cr_expect_eq(c->status, EF_CASE_PASS, "%s n=%d: %s", ef_workload_name(c->workload), c->n, c->reasons);
+        cr_expect_eq(c->status, EF_CASE_PASS, "%s n=%d: %s", ef_workload_name(c->workload), c->n,
+                     c->reasons);
     }
     runner_free(&run);
 }
@@ -56,7 +60,8 @@ Test(cpu, wrong_mask_fails)
         const ef_case *c = &run.cases[i];
         if (c->mask.kind == EF_MASK_FULL) continue; /* the fault needs a mask */
         if (c->workload == EF_WL_ENERGY) {
-            cr_expect_eq(c->status, EF_CASE_FAIL, "energy %s n=%d passed with a wrong mask", c->source, c->n);
+            cr_expect_eq(c->status, EF_CASE_FAIL, "energy %s n=%d passed with a wrong mask",
+                         c->source, c->n);
             energy_failed += c->status == EF_CASE_FAIL && strstr(c->reasons, "energy:") != NULL;
         }
         if (c->workload == EF_WL_ROWSUM)

@@ -23,14 +23,27 @@ TestSuite(degenerate, .init = setup, .fini = teardown, .timeout = 120);
 
 enum { N = 96, D = 16, HEADS = 2 };
 
-typedef enum { QK_GAUSSIAN, QK_ZERO_KEYS, QK_CONSTANT_KEYS, QK_ZERO_QUERIES, QK_NAN, QK_INF, QK_ALL_NAN } qk_kind;
+typedef enum {
+    QK_GAUSSIAN,
+    QK_ZERO_KEYS,
+    QK_CONSTANT_KEYS,
+    QK_ZERO_QUERIES,
+    QK_NAN,
+    QK_INF,
+    QK_ALL_NAN
+} qk_kind;
 
 /* One layer of HEADS query / HEADS KV heads of seeded Gaussian Q/K, with KV head 1 (and
  * query head 1) spoilt as `kind` says. */
 static void write_qk(const char *name, qk_kind kind)
 {
     capture_set c = {.n = N, .n_layers = 1};
-    capture_layer L = {.layer = 0, .n_head = HEADS, .n_head_kv = HEADS, .n = N, .d = D, .scale = 0.25,
+    capture_layer L = {.layer = 0,
+                       .n_head = HEADS,
+                       .n_head_kv = HEADS,
+                       .n = N,
+                       .d = D,
+                       .scale = 0.25,
                        .mask = {.kind = EF_MASK_CAUSAL}};
     snprintf(c.model, sizeof c.model, "synthetic");
     snprintf(c.text, sizeof c.text, "seeded");
@@ -47,7 +60,8 @@ static void write_qk(const char *name, qk_kind kind)
     float *k1 = L.k + per, *q1 = L.q + per;
     for (size_t i = 0; i < per; i++) {
         if (kind == QK_ZERO_KEYS) k1[i] = 0;
-        if (kind == QK_CONSTANT_KEYS) k1[i] = 0.5f + (float)(i % D); /* one key vector at every position */
+        if (kind == QK_CONSTANT_KEYS)
+            k1[i] = 0.5f + (float)(i % D); /* one key vector at every position */
         if (kind == QK_ZERO_QUERIES) q1[i] = 0;
         if (kind == QK_ALL_NAN) L.q[i] = L.k[i] = k1[i] = q1[i] = NAN;
     }
@@ -128,6 +142,7 @@ Test(degenerate, monitor_bad_input_is_one_line_with_progress_on)
     write_qk("zero.safetensors", QK_ZERO_KEYS);
     write_qk("ok.safetensors", QK_GAUSSIAN);
     expect_refused("monitor --qk ok.safetensors --qk zero.safetensors", "zero.safetensors", NULL);
-    expect_refused("monitor --qk ok.safetensors --qk missing.safetensors", "missing.safetensors", NULL);
+    expect_refused("monitor --qk ok.safetensors --qk missing.safetensors", "missing.safetensors",
+                   NULL);
     expect_refused("monitor --qk ok.safetensors --length 200", "ok.safetensors", NULL);
 }

@@ -30,7 +30,10 @@ TestSuite(hostile, .init = setup, .fini = teardown, .timeout = 600);
 
 /* ---- builders: each writes the file at `path` ---------------------------------------- */
 
-static void put(const char *path, const void *bytes, size_t n) { cr_assert_eq(testdata_write_bytes(path, bytes, n), 0, "%s", path); }
+static void put(const char *path, const void *bytes, size_t n)
+{
+    cr_assert_eq(testdata_write_bytes(path, bytes, n), 0, "%s", path);
+}
 static void put_str(const char *path, const char *s) { put(path, s, strlen(s)); }
 
 /* A small valid GGUF (metadata of several kinds, three tensors), as the reader tests use. */
@@ -153,14 +156,15 @@ static void g_align(const char *p)
 static void g_ndims(const char *p)
 {
     testdata_gguf *g = testdata_gguf_new();
-    testdata_gguf_tensor_raw(g, "five", 5, (uint64_t[]){8, 1, 1, 1}, DQ_TYPE_F32, (uint8_t[32]){0}, 32);
+    testdata_gguf_tensor_raw(g, "five", 5, (uint64_t[]){8, 1, 1, 1}, DQ_TYPE_F32, (uint8_t[32]){0},
+                             32);
     put_gguf(p, g);
 }
 static void g_overflow(const char *p)
 {
     testdata_gguf *g = testdata_gguf_new();
-    testdata_gguf_tensor_raw(g, "huge", 2, (uint64_t[]){(uint64_t)1 << 40, (uint64_t)1 << 40}, DQ_TYPE_F32,
-                             (uint8_t[32]){0}, 32);
+    testdata_gguf_tensor_raw(g, "huge", 2, (uint64_t[]){(uint64_t)1 << 40, (uint64_t)1 << 40},
+                             DQ_TYPE_F32, (uint8_t[32]){0}, 32);
     put_gguf(p, g);
 }
 static void g_type(const char *p)
@@ -203,7 +207,8 @@ static void g_arch(const char *p)
 {
     size_t len;
     uint8_t *img = tiny_image(&len);
-    memcpy(value_of(img, len, "general.architecture") + 8, "mamba", 5); /* after the string's length */
+    memcpy(value_of(img, len, "general.architecture") + 8, "mamba",
+           5); /* after the string's length */
     put(p, img, len);
     free(img);
 }
@@ -211,8 +216,9 @@ static void g_absurd(const char *p)
 {
     size_t len;
     uint8_t *img = tiny_image(&len);
-    const char *keys[] = {"llama.embedding_length", "llama.block_count", "llama.attention.head_count",
-                          "llama.attention.key_length", "llama.attention.value_length", "llama.rope.dimension_count"};
+    const char *keys[] = {"llama.embedding_length",       "llama.block_count",
+                          "llama.attention.head_count",   "llama.attention.key_length",
+                          "llama.attention.value_length", "llama.rope.dimension_count"};
     uint32_t vals[] = {1u << 24, 4096, 4096, 4096, 4096, 4096};
     for (int i = 0; i < 6; i++) memcpy(value_of(img, len, keys[i]), &vals[i], 4);
     put(p, img, len);
@@ -231,7 +237,10 @@ static void g_tokenizer(const char *p)
 
 /* ---- texts (and the FIFO and folder given in place of any file) ---- */
 
-static void t_utf8(const char *p) { put_str(p, "Hello \xc3\x28 world, an invalid two-byte sequence\n"); }
+static void t_utf8(const char *p)
+{
+    put_str(p, "Hello \xc3\x28 world, an invalid two-byte sequence\n");
+}
 static void t_empty(const char *p) { put(p, "", 0); }
 static void t_short(const char *p) { put_str(p, "Hi"); }
 static void t_bomb(const char *p)
@@ -239,7 +248,8 @@ static void t_bomb(const char *p)
     gzFile gz = gzopen(p, "wb9");
     char chunk[1 << 16];
     memset(chunk, 'a', sizeof chunk);
-    for (size_t done = 0; done < TEXT_MAX_BYTES + (1u << 20); done += sizeof chunk) gzwrite(gz, chunk, sizeof chunk);
+    for (size_t done = 0; done < TEXT_MAX_BYTES + (1u << 20); done += sizeof chunk)
+        gzwrite(gz, chunk, sizeof chunk);
     cr_assert_eq(gzclose(gz), Z_OK);
 }
 static void t_gz_cut(const char *p)
@@ -285,13 +295,24 @@ static void s_notjson(const char *p)
     put(p, b, sizeof b);
 }
 static void s_broken(const char *p) { put_st(p, "{\"a\": [1, 2", 0, NULL); }
-static void s_shape(const char *p) { put_st(p, "{\"a\":{\"dtype\":\"F32\",\"shape\":[2,4],\"data_offsets\":[0,24]}}", 24, NULL); }
-static void s_dtype(const char *p) { put_st(p, "{\"a\":{\"dtype\":\"F17\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8, NULL); }
-static void s_negative(const char *p) { put_st(p, "{\"a\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}", 8, NULL); }
+static void s_shape(const char *p)
+{
+    put_st(p, "{\"a\":{\"dtype\":\"F32\",\"shape\":[2,4],\"data_offsets\":[0,24]}}", 24, NULL);
+}
+static void s_dtype(const char *p)
+{
+    put_st(p, "{\"a\":{\"dtype\":\"F17\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8, NULL);
+}
+static void s_negative(const char *p)
+{
+    put_st(p, "{\"a\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}", 8, NULL);
+}
 static void s_overlap(const char *p)
 {
-    put_st(p, "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-              "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12, NULL);
+    put_st(p,
+           "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+           "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
+           12, NULL);
 }
 
 /* One layer of the exchange layout: q.0 [1, n, d], k.0 [1, n, d] (n = 24, d = 4), causal,
@@ -305,14 +326,16 @@ static void put_qk(const char *path, int with_k, void (*spoil)(float *q, float *
     for (int i = 0; i < 2 * QN * QD; i++) v[i] = (float)testdata_rng_normal(&r);
     if (spoil) spoil(v, v + QN * QD);
     char header[1024];
-    snprintf(header, sizeof header,
-             "{\"__metadata__\":{\"model\":\"m\",\"text\":\"t\",\"length\":\"%d\",\"mask.0\":\"causal\",\"scale.0\":\"0.5\"},"
-             "\"q.0\":{\"dtype\":\"F32\",\"shape\":[1,%d,%d],\"data_offsets\":[0,%d]}%s",
-             QN, QN, QD, QN * QD * 4, with_k ? "" : "}");
+    snprintf(
+        header, sizeof header,
+        "{\"__metadata__\":{\"model\":\"m\",\"text\":\"t\",\"length\":\"%d\",\"mask.0\":\"causal\",\"scale.0\":\"0.5\"},"
+        "\"q.0\":{\"dtype\":\"F32\",\"shape\":[1,%d,%d],\"data_offsets\":[0,%d]}%s",
+        QN, QN, QD, QN * QD * 4, with_k ? "" : "}");
     if (with_k) {
         size_t at = strlen(header);
-        snprintf(header + at, sizeof header - at, ",\"k.0\":{\"dtype\":\"F32\",\"shape\":[1,%d,%d],\"data_offsets\":[%d,%d]}}",
-                 QN, QD, QN * QD * 4, 2 * QN * QD * 4);
+        snprintf(header + at, sizeof header - at,
+                 ",\"k.0\":{\"dtype\":\"F32\",\"shape\":[1,%d,%d],\"data_offsets\":[%d,%d]}}", QN,
+                 QD, QN * QD * 4, 2 * QN * QD * 4);
     }
     put_st(path, header, (with_k ? 2 : 1) * QN * QD * sizeof(float), v);
 }
@@ -341,24 +364,43 @@ static void u_longline(const char *p)
     free(s);
 }
 static void u_nul(const char *p) { put(p, "[cases a]\nsources = gaussian\0\nlengths = 8\n", 41); }
-static void u_length(const char *p) { put_str(p, "[cases a]\nsources = gaussian\nlengths = 99999999\n"); }
-static void u_dims(const char *p) { put_str(p, "[cases a]\nsources = gaussian\nlengths = 64\ndims = 100000\n"); }
+static void u_length(const char *p)
+{
+    put_str(p, "[cases a]\nsources = gaussian\nlengths = 99999999\n");
+}
+static void u_dims(const char *p)
+{
+    put_str(p, "[cases a]\nsources = gaussian\nlengths = 64\ndims = 100000\n");
+}
 static void u_many(const char *p)
 {
     char s[1024] = "[cases a]\nsources = gaussian\nlengths = 2";
-    for (int i = 3; i < 3 + EF_SUITE_MAX_LIST; i++) snprintf(s + strlen(s), sizeof s - strlen(s), ", %d", i);
+    for (int i = 3; i < 3 + EF_SUITE_MAX_LIST; i++)
+        snprintf(s + strlen(s), sizeof s - strlen(s), ", %d", i);
     strcat(s, "\n");
     put_str(p, s);
 }
 static void u_empty(const char *p) { put(p, "", 0); }
 static void u_binary(const char *p) { put_str(p, "[suite]\n\x01\x02\xff\xfe binary \x7f bytes\n"); }
-static void u_window(const char *p) { put_str(p, "[cases a]\nsources = gaussian\nlengths = 8\nmasks = window:0\n"); }
-static void u_reps(const char *p) { put_str(p, "[suite]\nmin_reps = 9\nmax_reps = 2\n[cases a]\nsources = gaussian\nlengths = 8\n"); }
+static void u_window(const char *p)
+{
+    put_str(p, "[cases a]\nsources = gaussian\nlengths = 8\nmasks = window:0\n");
+}
+static void u_reps(const char *p)
+{
+    put_str(p, "[suite]\nmin_reps = 9\nmax_reps = 2\n[cases a]\nsources = gaussian\nlengths = 8\n");
+}
 
 /* ---- results ---- */
 
-static void r_notjson(const char *p) { put_str(p, "{\"format\": \"efbench-results\", \"format_version\": 1, \"cases\": [\n"); }
-static void r_tool(const char *p) { put_str(p, "{\"format\": \"other-tool-results\", \"format_version\": 1}\n"); }
+static void r_notjson(const char *p)
+{
+    put_str(p, "{\"format\": \"efbench-results\", \"format_version\": 1, \"cases\": [\n");
+}
+static void r_tool(const char *p)
+{
+    put_str(p, "{\"format\": \"other-tool-results\", \"format_version\": 1}\n");
+}
 static void r_deep(const char *p)
 {
     enum { DEPTH = 100000 };
@@ -368,13 +410,25 @@ static void r_deep(const char *p)
     put(p, s, 2 * DEPTH);
     free(s);
 }
-static void r_version(const char *p) { put_str(p, "{\"format\": \"efbench-results\", \"format_version\": 2, \"devices\": [], \"cases\": []}\n"); }
-static void r_cases(const char *p) { put_str(p, "{\"format\": \"efbench-results\", \"format_version\": 1, \"devices\": [], \"cases\": 5}\n"); }
+static void r_version(const char *p)
+{
+    put_str(
+        p,
+        "{\"format\": \"efbench-results\", \"format_version\": 2, \"devices\": [], \"cases\": []}\n");
+}
+static void r_cases(const char *p)
+{
+    put_str(
+        p,
+        "{\"format\": \"efbench-results\", \"format_version\": 1, \"devices\": [], \"cases\": 5}\n");
+}
 static void r_device(const char *p)
 {
-    put_str(p, "{\"format\": \"efbench-results\", \"format_version\": 1, \"devices\": [], \"cases\": [{\"backend\": \"cpu\", "
-               "\"workload\": \"energy\", \"mask\": \"full\", \"precision\": \"fp32\", \"source\": \"gaussian\", "
-               "\"status\": \"pass\", \"device_id\": 3, \"n\": 64, \"d\": 16}]}\n");
+    put_str(
+        p,
+        "{\"format\": \"efbench-results\", \"format_version\": 1, \"devices\": [], \"cases\": [{\"backend\": \"cpu\", "
+        "\"workload\": \"energy\", \"mask\": \"full\", \"precision\": \"fp32\", \"source\": \"gaussian\", "
+        "\"status\": \"pass\", \"device_id\": 3, \"n\": 64, \"d\": 16}]}\n");
 }
 static void r_empty(const char *p) { put(p, "", 0); }
 
@@ -462,12 +516,22 @@ static void command_for(const hostile *h, char *args, size_t len)
 {
     const char *tiny = ef_test_suite_path("tiny.ini");
     switch (h->how) {
-    case BY_MODEL: snprintf(args, len, "capture --model '%s' --text ok.txt --length 8 --out out", h->file); break;
-    case BY_TEXT: snprintf(args, len, "capture --model ok.gguf --text '%s' --length 8 --out out", h->file); break;
-    case BY_QK_MONITOR: snprintf(args, len, "monitor --qk '%s' --out out", h->file); break;
-    case BY_QK_RUN: snprintf(args, len, "run --suite '%s' --backend cpu --no-peak --qk '%s' --out out", tiny, h->file); break;
-    case BY_SUITE: snprintf(args, len, "run --suite '%s' --backend cpu --no-peak --out out", h->file); break;
-    case BY_REPORT: snprintf(args, len, "report '%s' --out out", h->file); break;
+        case BY_MODEL:
+            snprintf(args, len, "capture --model '%s' --text ok.txt --length 8 --out out", h->file);
+            break;
+        case BY_TEXT:
+            snprintf(args, len, "capture --model ok.gguf --text '%s' --length 8 --out out",
+                     h->file);
+            break;
+        case BY_QK_MONITOR: snprintf(args, len, "monitor --qk '%s' --out out", h->file); break;
+        case BY_QK_RUN:
+            snprintf(args, len, "run --suite '%s' --backend cpu --no-peak --qk '%s' --out out",
+                     tiny, h->file);
+            break;
+        case BY_SUITE:
+            snprintf(args, len, "run --suite '%s' --backend cpu --no-peak --out out", h->file);
+            break;
+        case BY_REPORT: snprintf(args, len, "report '%s' --out out", h->file); break;
     }
 }
 
@@ -479,7 +543,9 @@ Test(hostile, every_file_refused_with_one_line)
     snprintf(path, sizeof path, "%s/ok.gguf", dir);
     cr_assert_eq(testdata_write_gguf(path, "llama", DQ_TYPE_Q8_0, 3), 0);
     snprintf(path, sizeof path, "%s/ok.txt", dir);
-    put_str(path, "Hello world, the capital of France is Paris. The quick brown fox jumps over the lazy dog.\n");
+    put_str(
+        path,
+        "Hello world, the capital of France is Paris. The quick brown fox jumps over the lazy dog.\n");
     for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
         const hostile *h = &inputs[i];
         snprintf(path, sizeof path, "%s/%s", dir, h->file);
@@ -490,9 +556,11 @@ Test(hostile, every_file_refused_with_one_line)
         int rc = ef_test_efbench(dir, env, args);
         const char *e = ef_test_read(dir, "stderr");
         cr_expect_eq(rc, 2, "%s: exit %d, not 2; stderr: %s", h->file, rc, e);
-        cr_expect(strchr(e, '\n') == e + strlen(e) - 1, "%s: stderr is not exactly one line: %s", h->file, e);
+        cr_expect(strchr(e, '\n') == e + strlen(e) - 1, "%s: stderr is not exactly one line: %s",
+                  h->file, e);
         cr_expect(strstr(e, h->file), "%s: the line does not name the file: %s", h->file, e);
-        cr_expect(strstr(e, h->problem), "%s: the line does not say '%s': %s", h->file, h->problem, e);
+        cr_expect(strstr(e, h->problem), "%s: the line does not say '%s': %s", h->file, h->problem,
+                  e);
         cr_expect(!ef_test_exists(dir, "out"), "%s: an output was written", h->file);
         cr_log_info("%s: %s", h->file, e);
         char cmd[800];

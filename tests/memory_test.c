@@ -21,7 +21,8 @@ TestSuite(memory, .init = setup, .fini = teardown, .timeout = 300);
 static json_t *run_on(const char *backend, double bytes, const char *out)
 {
     char args[1024], path[600];
-    snprintf(args, sizeof args, "run --suite '%s' --backend %s --no-peak --quiet --max-memory %.0f --out %s",
+    snprintf(args, sizeof args,
+             "run --suite '%s' --backend %s --no-peak --quiet --max-memory %.0f --out %s",
              ef_test_suite_path("blocks.ini"), backend, bytes, out);
     int st = ef_test_efbench(dir, "", args);
     cr_assert(st == 0 || st == 1, "exit %d: %s", st, ef_test_read(dir, "stderr"));
@@ -70,7 +71,8 @@ Test(memory, budget_splits_the_field)
     for (size_t i = 0; i < json_array_size(cases); i++) {
         json_t *c = json_array_get(cases, i);
         const char *w = json_string_value(json_object_get(c, "workload"));
-        cr_expect_str_eq(status_of(c), "pass", "%s %s: %s", w, json_string_value(json_object_get(c, "mask")),
+        cr_expect_str_eq(status_of(c), "pass", "%s %s: %s", w,
+                         json_string_value(json_object_get(c, "mask")),
                          json_dumps(json_object_get(c, "reasons"), 0));
         passed++;
     }
@@ -88,14 +90,16 @@ Test(memory, budget_splits_the_field)
  * the GPU APIs) and passes against its O(sqrt u) bound; with the field in one buffer it
  * keeps the direct form: the whole-field launcher (`direct_path`) and the direct bound,
  * which is O(u), far below the streamed one. */
-static void expect_ranktail_streamed(const char *backend, const char *blocked_path, const char *direct_path)
+static void expect_ranktail_streamed(const char *backend, const char *blocked_path,
+                                     const char *direct_path)
 {
     ef_test_require_device(backend);
     char out[64];
     snprintf(out, sizeof out, "%s-small", backend);
     json_t *doc = run_on(backend, half_field_budget(), out);
     json_t *c = ranktail_case(doc);
-    cr_expect_str_eq(status_of(c), "pass", "%s: %s", backend, json_dumps(json_object_get(c, "reasons"), 0));
+    cr_expect_str_eq(status_of(c), "pass", "%s: %s", backend,
+                     json_dumps(json_object_get(c, "reasons"), 0));
     cr_expect_str_eq(json_string_value(json_object_get(c, "path")), blocked_path, "%s", backend);
     double blocked_bound = inv_of(c, "rank_tail_bound");
     cr_expect(inv_of(c, "rank_tail") <= blocked_bound, "%s", backend);
@@ -103,15 +107,23 @@ static void expect_ranktail_streamed(const char *backend, const char *blocked_pa
     snprintf(out, sizeof out, "%s-large", backend);
     doc = run_on(backend, 1e10, out);
     c = ranktail_case(doc);
-    cr_expect_str_eq(status_of(c), "pass", "%s: %s", backend, json_dumps(json_object_get(c, "reasons"), 0));
+    cr_expect_str_eq(status_of(c), "pass", "%s: %s", backend,
+                     json_dumps(json_object_get(c, "reasons"), 0));
     cr_expect_str_eq(json_string_value(json_object_get(c, "path")), direct_path, "%s", backend);
-    cr_expect(inv_of(c, "rank_tail_bound") < 0.1 * blocked_bound, "%s: the direct form's bound %g, streamed %g",
-              backend, inv_of(c, "rank_tail_bound"), blocked_bound);
+    cr_expect(inv_of(c, "rank_tail_bound") < 0.1 * blocked_bound,
+              "%s: the direct form's bound %g, streamed %g", backend, inv_of(c, "rank_tail_bound"),
+              blocked_bound);
     json_decref(doc);
 }
 
-Test(memory, ranktail_streamed_ref) { expect_ranktail_streamed("ref", "float64-blas", "float64-blas"); }
-Test(memory, ranktail_streamed_cpu) { expect_ranktail_streamed("cpu", "sgemm-project", "sgemm-project"); }
+Test(memory, ranktail_streamed_ref)
+{
+    expect_ranktail_streamed("ref", "float64-blas", "float64-blas");
+}
+Test(memory, ranktail_streamed_cpu)
+{
+    expect_ranktail_streamed("cpu", "sgemm-project", "sgemm-project");
+}
 Test(memory, ranktail_streamed_opencl)
 {
     expect_ranktail_streamed("opencl", "generic-wl_ranktail", "ranktail-split-n");
@@ -140,7 +152,8 @@ Test(memory, bad_sizes)
     static const char *const bad[] = {"0", "-4G", "4Q", "G", "1e400", "4GBx"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char args[256];
-        snprintf(args, sizeof args, "run --suite quick --backend cpu --max-memory %s --out x", bad[i]);
+        snprintf(args, sizeof args, "run --suite quick --backend cpu --max-memory %s --out x",
+                 bad[i]);
         cr_expect_eq(ef_test_efbench(dir, "", args), 2, "%s", bad[i]);
         const char *err = ef_test_read(dir, "stderr");
         cr_expect(strstr(err, "--max-memory") && strchr(err, '\n')[1] == '\0', "%s", err);

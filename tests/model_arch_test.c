@@ -35,9 +35,11 @@ static const char *arch_python(void)
     if (system(cmd) != 0) {
         if (ef_test_in_ci())
             cr_assert_fail("CI=true and %s cannot import numpy and gguf (scripts/setup.sh "
-                           "installs them into .venv)", py);
+                           "installs them into .venv)",
+                           py);
         cr_skip_test("%s cannot import numpy and gguf: run scripts/setup.sh (it makes .venv "
-                     "with the gguf package) for the architecture tests", py);
+                     "with the gguf package) for the architecture tests",
+                     py);
     }
     return py;
 }
@@ -99,8 +101,10 @@ static void arch_check(const char *arch, const char *want_arch, int n)
 
     snprintf(args, sizeof args, "check %s %s %s", gg, cap, lg);
     int rc = arch_run(py, args);
-    cr_assert_eq(rc, 0, "%s (n = %d): efbench's Q/K or logits differ from the numpy float64 "
-                 "pass beyond the float32 bound (the log has each layer)", arch, n);
+    cr_assert_eq(rc, 0,
+                 "%s (n = %d): efbench's Q/K or logits differ from the numpy float64 "
+                 "pass beyond the float32 bound (the log has each layer)",
+                 arch, n);
     remove(gg);
     remove(cap);
     remove(lg);

@@ -18,7 +18,7 @@
 TestSuite(model, .fini = testdata_tmp_cleanup);
 
 static const int all_types[] = {
-    DQ_TYPE_F32, DQ_TYPE_F16, DQ_TYPE_BF16, DQ_TYPE_Q8_0, DQ_TYPE_Q4_0, DQ_TYPE_Q4_1,
+    DQ_TYPE_F32,  DQ_TYPE_F16,  DQ_TYPE_BF16, DQ_TYPE_Q8_0, DQ_TYPE_Q4_0, DQ_TYPE_Q4_1,
     DQ_TYPE_Q5_0, DQ_TYPE_Q5_1, DQ_TYPE_Q4_K, DQ_TYPE_Q5_K, DQ_TYPE_Q6_K,
 };
 #define N_TYPES ((int)(sizeof all_types / sizeof all_types[0]))
@@ -40,45 +40,51 @@ static float ref_element(int type, const uint8_t *b, int k)
 {
     int j = k % 16, high = k >= 16;
     switch (type) {
-    case DQ_TYPE_F32: { float v; memcpy(&v, b + 4 * k, 4); return v; }
-    case DQ_TYPE_F16: return f16_at(b + 2 * k);
-    case DQ_TYPE_BF16: return ef_bf16_to_f32((uint16_t)(b[2 * k] | b[2 * k + 1] << 8));
-    case DQ_TYPE_Q8_0: return (float)(int8_t)b[2 + k] * f16_at(b);
-    case DQ_TYPE_Q4_0: {
-        int q = high ? b[2 + j] >> 4 : b[2 + j] & 0xF;
-        return (float)(q - 8) * f16_at(b);
-    }
-    case DQ_TYPE_Q4_1: {
-        int q = high ? b[4 + j] >> 4 : b[4 + j] & 0xF;
-        return (float)q * f16_at(b) + f16_at(b + 2);
-    }
-    case DQ_TYPE_Q5_0: {
-        uint32_t qh = (uint32_t)b[2] | (uint32_t)b[3] << 8 | (uint32_t)b[4] << 16 | (uint32_t)b[5] << 24;
-        int q = (high ? b[6 + j] >> 4 : b[6 + j] & 0xF) | (int)((qh >> k) & 1) << 4;
-        return (float)(q - 16) * f16_at(b);
-    }
-    case DQ_TYPE_Q5_1: {
-        uint32_t qh = (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 | (uint32_t)b[7] << 24;
-        int q = (high ? b[8 + j] >> 4 : b[8 + j] & 0xF) | (int)((qh >> k) & 1) << 4;
-        return (float)q * f16_at(b) + f16_at(b + 2);
-    }
-    case DQ_TYPE_Q4_K:
-    case DQ_TYPE_Q5_K: {
-        int c = k / 64, hi = (k % 64) / 32, l = k % 32, sub = 2 * c + hi;
-        const uint8_t *qs = b + (type == DQ_TYPE_Q4_K ? 16 : 48);
-        int q = hi ? qs[32 * c + l] >> 4 : qs[32 * c + l] & 0xF;
-        if (type == DQ_TYPE_Q5_K && ((b[16 + l] >> sub) & 1)) q += 16;
-        return f16_at(b) * (float)k4_field(b + 4, sub, 0) * (float)q -
-               f16_at(b + 2) * (float)k4_field(b + 4, sub, 1);
-    }
-    case DQ_TYPE_Q6_K: {
-        int h = k / 128, w = k % 128, quarter = w / 32, l = w % 32;
-        uint8_t ql = b[64 * h + l + 32 * (quarter & 1)];
-        int lo4 = (quarter >> 1) ? ql >> 4 : ql & 0xF;
-        int hi2 = (b[128 + 32 * h + l] >> (2 * quarter)) & 3;
-        int sc = (int8_t)b[192 + 8 * h + l / 16 + 2 * quarter];
-        return f16_at(b + 208) * (float)sc * (float)((lo4 | hi2 << 4) - 32);
-    }
+        case DQ_TYPE_F32: {
+            float v;
+            memcpy(&v, b + 4 * k, 4);
+            return v;
+        }
+        case DQ_TYPE_F16: return f16_at(b + 2 * k);
+        case DQ_TYPE_BF16: return ef_bf16_to_f32((uint16_t)(b[2 * k] | b[2 * k + 1] << 8));
+        case DQ_TYPE_Q8_0: return (float)(int8_t)b[2 + k] * f16_at(b);
+        case DQ_TYPE_Q4_0: {
+            int q = high ? b[2 + j] >> 4 : b[2 + j] & 0xF;
+            return (float)(q - 8) * f16_at(b);
+        }
+        case DQ_TYPE_Q4_1: {
+            int q = high ? b[4 + j] >> 4 : b[4 + j] & 0xF;
+            return (float)q * f16_at(b) + f16_at(b + 2);
+        }
+        case DQ_TYPE_Q5_0: {
+            uint32_t qh =
+                (uint32_t)b[2] | (uint32_t)b[3] << 8 | (uint32_t)b[4] << 16 | (uint32_t)b[5] << 24;
+            int q = (high ? b[6 + j] >> 4 : b[6 + j] & 0xF) | (int)((qh >> k) & 1) << 4;
+            return (float)(q - 16) * f16_at(b);
+        }
+        case DQ_TYPE_Q5_1: {
+            uint32_t qh =
+                (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 | (uint32_t)b[7] << 24;
+            int q = (high ? b[8 + j] >> 4 : b[8 + j] & 0xF) | (int)((qh >> k) & 1) << 4;
+            return (float)q * f16_at(b) + f16_at(b + 2);
+        }
+        case DQ_TYPE_Q4_K:
+        case DQ_TYPE_Q5_K: {
+            int c = k / 64, hi = (k % 64) / 32, l = k % 32, sub = 2 * c + hi;
+            const uint8_t *qs = b + (type == DQ_TYPE_Q4_K ? 16 : 48);
+            int q = hi ? qs[32 * c + l] >> 4 : qs[32 * c + l] & 0xF;
+            if (type == DQ_TYPE_Q5_K && ((b[16 + l] >> sub) & 1)) q += 16;
+            return f16_at(b) * (float)k4_field(b + 4, sub, 0) * (float)q -
+                   f16_at(b + 2) * (float)k4_field(b + 4, sub, 1);
+        }
+        case DQ_TYPE_Q6_K: {
+            int h = k / 128, w = k % 128, quarter = w / 32, l = w % 32;
+            uint8_t ql = b[64 * h + l + 32 * (quarter & 1)];
+            int lo4 = (quarter >> 1) ? ql >> 4 : ql & 0xF;
+            int hi2 = (b[128 + 32 * h + l] >> (2 * quarter)) & 3;
+            int sc = (int8_t)b[192 + 8 * h + l / 16 + 2 * quarter];
+            return f16_at(b + 208) * (float)sc * (float)((lo4 | hi2 << 4) - 32);
+        }
     }
     return NAN;
 }
@@ -88,27 +94,31 @@ static void random_block(int type, uint8_t *b, uint32_t bytes, testdata_rng *r)
 {
     for (uint32_t i = 0; i < bytes; i++) b[i] = (uint8_t)testdata_rng_u64(r);
     uint16_t h;
-#define SET_F16(off) (h = ef_f32_to_f16((float)(testdata_rng_uniform(r) * 2 - 1)), \
-                      b[off] = (uint8_t)h, b[(off) + 1] = (uint8_t)(h >> 8))
+#define SET_F16(off)                                                                   \
+    (h = ef_f32_to_f16((float)(testdata_rng_uniform(r) * 2 - 1)), b[off] = (uint8_t)h, \
+     b[(off) + 1] = (uint8_t)(h >> 8))
     switch (type) {
-    case DQ_TYPE_F16:
-        for (uint32_t i = 0; i < bytes; i += 2) SET_F16(i);
-        break;
-    case DQ_TYPE_F32:
-        for (uint32_t i = 0; i < bytes; i += 4) {
-            float v = (float)testdata_rng_normal(r);
-            memcpy(b + i, &v, 4);
-        }
-        break;
-    case DQ_TYPE_BF16:
-        for (uint32_t i = 1; i < bytes; i += 2) b[i] &= 0xBF; /* keep exponents small */
-        break;
-    case DQ_TYPE_Q4_1: case DQ_TYPE_Q5_1: case DQ_TYPE_Q4_K: case DQ_TYPE_Q5_K:
-        SET_F16(0);
-        SET_F16(2);
-        break;
-    case DQ_TYPE_Q6_K: SET_F16(208); break;
-    default: SET_F16(0); break;
+        case DQ_TYPE_F16:
+            for (uint32_t i = 0; i < bytes; i += 2) SET_F16(i);
+            break;
+        case DQ_TYPE_F32:
+            for (uint32_t i = 0; i < bytes; i += 4) {
+                float v = (float)testdata_rng_normal(r);
+                memcpy(b + i, &v, 4);
+            }
+            break;
+        case DQ_TYPE_BF16:
+            for (uint32_t i = 1; i < bytes; i += 2) b[i] &= 0xBF; /* keep exponents small */
+            break;
+        case DQ_TYPE_Q4_1:
+        case DQ_TYPE_Q5_1:
+        case DQ_TYPE_Q4_K:
+        case DQ_TYPE_Q5_K:
+            SET_F16(0);
+            SET_F16(2);
+            break;
+        case DQ_TYPE_Q6_K: SET_F16(208); break;
+        default: SET_F16(0); break;
     }
 #undef SET_F16
 }
@@ -126,7 +136,8 @@ Test(model, dequant_matches_formulas_element_by_element)
         for (uint64_t seed = 1; seed <= 50; seed++) {
             testdata_rng_seed(&r, seed * 131 + (uint64_t)type);
             for (uint32_t i = 0; i < nblk; i++)
-                random_block(type, blocks + i * bb * (be == 1 ? per : 1), bb * (be == 1 ? per : 1), &r);
+                random_block(type, blocks + i * bb * (be == 1 ? per : 1), bb * (be == 1 ? per : 1),
+                             &r);
             ef_error err = {{0}};
             int64_t n = (int64_t)per * nblk;
             cr_assert_eq(dequant_row(type, blocks, got, n, &err), EF_OK, "%s: %s",
@@ -244,8 +255,8 @@ Test(model, dequant_k_quant_scales_all_subblocks)
     int sc[8], m[8];
     ef_error err;
     for (int i = 0; i < 8; i++) {
-        sc[i] = 8 * i + 7;  /* 7 .. 63: sub-blocks 4..7 need the high two bits */
-        m[i] = 63 - 8 * i;  /* 63 .. 7 */
+        sc[i] = 8 * i + 7; /* 7 .. 63: sub-blocks 4..7 need the high two bits */
+        m[i] = 63 - 8 * i; /* 63 .. 7 */
     }
     for (int t = 0; t < 2; t++) {
         int type = t ? DQ_TYPE_Q5_K : DQ_TYPE_Q4_K;
@@ -279,14 +290,16 @@ Test(model, dequant_k_quant_positions)
         pack_k4_scales(sc, m, b + 4);
         b[16 + 32 * c + l] = (uint8_t)(hi ? 5 << 4 : 5);
         cr_assert_eq(dequant_row(DQ_TYPE_Q4_K, b, y, 256, &err), EF_OK);
-        for (int e = 0; e < 256; e++) cr_assert_eq(y[e], e == k ? 5.0f : 0.0f, "Q4_K k %d e %d", k, e);
+        for (int e = 0; e < 256; e++)
+            cr_assert_eq(y[e], e == k ? 5.0f : 0.0f, "Q4_K k %d e %d", k, e);
         /* Q5_K: nibbles 0, only element k's fifth bit */
         memset(b, 0, 176);
         put_f16(b, 1.0f);
         pack_k4_scales(sc, m, b + 4);
         b[16 + l] = (uint8_t)(1 << (2 * c + hi));
         cr_assert_eq(dequant_row(DQ_TYPE_Q5_K, b, y, 256, &err), EF_OK);
-        for (int e = 0; e < 256; e++) cr_assert_eq(y[e], e == k ? 16.0f : 0.0f, "Q5_K k %d e %d", k, e);
+        for (int e = 0; e < 256; e++)
+            cr_assert_eq(y[e], e == k ? 16.0f : 0.0f, "Q5_K k %d e %d", k, e);
         /* Q6_K: every value 32 (zero) except element k = 33; scales 1..16 per sub-block */
         int h = k / 128, w = k % 128, quarter = w / 32, ll = w % 32;
         memset(b, 0, 210);
@@ -347,4 +360,3 @@ Test(model, dequant_rejects_unsupported_types)
     dequant_row_bytes(DQ_TYPE_Q6_K, 100, &ok);
     cr_assert(!ok);
 }
-

@@ -90,14 +90,16 @@ static void layer0_pre_rope(model *m, int id, char kind, double *out)
     int E = c->n_embd, heads = kind == 'q' ? c->n_head : c->n_head_kv, d = c->d;
     float *emb = malloc((size_t)E * sizeof *emb);
     ef_error err;
-    cr_assert_eq(gguf_tensor_row(gguf_tensor_find(g, "token_embd.weight"), (uint64_t)id, emb, &err), EF_OK);
+    cr_assert_eq(gguf_tensor_row(gguf_tensor_find(g, "token_embd.weight"), (uint64_t)id, emb, &err),
+                 EF_OK);
     double *x = malloc((size_t)E * sizeof *x), *h = malloc((size_t)E * sizeof *h);
     for (int i = 0; i < E; i++) x[i] = (double)emb[i] * c->embd_scale;
     float *an = tensor_f32(g, "blk.0.attn_norm.weight");
     rmsnorm_d(h, x, an, E, c->eps);
     float *w = tensor_f32(g, kind == 'q' ? "blk.0.attn_q.weight" : "blk.0.attn_k.weight");
     float *b = tensor_f32(g, kind == 'q' ? "blk.0.attn_q.bias" : "blk.0.attn_k.bias");
-    float *nw = tensor_f32(g, kind == 'q' ? "blk.0.attn_q_norm.weight" : "blk.0.attn_k_norm.weight");
+    float *nw =
+        tensor_f32(g, kind == 'q' ? "blk.0.attn_q_norm.weight" : "blk.0.attn_k_norm.weight");
     for (int r = 0; r < heads * d; r++) {
         double acc = b ? b[r] : 0.0;
         for (int i = 0; i < E; i++) acc += (double)w[(size_t)r * E + i] * h[i];
@@ -105,7 +107,13 @@ static void layer0_pre_rope(model *m, int id, char kind, double *out)
     }
     if (nw)
         for (int hh = 0; hh < heads; hh++) rmsnorm_d(out + hh * d, out + hh * d, nw, d, c->eps);
-    free(emb); free(x); free(h); free(an); free(w); free(b); free(nw);
+    free(emb);
+    free(x);
+    free(h);
+    free(an);
+    free(w);
+    free(b);
+    free(nw);
 }
 
 /* Rotates v (one head, d values) back by position t's angles (undoing RoPE). */
@@ -146,16 +154,20 @@ Test(model, forward_runs_and_is_deterministic)
         for (int l = 0; l < c1.n_layers; l++) {
             const capture_layer *L = &c1.layers[l];
             size_t nq = (size_t)L->n_head * n * L->d, nk = (size_t)L->n_head_kv * n * L->d;
-            for (size_t i = 0; i < nq; i++) cr_assert(isfinite(L->q[i]), "%s layer %d Q not finite", archs[a], l);
-            cr_assert(!memcmp(L->q, c2.layers[l].q, nq * sizeof(float)), "%s layer %d Q differs between runs", archs[a], l);
-            cr_assert(!memcmp(L->k, c2.layers[l].k, nk * sizeof(float)), "%s layer %d K differs between runs", archs[a], l);
+            for (size_t i = 0; i < nq; i++)
+                cr_assert(isfinite(L->q[i]), "%s layer %d Q not finite", archs[a], l);
+            cr_assert(!memcmp(L->q, c2.layers[l].q, nq * sizeof(float)),
+                      "%s layer %d Q differs between runs", archs[a], l);
+            cr_assert(!memcmp(L->k, c2.layers[l].k, nk * sizeof(float)),
+                      "%s layer %d K differs between runs", archs[a], l);
             cr_assert_float_eq(L->scale, 1.0 / sqrt((double)c->d), 1e-12);
         }
         float *lg = malloc((size_t)c->n_vocab * sizeof *lg);
         double nll = 0;
         int cnt = 0;
         ef_error err;
-        forward_request req = {.tokens = ids, .n = n, .logits_last = lg, .nll = &nll, .nll_count = &cnt};
+        forward_request req = {
+            .tokens = ids, .n = n, .logits_last = lg, .nll = &nll, .nll_count = &cnt};
         cr_assert_eq(model_forward(m, &req, &err), EF_OK, "%s", err.msg);
         double mx = -INFINITY, sum = 0;
         for (int i = 0; i < c->n_vocab; i++) {
@@ -190,7 +202,8 @@ Test(model, rope_identity_at_zero_and_norm_preserving)
         for (int kind = 0; kind < 2; kind++) {
             int heads = kind ? c->n_head_kv : c->n_head;
             const float *cap = kind ? cs.layers[0].k : cs.layers[0].q;
-            double *pre = malloc((size_t)heads * d * sizeof *pre), *v = malloc((size_t)d * sizeof *v);
+            double *pre = malloc((size_t)heads * d * sizeof *pre),
+                   *v = malloc((size_t)d * sizeof *v);
             for (int t = 0; t < n; t++) {
                 layer0_pre_rope(m, ids[t], kind ? 'k' : 'q', pre);
                 for (int h = 0; h < heads; h++) {
@@ -201,12 +214,12 @@ Test(model, rope_identity_at_zero_and_norm_preserving)
                         n_cap += (double)row[i] * row[i];
                     }
                     cr_assert(fabs(sqrt(n_cap) - sqrt(n_pre)) <= 1e-4 * sqrt(n_pre),
-                              "%s %c head %d pos %d: RoPE changed the norm %g -> %g",
-                              archs[a], kind ? 'K' : 'Q', h, t, sqrt(n_pre), sqrt(n_cap));
+                              "%s %c head %d pos %d: RoPE changed the norm %g -> %g", archs[a],
+                              kind ? 'K' : 'Q', h, t, sqrt(n_pre), sqrt(n_cap));
                     if (t == 0)
                         cr_assert(rel_diff(pre + h * d, row, d) < 1e-4,
-                                  "%s %c head %d: RoPE at position 0 is not the identity",
-                                  archs[a], kind ? 'K' : 'Q', h);
+                                  "%s %c head %d: RoPE at position 0 is not the identity", archs[a],
+                                  kind ? 'K' : 'Q', h);
                     for (int i = 0; i < d; i++) v[i] = row[i];
                     unrope(c, v, t, base);
                     double num = 0, den = 0;
@@ -214,9 +227,10 @@ Test(model, rope_identity_at_zero_and_norm_preserving)
                         num += (v[i] - pre[h * d + i]) * (v[i] - pre[h * d + i]);
                         den += pre[h * d + i] * pre[h * d + i];
                     }
-                    cr_assert(sqrt(num / den) < 1e-4, "%s %c head %d pos %d: rotated back "
-                              "differs from the pre-RoPE vector (rel %g)", archs[a],
-                              kind ? 'K' : 'Q', h, t, sqrt(num / den));
+                    cr_assert(sqrt(num / den) < 1e-4,
+                              "%s %c head %d pos %d: rotated back "
+                              "differs from the pre-RoPE vector (rel %g)",
+                              archs[a], kind ? 'K' : 'Q', h, t, sqrt(num / den));
                 }
             }
             free(pre);
@@ -257,8 +271,9 @@ Test(model, gemma_qk_norm_rms_one)
                     double ss = 0;
                     for (int i = 0; i < d; i++) ss += (v[i] / w[i]) * (v[i] / w[i]);
                     double rms = sqrt(ss / d);
-                    cr_assert(fabs(rms - 1.0) < 1e-3, "layer %d %c head %d pos %d: RMS %g before the weight",
-                              l, kind ? 'K' : 'Q', h, t, rms);
+                    cr_assert(fabs(rms - 1.0) < 1e-3,
+                              "layer %d %c head %d pos %d: RMS %g before the weight", l,
+                              kind ? 'K' : 'Q', h, t, rms);
                 }
             free(w);
         }
@@ -301,14 +316,20 @@ Test(model, prefix_invariance)
         for (int l = 0; l < full.n_layers; l++) {
             const capture_layer *F = &full.layers[l], *P = &part.layers[l];
             for (int h = 0; h < F->n_head; h++) {
-                double e = rows_rel_diff(F->q + (size_t)h * n * F->d, P->q + (size_t)h * t * F->d, t, F->d);
-                cr_assert(e < 1e-5, "%s layer %d head %d: Q of tokens 0..%d changed by %g when "
-                          "the text continued", archs[a], l, h, t - 1, e);
+                double e = rows_rel_diff(F->q + (size_t)h * n * F->d, P->q + (size_t)h * t * F->d,
+                                         t, F->d);
+                cr_assert(e < 1e-5,
+                          "%s layer %d head %d: Q of tokens 0..%d changed by %g when "
+                          "the text continued",
+                          archs[a], l, h, t - 1, e);
             }
             for (int h = 0; h < F->n_head_kv; h++) {
-                double e = rows_rel_diff(F->k + (size_t)h * n * F->d, P->k + (size_t)h * t * F->d, t, F->d);
-                cr_assert(e < 1e-5, "%s layer %d KV head %d: K changed by %g when the text "
-                          "continued", archs[a], l, h, e);
+                double e = rows_rel_diff(F->k + (size_t)h * n * F->d, P->k + (size_t)h * t * F->d,
+                                         t, F->d);
+                cr_assert(e < 1e-5,
+                          "%s layer %d KV head %d: K changed by %g when the text "
+                          "continued",
+                          archs[a], l, h, e);
             }
         }
         capture_free(&full);
@@ -343,8 +364,9 @@ Test(model, sliding_window_never_sees_w_back)
     for (int t = w; t < n; t++)
         cr_assert(!memcmp(A->q + (size_t)t * d, B->q + (size_t)t * d, (size_t)d * sizeof(float)),
                   "layer 1 Q at position %d depends on token 0, %d >= w = %d back", t, t, w);
-    cr_assert(memcmp(A->q + (size_t)(w - 1) * d, B->q + (size_t)(w - 1) * d, (size_t)d * sizeof(float)),
-              "layer 1 Q at position w-1 should see token 0 (test not sensitive)");
+    cr_assert(
+        memcmp(A->q + (size_t)(w - 1) * d, B->q + (size_t)(w - 1) * d, (size_t)d * sizeof(float)),
+        "layer 1 Q at position w-1 should see token 0 (test not sensitive)");
     capture_free(&ca);
     capture_free(&cb);
     free(a);
@@ -407,7 +429,8 @@ Test(model, tokenizer_round_trips)
             char *back;
             size_t bl;
             ef_error err;
-            cr_assert_eq(tokenizer_encode(tok, s, strlen(s), 1, &ids, &n, &err), EF_OK, "%s", err.msg);
+            cr_assert_eq(tokenizer_encode(tok, s, strlen(s), 1, &ids, &n, &err), EF_OK, "%s",
+                         err.msg);
             cr_assert(n > 0);
             if (tokenizer_bos(tok) >= 0) cr_assert_eq(ids[0], tokenizer_bos(tok));
             cr_assert_eq(tokenizer_decode(tok, ids, n, &back, &bl, &err), EF_OK, "%s", err.msg);
@@ -450,12 +473,20 @@ static tokenizer *bpe_tiny(const char *pre)
         tokens[b] = strs[b];
     }
     tokens[256] = "\xC4\xA0\xC4\xA0"; /* "ĠĠ" */
-    tokens[257] = "\xC4\xA0" "b";     /* "Ġb" */
+    tokens[257] = "\xC4\xA0"
+                  "b"; /* "Ġb" */
     tokens[258] = "12";
     tokens[259] = "xyz"; /* no merge builds it */
     const char *merges[] = {"\xC4\xA0 \xC4\xA0", "\xC4\xA0 b", "1 2"};
-    tokenizer_vocab v = {.kind = TOKENIZER_BPE, .pre = pre, .n_vocab = 260, .tokens = tokens,
-                         .n_merges = 3, .merges = merges, .bos = -1, .eos = -1, .unk = -1};
+    tokenizer_vocab v = {.kind = TOKENIZER_BPE,
+                         .pre = pre,
+                         .n_vocab = 260,
+                         .tokens = tokens,
+                         .n_merges = 3,
+                         .merges = merges,
+                         .bos = -1,
+                         .eos = -1,
+                         .unk = -1};
     tokenizer *t;
     ef_error err;
     cr_assert_eq(tokenizer_init(&v, &t, &err), EF_OK, "%s", err.msg);
@@ -471,7 +502,8 @@ static void expect_ids(tokenizer *t, const char *s, const int *want, int nwant)
     int same = n == nwant;
     for (int i = 0; same && i < n; i++) same = ids[i] == want[i];
     char got[256] = "";
-    for (int i = 0; i < n; i++) snprintf(got + strlen(got), sizeof got - strlen(got), " %d", ids[i]);
+    for (int i = 0; i < n; i++)
+        snprintf(got + strlen(got), sizeof got - strlen(got), " %d", ids[i]);
     cr_assert(same, "'%s' tokenised as%s", s, got);
     free(ids);
 }
@@ -546,8 +578,8 @@ static void expect_open_error(testdata_gguf *g, const char *name, int want_rc, c
     int rc = model_open(path, &m, &err);
     cr_assert_eq(rc, want_rc, "%s: rc %d (%s)", name, rc, rc ? err.msg : "opened");
     cr_assert_null(m);
-    cr_assert(strstr(err.msg, path) && strstr(err.msg, what), "%s: message '%s' lacks '%s'",
-              name, err.msg, what);
+    cr_assert(strstr(err.msg, path) && strstr(err.msg, what), "%s: message '%s' lacks '%s'", name,
+              err.msg, what);
     remove(path);
 }
 
@@ -571,16 +603,19 @@ Test(model, model_open_rejects_bad_models)
     g = llama_meta();
     float *v = calloc(300 * 10, sizeof *v);
     testdata_gguf_tensor(g, "token_embd.weight", 2, (uint64_t[]){300, 10}, DQ_TYPE_F32, v);
-    expect_open_error(g, "shape.gguf", EF_ERROR, "llama.embedding_length = 256, but token_embd.weight has rows of 300 values");
+    expect_open_error(g, "shape.gguf", EF_ERROR,
+                      "llama.embedding_length = 256, but token_embd.weight has rows of 300 values");
 
     g = llama_meta();
     uint8_t raw[84 * 10] = {0}; /* Q2_K blocks: a real type this pass does not decode */
-    testdata_gguf_tensor_raw(g, "token_embd.weight", 2, (uint64_t[]){256, 10}, DQ_TYPE_Q2_K, raw, sizeof raw);
+    testdata_gguf_tensor_raw(g, "token_embd.weight", 2, (uint64_t[]){256, 10}, DQ_TYPE_Q2_K, raw,
+                             sizeof raw);
     expect_open_error(g, "quant.gguf", EF_UNSUPPORTED, "token_embd.weight has type Q2_K");
 
     g = llama_meta();
     testdata_gguf_tensor(g, "token_embd.weight", 2, (uint64_t[]){256, 10}, DQ_TYPE_F32, v);
-    expect_open_error(g, "missing.gguf", EF_ERROR, "llama.block_count = 1, but the file has no tensor blk.0.attn_norm.weight");
+    expect_open_error(g, "missing.gguf", EF_ERROR,
+                      "llama.block_count = 1, but the file has no tensor blk.0.attn_norm.weight");
     free(v);
 }
 
@@ -619,28 +654,34 @@ static void ref_forward(model *m, const int32_t *ids, int n, ref_out *o)
     double *x = calloc((size_t)n * E, sizeof *x), *h = malloc((size_t)E * sizeof *h);
     double *q = malloc((size_t)n * H * d * sizeof *q), *k = malloc((size_t)n * Hkv * d * sizeof *k);
     double *v = malloc((size_t)n * Hkv * d * sizeof *v), *att = malloc((size_t)H * d * sizeof *att);
-    double *a = malloc((size_t)E * sizeof *a), *gt = malloc((size_t)F * sizeof *gt), *up = malloc((size_t)F * sizeof *up);
+    double *a = malloc((size_t)E * sizeof *a), *gt = malloc((size_t)F * sizeof *gt),
+           *up = malloc((size_t)F * sizeof *up);
     double *p = malloc((size_t)n * sizeof *p);
     o->q = malloc((size_t)L * n * H * d * sizeof *o->q);
     o->k = malloc((size_t)L * n * Hkv * d * sizeof *o->k);
     o->logits = malloc((size_t)c->n_vocab * sizeof *o->logits);
     float *emb = tensor_f32(g, "token_embd.weight");
     for (int t = 0; t < n; t++)
-        for (int i = 0; i < E; i++) x[(size_t)t * E + i] = (double)emb[(size_t)ids[t] * E + i] * c->embd_scale;
+        for (int i = 0; i < E; i++)
+            x[(size_t)t * E + i] = (double)emb[(size_t)ids[t] * E + i] * c->embd_scale;
     for (int l = 0; l < L; l++) {
         float *an = ref_tensor(g, l, "attn_norm.weight"), *wq = ref_tensor(g, l, "attn_q.weight");
         float *wk = ref_tensor(g, l, "attn_k.weight"), *wv = ref_tensor(g, l, "attn_v.weight");
         float *bq = ref_tensor(g, l, "attn_q.bias"), *bk = ref_tensor(g, l, "attn_k.bias");
         float *bv = ref_tensor(g, l, "attn_v.bias"), *wo = ref_tensor(g, l, "attn_output.weight");
-        float *qn = ref_tensor(g, l, "attn_q_norm.weight"), *kn = ref_tensor(g, l, "attn_k_norm.weight");
-        float *pan = ref_tensor(g, l, "post_attention_norm.weight"), *fn = ref_tensor(g, l, "ffn_norm.weight");
+        float *qn = ref_tensor(g, l, "attn_q_norm.weight"),
+              *kn = ref_tensor(g, l, "attn_k_norm.weight");
+        float *pan = ref_tensor(g, l, "post_attention_norm.weight"),
+              *fn = ref_tensor(g, l, "ffn_norm.weight");
         float *wg = ref_tensor(g, l, "ffn_gate.weight"), *wu = ref_tensor(g, l, "ffn_up.weight");
-        float *wd = ref_tensor(g, l, "ffn_down.weight"), *pfn = ref_tensor(g, l, "post_ffw_norm.weight");
+        float *wd = ref_tensor(g, l, "ffn_down.weight"),
+              *pfn = ref_tensor(g, l, "post_ffw_norm.weight");
         int local = gemma && c->n_swa > 0 && l % 6 < 5;
         double base = local ? 10000.0 : c->rope_base;
         for (int t = 0; t < n; t++) {
             rmsnorm_d(h, x + (size_t)t * E, an, E, c->eps);
-            double *qt = q + (size_t)t * H * d, *kt = k + (size_t)t * Hkv * d, *vt = v + (size_t)t * Hkv * d;
+            double *qt = q + (size_t)t * H * d, *kt = k + (size_t)t * Hkv * d,
+                   *vt = v + (size_t)t * Hkv * d;
             ref_mat(wq, h, qt, H * d, E);
             ref_mat(wk, h, kt, Hkv * d, E);
             ref_mat(wv, h, vt, Hkv * d, E);
@@ -648,7 +689,8 @@ static void ref_forward(model *m, const int32_t *ids, int n, ref_out *o)
             for (int i = 0; bk && i < Hkv * d; i++) kt[i] += bk[i];
             for (int i = 0; bv && i < Hkv * d; i++) vt[i] += bv[i];
             for (int hh = 0; qn && hh < H; hh++) rmsnorm_d(qt + hh * d, qt + hh * d, qn, d, c->eps);
-            for (int hh = 0; kn && hh < Hkv; hh++) rmsnorm_d(kt + hh * d, kt + hh * d, kn, d, c->eps);
+            for (int hh = 0; kn && hh < Hkv; hh++)
+                rmsnorm_d(kt + hh * d, kt + hh * d, kn, d, c->eps);
             for (int hh = 0; hh < H; hh++) unrope(c, qt + hh * d, -t, base); /* rotate by +t */
             for (int hh = 0; hh < Hkv; hh++) unrope(c, kt + hh * d, -t, base);
         }
@@ -660,14 +702,16 @@ static void ref_forward(model *m, const int32_t *ids, int n, ref_out *o)
                 double mx = -INFINITY, sum = 0;
                 for (int u = u0; u <= t; u++) {
                     double s = 0;
-                    for (int i = 0; i < d; i++) s += q[((size_t)t * H + hh) * d + i] * k[((size_t)u * Hkv + kv) * d + i];
+                    for (int i = 0; i < d; i++)
+                        s += q[((size_t)t * H + hh) * d + i] * k[((size_t)u * Hkv + kv) * d + i];
                     p[u] = s * c->attn_scale;
                     mx = fmax(mx, p[u]);
                 }
                 for (int u = u0; u <= t; u++) sum += (p[u] = exp(p[u] - mx));
                 for (int i = 0; i < d; i++) {
                     double acc = 0;
-                    for (int u = u0; u <= t; u++) acc += p[u] / sum * v[((size_t)u * Hkv + kv) * d + i];
+                    for (int u = u0; u <= t; u++)
+                        acc += p[u] / sum * v[((size_t)u * Hkv + kv) * d + i];
                     att[hh * d + i] = acc;
                 }
             }
@@ -680,22 +724,48 @@ static void ref_forward(model *m, const int32_t *ids, int n, ref_out *o)
             ref_mat(wu, h, up, F, E);
             for (int i = 0; i < F; i++) {
                 double z = gt[i];
-                double act = gemma ? 0.5 * z * (1 + tanh(0.7978845608028654 * (z + 0.044715 * z * z * z)))
-                                   : z / (1 + exp(-z));
+                double act =
+                    gemma ? 0.5 * z * (1 + tanh(0.7978845608028654 * (z + 0.044715 * z * z * z)))
+                          : z / (1 + exp(-z));
                 gt[i] = act * up[i];
             }
             ref_mat(wd, gt, a, E, F);
             if (pfn) rmsnorm_d(a, a, pfn, E, c->eps);
             for (int i = 0; i < E; i++) xt[i] += a[i];
         }
-        free(an); free(wq); free(wk); free(wv); free(bq); free(bk); free(bv); free(wo);
-        free(qn); free(kn); free(pan); free(fn); free(wg); free(wu); free(wd); free(pfn);
+        free(an);
+        free(wq);
+        free(wk);
+        free(wv);
+        free(bq);
+        free(bk);
+        free(bv);
+        free(wo);
+        free(qn);
+        free(kn);
+        free(pan);
+        free(fn);
+        free(wg);
+        free(wu);
+        free(wd);
+        free(pfn);
     }
     float *on = tensor_f32(g, "output_norm.weight"), *out = tensor_f32(g, "output.weight");
     rmsnorm_d(h, x + (size_t)(n - 1) * E, on, E, c->eps);
     ref_mat(out ? out : emb, h, o->logits, c->n_vocab, E);
-    free(on); free(out); free(emb);
-    free(x); free(h); free(q); free(k); free(v); free(att); free(a); free(gt); free(up); free(p);
+    free(on);
+    free(out);
+    free(emb);
+    free(x);
+    free(h);
+    free(q);
+    free(k);
+    free(v);
+    free(att);
+    free(a);
+    free(gt);
+    free(up);
+    free(p);
 }
 
 /* The sgemm pass agrees with the naive double one on every layer's Q and K and on the
@@ -743,9 +813,12 @@ Test(model, forward_matches_naive_reference, .timeout = 300)
             num += (r.logits[i] - lg[i]) * (r.logits[i] - lg[i]);
             den += r.logits[i] * r.logits[i];
         }
-        cr_assert(sqrt(num / den) < 1e-4, "%s: logits differ from the naive pass by %g", archs[a], sqrt(num / den));
+        cr_assert(sqrt(num / den) < 1e-4, "%s: logits differ from the naive pass by %g", archs[a],
+                  sqrt(num / den));
         free(lg);
-        free(r.q); free(r.k); free(r.logits);
+        free(r.q);
+        free(r.k);
+        free(r.logits);
         capture_free(&cs);
         free(ids);
         model_close(m);

@@ -19,7 +19,7 @@
 TestSuite(model, .fini = testdata_tmp_cleanup);
 
 static const int all_types[] = {
-    DQ_TYPE_F32, DQ_TYPE_F16, DQ_TYPE_BF16, DQ_TYPE_Q8_0, DQ_TYPE_Q4_0, DQ_TYPE_Q4_1,
+    DQ_TYPE_F32,  DQ_TYPE_F16,  DQ_TYPE_BF16, DQ_TYPE_Q8_0, DQ_TYPE_Q4_0, DQ_TYPE_Q4_1,
     DQ_TYPE_Q5_0, DQ_TYPE_Q5_1, DQ_TYPE_Q4_K, DQ_TYPE_Q5_K, DQ_TYPE_Q6_K,
 };
 #define N_TYPES ((int)(sizeof all_types / sizeof all_types[0]))
@@ -131,7 +131,8 @@ Test(model, tiny_model_mix_covers_every_type_and_is_deterministic)
         int seen[DQ_TYPE_COUNT] = {0};
         for (uint64_t i = 0; i < gguf_tensor_count(f1); i++) seen[gguf_tensor_at(f1, i)->type] = 1;
         for (int i = 0; i < N_TYPES; i++)
-            cr_assert(seen[all_types[i]], "%s mix lacks %s", arch[a], dequant_type_name(all_types[i]));
+            cr_assert(seen[all_types[i]], "%s mix lacks %s", arch[a],
+                      dequant_type_name(all_types[i]));
         gguf_close(f1);
         gguf_close(f2);
         unlink(p1);
@@ -206,7 +207,8 @@ Test(model, unsupported_tensor_type_opens_but_rows_fail_clearly)
     ef_error err;
     cr_assert_eq(gguf_tensor_row(t, 0, row, &err), EF_UNSUPPORTED);
     cr_assert(strstr(err.msg, path) && strstr(err.msg, "blk.0.attn_q.weight") &&
-              strstr(err.msg, "Q2_K"), "%s", err.msg);
+                  strstr(err.msg, "Q2_K"),
+              "%s", err.msg);
     gguf_close(f);
     unlink(path);
 }
@@ -370,7 +372,8 @@ static void reject_builder(testdata_gguf *g, const char *want, const char *what)
     unlink(path);
 }
 
-static void reject_patched(size_t at, const void *bytes, size_t n, const char *want, const char *what)
+static void reject_patched(size_t at, const void *bytes, size_t n, const char *want,
+                           const char *what)
 {
     testdata_gguf *g = small_gguf();
     uint8_t *img;
@@ -479,22 +482,28 @@ Test(model, reader_rejects_bad_tensors)
     uint64_t ne[4];
 
     g = testdata_gguf_new();
-    ne[0] = 8; ne[1] = 1; ne[2] = 1; ne[3] = 1;
+    ne[0] = 8;
+    ne[1] = 1;
+    ne[2] = 1;
+    ne[3] = 1;
     testdata_gguf_tensor_raw(g, "five", 5, ne, DQ_TYPE_F32, data, 32);
     reject_builder(g, "5 dimensions", "n_dims 5");
 
     g = testdata_gguf_new();
-    ne[0] = UINT64_MAX; ne[1] = 1;
+    ne[0] = UINT64_MAX;
+    ne[1] = 1;
     testdata_gguf_tensor_raw(g, "neg", 2, ne, DQ_TYPE_F32, data, 32);
     reject_builder(g, "negative", "negative dimension");
 
     g = testdata_gguf_new();
-    ne[0] = (uint64_t)1 << 40; ne[1] = (uint64_t)1 << 40;
+    ne[0] = (uint64_t)1 << 40;
+    ne[1] = (uint64_t)1 << 40;
     testdata_gguf_tensor_raw(g, "huge", 2, ne, DQ_TYPE_F32, data, 32);
     reject_builder(g, "overflows", "element count overflow");
 
     g = testdata_gguf_new();
-    ne[0] = (uint64_t)1 << 30; ne[1] = (uint64_t)1 << 20;
+    ne[0] = (uint64_t)1 << 30;
+    ne[1] = (uint64_t)1 << 20;
     testdata_gguf_tensor_raw(g, "big", 2, ne, DQ_TYPE_F32, data, 32);
     reject_builder(g, "outside the file", "absurd but representable size");
 
@@ -562,8 +571,10 @@ Test(model, reader_rejects_every_truncation)
         cr_assert_eq(testdata_write_bytes(path, img, n), 0);
         gguf_file *f = NULL;
         ef_error err = {{0}};
-        cr_assert_neq(gguf_open(path, &f, &err), EF_OK, "prefix of %zu / %zu bytes accepted", n, len);
-        cr_assert(strstr(err.msg, path) && (strstr(err.msg, "truncated") || strstr(err.msg, "outside")),
+        cr_assert_neq(gguf_open(path, &f, &err), EF_OK, "prefix of %zu / %zu bytes accepted", n,
+                      len);
+        cr_assert(strstr(err.msg, path) &&
+                      (strstr(err.msg, "truncated") || strstr(err.msg, "outside")),
                   "prefix %zu: %s", n, err.msg);
     }
     free(img);
@@ -605,8 +616,9 @@ Test(model, reader_survives_random_corruption, .timeout = 120)
         gguf_file *f = NULL;
         ef_error err = {{0}};
         if (gguf_open(path, &f, &err) != EF_OK) {
-            cr_assert(err.msg[0] && strstr(err.msg, path), "seed %llu iteration %d: bad message '%s'",
-                      (unsigned long long)seed, it, err.msg);
+            cr_assert(err.msg[0] && strstr(err.msg, path),
+                      "seed %llu iteration %d: bad message '%s'", (unsigned long long)seed, it,
+                      err.msg);
             continue;
         }
         opened++;
@@ -641,7 +653,6 @@ Test(model, reader_survives_random_corruption, .timeout = 120)
     unlink(path);
 }
 
-
 /* ---- the real default model, if already fetched -------------------------------------- */
 
 Test(model, real_gemma3_270m_if_cached)
@@ -649,7 +660,8 @@ Test(model, real_gemma3_270m_if_cached)
     char path[1024];
     const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
     if (xdg && *xdg) snprintf(path, sizeof path, "%s/efbench/gemma-3-270m-q4_k_m.gguf", xdg);
-    else snprintf(path, sizeof path, "%s/.cache/efbench/gemma-3-270m-q4_k_m.gguf", home ? home : "");
+    else
+        snprintf(path, sizeof path, "%s/.cache/efbench/gemma-3-270m-q4_k_m.gguf", home ? home : "");
     if (access(path, R_OK) != 0) {
         cr_skip_test("%s not present (model/fetch-default-model.sh fetches it)", path);
         return;
@@ -661,7 +673,8 @@ Test(model, real_gemma3_270m_if_cached)
     int hist[DQ_TYPE_COUNT] = {0};
     for (uint64_t i = 0; i < gguf_tensor_count(f); i++) hist[gguf_tensor_at(f, i)->type]++;
     cr_assert(hist[DQ_TYPE_F32] == 109 && hist[DQ_TYPE_Q8_0] == 10 && hist[DQ_TYPE_Q5_0] == 81 &&
-              hist[DQ_TYPE_Q4_K] == 27 && hist[DQ_TYPE_Q6_K] == 9, "type histogram differs from B.5");
+                  hist[DQ_TYPE_Q4_K] == 27 && hist[DQ_TYPE_Q6_K] == 9,
+              "type histogram differs from B.5");
     const gguf_tensor *emb = gguf_tensor_find(f, "token_embd.weight");
     cr_assert(emb && emb->type == DQ_TYPE_Q8_0 && emb->ne[0] == 640 && emb->ne[1] == 262144);
     uint32_t u;
@@ -679,4 +692,3 @@ Test(model, real_gemma3_270m_if_cached)
     for (int i = 0; i < 2048; i++) cr_assert(isfinite(row[i]) && fabsf(row[i]) < 10);
     gguf_close(f);
 }
-

@@ -67,9 +67,11 @@ static void expect_key_refused(const char *arch, const char *key, uint32_t value
     int rc = model_open(path, &m, &err);
     cr_assert_eq(rc, EF_ERROR, "%s = %u: rc %d (%s)", key, value, rc, rc ? err.msg : "opened");
     cr_assert_null(m);
-    cr_assert(strstr(err.msg, path) && strstr(err.msg, key), "%s = %u: message '%s' does not name the file and key",
-              key, value, err.msg);
-    if (also) cr_assert(strstr(err.msg, also), "%s = %u: message '%s' lacks '%s'", key, value, err.msg, also);
+    cr_assert(strstr(err.msg, path) && strstr(err.msg, key),
+              "%s = %u: message '%s' does not name the file and key", key, value, err.msg);
+    if (also)
+        cr_assert(strstr(err.msg, also), "%s = %u: message '%s' lacks '%s'", key, value, err.msg,
+                  also);
     remove(path);
 }
 

@@ -28,7 +28,8 @@ static model *real_open(void)
     ef_error err;
     struct stat st;
     cr_assert_eq(source_model_default_path(path, sizeof path, &err), EF_OK, "%s", err.msg);
-    if (stat(path, &st)) cr_skip_test("%s not present (model/fetch-default-model.sh fetches it)", path);
+    if (stat(path, &st))
+        cr_skip_test("%s not present (model/fetch-default-model.sh fetches it)", path);
     model *m;
     cr_assert_eq(model_open(path, &m, &err), EF_OK, "%s", err.msg);
     return m;
@@ -46,9 +47,11 @@ static void expect_tokens(const model *m, const char *s, const int32_t *want, in
     int32_t *ids;
     int n;
     ef_error err;
-    cr_assert_eq(tokenizer_encode(model_tokenizer(m), s, strlen(s), 1, &ids, &n, &err), EF_OK, "%s", err.msg);
+    cr_assert_eq(tokenizer_encode(model_tokenizer(m), s, strlen(s), 1, &ids, &n, &err), EF_OK, "%s",
+                 err.msg);
     char got[256] = "";
-    for (int i = 0; i < n; i++) snprintf(got + strlen(got), sizeof got - strlen(got), " %d", ids[i]);
+    for (int i = 0; i < n; i++)
+        snprintf(got + strlen(got), sizeof got - strlen(got), " %d", ids[i]);
     int same = n == nwant;
     for (int i = 0; same && i < n; i++) same = ids[i] == want[i];
     cr_assert(same, "'%s' tokenised as%s", s, got);
@@ -70,7 +73,8 @@ static void top3(model *m, const char *prompt, int out[3], float val[3])
     int32_t *ids;
     int n;
     ef_error err;
-    cr_assert_eq(tokenizer_encode(model_tokenizer(m), prompt, strlen(prompt), 1, &ids, &n, &err), EF_OK);
+    cr_assert_eq(tokenizer_encode(model_tokenizer(m), prompt, strlen(prompt), 1, &ids, &n, &err),
+                 EF_OK);
     float *lg = malloc((size_t)c->n_vocab * sizeof *lg);
     forward_request req = {.tokens = ids, .n = n, .logits_last = lg};
     cr_assert_eq(model_forward(m, &req, &err), EF_OK, "%s", err.msg);
@@ -88,8 +92,8 @@ static void top3(model *m, const char *prompt, int out[3], float val[3])
                *p2 = tokenizer_piece(tok, out[2], &l2);
     cr_log_info("'%s' -> %d '%.*s' %.3f, %d '%.*s' %.3f, %d '%.*s' %.3f", prompt, out[0], (int)l0,
                 p0, val[0], out[1], (int)l1, p1, val[1], out[2], (int)l2, p2, val[2]);
-    fprintf(stderr, "model_real: '%s' -> '%.*s' %.3f, '%.*s' %.3f, '%.*s' %.3f\n", prompt,
-            (int)l0, p0, val[0], (int)l1, p1, val[1], (int)l2, p2, val[2]);
+    fprintf(stderr, "model_real: '%s' -> '%.*s' %.3f, '%.*s' %.3f, '%.*s' %.3f\n", prompt, (int)l0,
+            p0, val[0], (int)l1, p1, val[1], (int)l2, p2, val[2]);
     free(lg);
     free(ids);
 }
@@ -110,9 +114,10 @@ Test(model, real_paris)
     top3(m, "The Eiffel Tower is located in the city of", top, val);
     cr_assert_eq(top[0], PARIS, "argmax after the Eiffel Tower prompt is %d, not Paris", top[0]);
     top3(m, "The capital of France is", top, val);
-    cr_assert(top[0] == 506 && top[1] == 496 && top[2] == PARIS,
-              "three best after 'The capital of France is' are %d %d %d; llama.cpp gives 506 (the) 496 (a) 9079 (Paris)",
-              top[0], top[1], top[2]);
+    cr_assert(
+        top[0] == 506 && top[1] == 496 && top[2] == PARIS,
+        "three best after 'The capital of France is' are %d %d %d; llama.cpp gives 506 (the) 496 (a) 9079 (Paris)",
+        top[0], top[1], top[2]);
     top3(m, "The capital of France is Paris. The capital of Germany is", top, val);
     cr_assert_eq(top[0], 15687, "argmax after the Germany prompt is %d, not Berlin", top[0]);
     model_close(m);
@@ -135,11 +140,14 @@ Test(model, real_perplexity, .timeout = 600)
         cr_assert_eq(rc, EF_OK, "%s", err.msg);
         int32_t *ids;
         int n;
-        cr_assert_eq(text_tokens_all(&t, model_tokenizer(m), 64 << 10, &ids, &n, &err), EF_OK, "%s", err.msg);
+        cr_assert_eq(text_tokens_all(&t, model_tokenizer(m), 64 << 10, &ids, &n, &err), EF_OK, "%s",
+                     err.msg);
         double ppl, t0 = now_s();
         int scored;
-        cr_assert_eq(model_perplexity(m, ids + 1, n - 1, 512, 2, &ppl, &scored, &err), EF_OK, "%s", err.msg);
-        cr_log_info("perplexity %s: %.2f over %d tokens (%.1f s)", texts[i], ppl, scored, now_s() - t0);
+        cr_assert_eq(model_perplexity(m, ids + 1, n - 1, 512, 2, &ppl, &scored, &err), EF_OK, "%s",
+                     err.msg);
+        cr_log_info("perplexity %s: %.2f over %d tokens (%.1f s)", texts[i], ppl, scored,
+                    now_s() - t0);
         fprintf(stderr, "model_real: perplexity %s %.2f over %d tokens (%.1f s)\n", texts[i], ppl,
                 scored, now_s() - t0);
         cr_assert(isfinite(ppl) && ppl > 1.0);
@@ -156,7 +164,8 @@ Test(model, real_capture_2048, .timeout = 600)
 {
     model *m = real_open();
     char dir[512], cache[600];
-    snprintf(dir, sizeof dir, "%s/efbench-real-test-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    snprintf(dir, sizeof dir, "%s/efbench-real-test-XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     cr_assert_not_null(mkdtemp(dir));
     setenv("XDG_CACHE_HOME", dir, 1); /* the model is open; only the Q/K cache moves */
     text_source t;
@@ -169,9 +178,10 @@ Test(model, real_capture_2048, .timeout = 600)
     double dt = now_s() - t0;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    cr_log_info("capture 2048 tokens: %.2f s, %.0f tokens/s, peak RSS %ld MB", dt, 2048 / dt, ru.ru_maxrss / 1024);
-    fprintf(stderr, "model_real: capture 2048 tokens %.2f s (%.0f tokens/s), peak RSS %ld MB\n",
-            dt, 2048 / dt, ru.ru_maxrss / 1024);
+    cr_log_info("capture 2048 tokens: %.2f s, %.0f tokens/s, peak RSS %ld MB", dt, 2048 / dt,
+                ru.ru_maxrss / 1024);
+    fprintf(stderr, "model_real: capture 2048 tokens %.2f s (%.0f tokens/s), peak RSS %ld MB\n", dt,
+            2048 / dt, ru.ru_maxrss / 1024);
     cr_assert_eq(hit, 0);
     cr_assert(ru.ru_maxrss < 1536L * 1024, "peak RSS %ld MB", ru.ru_maxrss / 1024);
     const model_config *c = model_config_get(m);
@@ -184,7 +194,8 @@ Test(model, real_capture_2048, .timeout = 600)
     cr_assert_eq(capture_cached(m, &t, 2048, 0, &b, &hit, &err), EF_OK, "%s", err.msg);
     cr_assert_eq(hit, 1, "the second capture did not come from the cache");
     for (int l = 0; l < a.n_layers; l++)
-        cr_assert(!memcmp(a.layers[l].q, b.layers[l].q, (size_t)c->n_head * 2048 * c->d * sizeof(float)));
+        cr_assert(
+            !memcmp(a.layers[l].q, b.layers[l].q, (size_t)c->n_head * 2048 * c->d * sizeof(float)));
     capture_free(&a);
     capture_free(&b);
     text_close(&t);
@@ -200,7 +211,8 @@ Test(model, real_text_errors)
 {
     model *m = real_open();
     char path[512];
-    snprintf(path, sizeof path, "%s/efbench-short-%d.txt", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+    snprintf(path, sizeof path, "%s/efbench-short-%d.txt",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
     FILE *f = fopen(path, "w");
     fputs("Just a few words.\n", f);
     fclose(f);

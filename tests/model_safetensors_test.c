@@ -17,7 +17,6 @@
 
 TestSuite(model, .fini = testdata_tmp_cleanup);
 
-
 /* ---- safetensors ----------------------------------------------------------------- */
 
 typedef struct qk_fixture {
@@ -183,17 +182,23 @@ Test(model, safetensors_rejects_corrupt_files)
     st_reject_bytes(b, n, "unknown dtype", "unknown dtype");
     n = st_image(b, "{\"a\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}", 8);
     st_reject_bytes(b, n, "non-negative", "negative dimension");
-    n = st_image(b, "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-                    "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12);
+    n = st_image(b,
+                 "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                 "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
+                 12);
     st_reject_bytes(b, n, "overlap", "overlapping tensors");
-    n = st_image(b, "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-                    "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", 16);
+    n = st_image(b,
+                 "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                 "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}",
+                 16);
     st_reject_bytes(b, n, "JSON", "duplicate names");
     n = st_image(b, "{\"a\": [1, 2", 0);
     st_reject_bytes(b, n, "JSON", "broken JSON");
     n = st_image(b, "{\"__metadata__\":{\"x\":1}}", 0);
     st_reject_bytes(b, n, "not a string", "numeric metadata");
-    n = st_image(b, "{\"a\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,8]}}", 8);
+    n = st_image(
+        b, "{\"a\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,8]}}",
+        8);
     st_reject_bytes(b, n, "", "absurd shape");
     uint64_t huge = (uint64_t)1 << 40;
     memcpy(b, &huge, 8);
@@ -222,7 +227,8 @@ Test(model, safetensors_write_failures_leave_nothing)
     x.t[1].name = "q.0";
     cr_assert_neq(safetensors_write(path, x.t, 2, x.meta, 1, &err), EF_OK);
     cr_assert(strstr(err.msg, "duplicate"), "%s", err.msg);
-    cr_assert_neq(safetensors_write("/nonexistent/dir/x.safetensors", x.t, 1, NULL, 0, &err), EF_OK);
+    cr_assert_neq(safetensors_write("/nonexistent/dir/x.safetensors", x.t, 1, NULL, 0, &err),
+                  EF_OK);
     cr_assert(strstr(err.msg, "/nonexistent/dir/x.safetensors"), "%s", err.msg);
     unlink(path);
     /* no temporary files left next to it */
@@ -262,4 +268,3 @@ Test(model, gguf_file_hash_matches_sha256sum)
         gguf_close(f);
     }
 }
-

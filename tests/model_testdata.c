@@ -26,7 +26,10 @@ uint64_t testdata_rng_u64(testdata_rng *r)
     return z ^ (z >> 31);
 }
 
-double testdata_rng_uniform(testdata_rng *r) { return (double)(testdata_rng_u64(r) >> 11) * 0x1p-53; }
+double testdata_rng_uniform(testdata_rng *r)
+{
+    return (double)(testdata_rng_u64(r) >> 11) * 0x1p-53;
+}
 
 double testdata_rng_normal(testdata_rng *r)
 {
@@ -348,15 +351,38 @@ int testdata_model_dims(const char *arch, testdata_dims *d)
 /* Normal pieces of the SPM vocabularies ("\xe2\x96\x81" is U+2581, SentencePiece's space). */
 #define TD_SP "\xe2\x96\x81"
 static const char *const td_spm_pieces[] = {
-    TD_SP TD_SP, TD_SP "the", TD_SP "Hello", TD_SP "world", TD_SP "of", TD_SP "is", TD_SP "a",
-    TD_SP "capital", TD_SP "France", TD_SP "Paris", TD_SP "th", TD_SP "t", TD_SP "w", TD_SP "c",
-    "Hello", "Hell", "Hel", "He", "the", "th", "he", "in", "er", "an", "or", "ld", "ll", "lo",
-    "is", "it", "al", "ap", "ca", "ce", "an", "ra", "Fr", "ri", "Pa", "wor",
+    TD_SP TD_SP,    TD_SP "the",   TD_SP "Hello", TD_SP "world",
+    TD_SP "of",     TD_SP "is",    TD_SP "a",     TD_SP "capital",
+    TD_SP "France", TD_SP "Paris", TD_SP "th",    TD_SP "t",
+    TD_SP "w",      TD_SP "c",     "Hello",       "Hell",
+    "Hel",          "He",          "the",         "th",
+    "he",           "in",          "er",          "an",
+    "or",           "ld",          "ll",          "lo",
+    "is",           "it",          "al",          "ap",
+    "ca",           "ce",          "an",          "ra",
+    "Fr",           "ri",          "Pa",          "wor",
 };
 static const char *const td_gpt2_merges[] = {
-    "\xc4\xa0 t", "h e", "\xc4\xa0t he", "l l", "H e", "He ll", "Hell o", "o r", "\xc4\xa0 w",
-    "\xc4\xa0w or", "l d", "\xc4\xa0wor ld", "\xc4\xa0 a", "i n", "\xc4\xa0 i", "\xc4\xa0i s",
-    "\xc4\x8a \xc4\x8a", "\xc4\xa0 Hell", "\xc4\xa0 o", "\xc4\xa0o f",
+    "\xc4\xa0 t",
+    "h e",
+    "\xc4\xa0t he",
+    "l l",
+    "H e",
+    "He ll",
+    "Hell o",
+    "o r",
+    "\xc4\xa0 w",
+    "\xc4\xa0w or",
+    "l d",
+    "\xc4\xa0wor ld",
+    "\xc4\xa0 a",
+    "i n",
+    "\xc4\xa0 i",
+    "\xc4\xa0i s",
+    "\xc4\x8a \xc4\x8a",
+    "\xc4\xa0 Hell",
+    "\xc4\xa0 o",
+    "\xc4\xa0o f",
 };
 
 static int td_tok_add(char **tok, float *score, int32_t *type, int *n, int max, const char *s,
@@ -380,8 +406,10 @@ static int td_vocab(testdata_gguf *g, const char *arch, int *n_vocab)
     char tmp[64];
     size_t n_pieces = sizeof td_spm_pieces / sizeof td_spm_pieces[0];
     size_t n_merges = sizeof td_gpt2_merges / sizeof td_gpt2_merges[0];
-#define TD_ADD(s, sc, ty) \
-    do { if (td_tok_add(tok, score, type, &n, MAXV, (s), (sc), (ty))) goto cleanup_tokens; } while (0)
+#define TD_ADD(s, sc, ty)                                                                 \
+    do {                                                                                  \
+        if (td_tok_add(tok, score, type, &n, MAXV, (s), (sc), (ty))) goto cleanup_tokens; \
+    } while (0)
     if (!strcmp(arch, "qwen2")) {
         int map[256], next = 256;
         for (int c = 0; c < 256; c++) {
@@ -433,7 +461,10 @@ static int td_vocab(testdata_gguf *g, const char *arch, int *n_vocab)
         if (gemma) TD_ADD("\n", -1000, 4);
         TD_ADD(TD_SP, -1.0f, 1);
         for (int c = 0; c < 26 + 26 + 10; c++) { /* letters and digits */
-            snprintf(tmp, sizeof tmp, "%c", c < 26 ? 'a' + c : c < 52 ? 'A' + c - 26 : '0' + c - 52);
+            snprintf(tmp, sizeof tmp, "%c",
+                     c < 26   ? 'a' + c
+                     : c < 52 ? 'A' + c - 26
+                              : '0' + c - 52);
             TD_ADD(tmp, -2.0f - (float)c / 64.0f, 1);
         }
         for (const char *p = ".,!?'-:;()"; *p; p++) {

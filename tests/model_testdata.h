@@ -48,16 +48,15 @@ void testdata_gguf_scalar(testdata_gguf *g, const char *key, int type, const voi
 /* Array of a fixed-size element type: count elements, packed little-endian in data. */
 void testdata_gguf_arr(testdata_gguf *g, const char *key, int elem_type, const void *data,
                        uint64_t count);
-void testdata_gguf_arr_str(testdata_gguf *g, const char *key, const char *const *s,
-                           uint64_t count);
+void testdata_gguf_arr_str(testdata_gguf *g, const char *key, const char *const *s, uint64_t count);
 
 /* A tensor from floats (ne[0]*ne[1]*ne[2]*ne[3] values, ne beyond n_dims = 1), encoded as
  * `type`. Returns 0, or -1 if the type cannot encode ne[0] values. */
 int testdata_gguf_tensor(testdata_gguf *g, const char *name, int n_dims, const uint64_t *ne,
                          int type, const float *values);
 /* A tensor from raw bytes (any type id, any byte count: for hostile files). */
-void testdata_gguf_tensor_raw(testdata_gguf *g, const char *name, int n_dims,
-                              const uint64_t *ne, int type, const void *data, size_t nbytes);
+void testdata_gguf_tensor_raw(testdata_gguf *g, const char *name, int n_dims, const uint64_t *ne,
+                              int type, const void *data, size_t nbytes);
 
 /* Layout alignment (default 32). The builder does not add general.alignment itself. */
 void testdata_gguf_set_alignment(testdata_gguf *g, uint32_t alignment);

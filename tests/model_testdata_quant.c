@@ -168,23 +168,23 @@ int testdata_quantize_row(int type, const float *x, void *dst, int64_t n)
     if (!dequant_type_supported(type) || !dequant_type_block(type, &be, &bb) || n % be) return -1;
     for (int64_t i = 0; i < n / be; i++, x += be, b += bb) {
         switch (type) {
-        case DQ_TYPE_F32: memcpy(b, x, 4); break;
-        case DQ_TYPE_F16: td_put_f16(b, x[0]); break;
-        case DQ_TYPE_BF16: {
-            uint16_t h = ef_f32_to_bf16(x[0]);
-            b[0] = (uint8_t)h;
-            b[1] = (uint8_t)(h >> 8);
-            break;
-        }
-        case DQ_TYPE_Q8_0: td_q8_0(x, b); break;
-        case DQ_TYPE_Q4_0: td_qx_0(x, b, 4); break;
-        case DQ_TYPE_Q5_0: td_qx_0(x, b, 5); break;
-        case DQ_TYPE_Q4_1: td_qx_1(x, b, 4); break;
-        case DQ_TYPE_Q5_1: td_qx_1(x, b, 5); break;
-        case DQ_TYPE_Q4_K: td_qx_k(x, b, 4); break;
-        case DQ_TYPE_Q5_K: td_qx_k(x, b, 5); break;
-        case DQ_TYPE_Q6_K: td_q6_k(x, b); break;
-        default: return -1;
+            case DQ_TYPE_F32: memcpy(b, x, 4); break;
+            case DQ_TYPE_F16: td_put_f16(b, x[0]); break;
+            case DQ_TYPE_BF16: {
+                uint16_t h = ef_f32_to_bf16(x[0]);
+                b[0] = (uint8_t)h;
+                b[1] = (uint8_t)(h >> 8);
+                break;
+            }
+            case DQ_TYPE_Q8_0: td_q8_0(x, b); break;
+            case DQ_TYPE_Q4_0: td_qx_0(x, b, 4); break;
+            case DQ_TYPE_Q5_0: td_qx_0(x, b, 5); break;
+            case DQ_TYPE_Q4_1: td_qx_1(x, b, 4); break;
+            case DQ_TYPE_Q5_1: td_qx_1(x, b, 5); break;
+            case DQ_TYPE_Q4_K: td_qx_k(x, b, 4); break;
+            case DQ_TYPE_Q5_K: td_qx_k(x, b, 5); break;
+            case DQ_TYPE_Q6_K: td_q6_k(x, b); break;
+            default: return -1;
         }
     }
     return 0;

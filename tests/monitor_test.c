@@ -39,8 +39,14 @@ static void reference_full(const ef_head *h, ef_reference *r)
                  EF_OK, "%s", err.msg);
 }
 
-static const struct { const char *kind; int n, d; } api_cases[] = {
-    {"gaussian", 512, 64}, {"sink", 512, 64}, {"gaussian", 300, 32}, {"sink", 200, 48},
+static const struct {
+    const char *kind;
+    int n, d;
+} api_cases[] = {
+    {"gaussian", 512, 64},
+    {"sink", 512, 64},
+    {"gaussian", 300, 32},
+    {"sink", 200, 48},
 };
 
 /* Both routes take the same centered keys (ref_key_mean, ref_keys_center on the same
@@ -60,7 +66,8 @@ Test(monitor, mu_k_matches_reference)
         double *lev = malloc(sizeof(double) * n), mu;
         int rank;
         char err[256];
-        cr_assert_eq(efm_key_leverage(n, d, h.k, lev, &mu, &rank, err, sizeof err), EFM_OK, "%s", err);
+        cr_assert_eq(efm_key_leverage(n, d, h.k, lev, &mu, &rank, err, sizeof err), EFM_OK, "%s",
+                     err);
         cr_assert_eq(rank, r.rank_k, "%s n %d d %d: rank %d, reference %d", api_cases[c].kind, n, d,
                      rank, r.rank_k);
         double lev_tol = VERIFY_C * ef_gamma((double)n * d, U64) * r.sv_k1 / r.sv_kr;
@@ -68,11 +75,13 @@ Test(monitor, mu_k_matches_reference)
             cr_assert_leq(fabs(lev[j] - r.lev[j]), lev_tol, "%s: leverage %d: %.17g vs %.17g",
                           api_cases[c].kind, j, lev[j], r.lev[j]);
         double tol = (double)n / rank * lev_tol;
-        cr_assert_leq(fabs(mu - r.inv.mu_k), tol, "%s n %d d %d seed %llu: mu_K %.17g, reference "
-                      "%.17g (tol %.3g)", api_cases[c].kind, n, d, (unsigned long long)(seed + c),
-                      mu, r.inv.mu_k, tol);
+        cr_assert_leq(fabs(mu - r.inv.mu_k), tol,
+                      "%s n %d d %d seed %llu: mu_K %.17g, reference "
+                      "%.17g (tol %.3g)",
+                      api_cases[c].kind, n, d, (unsigned long long)(seed + c), mu, r.inv.mu_k, tol);
         efm_head_stats s;
-        cr_assert_eq(efm_head_analyze(n, d, h.q, h.k, h.scale, &s, err, sizeof err), EFM_OK, "%s", err);
+        cr_assert_eq(efm_head_analyze(n, d, h.q, h.k, h.scale, &s, err, sizeof err), EFM_OK, "%s",
+                     err);
         cr_assert_eq(s.mu_k, mu, "efm_head_analyze and efm_key_leverage disagree");
         cr_assert_eq(s.rank_k, rank);
         cr_assert_eq(s.lev_max, lev[s.lev_argmax]);
@@ -104,29 +113,33 @@ Test(monitor, pr_over_n_matches_reference)
         reference_full(&h, &r);
         double *col = malloc(sizeof(double) * n), pr, vmax;
         char err[256];
-        cr_assert_eq(efm_column_energy_pr(n, d, h.q, h.k, h.scale, col, &pr, &vmax, err, sizeof err),
-                     EFM_OK, "%s", err);
+        cr_assert_eq(
+            efm_column_energy_pr(n, d, h.q, h.k, h.scale, col, &pr, &vmax, err, sizeof err), EFM_OK,
+            "%s", err);
         double g = ef_gamma(2.0 * n + 3.0 * d + 4, U64), s1 = 0, s2 = 0, e1 = 0, e2 = 0;
         for (int j = 0; j < n; j++) {
             double beta = 0;
             for (int i = 0; i < n; i++) {
                 double b = 0;
-                for (int e = 0; e < d; e++) b += fabs(r.Q[(size_t)i * d + e]) * fabs(r.Kc[(size_t)j * d + e]);
+                for (int e = 0; e < d; e++)
+                    b += fabs(r.Q[(size_t)i * d + e]) * fabs(r.Kc[(size_t)j * d + e]);
                 beta += r.a * r.a * b * b;
             }
             double eps = VERIFY_C * g * beta;
-            cr_assert_leq(fabs(col[j] - r.col[j]), eps, "%s: c_%d %.17g vs reference %.17g (eps %.3g)",
-                          api_cases[c].kind, j, col[j], r.col[j], eps);
+            cr_assert_leq(fabs(col[j] - r.col[j]), eps,
+                          "%s: c_%d %.17g vs reference %.17g (eps %.3g)", api_cases[c].kind, j,
+                          col[j], r.col[j], eps);
             s1 += r.col[j], s2 += r.col[j] * r.col[j];
             e1 += eps, e2 += 2 * r.col[j] * eps + eps * eps;
         }
         double factor = (1 + e1 / s1) * (1 + e1 / s1) / (1 - e2 / s2) - 1;
-        cr_assert_leq(fabs(pr - r.inv.pr_over_n), factor * r.inv.pr_over_n, "%s n %d d %d: PR/n "
-                      "%.17g, reference %.17g (bound %.3g)", api_cases[c].kind, n, d, pr,
-                      r.inv.pr_over_n, factor * r.inv.pr_over_n);
+        cr_assert_leq(fabs(pr - r.inv.pr_over_n), factor * r.inv.pr_over_n,
+                      "%s n %d d %d: PR/n "
+                      "%.17g, reference %.17g (bound %.3g)",
+                      api_cases[c].kind, n, d, pr, r.inv.pr_over_n, factor * r.inv.pr_over_n);
         cr_assert_leq(fabs(vmax - r.inv.v_max), (e1 + r.inv.v_max * e1) / (s1 - e1), "v_max");
-        cr_log_info("%s n %d d %d: PR/n %.4f (reference %.4f, bound %.2g), v_max %.4f", api_cases[c].kind,
-                    n, d, pr, r.inv.pr_over_n, factor * r.inv.pr_over_n, vmax);
+        cr_log_info("%s n %d d %d: PR/n %.4f (reference %.4f, bound %.2g), v_max %.4f",
+                    api_cases[c].kind, n, d, pr, r.inv.pr_over_n, factor * r.inv.pr_over_n, vmax);
         free(col);
         reference_free(&r);
         ef_head_free(&h);
@@ -148,14 +161,18 @@ Test(monitor, sink_flagged_gaussian_not)
         ef_test_head("sink", 512, dims[i], seed, &s);
         efm_head_stats a, b;
         char err[256];
-        cr_assert_eq(efm_head_analyze(512, dims[i], g.q, g.k, g.scale, &a, err, sizeof err), EFM_OK, "%s", err);
-        cr_assert_eq(efm_head_analyze(512, dims[i], s.q, s.k, s.scale, &b, err, sizeof err), EFM_OK, "%s", err);
+        cr_assert_eq(efm_head_analyze(512, dims[i], g.q, g.k, g.scale, &a, err, sizeof err), EFM_OK,
+                     "%s", err);
+        cr_assert_eq(efm_head_analyze(512, dims[i], s.q, s.k, s.scale, &b, err, sizeof err), EFM_OK,
+                     "%s", err);
         cr_log_info("n 512 d %d: gaussian mu_K %.3f PR/n %.3f, sink mu_K %.3f PR/n %.3f v_max %.3f",
                     dims[i], a.mu_k, a.pr_over_n, b.mu_k, b.pr_over_n, b.v_max);
         double la = mon_mu_limit(512, a.rank_k, MON_DEFAULT_EXCESS);
         double lb = mon_mu_limit(512, b.rank_k, MON_DEFAULT_EXCESS);
-        cr_expect_leq(a.mu_k, la, "d %d: Gaussian keys flagged (mu_K %.3f > %.3f)", dims[i], a.mu_k, la);
-        cr_expect_gt(b.mu_k, lb, "d %d: the sink is not flagged (mu_K %.3f <= %.3f)", dims[i], b.mu_k, lb);
+        cr_expect_leq(a.mu_k, la, "d %d: Gaussian keys flagged (mu_K %.3f > %.3f)", dims[i], a.mu_k,
+                      la);
+        cr_expect_gt(b.mu_k, lb, "d %d: the sink is not flagged (mu_K %.3f <= %.3f)", dims[i],
+                     b.mu_k, lb);
         cr_expect_lt(b.pr_over_n, a.pr_over_n, "the sink should concentrate the column energy");
         ef_head_free(&g);
         ef_head_free(&s);
@@ -171,18 +188,22 @@ Test(monitor, api_bad_input)
     char err[256] = "";
     cr_assert_eq(efm_key_leverage(16, 32, h.k, NULL, &mu, &rank, err, sizeof err), EFM_EINVAL);
     cr_assert(strstr(err, "d + 2"), "n < d: %s", err);
-    cr_assert_eq(efm_key_leverage(17, 16, h.k, NULL, &mu, &rank, err, sizeof err), EFM_EINVAL, "n = d + 1");
+    cr_assert_eq(efm_key_leverage(17, 16, h.k, NULL, &mu, &rank, err, sizeof err), EFM_EINVAL,
+                 "n = d + 1");
     cr_assert_eq(efm_key_leverage(64, 16, NULL, NULL, &mu, &rank, err, sizeof err), EFM_EINVAL);
     cr_assert(strstr(err, "NULL"), "%s", err);
-    cr_assert_eq(efm_column_energy_pr(64, 16, h.q, h.k, 0.0, NULL, &pr, &vm, err, sizeof err), EFM_EINVAL);
+    cr_assert_eq(efm_column_energy_pr(64, 16, h.q, h.k, 0.0, NULL, &pr, &vm, err, sizeof err),
+                 EFM_EINVAL);
     cr_assert(strstr(err, "scale"), "%s", err);
     h.k[5 * 16 + 3] = NAN;
     cr_assert_eq(efm_key_leverage(64, 16, h.k, NULL, &mu, &rank, err, sizeof err), EFM_EINVAL);
     cr_assert(strstr(err, "k[5][3]"), "%s", err);
-    cr_assert_eq(efm_key_leverage(64, 16, h.k, NULL, &mu, &rank, NULL, 0), EFM_EINVAL, "no err buffer");
+    cr_assert_eq(efm_key_leverage(64, 16, h.k, NULL, &mu, &rank, NULL, 0), EFM_EINVAL,
+                 "no err buffer");
     /* all keys equal: rank 0, mu_K undefined (NAN), not an error */
     for (int i = 0; i < 64 * 16; i++) h.k[i] = 1.0f;
-    cr_assert_eq(efm_key_leverage(64, 16, h.k, NULL, &mu, &rank, err, sizeof err), EFM_OK, "%s", err);
+    cr_assert_eq(efm_key_leverage(64, 16, h.k, NULL, &mu, &rank, err, sizeof err), EFM_OK, "%s",
+                 err);
     cr_assert(rank == 0 && isnan(mu), "rank %d mu %g", rank, mu);
     cr_assert(fabs(efm_mu_change(2.0, 2.5) - 0.25) < 1e-15 && isnan(efm_mu_change(NAN, 1)));
     ef_head_free(&h);
@@ -230,8 +251,13 @@ static void write_qk(const char *name, const char *const *kinds, int count, int 
                      uint64_t seed)
 {
     capture_set c = {.n = n, .n_layers = 1};
-    capture_layer L = {.layer = 0, .n_head = count, .n_head_kv = count, .n = n, .d = d,
-                       .scale = 1 / sqrt(d), .mask = {.kind = EF_MASK_CAUSAL}};
+    capture_layer L = {.layer = 0,
+                       .n_head = count,
+                       .n_head_kv = count,
+                       .n = n,
+                       .d = d,
+                       .scale = 1 / sqrt(d),
+                       .mask = {.kind = EF_MASK_CAUSAL}};
     snprintf(c.model, sizeof c.model, "synthetic");
     snprintf(c.text, sizeof c.text, "seeded");
     L.q = malloc(sizeof(float) * count * n * d);
@@ -263,28 +289,33 @@ Test(monitor, cli_flags_the_sink_head)
     const char *kinds[] = {"gaussian", "sink"};
     uint64_t seed = ef_test_seed();
     write_qk("qk.safetensors", kinds, 2, 256, 64, seed);
-    cr_assert_eq(efbench("monitor --qk qk.safetensors --out out --quiet"), 1, "stderr: %s", slurp("stderr"));
+    cr_assert_eq(efbench("monitor --qk qk.safetensors --out out --quiet"), 1, "stderr: %s",
+                 slurp("stderr"));
     const char *out = slurp("stdout");
     cr_assert(strstr(out, "FLAG") && strstr(out, "flagged: 1 of 2"), "stdout: %s", out);
     json_t *doc = load_json("out/monitor.json");
     cr_assert_str_eq(json_string_value(json_object_get(doc, "status")), "flagged");
     cr_assert(json_is_null(json_object_get(doc, "max_mu")), "no --max-mu: max_mu is null");
-    cr_assert_str_eq(json_string_value(json_object_get(doc, "flag_rule")), "mu_k > 1 + 0.85 (n/r - 1)");
+    cr_assert_str_eq(json_string_value(json_object_get(doc, "flag_rule")),
+                     "mu_k > 1 + 0.85 (n/r - 1)");
     json_t *g = head_json(doc, 0, 0), *s = head_json(doc, 0, 1);
     cr_assert(json_is_false(json_object_get(g, "flagged")), "the Gaussian head is flagged");
     cr_assert(json_is_true(json_object_get(s, "flagged")), "the sink head is not flagged");
     cr_assert_eq(json_integer_value(json_object_get(s, "lev_argmax")), 0);
     const char *keys[] = {"mu_k", "pr_over_n", "v_max"};
-    for (int k = 0; k < 3; k++) cr_assert(json_is_number(json_object_get(g, keys[k])), "%s", keys[k]);
+    for (int k = 0; k < 3; k++)
+        cr_assert(json_is_number(json_object_get(g, keys[k])), "%s", keys[k]);
     cr_assert(json_is_integer(json_object_get(g, "rank_k")));
     /* the CLI reports what the API computes */
     ef_head h;
     ef_test_head("sink", 256, 64, seed + 1, &h);
     efm_head_stats st;
     char err[256];
-    cr_assert_eq(efm_head_analyze(256, 64, h.q, h.k, h.scale, &st, err, sizeof err), EFM_OK, "%s", err);
+    cr_assert_eq(efm_head_analyze(256, 64, h.q, h.k, h.scale, &st, err, sizeof err), EFM_OK, "%s",
+                 err);
     double mu = json_number_value(json_object_get(s, "mu_k"));
-    cr_assert_leq(fabs(mu - st.mu_k), 1e-7 * st.mu_k, "monitor.json mu_k %.17g, API %.17g", mu, st.mu_k);
+    cr_assert_leq(fabs(mu - st.mu_k), 1e-7 * st.mu_k, "monitor.json mu_k %.17g, API %.17g", mu,
+                  st.mu_k);
     cr_assert_eq(json_integer_value(json_object_get(s, "rank_k")), st.rank_k);
     json_t *ck = json_array_get(json_object_get(doc, "checkpoints"), 0);
     cr_assert_str_eq(json_string_value(json_object_get(ck, "kind")), "qk");
@@ -303,13 +334,15 @@ Test(monitor, cli_gaussian_heads_pass)
 {
     const char *kinds[] = {"gaussian", "gaussian", "gaussian"};
     write_qk("qk.safetensors", kinds, 3, 256, 64, ef_test_seed());
-    cr_assert_eq(efbench("monitor --qk qk.safetensors --out out --json --quiet"), 0, "stderr: %s", slurp("stderr"));
+    cr_assert_eq(efbench("monitor --qk qk.safetensors --out out --json --quiet"), 0, "stderr: %s",
+                 slurp("stderr"));
     json_error_t je;
     json_t *doc = json_loads(slurp("stdout"), 0, &je);
     cr_assert(doc, "--json did not print JSON: %s", je.text);
     cr_assert_str_eq(json_string_value(json_object_get(doc, "status")), "ok");
-    cr_assert_eq(json_array_size(json_object_get(json_array_get(json_object_get(doc, "checkpoints"), 0),
-                                                 "heads")), 3);
+    cr_assert_eq(json_array_size(json_object_get(
+                     json_array_get(json_object_get(doc, "checkpoints"), 0), "heads")),
+                 3);
     json_decref(doc);
     cr_assert(exists("out/monitor.json"));
     /* a lower --max-mu flags them all: exit 1 */
@@ -328,8 +361,9 @@ Test(monitor, cli_checkpoint_changes)
                  "same checkpoint twice: %s", slurp("stderr"));
     cr_assert(strstr(slurp("stdout"), "changes flagged: 0 of 2"), "%s", slurp("stdout"));
     /* --max-mu 1000: only the change can flag */
-    cr_assert_eq(efbench("monitor --qk a.safetensors --qk b.safetensors --max-mu 1000 --out out --quiet"), 1,
-                 "stderr: %s", slurp("stderr"));
+    cr_assert_eq(
+        efbench("monitor --qk a.safetensors --qk b.safetensors --max-mu 1000 --out out --quiet"), 1,
+        "stderr: %s", slurp("stderr"));
     cr_assert(strstr(slurp("stdout"), "changes flagged: 1 of 2"), "%s", slurp("stdout"));
     json_t *doc = load_json("out/monitor.json");
     json_t *top = json_object_get(doc, "top_changes");
@@ -344,8 +378,10 @@ Test(monitor, cli_checkpoint_changes)
     cr_assert_eq(json_integer_value(json_object_get(doc, "flagged_change")), 1);
     json_decref(doc);
     /* a huge --max-change: nothing flagged */
-    cr_assert_eq(efbench("monitor --qk a.safetensors --qk b.safetensors --max-mu 1000 --max-change 100 "
-                         "--out out --quiet"), 0);
+    cr_assert_eq(
+        efbench("monitor --qk a.safetensors --qk b.safetensors --max-mu 1000 --max-change 100 "
+                "--out out --quiet"),
+        0);
 }
 
 Test(monitor, cli_bad_input)
@@ -389,7 +425,8 @@ Test(monitor, cli_gguf_models)
     tiny_inputs("llama", "llama.gguf", 4000);
     int rc = efbench("monitor --model gemma3.gguf --text text.txt --length 64 --out out");
     cr_assert(rc == 0 || rc == 1, "exit %d: %s", rc, slurp("stderr"));
-    cr_assert(strstr(slurp("stderr"), "monitor: [1/1]"), "no progress on stderr: %s", slurp("stderr"));
+    cr_assert(strstr(slurp("stderr"), "monitor: [1/1]"), "no progress on stderr: %s",
+              slurp("stderr"));
     json_t *doc = load_json("out/monitor.json");
     json_t *ck = json_array_get(json_object_get(doc, "checkpoints"), 0);
     cr_assert_eq(json_array_size(json_object_get(ck, "heads")), 6 * 4, "6 layers x 4 heads");
@@ -407,10 +444,13 @@ Test(monitor, cli_gguf_models)
     cr_assert_str_eq(slurp("stdout"), first);
     /* the same Q/K exported by `efbench capture` and imported: a checkpoint of the same
      * model (no architecture in the file), every head unchanged */
-    cr_assert_eq(efbench("capture --model gemma3.gguf --text text.txt --length 64 --out cap.safetensors"), 0,
-                 "%s", slurp("stderr"));
-    cr_assert_eq(efbench("monitor --model gemma3.gguf --qk cap.safetensors --text text.txt --length 64 "
-                         "--out out --quiet"), rc, "%s", slurp("stderr"));
+    cr_assert_eq(
+        efbench("capture --model gemma3.gguf --text text.txt --length 64 --out cap.safetensors"), 0,
+        "%s", slurp("stderr"));
+    cr_assert_eq(
+        efbench("monitor --model gemma3.gguf --qk cap.safetensors --text text.txt --length 64 "
+                "--out out --quiet"),
+        rc, "%s", slurp("stderr"));
     doc = load_json("out/monitor.json");
     json_t *top = json_array_get(json_object_get(doc, "top_changes"), 0);
     cr_assert_eq(json_number_value(json_object_get(top, "rel_change")), 0.0, "imported Q/K differ");
@@ -429,12 +469,14 @@ Test(monitor, cli_heat_map_or_note)
     const char *kinds[] = {"gaussian", "sink"};
     write_qk("qk.safetensors", kinds, 2, 256, 64, ef_test_seed());
     /* without gnuplot on PATH: a note, everything else written */
-    cr_assert_eq(efbench_env("PATH=/nonexistent", "monitor --qk qk.safetensors --out out --quiet"), 1,
-                 "%s", slurp("stderr"));
-    cr_assert(strstr(slurp("stderr"), "heat map skipped: gnuplot not found"), "%s", slurp("stderr"));
+    cr_assert_eq(efbench_env("PATH=/nonexistent", "monitor --qk qk.safetensors --out out --quiet"),
+                 1, "%s", slurp("stderr"));
+    cr_assert(strstr(slurp("stderr"), "heat map skipped: gnuplot not found"), "%s",
+              slurp("stderr"));
     cr_assert(exists("out/monitor.json") && !exists("out/mu_k_0.svg"));
     json_t *doc = load_json("out/monitor.json");
-    cr_assert(json_is_null(json_object_get(json_array_get(json_object_get(doc, "checkpoints"), 0), "heatmap")));
+    cr_assert(json_is_null(
+        json_object_get(json_array_get(json_object_get(doc, "checkpoints"), 0), "heatmap")));
     json_decref(doc);
     if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
         cr_log_warn("gnuplot is not installed: the SVG itself is not checked");
@@ -445,7 +487,8 @@ Test(monitor, cli_heat_map_or_note)
     cr_assert(exists("out/mu_k_0.svg") && exists("out/mu_k_1.svg"));
     cr_assert(strstr(slurp("out/mu_k_1.svg"), "<svg"), "not an SVG");
     doc = load_json("out/monitor.json");
-    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(doc, "checkpoints"), 1),
-                                                       "heatmap")), "mu_k_1.svg");
+    cr_assert_str_eq(json_string_value(json_object_get(
+                         json_array_get(json_object_get(doc, "checkpoints"), 1), "heatmap")),
+                     "mu_k_1.svg");
     json_decref(doc);
 }

@@ -39,12 +39,13 @@ Test(opencl, mask_off_by_one_fault_is_caught)
     ef_test_run_mask_fault("opencl", "fp32, bf16", &run);
     int ran = run.case_count - run.counts[EF_CASE_UNSUPPORTED];
     cr_expect_gt(ran, 0);
-    cr_expect_eq(run.counts[EF_CASE_FAIL], ran, "the off-by-one mask passed verification in %d of %d cases",
+    cr_expect_eq(run.counts[EF_CASE_FAIL], ran,
+                 "the off-by-one mask passed verification in %d of %d cases",
                  ran - run.counts[EF_CASE_FAIL], ran);
     for (int i = 0; i < run.case_count; i++)
         if (run.cases[i].status != EF_CASE_UNSUPPORTED)
-            cr_expect(strstr(run.cases[i].path, "fault") != NULL, "path '%s' does not name the fault",
-                      run.cases[i].path);
+            cr_expect(strstr(run.cases[i].path, "fault") != NULL,
+                      "path '%s' does not name the fault", run.cases[i].path);
     runner_free(&run);
 }
 
@@ -112,7 +113,8 @@ Test(opencl, clblast_variant_agrees_with_the_fused_kernel)
     cr_expect_lt(sqrt(diff2 / ref2), 1e-5, "clblast and fused differ by %g (relative)",
                  sqrt(diff2 / ref2));
     op.mask = (ef_mask){EF_MASK_CAUSAL, 0};
-    cr_expect_eq(ef_test_fixture_run(&f, &op, &res, &err), EF_UNSUPPORTED, "masked clblast: %s", err.msg);
+    cr_expect_eq(ef_test_fixture_run(&f, &op, &res, &err), EF_UNSUPPORTED, "masked clblast: %s",
+                 err.msg);
     free(fused);
     free(lib);
     ef_test_fixture_close(&f);
@@ -163,7 +165,8 @@ Test(opencl, tensor_core_fragments_emulated)
     cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
     close(fd);
     for (int fault = 0; fault < 2; fault++) {
-        ef_run_config cfg = {.suite = path, .backends = "opencl",
+        ef_run_config cfg = {.suite = path,
+                             .backends = "opencl",
                              .fault = fault ? EF_FAULT_MASK_OFF_BY_ONE : EF_FAULT_NONE};
         ef_run run;
         ef_error err = {{0}};
@@ -178,11 +181,13 @@ Test(opencl, tensor_core_fragments_emulated)
                 masked_fail += c->status == EF_CASE_FAIL;
             }
             if (!fault || c->mask.kind == EF_MASK_FULL)
-                cr_expect_eq(c->status, EF_CASE_PASS, "fault %d %s: %s", fault, c->path, c->reasons);
+                cr_expect_eq(c->status, EF_CASE_PASS, "fault %d %s: %s", fault, c->path,
+                             c->reasons);
         }
         cr_expect_eq(mma, 48, "%d of 48 cases ran on the tensor-core path", mma);
-        if (fault) cr_expect_eq(masked_fail, masked, "the fault passed %d masked cases",
-                                masked - masked_fail);
+        if (fault)
+            cr_expect_eq(masked_fail, masked, "the fault passed %d masked cases",
+                         masked - masked_fail);
         runner_free(&run);
     }
     unlink(path);
@@ -236,12 +241,11 @@ Test(opencl, forced_forms_pass_the_verifier)
     char path[] = "/tmp/efbench-opencl-forms-XXXXXX.ini";
     int fd = mkstemps(path, 4);
     cr_assert_geq(fd, 0, "mkstemps");
-    const char *text =
-        "[suite]\nname = opencl-forms\nseed = 17\ntarget_time = 0.01\nwarmup = 0\n"
-        "min_reps = 1\nmax_reps = 1\n\n"
-        "[cases forms]\nsources = gaussian\nlengths = 150\ndims = 36, 22\n"
-        "masks = full, causal, window:9\nprecisions = fp32, bf16\n"
-        "workloads = energy, rowsum, colenergy, gram, leverage\n";
+    const char *text = "[suite]\nname = opencl-forms\nseed = 17\ntarget_time = 0.01\nwarmup = 0\n"
+                       "min_reps = 1\nmax_reps = 1\n\n"
+                       "[cases forms]\nsources = gaussian\nlengths = 150\ndims = 36, 22\n"
+                       "masks = full, causal, window:9\nprecisions = fp32, bf16\n"
+                       "workloads = energy, rowsum, colenergy, gram, leverage\n";
     cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
     close(fd);
     for (int f = 0; f < 2; f++) {

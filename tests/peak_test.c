@@ -52,8 +52,8 @@ static int fake_peak_fail(ef_device *dev, ef_peak *out, ef_error *err)
 
 Test(peak, harness_skips_and_reports_failures)
 {
-    static const ef_backend none = {.name = "none"}, failing = {.name = "failing",
-                                                                .measure_peak = fake_peak_fail};
+    static const ef_backend none = {.name = "none"},
+                            failing = {.name = "failing", .measure_peak = fake_peak_fail};
     ef_run *run = calloc(1, sizeof *run);
     cr_assert_not_null(run);
     ef_device *open[32] = {(ef_device *)&none, (ef_device *)&failing}; /* never dereferenced */
@@ -82,7 +82,8 @@ Test(peak, harness_fills_run_devices)
         const ef_device_info *f = &run->devices[i].info;
         cr_expect_gt(f->peak_gflops, 0, "%s", run->devices[i].backend->name);
         cr_expect_gt(f->peak_gbps, 0, "%s", run->devices[i].backend->name);
-        cr_expect(strstr(f->peak_method, strcmp(run->devices[i].backend->name, "ref") ? "sgemm" : "dgemm"),
+        cr_expect(strstr(f->peak_method,
+                         strcmp(run->devices[i].backend->name, "ref") ? "sgemm" : "dgemm"),
                   "%s: %s", run->devices[i].backend->name, f->peak_method);
     }
     runner_devices_close(run, open);

@@ -26,7 +26,8 @@ static ef_reference build(const char *kind, int n, int d, ef_mask m)
     return r;
 }
 
-static const ef_mask FULL = {EF_MASK_FULL, 0}, CAUSAL = {EF_MASK_CAUSAL, 0}, WINDOW = {EF_MASK_WINDOW, 24};
+static const ef_mask FULL = {EF_MASK_FULL, 0}, CAUSAL = {EF_MASK_CAUSAL, 0},
+                     WINDOW = {EF_MASK_WINDOW, 24};
 
 /* Row sums of the explicit field vanish: |sum_j E_ij| <= gamma_{n + d + s}(u64) * sum_j B_ij,
  * the float64 rounding of the field's entries plus the sum itself. */
@@ -38,7 +39,8 @@ static void check_zero_sum(ef_mask m)
     for (int i = 0; i < n; i++) {
         double s = 0;
         for (int j = 0; j < n; j++) s += r.E_rows[(size_t)i * n + j];
-        cr_assert_leq(fabs(s), g * r.row_bound[i], "row %d sums to %g (bound %g)", i, s, g * r.row_bound[i]);
+        cr_assert_leq(fabs(s), g * r.row_bound[i], "row %d sums to %g (bound %g)", i, s,
+                      g * r.row_bound[i]);
         for (int j = 0; j < n; j++)
             if (!ef_mask_visible(m, i, j)) cr_assert_eq(r.E_rows[(size_t)i * n + j], 0.0);
     }
@@ -63,14 +65,16 @@ Test(identities, rank_bound_and_gram_route)
     /* QR route against the direct SVD: both within ||dE||_2 plus the SVDs' own backward
      * error (gamma_{n}(u64) ||E||_F) */
     double tol = dE + ef_gamma(n, U64) * sqrt(r.fro2) * 4;
-    for (int k = 0; k < d; k++) cr_assert_leq(fabs(sv[k] - r.sv[k]), tol, "sigma_%d: %g vs %g", k, sv[k], r.sv[k]);
+    for (int k = 0; k < d; k++)
+        cr_assert_leq(fabs(sv[k] - r.sv[k]), tol, "sigma_%d: %g vs %g", k, sv[k], r.sv[k]);
     /* the Gram route squares the condition: |s^2 - s'^2| <= a^2 gamma ||G_Q|| ||G_K||, so
      * |s - s'| <= sqrt of that */
     cr_assert_eq(ref_energy_svals_gram(d, r.a, r.GQ, r.GK, gram, &err), EF_OK, "%s", err.msg);
     double nq = 0, nk = 0;
     for (int i = 0; i < d * d; i++) nq += r.GQ[i] * r.GQ[i], nk += r.GK[i] * r.GK[i];
     double gt = sqrt(r.a * r.a * ef_gamma(4.0 * n + 4.0 * d, U64) * sqrt(nq) * sqrt(nk));
-    for (int k = 0; k < d; k++) cr_assert_leq(fabs(gram[k] - r.sv[k]), gt, "Gram sigma_%d: %g vs %g", k, gram[k], r.sv[k]);
+    for (int k = 0; k < d; k++)
+        cr_assert_leq(fabs(gram[k] - r.sv[k]), gt, "Gram sigma_%d: %g vs %g", k, gram[k], r.sv[k]);
     reference_free(&r);
 }
 
@@ -84,7 +88,8 @@ Test(identities, frobenius)
         for (int k = 0; k < d; k++) t += r.GQ[i * d + k] * r.GK[k * d + i];
     t *= r.a * r.a;
     /* both sides are sums of n^2 (resp. n d^2) rounded terms of the same magnitude */
-    cr_assert_leq(fabs(t - r.fro2), ef_gamma(2.0 * n + 2.0 * d, U64) * 4 * (r.bound_fro2 + fabs(t)), "%g vs %g", t, r.fro2);
+    cr_assert_leq(fabs(t - r.fro2), ef_gamma(2.0 * n + 2.0 * d, U64) * 4 * (r.bound_fro2 + fabs(t)),
+                  "%g vs %g", t, r.fro2);
     reference_free(&r);
 }
 
@@ -100,7 +105,8 @@ static void check_leverage(const char *kind, int want_rank)
         s += r.lev[j];
     }
     cr_assert_eq(r.rank_k, want_rank, "%s: rank %d, expected %d", kind, r.rank_k, want_rank);
-    cr_assert_leq(fabs(s - r.rank_k), ef_gamma(n * d, U64) * r.rank_k * 8, "sum of leverage %g, rank %d", s, r.rank_k);
+    cr_assert_leq(fabs(s - r.rank_k), ef_gamma(n * d, U64) * r.rank_k * 8,
+                  "sum of leverage %g, rank %d", s, r.rank_k);
     reference_free(&r);
 }
 
@@ -121,7 +127,8 @@ Test(identities, link_inequality)
         for (int j = 0; j < r.n; j++) total += r.col[j];
         double srank = total / (r.sv[0] * r.sv[0]);
         for (int j = 0; j < r.n; j++)
-            cr_assert_leq(r.col[j] / total, r.lev[j] / srank * (1 + 1e-10) + 1e-15, "%s column %d", kinds[i], j);
+            cr_assert_leq(r.col[j] / total, r.lev[j] / srank * (1 + 1e-10) + 1e-15, "%s column %d",
+                          kinds[i], j);
         reference_free(&r);
     }
 }
@@ -131,7 +138,8 @@ Test(identities, sink_signature)
 {
     ef_reference g = build("gaussian", 256, 64, FULL), s = build("sink", 256, 64, FULL);
     cr_assert_gt(g.inv.pr_over_n, 0.8, "gaussian PR/n %g", g.inv.pr_over_n);
-    cr_assert_lt(s.inv.pr_over_n, 0.1 * g.inv.pr_over_n, "sink PR/n %g vs %g", s.inv.pr_over_n, g.inv.pr_over_n);
+    cr_assert_lt(s.inv.pr_over_n, 0.1 * g.inv.pr_over_n, "sink PR/n %g vs %g", s.inv.pr_over_n,
+                 g.inv.pr_over_n);
     cr_assert_gt(s.inv.v_max, 0.3, "sink v_max %g", s.inv.v_max);
     cr_assert_gt(s.inv.mu_k, 1.5 * g.inv.mu_k, "sink mu_K %g vs %g", s.inv.mu_k, g.inv.mu_k);
     reference_free(&g);
@@ -157,12 +165,12 @@ Test(half, known_values)
     cr_assert_eq(ef_f32_to_f16(1.0f), 0x3c00);
     cr_assert_eq(ef_f32_to_f16(-2.0f), 0xc000);
     cr_assert_eq(ef_f32_to_f16(65504.0f), 0x7bff);
-    cr_assert_eq(ef_f32_to_f16(65520.0f), 0x7c00);          /* rounds to inf */
-    cr_assert_eq(ef_f32_to_f16(0x1p-24f), 0x0001);          /* smallest subnormal */
-    cr_assert_eq(ef_f32_to_f16(1.0f + 0x1p-11f), 0x3c00);   /* tie to even */
+    cr_assert_eq(ef_f32_to_f16(65520.0f), 0x7c00);        /* rounds to inf */
+    cr_assert_eq(ef_f32_to_f16(0x1p-24f), 0x0001);        /* smallest subnormal */
+    cr_assert_eq(ef_f32_to_f16(1.0f + 0x1p-11f), 0x3c00); /* tie to even */
     cr_assert_eq(ef_f32_to_f16(1.0f + 3 * 0x1p-11f), 0x3c02);
     cr_assert_eq(ef_f32_to_bf16(1.0f), 0x3f80);
-    cr_assert_eq(ef_f32_to_bf16(1.0f + 0x1p-8f), 0x3f80);   /* tie to even */
+    cr_assert_eq(ef_f32_to_bf16(1.0f + 0x1p-8f), 0x3f80); /* tie to even */
     cr_assert_eq(ef_f32_to_bf16(1.0f + 3 * 0x1p-8f), 0x3f82);
     for (int i = -20; i <= 15; i++) { /* below 2^16: fp16 overflows to inf above 65504 */
         float x = ldexpf(1.2345f, i);

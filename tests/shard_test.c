@@ -33,7 +33,10 @@ static void expect_one_line(const char *needle)
     cr_expect(nl && nl[1] == '\0', "stderr is not one line: %s", err);
 }
 
-static int key_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int key_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 /* One string per case: what identifies it and its verdict, sorted. */
 static char **case_keys(const char *const *paths, int count, int *n)
@@ -45,8 +48,9 @@ static char **case_keys(const char *const *paths, int count, int *n)
     for (int i = 0; i < r.case_count; i++) {
         const ef_result_case *c = &r.cases[i];
         char buf[512];
-        snprintf(buf, sizeof buf, "%s|%s|%s|%s|%s|%s|%s|%d|%d|%s", r.devices[c->device].backend, c->workload,
-                 c->variant, c->mask, c->precision, c->source, c->text, c->n, c->d, c->status);
+        snprintf(buf, sizeof buf, "%s|%s|%s|%s|%s|%s|%s|%d|%d|%s", r.devices[c->device].backend,
+                 c->workload, c->variant, c->mask, c->precision, c->source, c->text, c->n, c->d,
+                 c->status);
         keys[i] = strdup(buf);
     }
     *n = r.case_count;
@@ -80,16 +84,20 @@ Test(shard, quick_merged_equals_unsharded)
         char want[16];
         snprintf(want, sizeof want, "%d/3", i);
         cr_expect_str_eq(json_string_value(json_object_get(doc, "shard")), want);
-        cr_expect_str_eq(json_string_value(json_object_get(json_object_get(doc, "suite"), "sha256")),
-                         json_string_value(json_object_get(json_object_get(whole, "suite"), "sha256")));
+        cr_expect_str_eq(
+            json_string_value(json_object_get(json_object_get(doc, "suite"), "sha256")),
+            json_string_value(json_object_get(json_object_get(whole, "suite"), "sha256")));
         cr_expect(json_array_size(json_object_get(doc, "cases")) > 0, "shard %d ran nothing", i);
-        cr_expect(ef_test_exists(dir, name) && strstr(ef_test_read(dir, "s1/summary.md"), "- shard: 1/3"));
+        cr_expect(ef_test_exists(dir, name) &&
+                  strstr(ef_test_read(dir, "s1/summary.md"), "- shard: 1/3"));
         json_decref(doc), json_decref(whole);
     }
     char whole_path[512], shard_path[3][512];
     snprintf(whole_path, sizeof whole_path, "%s/whole", dir);
     const char *shards[3];
-    for (int i = 0; i < 3; i++) snprintf(shard_path[i], sizeof shard_path[i], "%s/s%d", dir, i + 1), shards[i] = shard_path[i];
+    for (int i = 0; i < 3; i++)
+        snprintf(shard_path[i], sizeof shard_path[i], "%s/s%d", dir, i + 1),
+            shards[i] = shard_path[i];
     int nw, ns;
     const char *w[] = {whole_path};
     char **kw = case_keys(w, 1, &nw), **ks = case_keys(shards, 3, &ns);
@@ -108,8 +116,10 @@ static void tiny_shards(void)
     char cmd[1200];
     snprintf(cmd, sizeof cmd, "cp '%s' '%s/suite.ini'", ef_test_suite_path("tiny.ini"), dir);
     cr_assert_eq(system(cmd), 0);
-    cr_assert_eq(efbench("run --suite suite.ini --backend cpu --no-peak --quiet --shard 1/2 --out s1"), 0);
-    cr_assert_eq(efbench("run --suite suite.ini --backend cpu --no-peak --quiet --shard 2/2 --out s2"), 0);
+    cr_assert_eq(
+        efbench("run --suite suite.ini --backend cpu --no-peak --quiet --shard 1/2 --out s1"), 0);
+    cr_assert_eq(
+        efbench("run --suite suite.ini --backend cpu --no-peak --quiet --shard 2/2 --out s2"), 0);
 }
 
 Test(shard, report_refuses_incomplete_sets)
@@ -125,11 +135,16 @@ Test(shard, report_refuses_incomplete_sets)
     /* the suite edited between shards: another version */
     snprintf(cmd, sizeof cmd, "echo '; edited' >> '%s/suite.ini'", dir);
     cr_assert_eq(system(cmd), 0);
-    cr_assert_eq(efbench("run --suite suite.ini --backend cpu --no-peak --quiet --shard 2/2 --out s2new"), 0);
+    cr_assert_eq(
+        efbench("run --suite suite.ini --backend cpu --no-peak --quiet --shard 2/2 --out s2new"),
+        0);
     cr_expect_eq(efbench("report s1 s2new --out r3"), 2);
     expect_one_line("is from another version of suite tiny");
     /* another seed */
-    cr_assert_eq(efbench("run --suite suite.ini --backend cpu --no-peak --quiet --seed 99 --shard 1/2 --out s1seed"), 0);
+    cr_assert_eq(
+        efbench(
+            "run --suite suite.ini --backend cpu --no-peak --quiet --seed 99 --shard 1/2 --out s1seed"),
+        0);
     cr_expect_eq(efbench("report s1seed s2new --out r4"), 2);
     expect_one_line("with seed");
     cr_expect_eq(efbench("report s1 s2 --out r5"), 0, "%s", ef_test_read(dir, "stderr"));
@@ -137,7 +152,8 @@ Test(shard, report_refuses_incomplete_sets)
 
 Test(shard, plan_deterministic_complete_balanced)
 {
-    cr_assert_eq(efbench("plan --suite quick --shards 3 --json"), 0, "%s", ef_test_read(dir, "stderr"));
+    cr_assert_eq(efbench("plan --suite quick --shards 3 --json"), 0, "%s",
+                 ef_test_read(dir, "stderr"));
     char *first = strdup(ef_test_read(dir, "stdout"));
     cr_assert_eq(efbench("plan --suite quick --shards 3 --json"), 0);
     cr_expect_str_eq(ef_test_read(dir, "stdout"), first, "two plans of one suite differ");
@@ -155,14 +171,16 @@ Test(shard, plan_deterministic_complete_balanced)
         cr_assert(s >= 1 && s <= 3, "group %zu in shard %d", i, s);
         load[s - 1] += sec, count[s - 1]++, total += sec;
         if (sec > largest) largest = sec;
-        cr_expect(json_real_value(json_object_get(g, "flops")) > 0 && json_real_value(json_object_get(g, "bytes")) > 0);
+        cr_expect(json_real_value(json_object_get(g, "flops")) > 0 &&
+                  json_real_value(json_object_get(g, "bytes")) > 0);
     }
     /* quick: 3 sources x 2 lengths x 3 masks x 3 precisions + 3 x 2 masks */
     cr_expect_eq(json_array_size(groups), 60);
     /* largest first to the least loaded: no shard exceeds the mean by more than one group */
     for (int s = 0; s < 3; s++) {
         cr_expect(count[s] > 0, "shard %d is empty", s + 1);
-        cr_expect(load[s] <= total / 3 + largest * (1 + 1e-12), "shard %d: %g s of %g", s + 1, load[s], total);
+        cr_expect(load[s] <= total / 3 + largest * (1 + 1e-12), "shard %d: %g s of %g", s + 1,
+                  load[s], total);
     }
     json_decref(doc);
     cr_expect_eq(efbench("plan --suite quick"), 0);
@@ -171,7 +189,9 @@ Test(shard, plan_deterministic_complete_balanced)
 
 Test(shard, bad_input_and_dry_run)
 {
-    static const struct { const char *args, *says; } bad[] = {
+    static const struct {
+        const char *args, *says;
+    } bad[] = {
         {"run --suite quick --backend cpu --shard 0/3", "I must be from 1 to N"},
         {"run --suite quick --backend cpu --shard 4/3", "I must be from 1 to N"},
         {"run --suite quick --backend cpu --shard two", "expected I/N"},

@@ -13,7 +13,8 @@ static ef_suite suite;
 static void expect_error(const char *text, const char *needle1, const char *needle2)
 {
     ef_error err = {{0}};
-    cr_assert_eq(suite_parse_string(text, "bad.ini", &suite, &err), EF_ERROR, "accepted:\n%s", text);
+    cr_assert_eq(suite_parse_string(text, "bad.ini", &suite, &err), EF_ERROR, "accepted:\n%s",
+                 text);
     cr_assert(strstr(err.msg, needle1), "message '%s' lacks '%s'", err.msg, needle1);
     if (needle2) cr_assert(strstr(err.msg, needle2), "message '%s' lacks '%s'", err.msg, needle2);
     cr_assert(!strchr(err.msg, '\n'), "one line: '%s'", err.msg);
@@ -22,9 +23,10 @@ static void expect_error(const char *text, const char *needle1, const char *need
 Test(suite, parses_everything)
 {
     ef_error err = {{0}};
-    const char *text = "[suite]\nname = t\nseed = 7\ntarget_time = 0.5\nmin_reps = 2\nmax_reps = 9\n"
-                       "[cases a]\nsources = gaussian, sink\nlengths = 64, 100\ndims = 16\n"
-                       "masks = full, causal, window:8\nprecisions = all\nworkloads = energy, gram\nheads = 3\n";
+    const char *text =
+        "[suite]\nname = t\nseed = 7\ntarget_time = 0.5\nmin_reps = 2\nmax_reps = 9\n"
+        "[cases a]\nsources = gaussian, sink\nlengths = 64, 100\ndims = 16\n"
+        "masks = full, causal, window:8\nprecisions = all\nworkloads = energy, gram\nheads = 3\n";
     cr_assert_eq(suite_parse_string(text, "t.ini", &suite, &err), EF_OK, "%s", err.msg);
     cr_assert_str_eq(suite.name, "t");
     cr_assert_eq(suite.seed, 7);
@@ -52,27 +54,70 @@ Test(suite, shipped_suites_load)
     }
 }
 
-Test(suite, rejects_unknown_key) { expect_error("[suite]\nname = x\nspeed = 3\n", "bad.ini:3:", "'speed'"); }
-Test(suite, rejects_unknown_section) { expect_error("[suite]\n[runs]\nlengths = 5\n", "bad.ini:3:", "[runs]"); }
-Test(suite, rejects_bad_length) { expect_error("[cases a]\nsources = gaussian\nlengths = 64, 12x\n", "bad.ini:3:", "'12x'"); }
-Test(suite, rejects_tiny_length) { expect_error("[cases a]\nsources = gaussian\nlengths = 1\n", "bad.ini:3:", "lengths"); }
-Test(suite, rejects_huge_length) { expect_error("[cases a]\nsources = gaussian\nlengths = 99999999\n", "bad.ini:3:", "lengths"); }
-Test(suite, rejects_bad_mask) { expect_error("[cases a]\nsources = gaussian\nlengths = 8\nmasks = causal, window:0\n", "bad.ini:4:", "window:0"); }
-Test(suite, rejects_bad_precision) { expect_error("[cases a]\nprecisions = fp8\n", "bad.ini:2:", "fp8"); }
-Test(suite, rejects_bad_workload) { expect_error("[cases a]\nworkloads = energy, softmax\n", "bad.ini:2:", "softmax"); }
-Test(suite, rejects_unknown_source) { expect_error("[cases a]\nsources = gaussian, noise\n", "bad.ini:2:", "noise"); }
-Test(suite, rejects_big_seed) { expect_error("[suite]\nseed = 18446744073709551615\n", "bad.ini:2:", "seed"); }
-Test(suite, rejects_syntax) { expect_error("[suite]\nname = x\nthis line has no equals\n", "bad.ini:3:", "syntax"); }
-Test(suite, rejects_missing_lengths) { expect_error("[cases a]\nsources = gaussian\n", "bad.ini", "lengths"); }
+Test(suite, rejects_unknown_key)
+{
+    expect_error("[suite]\nname = x\nspeed = 3\n", "bad.ini:3:", "'speed'");
+}
+Test(suite, rejects_unknown_section)
+{
+    expect_error("[suite]\n[runs]\nlengths = 5\n", "bad.ini:3:", "[runs]");
+}
+Test(suite, rejects_bad_length)
+{
+    expect_error("[cases a]\nsources = gaussian\nlengths = 64, 12x\n", "bad.ini:3:", "'12x'");
+}
+Test(suite, rejects_tiny_length)
+{
+    expect_error("[cases a]\nsources = gaussian\nlengths = 1\n", "bad.ini:3:", "lengths");
+}
+Test(suite, rejects_huge_length)
+{
+    expect_error("[cases a]\nsources = gaussian\nlengths = 99999999\n", "bad.ini:3:", "lengths");
+}
+Test(suite, rejects_bad_mask)
+{
+    expect_error("[cases a]\nsources = gaussian\nlengths = 8\nmasks = causal, window:0\n",
+                 "bad.ini:4:", "window:0");
+}
+Test(suite, rejects_bad_precision)
+{
+    expect_error("[cases a]\nprecisions = fp8\n", "bad.ini:2:", "fp8");
+}
+Test(suite, rejects_bad_workload)
+{
+    expect_error("[cases a]\nworkloads = energy, softmax\n", "bad.ini:2:", "softmax");
+}
+Test(suite, rejects_unknown_source)
+{
+    expect_error("[cases a]\nsources = gaussian, noise\n", "bad.ini:2:", "noise");
+}
+Test(suite, rejects_big_seed)
+{
+    expect_error("[suite]\nseed = 18446744073709551615\n", "bad.ini:2:", "seed");
+}
+Test(suite, rejects_syntax)
+{
+    expect_error("[suite]\nname = x\nthis line has no equals\n", "bad.ini:3:", "syntax");
+}
+Test(suite, rejects_missing_lengths)
+{
+    expect_error("[cases a]\nsources = gaussian\n", "bad.ini", "lengths");
+}
 Test(suite, rejects_no_cases) { expect_error("[suite]\nname = x\n", "bad.ini", "[cases"); }
 /* A window wider than the text is the causal mask, as on a model's local layer. */
 Test(suite, accepts_window_wider_than_length)
 {
     ef_error err = {{0}};
-    cr_assert_eq(suite_parse_string("[cases a]\nsources = gaussian\nlengths = 16, 64\nmasks = window:32\n", "w.ini",
-                                    &suite, &err), EF_OK, "%s", err.msg);
+    cr_assert_eq(
+        suite_parse_string("[cases a]\nsources = gaussian\nlengths = 16, 64\nmasks = window:32\n",
+                           "w.ini", &suite, &err),
+        EF_OK, "%s", err.msg);
 }
-Test(suite, rejects_min_over_max) { expect_error("[suite]\nmin_reps = 9\nmax_reps = 2\n[cases a]\nsources=gaussian\nlengths=8\n", "min_reps", NULL); }
+Test(suite, rejects_min_over_max)
+{
+    expect_error("[suite]\nmin_reps = 9\nmax_reps = 2\n[cases a]\nsources=gaussian\nlengths=8\n",
+                 "min_reps", NULL);
+}
 
 Test(suite, missing_file)
 {
@@ -89,7 +134,9 @@ Test(suite, long_line_is_not_split)
     char text[1024], desc[186];
     memset(desc, 'x', sizeof desc - 1);
     desc[sizeof desc - 1] = '\0';
-    snprintf(text, sizeof text, "[suite]\ndescription = %sseed = 5\n[cases a]\nsources = gaussian\nlengths = 8\n", desc);
+    snprintf(text, sizeof text,
+             "[suite]\ndescription = %sseed = 5\n[cases a]\nsources = gaussian\nlengths = 8\n",
+             desc);
     ef_error err = {{0}};
     cr_assert_eq(suite_parse_string(text, "long.ini", &suite, &err), EF_OK, "%s", err.msg);
     cr_assert_neq(suite.seed, 5, "the tail of line 2 was parsed as a line of its own");

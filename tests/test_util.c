@@ -24,8 +24,10 @@ void ef_test_require_device(const char *backend)
     ef_error err = {{0}};
     int count = be ? be->device_count(&err) : 0;
     if (count > 0) return;
-    const char *why = be ? (*err.msg ? err.msg : "no device") : "backend not built into this efbench";
-    if (ef_test_in_ci()) cr_assert_fail("CI=true and the %s backend has no device: %s", backend, why);
+    const char *why =
+        be ? (*err.msg ? err.msg : "no device") : "backend not built into this efbench";
+    if (ef_test_in_ci())
+        cr_assert_fail("CI=true and the %s backend has no device: %s", backend, why);
     cr_skip_test("the %s backend has no device: %s", backend, why);
 }
 
@@ -63,14 +65,17 @@ void ef_test_expect_suite_passes(const ef_run *run)
 {
     const ef_case *bad = NULL;
     for (int i = 0; i < run->case_count && !bad; i++)
-        if (run->cases[i].status == EF_CASE_FAIL || run->cases[i].status == EF_CASE_ERROR) bad = &run->cases[i];
+        if (run->cases[i].status == EF_CASE_FAIL || run->cases[i].status == EF_CASE_ERROR)
+            bad = &run->cases[i];
     char mask[32] = "";
     if (bad) ef_mask_format(bad->mask, mask, sizeof mask);
-    cr_expect(bad == NULL, "%d failed, %d errors; first: %s%s%s %s %s n=%d d=%d source %s seed %llu: %s",
-              run->counts[EF_CASE_FAIL], run->counts[EF_CASE_ERROR], bad ? ef_workload_name(bad->workload) : "",
-              bad && bad->variant[0] ? "/" : "", bad ? bad->variant : "", mask,
-              bad ? ef_precision_name(bad->precision) : "", bad ? bad->n : 0, bad ? bad->d : 0,
-              bad ? bad->source : "", bad ? (unsigned long long)bad->seed : 0ull, bad ? bad->reasons : "");
+    cr_expect(bad == NULL,
+              "%d failed, %d errors; first: %s%s%s %s %s n=%d d=%d source %s seed %llu: %s",
+              run->counts[EF_CASE_FAIL], run->counts[EF_CASE_ERROR],
+              bad ? ef_workload_name(bad->workload) : "", bad && bad->variant[0] ? "/" : "",
+              bad ? bad->variant : "", mask, bad ? ef_precision_name(bad->precision) : "",
+              bad ? bad->n : 0, bad ? bad->d : 0, bad ? bad->source : "",
+              bad ? (unsigned long long)bad->seed : 0ull, bad ? bad->reasons : "");
     cr_expect_gt(run->counts[EF_CASE_PASS], 0, "no case passed");
     int seen[EF_WL_COUNT][EF_MASK_COUNT][EF_PREC_COUNT] = {{{0}}};
     for (int i = 0; i < run->case_count; i++) {
@@ -91,9 +96,10 @@ void ef_test_expect_suite_passes(const ef_run *run)
 void ef_test_expect_generic_launch(const char *backend)
 {
     char path[] = "/tmp/efbench-generic-XXXXXX.ini";
-    const char text[] = "[suite]\nname = generic\nseed = 9\ntarget_time = 0.01\nwarmup = 0\nmin_reps = 1\n"
-                        "max_reps = 1\n\n[cases column]\nsources = gaussian, sink\nlengths = 77, 200\ndims = 40\n"
-                        "masks = full, causal, window:16\nprecisions = fp32, bf16\nworkloads = colenergy\n";
+    const char text[] =
+        "[suite]\nname = generic\nseed = 9\ntarget_time = 0.01\nwarmup = 0\nmin_reps = 1\n"
+        "max_reps = 1\n\n[cases column]\nsources = gaussian, sink\nlengths = 77, 200\ndims = 40\n"
+        "masks = full, causal, window:16\nprecisions = fp32, bf16\nworkloads = colenergy\n";
     int fd = mkstemps(path, 4);
     cr_assert_geq(fd, 0, "mkstemps");
     cr_assert_eq(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
@@ -120,10 +126,12 @@ void ef_test_run_mask_fault(const char *backend, const char *precisions, ef_run 
     char path[] = "/tmp/efbench-fault-XXXXXX.ini", text[512];
     int fd = mkstemps(path, 4);
     cr_assert_geq(fd, 0, "mkstemps");
-    int len = snprintf(text, sizeof text,
-                       "[suite]\nname = fault\nseed = 7\ntarget_time = 0.01\nwarmup = 0\nmin_reps = 1\nmax_reps = 1\n\n"
-                       "[cases masked]\nsources = gaussian\nlengths = 64\ndims = 32\n"
-                       "masks = causal, window:8\nprecisions = %s\nworkloads = energy\n", precisions);
+    int len = snprintf(
+        text, sizeof text,
+        "[suite]\nname = fault\nseed = 7\ntarget_time = 0.01\nwarmup = 0\nmin_reps = 1\nmax_reps = 1\n\n"
+        "[cases masked]\nsources = gaussian\nlengths = 64\ndims = 32\n"
+        "masks = causal, window:8\nprecisions = %s\nworkloads = energy\n",
+        precisions);
     cr_assert_eq(write(fd, text, len), (ssize_t)len);
     close(fd);
     ef_run_config cfg = {.suite = path, .backends = backend, .fault = EF_FAULT_MASK_OFF_BY_ONE};
@@ -152,12 +160,13 @@ void ef_test_fixture_open(ef_test_fixture *f, const char *backend, int n, int d,
     cr_assert_eq(f->b->buffer_alloc(f->dev, in, &f->q, &err), EF_OK, "%s", err.msg);
     cr_assert_eq(f->b->buffer_alloc(f->dev, in, &f->k, &err), EF_OK, "%s", err.msg);
     cr_assert_eq(f->b->buffer_alloc(f->dev, (size_t)n * n * 4, &f->e, &err), EF_OK, "%s", err.msg);
-    cr_assert_eq(f->b->buffer_alloc(f->dev, 2 * (size_t)d * d * 4 + (size_t)n * 8, &f->out, &err), EF_OK, "%s",
-                 err.msg);
+    cr_assert_eq(f->b->buffer_alloc(f->dev, 2 * (size_t)d * d * 4 + (size_t)n * 8, &f->out, &err),
+                 EF_OK, "%s", err.msg);
     ef_device_info info;
     cr_assert_eq(f->b->device_info(0, &info, &err), EF_OK, "%s", err.msg);
     f->out_dtype = info.out_dtype;
-    f->bytes = (ef_buffer_bytes){.q = in, .k = in, .e = (size_t)n * n * 4, .out = 2 * (size_t)d * d * 4 + (size_t)n * 8};
+    f->bytes = (ef_buffer_bytes){
+        .q = in, .k = in, .e = (size_t)n * n * 4, .out = 2 * (size_t)d * d * 4 + (size_t)n * 8};
     cr_assert_eq(f->b->buffer_upload(f->dev, f->q, 0, h, in, &err), EF_OK, "%s", err.msg);
     for (int i = 0; i < n * d; i++) h[i] = h[i] * 0.5f + 0.25f; /* keys with an offset */
     cr_assert_eq(f->b->buffer_upload(f->dev, f->k, 0, h, in, &err), EF_OK, "%s", err.msg);
@@ -173,7 +182,8 @@ void ef_test_fixture_close(ef_test_fixture *f)
     f->b->device_close(f->dev);
 }
 
-int ef_test_fixture_run(const ef_test_fixture *f, const ef_op *op, ef_run_result *res, ef_error *err)
+int ef_test_fixture_run(const ef_test_fixture *f, const ef_op *op, ef_run_result *res,
+                        ef_error *err)
 {
     ef_buffer_bytes have = f->bytes;
     /* an op may name another fixture buffer in a slot (the tests do): its real size */
@@ -189,8 +199,19 @@ int ef_test_fixture_run(const ef_test_fixture *f, const ef_op *op, ef_run_result
 
 ef_op ef_test_energy_op(const ef_test_fixture *f, ef_mask mask, int row0, int rows)
 {
-    return (ef_op){.out_count = 0, .workload = EF_WL_ENERGY, .mask = mask, .precision = EF_PREC_FP32, .n = f->n, .d = f->d,
-                   .row0 = row0, .rows = rows, .scale = 0.125, .q = f->q, .k = f->k, .e = f->e, .out = f->out};
+    return (ef_op){.out_count = 0,
+                   .workload = EF_WL_ENERGY,
+                   .mask = mask,
+                   .precision = EF_PREC_FP32,
+                   .n = f->n,
+                   .d = f->d,
+                   .row0 = row0,
+                   .rows = rows,
+                   .scale = 0.125,
+                   .q = f->q,
+                   .k = f->k,
+                   .e = f->e,
+                   .out = f->out};
 }
 
 void ef_test_expect_row_blocks_match(const char *backend)
@@ -212,9 +233,11 @@ void ef_test_expect_row_blocks_match(const char *backend)
             op = ef_test_energy_op(&f, masks[m], starts[b], starts[b + 1] - starts[b]);
             cr_assert_eq(ef_test_fixture_run(&f, &op, &res, &err), EF_OK, "%s", err.msg);
             cr_assert_eq(f.b->buffer_download(f.dev, f.e, 0, blocks + (size_t)starts[b] * f.n,
-                                              (size_t)op.rows * f.n * 4, &err), EF_OK, "%s", err.msg);
+                                              (size_t)op.rows * f.n * 4, &err),
+                         EF_OK, "%s", err.msg);
         }
-        cr_expect(memcmp(whole, blocks, bytes) == 0, "mask %d: row blocks differ from the whole field", m);
+        cr_expect(memcmp(whole, blocks, bytes) == 0,
+                  "mask %d: row blocks differ from the whole field", m);
         /* masked: exact zeros above the diagonal and outside the window */
         for (int i = 0; i < f.n && m > 0; i++)
             for (int j = 0; j < f.n; j++)

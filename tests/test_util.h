@@ -39,7 +39,7 @@ typedef struct ef_test_fixture {
     const ef_backend *b;
     ef_device *dev;
     ef_buffer *q, *k, *e, *out;
-    ef_buffer_bytes bytes;  /* what each buffer holds (aux: none) */
+    ef_buffer_bytes bytes; /* what each buffer holds (aux: none) */
     ef_dtype out_dtype;
     int n, d;
 } ef_test_fixture;
@@ -48,7 +48,8 @@ void ef_test_fixture_open(ef_test_fixture *f, const char *backend, int n, int d,
 void ef_test_fixture_close(ef_test_fixture *f);
 /* Run op on the fixture's device as the engine does: the harness's layout check
  * (workload_op_check), then the backend's run. */
-int ef_test_fixture_run(const ef_test_fixture *f, const ef_op *op, ef_run_result *res, ef_error *err);
+int ef_test_fixture_run(const ef_test_fixture *f, const ef_op *op, ef_run_result *res,
+                        ef_error *err);
 /* Energy computed in uneven row blocks equals the whole field bit for bit, under full,
  * causal and window masks, with exact zeros where the mask hides a key. */
 void ef_test_expect_row_blocks_match(const char *backend);

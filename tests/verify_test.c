@@ -20,7 +20,8 @@ static void setup(void)
     ef_error err = {{0}};
     ef_test_head("gaussian", 96, 16, ef_test_seed(), &h);
     ef_reference_opts o = {.check_rows = 96, .full_check_max = 96, .seed = 1};
-    cr_assert_eq(reference_build(&h, (ef_mask){EF_MASK_FULL, 0}, EF_PREC_FP32, &o, &ref, &err), EF_OK, "%s", err.msg);
+    cr_assert_eq(reference_build(&h, (ef_mask){EF_MASK_FULL, 0}, EF_PREC_FP32, &o, &ref, &err),
+                 EF_OK, "%s", err.msg);
     ef_head_free(&h);
 }
 static void teardown(void) { reference_free(&ref); }
@@ -136,9 +137,11 @@ Test(verify, ranktail_blocked_dropped_block_fails)
     for (int b = 0; b < 2; b++) {
         double *Pb = calloc((size_t)d * n, sizeof(double));
         const double *E = ref.E_rows + (size_t)b * half * n, *U = ref.U + (size_t)b * half * d;
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, n, half, 1.0, U, d, E, n, 0.0, Pb, n);
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, n, half, 1.0, U, d, E, n, 0.0, Pb,
+                    n);
         for (size_t i = 0; i < (size_t)d * n; i++) Pb[i] = (float)Pb[i];
-        for (int r = 0; r < half; r++) total[b] += (float)cblas_ddot(n, E + (size_t)r * n, 1, E + (size_t)r * n, 1);
+        for (int r = 0; r < half; r++)
+            total[b] += (float)cblas_ddot(n, E + (size_t)r * n, 1, E + (size_t)r * n, 1);
         P[b] = Pb;
     }
     double *sum = malloc(sizeof(double) * d * n);

@@ -56,8 +56,13 @@ static void vulkan_require_coopmat(int *bf16)
     ef_error err = {{0}};
     cr_assert_eq(b->device_info(0, &info, &err), EF_OK, "%s", err.msg);
     cr_assert_eq(b->device_open(0, &dev, &err), EF_OK, "%s", err.msg);
-    ef_op probe = {.workload = EF_WL_ENERGY, .mask = {EF_MASK_FULL, 0}, .precision = EF_PREC_FP16,
-                   .n = 64, .d = 64, .rows = 64, .scale = 0.125};
+    ef_op probe = {.workload = EF_WL_ENERGY,
+                   .mask = {EF_MASK_FULL, 0},
+                   .precision = EF_PREC_FP16,
+                   .n = 64,
+                   .d = 64,
+                   .rows = 64,
+                   .scale = 0.125};
     const char *fp16 = b->variant_name(dev, &probe, 0);
     probe.precision = EF_PREC_BF16;
     const char *bf = b->variant_name(dev, &probe, 0);
@@ -95,8 +100,7 @@ Test(vulkan, suite_passes_in_the_cpu_shape)
     cr_assert_eq(runner_run(&cfg, &run, &err), EF_OK, "runner_run: %s", err.msg);
     ef_test_expect_suite_passes(&run);
     int reg = 0;
-    for (int i = 0; i < run.case_count; i++)
-        reg += strncmp(run.cases[i].path, "reg-", 4) == 0;
+    for (int i = 0; i < run.case_count; i++) reg += strncmp(run.cases[i].path, "reg-", 4) == 0;
     cr_expect_gt(reg, 0, "no energy case ran the CPU shape (paths 'reg-...')");
     cr_expect_eq(ef_vulkan_validation_errors(), 0, "validation layer: %ld errors, first: %s",
                  ef_vulkan_validation_errors(), ef_vulkan_validation_first());
@@ -143,20 +147,23 @@ Test(vulkan, mask_off_by_one_fault_is_caught)
 Test(vulkan, row_blocks_reproduce_the_whole_field)
 {
     ef_test_expect_row_blocks_match("vulkan");
-    cr_expect_eq(ef_vulkan_validation_errors(), 0, "validation layer: %s", ef_vulkan_validation_first());
+    cr_expect_eq(ef_vulkan_validation_errors(), 0, "validation layer: %s",
+                 ef_vulkan_validation_first());
 }
 
 Test(vulkan, row_blocks_reproduce_the_whole_field_in_the_cpu_shape)
 {
     vulkan_cpu_shape();
     ef_test_expect_row_blocks_match("vulkan");
-    cr_expect_eq(ef_vulkan_validation_errors(), 0, "validation layer: %s", ef_vulkan_validation_first());
+    cr_expect_eq(ef_vulkan_validation_errors(), 0, "validation layer: %s",
+                 ef_vulkan_validation_first());
 }
 
 Test(vulkan, generic_launch_passes_the_verifier)
 {
     ef_test_expect_generic_launch("vulkan");
-    cr_expect_eq(ef_vulkan_validation_errors(), 0, "validation layer: %s", ef_vulkan_validation_first());
+    cr_expect_eq(ef_vulkan_validation_errors(), 0, "validation layer: %s",
+                 ef_vulkan_validation_first());
 }
 
 Test(vulkan, bad_ops_return_codes)
@@ -171,7 +178,8 @@ Test(vulkan, bad_ops_return_codes)
      * (not faked) elsewhere; fp32 inputs are never its business */
     op.variant = "coopmat-khr";
     const char *offered = f.b->variant_name ? f.b->variant_name(f.dev, &op, 0) : NULL;
-    if (!offered) cr_expect_eq(ef_test_fixture_run(&f, &op, &res, &err), EF_UNSUPPORTED, "%s", err.msg);
+    if (!offered)
+        cr_expect_eq(ef_test_fixture_run(&f, &op, &res, &err), EF_UNSUPPORTED, "%s", err.msg);
     op.precision = EF_PREC_FP32;
     cr_expect_eq(ef_test_fixture_run(&f, &op, &res, &err), EF_UNSUPPORTED);
     op = ef_test_energy_op(&f, (ef_mask){EF_MASK_CAUSAL, 0}, 0, 32);
@@ -186,13 +194,15 @@ Test(vulkan, bad_ops_return_codes)
     op = ef_test_energy_op(&f, (ef_mask){EF_MASK_FULL, 0}, 0, 64);
     cr_expect_eq(ef_test_fixture_run(&f, &op, &res, &err), EF_OK, "%s", err.msg);
     ef_test_fixture_close(&f);
-    cr_expect_eq(ef_vulkan_validation_errors(), 0, "validation layer: %s", ef_vulkan_validation_first());
+    cr_expect_eq(ef_vulkan_validation_errors(), 0, "validation layer: %s",
+                 ef_vulkan_validation_first());
 }
 
 Test(vulkan, tune_writes_its_cache_and_open_reads_it)
 {
     ef_test_expect_tune_cached("vulkan", NULL);
-    cr_expect_eq(ef_vulkan_validation_errors(), 0, "validation layer: %s", ef_vulkan_validation_first());
+    cr_expect_eq(ef_vulkan_validation_errors(), 0, "validation layer: %s",
+                 ef_vulkan_validation_first());
 }
 
 /* ---- the cooperative-matrix variant ---- */
@@ -293,8 +303,8 @@ Test(vulkan, tune_measures_the_cooperative_matrix_tiles)
         fclose(f);
         int v[11];
         cr_assert_eq(sscanf(line, "%d %d %d %d %d %d %d %d %d %d %d", &v[0], &v[1], &v[2], &v[3],
-                            &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10]), 11,
-                     "cache line '%s' lacks the cooperative-matrix fields", line);
+                            &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10]),
+                     11, "cache line '%s' lacks the cooperative-matrix fields", line);
         cr_expect_geq(v[7], 0, "no fp16 tile kept: '%s'", line);
         cr_expect(v[8] == 0 || v[8] == 1, "'%s'", line);
         if (bf16) cr_expect_geq(v[9], 0, "no bf16 tile kept: '%s'", line);

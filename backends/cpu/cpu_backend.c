@@ -68,7 +68,8 @@ static int cpu_gram(ef_device *dev, const ef_op *op, ef_error *err)
     if ((rc = cpu_inputs_get(dev, op, 1, &in, err))) return rc;
     float *G = (float *)op->out->data;
     cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, d, op->n, 1.0f, in.q, d, 0.0f, G, d);
-    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, d, op->n, 1.0f, in.kc, d, 0.0f, G + (size_t)d * d, d);
+    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, d, op->n, 1.0f, in.kc, d, 0.0f,
+                G + (size_t)d * d, d);
     sym_fill(d, G);
     sym_fill(d, G + (size_t)d * d);
     return EF_OK;
@@ -81,9 +82,10 @@ static int cpu_ranktail_block(const ef_op *op)
     int n = op->n, d = op->d, rows = op->rows;
     const float *E = (const float *)op->e->data, *U = (const float *)op->aux->data;
     float *out = (float *)op->out->data;
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, n, rows, 1.0f, U + (size_t)op->row0 * d, d, E, n,
-                0.0f, out, n);
-    for (int r = 0; r < rows; r++) out[(size_t)d * n + r] = cblas_sdot(n, E + (size_t)r * n, 1, E + (size_t)r * n, 1);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, n, rows, 1.0f, U + (size_t)op->row0 * d,
+                d, E, n, 0.0f, out, n);
+    for (int r = 0; r < rows; r++)
+        out[(size_t)d * n + r] = cblas_sdot(n, E + (size_t)r * n, 1, E + (size_t)r * n, 1);
     return EF_OK;
 }
 
@@ -143,13 +145,14 @@ static int cpu_leverage(ef_device *dev, const ef_op *op, ef_error *err)
 static int cpu_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error *err)
 {
     static int (*const fn[EF_WL_COUNT])(ef_device *, const ef_op *, ef_error *) = {
-        [EF_WL_ROWSUM] = cpu_rowsum,       [EF_WL_COLENERGY] = cpu_colenergy,
-        [EF_WL_GRAM] = cpu_gram,           [EF_WL_RANKTAIL] = cpu_ranktail,
-        [EF_WL_LEVERAGE] = cpu_leverage,
+        [EF_WL_ROWSUM] = cpu_rowsum,     [EF_WL_COLENERGY] = cpu_colenergy, [EF_WL_GRAM] = cpu_gram,
+        [EF_WL_RANKTAIL] = cpu_ranktail, [EF_WL_LEVERAGE] = cpu_leverage,
     };
     static const char *const path[EF_WL_COUNT] = {
-        [EF_WL_ROWSUM] = "rows-vec16", [EF_WL_COLENERGY] = "columns-vec16",
-        [EF_WL_GRAM] = "ssyrk", [EF_WL_RANKTAIL] = "sgemm-project",
+        [EF_WL_ROWSUM] = "rows-vec16",
+        [EF_WL_COLENERGY] = "columns-vec16",
+        [EF_WL_GRAM] = "ssyrk",
+        [EF_WL_RANKTAIL] = "sgemm-project",
         [EF_WL_LEVERAGE] = "sgemm-rownorm",
     };
     if (op->variant && *op->variant)
@@ -157,11 +160,11 @@ static int cpu_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error
     if (op->fault != EF_FAULT_NONE && op->workload != EF_WL_ENERGY)
         return ef_fail(err, EF_UNSUPPORTED, "faults are injected into energy only");
     double t0 = host_clock_ms();
-    int rc = op->workload == EF_WL_ENERGY
-                 ? cpu_energy(dev, op, res->path, sizeof res->path, err)
-                 : fn[op->workload](dev, op, err);
+    int rc = op->workload == EF_WL_ENERGY ? cpu_energy(dev, op, res->path, sizeof res->path, err)
+                                          : fn[op->workload](dev, op, err);
     res->time_ms = host_clock_ms() - t0;
-    if (op->workload != EF_WL_ENERGY) snprintf(res->path, sizeof res->path, "%s", path[op->workload]);
+    if (op->workload != EF_WL_ENERGY)
+        snprintf(res->path, sizeof res->path, "%s", path[op->workload]);
     return rc;
 }
 
@@ -174,7 +177,8 @@ static int cpu_measure_peak(ef_device *dev, ef_peak *out, ef_error *err)
 
 const ef_backend ef_backend_cpu = {
     .name = "cpu",
-    .description = "float32 CPU (multithreaded OpenBLAS sgemm, vectorised reductions on every core)",
+    .description =
+        "float32 CPU (multithreaded OpenBLAS sgemm, vectorised reductions on every core)",
     .device_count = cpu_device_count,
     .device_info = cpu_device_info,
     .device_open = cpu_device_open,

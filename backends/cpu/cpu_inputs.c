@@ -22,7 +22,8 @@ decode_bf16(const uint16_t *h, size_t count, float *dst)
 }
 
 /* fp16 through the F16C conversion, exact for every half (subnormals included). */
-__attribute__((target("avx,f16c"))) static void decode_f16(const uint16_t *h, size_t count, float *dst)
+__attribute__((target("avx,f16c"))) static void decode_f16(const uint16_t *h, size_t count,
+                                                           float *dst)
 {
     size_t i = 0;
     for (; i + 8 <= count; i += 8)
@@ -44,7 +45,8 @@ void *cpu_scratch(ef_device *dev, int slot, size_t bytes, ef_error *err)
     free(dev->scratch[slot]);
     dev->scratch[slot] = malloc(bytes ? bytes : 1);
     dev->scratch_bytes[slot] = dev->scratch[slot] ? bytes : 0;
-    if (!dev->scratch[slot]) ef_fail(err, EF_NOMEM, "cpu scratch of %zu bytes: out of memory", bytes);
+    if (!dev->scratch[slot])
+        ef_fail(err, EF_NOMEM, "cpu scratch of %zu bytes: out of memory", bytes);
     return dev->scratch[slot];
 }
 

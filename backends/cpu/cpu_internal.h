@@ -10,8 +10,16 @@
  * fresh pages (a first touch costs a page fault per 4 KiB). One slot per use within a
  * dispatch: decoded Q and K, the key sums (a mean, or the masked field's block sums), the
  * key mean, leverage's products, colenergy's partials, the masked panels' tiles. */
-enum { CPU_SCRATCH_Q, CPU_SCRATCH_K, CPU_SCRATCH_PREFIX, CPU_SCRATCH_MEAN, CPU_SCRATCH_Y,
-       CPU_SCRATCH_PARTIAL, CPU_SCRATCH_TILE, CPU_SCRATCH_COUNT };
+enum {
+    CPU_SCRATCH_Q,
+    CPU_SCRATCH_K,
+    CPU_SCRATCH_PREFIX,
+    CPU_SCRATCH_MEAN,
+    CPU_SCRATCH_Y,
+    CPU_SCRATCH_PARTIAL,
+    CPU_SCRATCH_TILE,
+    CPU_SCRATCH_COUNT
+};
 
 struct ef_device {
     void *scratch[CPU_SCRATCH_COUNT];
@@ -49,6 +57,5 @@ int cpu_colenergy(ef_device *dev, const ef_op *op, ef_error *err);
  * all are done (cpu_thread.c). cpu_workers() is one per core. */
 void cpu_parallel(int workers, void (*fn)(void *ctx, int worker), void *ctx);
 int cpu_workers(void);
-
 
 #endif

@@ -34,7 +34,7 @@ typedef struct masked_job {
     const float *q, *k;
     const double *pre; /* (n / KEY_BLOCK + 1) x d: pre[b] = sum of keys 0 .. b KEY_BLOCK - 1 */
     float *E;
-    float *tiles;      /* per worker, panel_rows x n: the panel's GEMM results */
+    float *tiles; /* per worker, panel_rows x n: the panel's GEMM results */
     int panel_rows, sub_rows, panels;
     atomic_int next;
 } masked_job;
@@ -52,7 +52,8 @@ static inline __attribute__((always_inline)) void add_key(double *s, const float
 }
 
 /* s = the sum of keys 0 .. j-1, from the block sums. */
-static inline __attribute__((always_inline)) void key_prefix(const masked_job *job, int j, double *s)
+static inline __attribute__((always_inline)) void key_prefix(const masked_job *job, int j,
+                                                             double *s)
 {
     int d = job->op->d, b = j / KEY_BLOCK;
     memcpy(s, job->pre + (size_t)b * d, sizeof(double) * d);
@@ -112,14 +113,16 @@ static void masked_panel(const masked_job *job, float *tile, int r0, int rows)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, jmid - jlo, d, a, q, d,
                     job->k + (size_t)jlo * d, d, 0.0f, tile, width);
     for (int s0 = 0; s0 < rows; s0 += sub) {
-        int s1 = s0 + sub < rows ? s0 + sub - 1 : rows - 1, cols = visible_last(op, i0 + s1) - jmid + 1;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s1 - s0 + 1, cols, d, a, q + (size_t)s0 * d, d,
-                    job->k + (size_t)jmid * d, d, 0.0f, tile + (size_t)s0 * width + (jmid - jlo), width);
+        int s1 = s0 + sub < rows ? s0 + sub - 1 : rows - 1,
+            cols = visible_last(op, i0 + s1) - jmid + 1;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s1 - s0 + 1, cols, d, a,
+                    q + (size_t)s0 * d, d, job->k + (size_t)jmid * d, d, 0.0f,
+                    tile + (size_t)s0 * width + (jmid - jlo), width);
     }
     for (int t = 0; t < rows; t++) {
         int i = i0 + t, first = ef_mask_first(op->mask, i);
-        cpu_store_row(job->E + (size_t)(r0 + t) * n, n, tile + (size_t)t * width + (first - jlo), first,
-                      visible_last(op, i), shift[t]);
+        cpu_store_row(job->E + (size_t)(r0 + t) * n, n, tile + (size_t)t * width + (first - jlo),
+                      first, visible_last(op, i), shift[t]);
     }
 }
 
@@ -131,7 +134,8 @@ static void masked_worker(void *ctx, int worker)
     for (int p; (p = atomic_fetch_add(&job->next, 1)) < job->panels;) {
         /* causal panels grow with the row: the largest first balances the workers */
         int b = op->mask.kind == EF_MASK_CAUSAL ? job->panels - 1 - p : p, r0 = b * job->panel_rows;
-        masked_panel(job, tile, r0, op->rows - r0 < job->panel_rows ? op->rows - r0 : job->panel_rows);
+        masked_panel(job, tile, r0,
+                     op->rows - r0 < job->panel_rows ? op->rows - r0 : job->panel_rows);
     }
     cpu_store_fence();
 }
@@ -148,7 +152,8 @@ int cpu_energy_masked(ef_device *dev, const ef_op *op, float *E, char *path, siz
     for (int b = 1; b < blocks; b++) { /* pre[b] = pre[b - 1] + the keys of block b - 1 */
         double *s = pre + (size_t)b * d;
         memcpy(s, s - d, sizeof(double) * d);
-        for (int j = (b - 1) * KEY_BLOCK; j < b * KEY_BLOCK; j++) add_key(s, in.k + (size_t)j * d, d);
+        for (int j = (b - 1) * KEY_BLOCK; j < b * KEY_BLOCK; j++)
+            add_key(s, in.k + (size_t)j * d, d);
     }
     int causal = op->mask.kind == EF_MASK_CAUSAL, panel = causal ? CAUSAL_PANEL : WINDOW_PANEL;
     int sub = causal ? CAUSAL_SUB : WINDOW_PANEL;
@@ -156,8 +161,15 @@ int cpu_energy_masked(ef_device *dev, const ef_op *op, float *E, char *path, siz
     int workers = cpu_workers();
     float *tiles = cpu_scratch(dev, CPU_SCRATCH_TILE, sizeof(float) * workers * panel * n, err);
     if (!tiles) return EF_NOMEM;
-    masked_job job = {.op = op, .q = in.q, .k = in.k, .pre = pre, .E = E, .tiles = tiles,
-                      .panel_rows = panel, .sub_rows = sub, .panels = (op->rows + panel - 1) / panel};
+    masked_job job = {.op = op,
+                      .q = in.q,
+                      .k = in.k,
+                      .pre = pre,
+                      .E = E,
+                      .tiles = tiles,
+                      .panel_rows = panel,
+                      .sub_rows = sub,
+                      .panels = (op->rows + panel - 1) / panel};
     atomic_init(&job.next, 0);
     /* One single-threaded sgemm per worker at a time: a panel is too small for OpenBLAS's
      * own threads to pay their hand-off, and this way the stores run on every core too. */

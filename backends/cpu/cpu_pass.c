@@ -25,7 +25,7 @@ typedef int32_t vi16 __attribute__((vector_size(LANES * sizeof(int32_t))));
  * different ABI in each clone. */
 #define LOAD16(v, p) memcpy(&(v), (p), sizeof(v16)) /* an unaligned vector load */
 #define STORE16(p, v) memcpy((p), &(v), sizeof(v16))
-#define ABS16(v) ((v16)((vi16)(v) & 0x7fffffff))
+#define ABS16(v) ((v16)((vi16)(v)&0x7fffffff))
 
 /* The 64 lane partials of a row, added pairwise. */
 static float lanes_sum(float *x, int count)
@@ -104,8 +104,8 @@ static void rowsum_worker(void *ctx, int w)
     pass_job *job = ctx;
     const ef_op *op = job->op;
     for (int p = w; p < PASS_PARTS; p += job->workers)
-        rowsum_rows((const float *)op->e->data, op->n, op->rows, part_row(op, p), part_row(op, p + 1),
-                    job->dst[p]);
+        rowsum_rows((const float *)op->e->data, op->n, op->rows, part_row(op, p),
+                    part_row(op, p + 1), job->dst[p]);
 }
 
 static void colenergy_worker(void *ctx, int w)
@@ -132,7 +132,8 @@ int cpu_rowsum(ef_device *dev, const ef_op *op, ef_error *err)
 int cpu_colenergy(ef_device *dev, const ef_op *op, ef_error *err)
 {
     int n = op->n;
-    float *partial = cpu_scratch(dev, CPU_SCRATCH_PARTIAL, sizeof(float) * n * (PASS_PARTS - 1), err);
+    float *partial =
+        cpu_scratch(dev, CPU_SCRATCH_PARTIAL, sizeof(float) * n * (PASS_PARTS - 1), err);
     if (!partial) return EF_NOMEM;
     pass_job job = {.op = op, .workers = pass_workers()};
     float *out = (float *)op->out->data;

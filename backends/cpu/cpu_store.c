@@ -28,8 +28,7 @@ store_row_avx512(float *row, int n, const float *vals, int first, int last, floa
         if (j + 15 < first || j > last) x = _mm512_setzero_ps();
         else if (j >= first && j + 15 <= last)
             x = _mm512_sub_ps(_mm512_loadu_ps(vals + (j - first)), cc);
-        else { /* a line across first or last */
-            float t[16];
+        else { /* a line across first or last */ float t[16];
             for (int u = 0; u < 16; u++)
                 t[u] = j + u >= first && j + u <= last ? vals[j + u - first] - c : 0.0f;
             x = _mm512_loadu_ps(t);

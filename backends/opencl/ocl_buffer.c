@@ -12,9 +12,10 @@ static int ocl_mem_create(ef_device *dev, size_t bytes, cl_mem *mem, ef_error *e
     cl_int e;
     if (bytes == 0) bytes = 4;
     if (bytes > dev->info.max_buffer_bytes)
-        return ef_fail(err, EF_NOMEM, "an OpenCL buffer of %zu bytes exceeds the largest "
-                       "allocation of %s (%llu bytes)", bytes, dev->info.name,
-                       (unsigned long long)dev->info.max_buffer_bytes);
+        return ef_fail(err, EF_NOMEM,
+                       "an OpenCL buffer of %zu bytes exceeds the largest "
+                       "allocation of %s (%llu bytes)",
+                       bytes, dev->info.name, (unsigned long long)dev->info.max_buffer_bytes);
     *mem = clCreateBuffer(dev->ctx, CL_MEM_READ_WRITE, bytes, NULL, &e);
     if (e != CL_SUCCESS) {
         int code = e == CL_OUT_OF_RESOURCES ? EF_NOMEM : ocl_error_code(e);
@@ -47,31 +48,31 @@ void ocl_buffer_free(ef_device *dev, ef_buffer *buf)
 }
 
 static int ocl_range_check(const ef_buffer *buf, size_t offset, size_t bytes, const char *what,
-                          ef_error *err)
+                           ef_error *err)
 {
     if (offset > buf->bytes || bytes > buf->bytes - offset)
-        return ef_fail(err, EF_ERROR, "%s of %zu bytes at offset %zu outside a buffer of %zu",
-                       what, bytes, offset, buf->bytes);
+        return ef_fail(err, EF_ERROR, "%s of %zu bytes at offset %zu outside a buffer of %zu", what,
+                       bytes, offset, buf->bytes);
     return EF_OK;
 }
 
-int ocl_buffer_upload(ef_device *dev, ef_buffer *buf, size_t offset, const void *src,
-                     size_t bytes, ef_error *err)
+int ocl_buffer_upload(ef_device *dev, ef_buffer *buf, size_t offset, const void *src, size_t bytes,
+                      ef_error *err)
 {
     int rc = ocl_range_check(buf, offset, bytes, "upload", err);
     if (rc != EF_OK || bytes == 0) return rc;
-    cl_int e = clEnqueueWriteBuffer(dev->queue, buf->mem, CL_TRUE, offset, bytes, src, 0,
-                                    NULL, NULL);
+    cl_int e =
+        clEnqueueWriteBuffer(dev->queue, buf->mem, CL_TRUE, offset, bytes, src, 0, NULL, NULL);
     return e == CL_SUCCESS ? EF_OK : ocl_fail(err, e, "uploading to an OpenCL buffer");
 }
 
-int ocl_buffer_download(ef_device *dev, ef_buffer *buf, size_t offset, void *dst,
-                       size_t bytes, ef_error *err)
+int ocl_buffer_download(ef_device *dev, ef_buffer *buf, size_t offset, void *dst, size_t bytes,
+                        ef_error *err)
 {
     int rc = ocl_range_check(buf, offset, bytes, "download", err);
     if (rc != EF_OK || bytes == 0) return rc;
-    cl_int e = clEnqueueReadBuffer(dev->queue, buf->mem, CL_TRUE, offset, bytes, dst, 0,
-                                   NULL, NULL);
+    cl_int e =
+        clEnqueueReadBuffer(dev->queue, buf->mem, CL_TRUE, offset, bytes, dst, 0, NULL, NULL);
     return e == CL_SUCCESS ? EF_OK : ocl_fail(err, e, "downloading from an OpenCL buffer");
 }
 

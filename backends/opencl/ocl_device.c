@@ -14,39 +14,77 @@ enum { OCL_MAX_PLATFORMS = 16, OCL_MAX_DEVICES = 64 };
 const char *ocl_error_name(cl_int e)
 {
     switch (e) {
-#define N(x) case x: return #x
-    N(CL_SUCCESS); N(CL_DEVICE_NOT_FOUND); N(CL_DEVICE_NOT_AVAILABLE);
-    N(CL_COMPILER_NOT_AVAILABLE); N(CL_MEM_OBJECT_ALLOCATION_FAILURE);
-    N(CL_OUT_OF_RESOURCES); N(CL_OUT_OF_HOST_MEMORY); N(CL_PROFILING_INFO_NOT_AVAILABLE);
-    N(CL_MEM_COPY_OVERLAP); N(CL_IMAGE_FORMAT_MISMATCH); N(CL_IMAGE_FORMAT_NOT_SUPPORTED);
-    N(CL_BUILD_PROGRAM_FAILURE); N(CL_MAP_FAILURE); N(CL_MISALIGNED_SUB_BUFFER_OFFSET);
-    N(CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST); N(CL_COMPILE_PROGRAM_FAILURE);
-    N(CL_LINKER_NOT_AVAILABLE); N(CL_LINK_PROGRAM_FAILURE); N(CL_DEVICE_PARTITION_FAILED);
-    N(CL_KERNEL_ARG_INFO_NOT_AVAILABLE); N(CL_INVALID_VALUE); N(CL_INVALID_DEVICE_TYPE);
-    N(CL_INVALID_PLATFORM); N(CL_INVALID_DEVICE); N(CL_INVALID_CONTEXT);
-    N(CL_INVALID_QUEUE_PROPERTIES); N(CL_INVALID_COMMAND_QUEUE); N(CL_INVALID_HOST_PTR);
-    N(CL_INVALID_MEM_OBJECT); N(CL_INVALID_IMAGE_FORMAT_DESCRIPTOR);
-    N(CL_INVALID_IMAGE_SIZE); N(CL_INVALID_SAMPLER); N(CL_INVALID_BINARY);
-    N(CL_INVALID_BUILD_OPTIONS); N(CL_INVALID_PROGRAM); N(CL_INVALID_PROGRAM_EXECUTABLE);
-    N(CL_INVALID_KERNEL_NAME); N(CL_INVALID_KERNEL_DEFINITION); N(CL_INVALID_KERNEL);
-    N(CL_INVALID_ARG_INDEX); N(CL_INVALID_ARG_VALUE); N(CL_INVALID_ARG_SIZE);
-    N(CL_INVALID_KERNEL_ARGS); N(CL_INVALID_WORK_DIMENSION);
-    N(CL_INVALID_WORK_GROUP_SIZE); N(CL_INVALID_WORK_ITEM_SIZE);
-    N(CL_INVALID_GLOBAL_OFFSET); N(CL_INVALID_EVENT_WAIT_LIST); N(CL_INVALID_EVENT);
-    N(CL_INVALID_OPERATION); N(CL_INVALID_GL_OBJECT); N(CL_INVALID_BUFFER_SIZE);
-    N(CL_INVALID_MIP_LEVEL); N(CL_INVALID_GLOBAL_WORK_SIZE); N(CL_INVALID_PROPERTY);
-    N(CL_INVALID_IMAGE_DESCRIPTOR); N(CL_INVALID_COMPILER_OPTIONS);
-    N(CL_INVALID_LINKER_OPTIONS); N(CL_INVALID_DEVICE_PARTITION_COUNT);
+#define N(x) \
+    case x: return #x
+        N(CL_SUCCESS);
+        N(CL_DEVICE_NOT_FOUND);
+        N(CL_DEVICE_NOT_AVAILABLE);
+        N(CL_COMPILER_NOT_AVAILABLE);
+        N(CL_MEM_OBJECT_ALLOCATION_FAILURE);
+        N(CL_OUT_OF_RESOURCES);
+        N(CL_OUT_OF_HOST_MEMORY);
+        N(CL_PROFILING_INFO_NOT_AVAILABLE);
+        N(CL_MEM_COPY_OVERLAP);
+        N(CL_IMAGE_FORMAT_MISMATCH);
+        N(CL_IMAGE_FORMAT_NOT_SUPPORTED);
+        N(CL_BUILD_PROGRAM_FAILURE);
+        N(CL_MAP_FAILURE);
+        N(CL_MISALIGNED_SUB_BUFFER_OFFSET);
+        N(CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST);
+        N(CL_COMPILE_PROGRAM_FAILURE);
+        N(CL_LINKER_NOT_AVAILABLE);
+        N(CL_LINK_PROGRAM_FAILURE);
+        N(CL_DEVICE_PARTITION_FAILED);
+        N(CL_KERNEL_ARG_INFO_NOT_AVAILABLE);
+        N(CL_INVALID_VALUE);
+        N(CL_INVALID_DEVICE_TYPE);
+        N(CL_INVALID_PLATFORM);
+        N(CL_INVALID_DEVICE);
+        N(CL_INVALID_CONTEXT);
+        N(CL_INVALID_QUEUE_PROPERTIES);
+        N(CL_INVALID_COMMAND_QUEUE);
+        N(CL_INVALID_HOST_PTR);
+        N(CL_INVALID_MEM_OBJECT);
+        N(CL_INVALID_IMAGE_FORMAT_DESCRIPTOR);
+        N(CL_INVALID_IMAGE_SIZE);
+        N(CL_INVALID_SAMPLER);
+        N(CL_INVALID_BINARY);
+        N(CL_INVALID_BUILD_OPTIONS);
+        N(CL_INVALID_PROGRAM);
+        N(CL_INVALID_PROGRAM_EXECUTABLE);
+        N(CL_INVALID_KERNEL_NAME);
+        N(CL_INVALID_KERNEL_DEFINITION);
+        N(CL_INVALID_KERNEL);
+        N(CL_INVALID_ARG_INDEX);
+        N(CL_INVALID_ARG_VALUE);
+        N(CL_INVALID_ARG_SIZE);
+        N(CL_INVALID_KERNEL_ARGS);
+        N(CL_INVALID_WORK_DIMENSION);
+        N(CL_INVALID_WORK_GROUP_SIZE);
+        N(CL_INVALID_WORK_ITEM_SIZE);
+        N(CL_INVALID_GLOBAL_OFFSET);
+        N(CL_INVALID_EVENT_WAIT_LIST);
+        N(CL_INVALID_EVENT);
+        N(CL_INVALID_OPERATION);
+        N(CL_INVALID_GL_OBJECT);
+        N(CL_INVALID_BUFFER_SIZE);
+        N(CL_INVALID_MIP_LEVEL);
+        N(CL_INVALID_GLOBAL_WORK_SIZE);
+        N(CL_INVALID_PROPERTY);
+        N(CL_INVALID_IMAGE_DESCRIPTOR);
+        N(CL_INVALID_COMPILER_OPTIONS);
+        N(CL_INVALID_LINKER_OPTIONS);
+        N(CL_INVALID_DEVICE_PARTITION_COUNT);
 #undef N
-    case -1001: return "CL_PLATFORM_NOT_FOUND_KHR";
-    default: return "unknown OpenCL error";
+        case -1001: return "CL_PLATFORM_NOT_FOUND_KHR";
+        default: return "unknown OpenCL error";
     }
 }
 
 int ocl_error_code(cl_int e)
 {
     return e == CL_MEM_OBJECT_ALLOCATION_FAILURE || e == CL_OUT_OF_HOST_MEMORY ? EF_NOMEM
-                                                                                : EF_ERROR;
+                                                                               : EF_ERROR;
 }
 
 int ocl_fail(ef_error *err, cl_int e, const char *what)
@@ -55,15 +93,16 @@ int ocl_fail(ef_error *err, cl_int e, const char *what)
 }
 
 /* Device `index` of the flattened platform x device list. */
-static int ocl_device_find(int index, cl_platform_id *platform, cl_device_id *device,
-                          int *count, ef_error *err)
+static int ocl_device_find(int index, cl_platform_id *platform, cl_device_id *device, int *count,
+                           ef_error *err)
 {
     cl_platform_id plats[OCL_MAX_PLATFORMS];
     cl_uint np = 0;
     cl_int e = clGetPlatformIDs(OCL_MAX_PLATFORMS, plats, &np);
     if (e == -1001 || (e == CL_SUCCESS && np == 0)) {
         *count = 0;
-        return ef_fail(err, EF_ERROR, "no OpenCL platform is installed (the ICD loader found "
+        return ef_fail(err, EF_ERROR,
+                       "no OpenCL platform is installed (the ICD loader found "
                        "none; e.g. apt-get install pocl-opencl-icd)");
     }
     if (e != CL_SUCCESS) return ocl_fail(err, e, "listing OpenCL platforms (clGetPlatformIDs)");
@@ -73,7 +112,7 @@ static int ocl_device_find(int index, cl_platform_id *platform, cl_device_id *de
         cl_uint nd = 0;
         e = clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, OCL_MAX_DEVICES, devs, &nd);
         if (e == CL_DEVICE_NOT_FOUND) continue;
-        if (e != CL_SUCCESS) continue;          /* a broken platform hides only itself */
+        if (e != CL_SUCCESS) continue; /* a broken platform hides only itself */
         for (cl_uint i = 0; i < nd && i < OCL_MAX_DEVICES; i++, seen++) {
             if (seen == index) {
                 *platform = plats[p];
@@ -101,7 +140,8 @@ static int ocl_device_count(ef_error *err)
 static void ocl_info_string(cl_device_id d, cl_device_info what, char *buf, size_t len)
 {
     char tmp[8192];
-    if (clGetDeviceInfo(d, what, sizeof tmp, tmp, NULL) != CL_SUCCESS) snprintf(tmp, sizeof tmp, "?");
+    if (clGetDeviceInfo(d, what, sizeof tmp, tmp, NULL) != CL_SUCCESS)
+        snprintf(tmp, sizeof tmp, "?");
     tmp[sizeof tmp - 1] = '\0';
     size_t m = strlen(tmp) < len ? strlen(tmp) : len - 1;
     memcpy(buf, tmp, m);
@@ -132,8 +172,10 @@ static void ocl_info_fill(cl_platform_id p, cl_device_id d, ef_device_info *info
     clGetDeviceInfo(d, CL_DEVICE_MAX_CLOCK_FREQUENCY, sizeof mhz, &mhz, NULL);
     clGetDeviceInfo(d, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof wg, &wg, NULL);
     snprintf(info->type, sizeof info->type, "%s",
-             type & CL_DEVICE_TYPE_GPU ? "gpu" : type & CL_DEVICE_TYPE_CPU ? "cpu"
-             : type & CL_DEVICE_TYPE_ACCELERATOR ? "accelerator" : "other");
+             type & CL_DEVICE_TYPE_GPU           ? "gpu"
+             : type & CL_DEVICE_TYPE_CPU         ? "cpu"
+             : type & CL_DEVICE_TYPE_ACCELERATOR ? "accelerator"
+                                                 : "other");
     info->memory_bytes = mem;
     info->max_buffer_bytes = alloc;
     info->precisions = 1u << EF_PREC_FP32 | 1u << EF_PREC_FP16 | 1u << EF_PREC_BF16;
@@ -145,7 +187,8 @@ static void ocl_info_fill(cl_platform_id p, cl_device_id d, ef_device_info *info
              plat, cus, mhz, (unsigned long long)(local / 1024), wg,
              strstr(ext, "cl_khr_fp16") ? "; cl_khr_fp16" : "",
              strstr(plat, "NVIDIA") ? "; fp16/bf16 energy on tensor cores (PTX mma.sync, "
-                                      "self-checked at first use)" : "");
+                                      "self-checked at first use)"
+                                    : "");
     size_t m = strlen(notes) < sizeof info->notes ? strlen(notes) : sizeof info->notes - 1;
     memcpy(info->notes, notes, m);
     info->notes[m] = '\0';
@@ -207,16 +250,24 @@ static int ocl_device_open(int index, ef_device **out, ef_error *err)
     dev->red_wg = 256;
     while ((size_t)dev->red_wg > dev->max_wg && dev->red_wg > 1) dev->red_wg /= 2;
     if (dev->max_wg < 256) {
-        rc = ef_fail(err, EF_UNSUPPORTED, "%s: workgroups of at most %zu items; efbench's "
-                     "OpenCL kernels need 256", dev->info.name, dev->max_wg);
+        rc = ef_fail(err, EF_UNSUPPORTED,
+                     "%s: workgroups of at most %zu items; efbench's "
+                     "OpenCL kernels need 256",
+                     dev->info.name, dev->max_wg);
         goto fail;
     }
 
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)p, 0};
     dev->ctx = clCreateContext(props, 1, &d, NULL, NULL, &e);
-    if (e != CL_SUCCESS) { rc = ocl_fail(err, e, "creating an OpenCL context"); goto fail; }
+    if (e != CL_SUCCESS) {
+        rc = ocl_fail(err, e, "creating an OpenCL context");
+        goto fail;
+    }
     dev->queue = clCreateCommandQueue(dev->ctx, d, CL_QUEUE_PROFILING_ENABLE, &e);
-    if (e != CL_SUCCESS) { rc = ocl_fail(err, e, "creating a profiling command queue"); goto fail; }
+    if (e != CL_SUCCESS) {
+        rc = ocl_fail(err, e, "creating a profiling command queue");
+        goto fail;
+    }
     ocl_tiles_init(dev);
     *out = dev;
     return EF_OK;
@@ -234,7 +285,8 @@ static const char *ocl_variant_name(ef_device *dev, const ef_op *op, int i)
 {
     (void)dev;
     /* clBLAST's SGEMM gives the full field (a masked field is not a plain GEMM) */
-    if (op->workload == EF_WL_ENERGY && op->mask.kind == EF_MASK_FULL && i == 0 && ocl_clblast_available())
+    if (op->workload == EF_WL_ENERGY && op->mask.kind == EF_MASK_FULL && i == 0 &&
+        ocl_clblast_available())
         return "clblast";
     return NULL;
 }

@@ -40,21 +40,21 @@ int ocl_keys_prepare(ef_device *dev, const ef_op *op, int center, ocl_timer *t, 
     size_t local[2] = {global[0] <= 256 ? global[0] : 1, 1};
     ocl_arg a[] = {OCLA(op->k->mem), OCLA(n), OCLA(d), OCLA(L), OCLA(tree)};
     rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_TREE_FIRST, op->precision), a, OCL_COUNT(a),
-                       2, global, local, t, err);
+                        2, global, local, t, err);
     for (int b0 = 6; rc == EF_OK && b0 < L; b0 += 6) {
         global[1] = (size_t)(((n + (1 << b0) - 1) >> b0) + 63) / 64;
         ocl_arg an[] = {OCLA(tree), OCLA(n), OCLA(d), OCLA(b0), OCLA(L)};
         rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_TREE_NEXT, 0), an, OCL_COUNT(an), 2,
-                           global, local, t, err);
+                            global, local, t, err);
     }
     if (rc != EF_OK || center == OCL_KEYS_TREE) return rc;
     if (center == OCL_KEYS_KT) {
         int ldk = ocl_kt_ld(n);
         if ((rc = ocl_scratch_get(dev, OCLS_KT, (size_t)ldk * d * sizeof(float), &kc, err)))
             return rc;
-        size_t l2[2] = {1, 1}, g2[2] = {(size_t)ldk / 16, (size_t)(d + 15) / 16};  /* 16 x 16 */
-        ocl_arg at[] = {OCLA(op->k->mem), OCLA(n), OCLA(d), OCLA(tree), OCLA(root), OCLA(ldk),
-                        OCLA(kc)};
+        size_t l2[2] = {1, 1}, g2[2] = {(size_t)ldk / 16, (size_t)(d + 15) / 16}; /* 16 x 16 */
+        ocl_arg at[] = {OCLA(op->k->mem), OCLA(n),   OCLA(d), OCLA(tree),
+                        OCLA(root),       OCLA(ldk), OCLA(kc)};
         return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_CENTER_T, op->precision), at,
                               OCL_COUNT(at), 2, g2, l2, t, err);
     }
@@ -62,7 +62,7 @@ int ocl_keys_prepare(ef_device *dev, const ef_op *op, int center, ocl_timer *t, 
     size_t l2[2] = {16, 1}, g2[2] = {ocl_round_up(d, 16), (size_t)n};
     ocl_arg ac[] = {OCLA(op->k->mem), OCLA(n), OCLA(d), OCLA(tree), OCLA(root), OCLA(kc)};
     return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_CENTER, op->precision), ac, OCL_COUNT(ac),
-                         2, g2, l2, t, err);
+                          2, g2, l2, t, err);
 }
 
 int ocl_row_shift(ef_device *dev, const ef_op *op, int center, cl_mem *shift, ocl_timer *t,
@@ -74,12 +74,12 @@ int ocl_row_shift(ef_device *dev, const ef_op *op, int center, cl_mem *shift, oc
     const cl_long root = ocl_tree_root(n, d);
     if ((rc = ocl_scratch_get(dev, OCLS_SHIFT, (size_t)rows * sizeof(float), shift, err)))
         return rc;
-    size_t l1 = 16, g1 = ocl_round_up(rows, 16);   /* one item per row */
-    ocl_arg a[] = {OCLA(op->q->mem), OCLA(n), OCLA(d), OCLA(dev->scratch[OCLS_TREE]),
-                   OCLA(root), OCLA(kind), OCLA(window), OCLA(center),
-                   OCLA(row0), OCLA(rows), OCLA(scale), OCLA(*shift)};
-    return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_ROW_SHIFT, op->precision), a,
-                          OCL_COUNT(a), 1, &g1, &l1, t, err);
+    size_t l1 = 16, g1 = ocl_round_up(rows, 16); /* one item per row */
+    ocl_arg a[] = {OCLA(op->q->mem), OCLA(n),    OCLA(d),      OCLA(dev->scratch[OCLS_TREE]),
+                   OCLA(root),       OCLA(kind), OCLA(window), OCLA(center),
+                   OCLA(row0),       OCLA(rows), OCLA(scale),  OCLA(*shift)};
+    return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_ROW_SHIFT, op->precision), a, OCL_COUNT(a),
+                          1, &g1, &l1, t, err);
 }
 
 int ocl_energy_launch(ef_device *dev, cl_kernel k, ocl_tiles tl, const ocl_energy_args *x,
@@ -91,16 +91,18 @@ int ocl_energy_launch(ef_device *dev, cl_kernel k, ocl_tiles tl, const ocl_energ
         size_t local[2] = {gi, 1};
         size_t global[2] = {ocl_round_up((size_t)(x->rows + tl.tm - 1) / tl.tm, gi),
                             (size_t)(x->n + tl.bn - 1) / tl.bn};
-        ocl_arg a[] = {OCLA(x->q), OCLA(x->keys), OCLA(ldk), OCLA(x->shift), OCLA(x->has_shift),
-                       OCLA(x->e), OCLA(x->n), OCLA(x->d), OCLA(x->row0), OCLA(x->rows),
-                       OCLA(x->scale), OCLA(x->kind), OCLA(x->window), OCLA(x->extra)};
+        ocl_arg a[] = {OCLA(x->q),         OCLA(x->keys), OCLA(ldk),      OCLA(x->shift),
+                       OCLA(x->has_shift), OCLA(x->e),    OCLA(x->n),     OCLA(x->d),
+                       OCLA(x->row0),      OCLA(x->rows), OCLA(x->scale), OCLA(x->kind),
+                       OCLA(x->window),    OCLA(x->extra)};
         return ocl_kernel_run(dev, k, a, OCL_COUNT(a), 2, global, local, t, err);
     }
     size_t local[2] = {(size_t)(tl.bn / tl.tn), (size_t)(tl.bm / tl.tm)};
     size_t global[2] = {ocl_round_up(x->n, tl.bn) / tl.tn, ocl_round_up(x->rows, tl.bm) / tl.tm};
-    ocl_arg a[] = {OCLA(x->q), OCLA(x->keys), OCLA(x->shift), OCLA(x->has_shift), OCLA(x->e),
-                   OCLA(x->n), OCLA(x->d), OCLA(x->row0), OCLA(x->rows), OCLA(x->scale),
-                   OCLA(x->kind), OCLA(x->window), OCLA(x->extra)};
+    ocl_arg a[] = {OCLA(x->q),    OCLA(x->keys),  OCLA(x->shift), OCLA(x->has_shift),
+                   OCLA(x->e),    OCLA(x->n),     OCLA(x->d),     OCLA(x->row0),
+                   OCLA(x->rows), OCLA(x->scale), OCLA(x->kind),  OCLA(x->window),
+                   OCLA(x->extra)};
     return ocl_kernel_run(dev, k, a, OCL_COUNT(a), 2, global, local, t, err);
 }
 
@@ -127,8 +129,14 @@ int ocl_energy_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error
     ocl_timer t = {0};
     const ocl_tiles tl = dev->tiles;
     const int cpu = tl.vec == OCL_FORM_CPU;
-    ocl_energy_args x = {.q = op->q->mem, .e = op->e->mem, .n = n, .d = d, .row0 = op->row0,
-                         .rows = rows, .scale = (float)op->scale, .kind = (int)op->mask.kind,
+    ocl_energy_args x = {.q = op->q->mem,
+                         .e = op->e->mem,
+                         .n = n,
+                         .d = d,
+                         .row0 = op->row0,
+                         .rows = rows,
+                         .scale = (float)op->scale,
+                         .kind = (int)op->mask.kind,
                          .window = op->mask.window};
     x.has_shift = op->mask.kind != EF_MASK_FULL;
     x.extra = op->fault == EF_FAULT_MASK_OFF_BY_ONE && x.has_shift;

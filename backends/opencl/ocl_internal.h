@@ -34,26 +34,41 @@ enum { OCL_PASS_GROUP = 0, OCL_PASS_ITEM = 1 };
 
 /* Kernels of the aux program. The first group exists once per input precision. */
 typedef enum {
-    OCLK_TREE_FIRST, OCLK_CENTER, OCLK_CENTER_T, OCLK_ROW_SHIFT, OCLK_TO_F32,
-    OCLK_GRAM_PARTIAL, OCLK_GRAM_ROWS,
+    OCLK_TREE_FIRST,
+    OCLK_CENTER,
+    OCLK_CENTER_T,
+    OCLK_ROW_SHIFT,
+    OCLK_TO_F32,
+    OCLK_GRAM_PARTIAL,
+    OCLK_GRAM_ROWS,
     OCLK_PER_PREC_COUNT,
-    OCLK_TREE_NEXT = OCLK_PER_PREC_COUNT, OCLK_ROWSUM, OCLK_ROWSUM_ROWS,
-    OCLK_COLENERGY, OCLK_COLENERGY_STRIPS, OCLK_GRAM_REDUCE, OCLK_RANK_W_PARTIAL,
-    OCLK_RANK_W_REDUCE, OCLK_RANK_RESID, OCLK_SUM_PAIRS, OCLK_LEVERAGE, OCLK_TRANSPOSE_PAD,
-    OCLK_LEVERAGE_ROWS, OCLK_ROW_CENTER,
+    OCLK_TREE_NEXT = OCLK_PER_PREC_COUNT,
+    OCLK_ROWSUM,
+    OCLK_ROWSUM_ROWS,
+    OCLK_COLENERGY,
+    OCLK_COLENERGY_STRIPS,
+    OCLK_GRAM_REDUCE,
+    OCLK_RANK_W_PARTIAL,
+    OCLK_RANK_W_REDUCE,
+    OCLK_RANK_RESID,
+    OCLK_SUM_PAIRS,
+    OCLK_LEVERAGE,
+    OCLK_TRANSPOSE_PAD,
+    OCLK_LEVERAGE_ROWS,
+    OCLK_ROW_CENTER,
     OCLK_COUNT
 } ocl_kernel_id;
 
 /* Scratch buffers kept by a device, grown on demand. */
 typedef enum {
-    OCLS_TREE,    /* key-sum tree, about 2 n d floats               */
-    OCLS_KC,      /* centered keys, n x d                           */
-    OCLS_KT,      /* centered keys transposed, d x ldk (energy_cpu)  */
-    OCLS_SHIFT,   /* per-row shift, rows                            */
-    OCLS_PART,    /* Gram / rank-tail partials                      */
-    OCLS_W,       /* rank tail: U^T E, d x n                        */
-    OCLS_TT,      /* leverage (CPU form): T transposed, d x ldt     */
-    OCLS_QF,      /* clBLAST variant: q rows as float; tuning input */
+    OCLS_TREE,  /* key-sum tree, about 2 n d floats               */
+    OCLS_KC,    /* centered keys, n x d                           */
+    OCLS_KT,    /* centered keys transposed, d x ldk (energy_cpu)  */
+    OCLS_SHIFT, /* per-row shift, rows                            */
+    OCLS_PART,  /* Gram / rank-tail partials                      */
+    OCLS_W,     /* rank tail: U^T E, d x n                        */
+    OCLS_TT,    /* leverage (CPU form): T transposed, d x ldt     */
+    OCLS_QF,    /* clBLAST variant: q rows as float; tuning input */
     OCLS_COUNT
 } ocl_scratch_id;
 
@@ -70,28 +85,28 @@ struct ef_device {
     ef_device_info info;
     char platform_name[128];
     int is_cpu, is_nvidia;
-    size_t max_wg;              /* CL_DEVICE_MAX_WORK_GROUP_SIZE */
-    cl_ulong local_mem;         /* CL_DEVICE_LOCAL_MEM_SIZE */
-    int red_wg;                 /* reduction workgroup size (power of two, <= 256) */
+    size_t max_wg;      /* CL_DEVICE_MAX_WORK_GROUP_SIZE */
+    cl_ulong local_mem; /* CL_DEVICE_LOCAL_MEM_SIZE */
+    int red_wg;         /* reduction workgroup size (power of two, <= 256) */
 
-    cl_program aux;             /* every kernel but the energy GEMM */
+    cl_program aux; /* every kernel but the energy GEMM */
     cl_kernel k[OCLK_COUNT + (EF_PREC_COUNT - 1) * OCLK_PER_PREC_COUNT];
     cl_kernel generic[EF_WL_COUNT][EF_PREC_COUNT]; /* wl_<name>, made on first use */
 
-    ocl_tiles tiles;             /* energy tile shape in use */
-    int pass_form[OCL_PASS_COUNT];  /* per pass: OCL_PASS_GROUP, OCL_PASS_ITEM, or -1 not
-                                       chosen yet (tuned on first use) */
-    int pass_from[OCL_PASS_COUNT];  /* as tiles_from */
-    int tiles_from;             /* 0 default, 1 cached tuning, 2 tuned in this process,
-                                   3 EF_OPENCL_TILES, 4 default after a failed tuning */
-    cl_program energy[EF_PREC_COUNT];   /* built per input precision on first use */
+    ocl_tiles tiles;                  /* energy tile shape in use */
+    int pass_form[OCL_PASS_COUNT];    /* per pass: OCL_PASS_GROUP, OCL_PASS_ITEM, or -1 not
+                                         chosen yet (tuned on first use) */
+    int pass_from[OCL_PASS_COUNT];    /* as tiles_from */
+    int tiles_from;                   /* 0 default, 1 cached tuning, 2 tuned in this process,
+                                         3 EF_OPENCL_TILES, 4 default after a failed tuning */
+    cl_program energy[EF_PREC_COUNT]; /* built per input precision on first use */
     cl_kernel energy_k[EF_PREC_COUNT];
 
-    cl_program mma;             /* tensor-core energy (NVIDIA), fp16 and bf16 */
+    cl_program mma; /* tensor-core energy (NVIDIA), fp16 and bf16 */
     cl_kernel mma_k[2];
-    int mma_state;              /* 0 not tried, 1 in use, -1 off (mma_note says why) */
-    int mma_emulate;            /* EF_OPENCL_MMA=emulate: fragments through local memory */
-    int mma_require;            /* EF_OPENCL_MMA=require: no silent fallback */
+    int mma_state;   /* 0 not tried, 1 in use, -1 off (mma_note says why) */
+    int mma_emulate; /* EF_OPENCL_MMA=emulate: fragments through local memory */
+    int mma_require; /* EF_OPENCL_MMA=require: no silent fallback */
     char mma_note[200];
 
     cl_mem scratch[OCLS_COUNT];
@@ -111,10 +126,10 @@ int ocl_fail(ef_error *err, cl_int e, const char *what);
 
 int ocl_buffer_alloc(ef_device *dev, size_t bytes, ef_buffer **buf, ef_error *err);
 void ocl_buffer_free(ef_device *dev, ef_buffer *buf);
-int ocl_buffer_upload(ef_device *dev, ef_buffer *buf, size_t offset, const void *src,
-                     size_t bytes, ef_error *err);
-int ocl_buffer_download(ef_device *dev, ef_buffer *buf, size_t offset, void *dst,
-                       size_t bytes, ef_error *err);
+int ocl_buffer_upload(ef_device *dev, ef_buffer *buf, size_t offset, const void *src, size_t bytes,
+                      ef_error *err);
+int ocl_buffer_download(ef_device *dev, ef_buffer *buf, size_t offset, void *dst, size_t bytes,
+                        ef_error *err);
 /* A scratch buffer of at least `bytes` (kept across runs, freed at close). */
 int ocl_scratch_get(ef_device *dev, ocl_scratch_id id, size_t bytes, cl_mem *mem, ef_error *err);
 void ocl_scratch_free_all(ef_device *dev);
@@ -125,7 +140,7 @@ void ocl_scratch_free_all(ef_device *dev);
 int ocl_program_aux_build(ef_device *dev, ef_error *err);
 /* Build the energy program for tile shape `t` and input precision p, and its kernel. */
 int ocl_program_energy_build(ef_device *dev, ocl_tiles t, ef_precision p, cl_program *prog,
-                            cl_kernel *kernel, ef_error *err);
+                             cl_kernel *kernel, ef_error *err);
 /* Build the measure_peak program (shaders/opencl/peak.cl: peak_fma with accumulators of
  * `width` lanes, peak_copy). */
 int ocl_program_peak_build(ef_device *dev, int width, cl_program *prog, ef_error *err);
@@ -181,7 +196,7 @@ typedef struct ocl_timer {
  * its kernel and device time on stderr (slows everything; for finding where time goes). */
 int ocl_trace_on(void);
 int ocl_kernel_run(ef_device *dev, cl_kernel k, const ocl_arg *args, int nargs, cl_uint dims,
-                  const size_t *global, const size_t *local, ocl_timer *t, ef_error *err);
+                   const size_t *global, const size_t *local, ocl_timer *t, ef_error *err);
 /* Wait for the last launch and return the elapsed device time; releases the events. */
 int ocl_timer_finish(ef_device *dev, ocl_timer *t, double *ms, ef_error *err);
 void ocl_timer_release(ocl_timer *t);

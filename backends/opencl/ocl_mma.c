@@ -50,7 +50,8 @@ static int ocl_mma_check_one(ef_device *dev, int bf16, char *why, size_t len)
     cl_int ce = CL_SUCCESS;
     cl_mem bq = clCreateBuffer(dev->ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, sizeof q, q, &ce);
     cl_mem bk = clCreateBuffer(dev->ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, sizeof k, k, &ce);
-    cl_mem bs = clCreateBuffer(dev->ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, sizeof zero, zero, &ce);
+    cl_mem bs =
+        clCreateBuffer(dev->ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, sizeof zero, zero, &ce);
     cl_mem be = clCreateBuffer(dev->ctx, CL_MEM_WRITE_ONLY, sizeof e, NULL, &ce);
     int ok = 0;
     if (!bq || !bk || !bs || !be) {
@@ -59,8 +60,8 @@ static int ocl_mma_check_one(ef_device *dev, int bf16, char *why, size_t len)
     }
     float scale = 0.25f;
     int zi = 0, rows = n;
-    ocl_arg a[] = {OCLA(bq), OCLA(bk), OCLA(bs), OCLA(be), OCLA(rows), OCLA(d), OCLA(zi),
-                   OCLA(rows), OCLA(scale), OCLA(zi), OCLA(zi), OCLA(zi)};
+    ocl_arg a[] = {OCLA(bq), OCLA(bk),   OCLA(bs),    OCLA(be), OCLA(rows), OCLA(d),
+                   OCLA(zi), OCLA(rows), OCLA(scale), OCLA(zi), OCLA(zi),   OCLA(zi)};
     size_t local[2] = {256, 1}, global[2] = {ocl_round_up(n, 128) * 2, ocl_round_up(n, 128) / 128};
     ocl_timer t = {0};
     ef_error err;
@@ -144,11 +145,11 @@ int ocl_mma_energy(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error
     cl_mem shift = NULL;
     if ((rc = ocl_keys_prepare(dev, op, OCL_KEYS_TREE, &t, err)) != EF_OK) goto done;
     if ((rc = ocl_row_shift(dev, op, 0, &shift, &t, err)) != EF_OK) goto done;
-    size_t local[2] = {256, 1};    /* 128 x 128 per group of 8 warps: energy_mma.cl */
+    size_t local[2] = {256, 1}; /* 128 x 128 per group of 8 warps: energy_mma.cl */
     size_t global[2] = {ocl_round_up(n, 128) * 2, ocl_round_up(rows, 128) / 128};
-    ocl_arg a[] = {OCLA(op->q->mem), OCLA(op->k->mem), OCLA(shift), OCLA(op->e->mem), OCLA(n),
-                   OCLA(d), OCLA(row0), OCLA(rows), OCLA(scale), OCLA(kind), OCLA(window),
-                   OCLA(extra)};
+    ocl_arg a[] = {OCLA(op->q->mem), OCLA(op->k->mem), OCLA(shift),  OCLA(op->e->mem),
+                   OCLA(n),          OCLA(d),          OCLA(row0),   OCLA(rows),
+                   OCLA(scale),      OCLA(kind),       OCLA(window), OCLA(extra)};
     cl_kernel k = dev->mma_k[op->precision == EF_PREC_BF16];
     if ((rc = ocl_kernel_run(dev, k, a, OCL_COUNT(a), 2, global, local, &t, err))) goto done;
     rc = ocl_timer_finish(dev, &t, &res->time_ms, err);

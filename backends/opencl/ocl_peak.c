@@ -11,17 +11,14 @@
 #include "ocl_internal.h"
 #include "core/sort.h"
 
-#define OCL_PEAK_REPS 5          /* timed launches at most; the median is kept */
-#define OCL_PEAK_FMA_MS 8.0      /* grow the chains until one launch takes this long */
+#define OCL_PEAK_REPS 5     /* timed launches at most; the median is kept */
+#define OCL_PEAK_FMA_MS 8.0 /* grow the chains until one launch takes this long */
 #define OCL_PEAK_MAX_ITERS (1 << 22)
 #define OCL_PEAK_MIB ((size_t)1 << 20)
 
 /* Timed repetitions for a launch whose first timed run took `ms`: 5, fewer for a slow
  * one, so a slow device still answers in a few tenths of a second. Odd, for the median. */
-static int ocl_peak_reps(double ms)
-{
-    return ms <= 20.0 ? OCL_PEAK_REPS : ms <= 60.0 ? 3 : 1;
-}
+static int ocl_peak_reps(double ms) { return ms <= 20.0 ? OCL_PEAK_REPS : ms <= 60.0 ? 3 : 1; }
 
 /* One launch of k over `global` items, to completion; *ms from its profiling event. */
 static int ocl_peak_launch(ef_device *dev, cl_kernel k, const ocl_arg *args, int nargs,
@@ -37,8 +34,8 @@ static int ocl_peak_launch(ef_device *dev, cl_kernel k, const ocl_arg *args, int
 
 /* GFLOP/s of peak_fma: enough items to fill every compute unit, chains lengthened until a
  * launch takes OCL_PEAK_FMA_MS, then the median of OCL_PEAK_REPS launches. */
-static int ocl_peak_fma(ef_device *dev, cl_kernel k, int chains, double *gflops,
-                        int *iters_out, size_t *items_out, ef_error *err)
+static int ocl_peak_fma(ef_device *dev, cl_kernel k, int chains, double *gflops, int *iters_out,
+                        size_t *items_out, ef_error *err)
 {
     cl_uint cus = 1;
     clGetDeviceInfo(dev->id, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof cus, &cus, NULL);
@@ -138,14 +135,22 @@ int ocl_peak_measure(ef_device *dev, ef_peak *out, ef_error *err)
     size_t items = 0, bytes = 0;
     if (rc != EF_OK) return rc;
     fma = clCreateKernel(prog, "peak_fma", &e);
-    if (e != CL_SUCCESS) { rc = ocl_fail(err, e, "creating OpenCL kernel peak_fma"); goto release_program; }
+    if (e != CL_SUCCESS) {
+        rc = ocl_fail(err, e, "creating OpenCL kernel peak_fma");
+        goto release_program;
+    }
     copy = clCreateKernel(prog, "peak_copy", &e);
-    if (e != CL_SUCCESS) { rc = ocl_fail(err, e, "creating OpenCL kernel peak_copy"); goto release_fma; }
-    if ((rc = ocl_peak_fma(dev, fma, 8 * width, &out->gflops, &iters, &items, err))) goto release_copy;
+    if (e != CL_SUCCESS) {
+        rc = ocl_fail(err, e, "creating OpenCL kernel peak_copy");
+        goto release_fma;
+    }
+    if ((rc = ocl_peak_fma(dev, fma, 8 * width, &out->gflops, &iters, &items, err)))
+        goto release_copy;
     if ((rc = ocl_peak_copy(dev, copy, &out->gbps, &bytes, &reps, err))) goto release_copy;
-    snprintf(out->method, sizeof out->method, "fma %d chains x %d steps x %zu items, copy %zu "
-             "MiB float4; medians of %d, %d", 8 * width, iters, items, bytes / OCL_PEAK_MIB,
-             OCL_PEAK_REPS, reps);
+    snprintf(out->method, sizeof out->method,
+             "fma %d chains x %d steps x %zu items, copy %zu "
+             "MiB float4; medians of %d, %d",
+             8 * width, iters, items, bytes / OCL_PEAK_MIB, OCL_PEAK_REPS, reps);
 release_copy:
     clReleaseKernel(copy);
 release_fma:

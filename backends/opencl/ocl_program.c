@@ -23,7 +23,7 @@ static const char *const prec_prelude[EF_PREC_COUNT] = {
     "#define LOAD_IN8(p, i) vload8(0, (p) + (i))\n"
     "#define LOAD_IN16(p, i) vload16(0, (p) + (i))\n",
     "#define SUF f16\n#define IN_T half\n#define LOAD_IN(p, i) vload_half((i), (p))\n"
-    "#define LOAD_IN4(p, i) vload_half4((i) / 4, (p))\n"   /* i % 4 == 0 */
+    "#define LOAD_IN4(p, i) vload_half4((i) / 4, (p))\n" /* i % 4 == 0 */
     "#define LOAD_IN8(p, i) vload_half8(0, (p) + (i))\n"
     "#define LOAD_IN16(p, i) vload_half16(0, (p) + (i))\n",
     "#define SUF bf16\n#define IN_T ushort\n"
@@ -36,17 +36,27 @@ static const char prec_epilogue[] =
     "#undef SUF\n#undef IN_T\n#undef LOAD_IN\n#undef LOAD_IN4\n#undef LOAD_IN8\n#undef LOAD_IN16\n";
 
 static const char *const aux_names[OCLK_COUNT] = {
-    [OCLK_TREE_FIRST] = "keys_tree_first", [OCLK_CENTER] = "keys_center",
+    [OCLK_TREE_FIRST] = "keys_tree_first",
+    [OCLK_CENTER] = "keys_center",
     [OCLK_CENTER_T] = "keys_center_t",
-    [OCLK_ROW_SHIFT] = "row_shift", [OCLK_TO_F32] = "to_f32",
-    [OCLK_GRAM_PARTIAL] = "gram_partial", [OCLK_TREE_NEXT] = "keys_tree_next",
-    [OCLK_ROWSUM] = "field_rowsum", [OCLK_COLENERGY] = "field_colenergy",
-    [OCLK_GRAM_REDUCE] = "gram_reduce", [OCLK_RANK_W_PARTIAL] = "rank_w_partial",
-    [OCLK_RANK_W_REDUCE] = "rank_w_reduce", [OCLK_RANK_RESID] = "rank_resid",
-    [OCLK_SUM_PAIRS] = "sum_pairs", [OCLK_LEVERAGE] = "leverage",
-    [OCLK_ROW_CENTER] = "row_center", [OCLK_GRAM_ROWS] = "gram_rows",
-    [OCLK_ROWSUM_ROWS] = "rowsum_rows", [OCLK_COLENERGY_STRIPS] = "colenergy_strips",
-    [OCLK_TRANSPOSE_PAD] = "transpose_pad", [OCLK_LEVERAGE_ROWS] = "leverage_rows",
+    [OCLK_ROW_SHIFT] = "row_shift",
+    [OCLK_TO_F32] = "to_f32",
+    [OCLK_GRAM_PARTIAL] = "gram_partial",
+    [OCLK_TREE_NEXT] = "keys_tree_next",
+    [OCLK_ROWSUM] = "field_rowsum",
+    [OCLK_COLENERGY] = "field_colenergy",
+    [OCLK_GRAM_REDUCE] = "gram_reduce",
+    [OCLK_RANK_W_PARTIAL] = "rank_w_partial",
+    [OCLK_RANK_W_REDUCE] = "rank_w_reduce",
+    [OCLK_RANK_RESID] = "rank_resid",
+    [OCLK_SUM_PAIRS] = "sum_pairs",
+    [OCLK_LEVERAGE] = "leverage",
+    [OCLK_ROW_CENTER] = "row_center",
+    [OCLK_GRAM_ROWS] = "gram_rows",
+    [OCLK_ROWSUM_ROWS] = "rowsum_rows",
+    [OCLK_COLENERGY_STRIPS] = "colenergy_strips",
+    [OCLK_TRANSPOSE_PAD] = "transpose_pad",
+    [OCLK_LEVERAGE_ROWS] = "leverage_rows",
 };
 
 unsigned long long ocl_hash(unsigned long long h, const char *s)
@@ -67,8 +77,9 @@ void ocl_cache_stem(const ef_device *dev, char *buf, size_t len)
 {
     size_t o = 0;
     for (const char *s = dev->info.name; *s && o + 1 < len && o < 40; s++)
-        buf[o++] = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-                   (*s >= '0' && *s <= '9') ? *s : '-';
+        buf[o++] = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')
+                       ? *s
+                       : '-';
     buf[o] = '\0';
 }
 
@@ -78,7 +89,10 @@ void ocl_cache_dir(char *buf, size_t len)
     char base[512];
     if (xdg && xdg[0] == '/') snprintf(base, sizeof base, "%s", xdg);
     else if (home && home[0]) snprintf(base, sizeof base, "%s/.cache", home);
-    else { buf[0] = '\0'; return; }
+    else {
+        buf[0] = '\0';
+        return;
+    }
     snprintf(buf, len, "%s/efbench/opencl", base);
     /* mkdir -p, component by component */
     for (char *p = buf + 1; *p; p++) {
@@ -107,19 +121,23 @@ static int ocl_src_append(char **s, size_t *len, size_t *cap, const char *src)
 }
 
 /* common.cl, then each templated file once per precision, then the float-only files. */
-static char *ocl_source_assemble(const char *const *templated, int nt,
-                                 const char *const *plain, int np)
+static char *ocl_source_assemble(const char *const *templated, int nt, const char *const *plain,
+                                 int np)
 {
     char *s = NULL;
     size_t len = 0, cap = 0;
     int rc = ocl_src_append(&s, &len, &cap, ef_cl_common);
     for (int p = 0; p < EF_PREC_COUNT && rc == EF_OK; p++) {
         rc = ocl_src_append(&s, &len, &cap, prec_prelude[p]);
-        for (int t = 0; t < nt && rc == EF_OK; t++) rc = ocl_src_append(&s, &len, &cap, templated[t]);
+        for (int t = 0; t < nt && rc == EF_OK; t++)
+            rc = ocl_src_append(&s, &len, &cap, templated[t]);
         if (rc == EF_OK) rc = ocl_src_append(&s, &len, &cap, prec_epilogue);
     }
     for (int t = 0; t < np && rc == EF_OK; t++) rc = ocl_src_append(&s, &len, &cap, plain[t]);
-    if (rc != EF_OK) { free(s); return NULL; }
+    if (rc != EF_OK) {
+        free(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -188,12 +206,13 @@ static void ocl_program_dump(const char *src, const char *opts, const char *labe
     FILE *f = fopen(path, "w");
     int ok = f && fprintf(f, "// options: %s\n%s", opts, src) > 0;
     if (f) ok = fclose(f) == 0 && ok;
-    if (!ok) fprintf(stderr, "efbench: EF_OPENCL_DUMP: cannot write %s: %s\n", path, strerror(errno));
+    if (!ok)
+        fprintf(stderr, "efbench: EF_OPENCL_DUMP: cannot write %s: %s\n", path, strerror(errno));
 }
 
 /* Build `src` with `opts` for the device, through the binary cache. */
-static int ocl_program_build(ef_device *dev, const char *src, const char *opts,
-                            const char *label, cl_program *out, ef_error *err)
+static int ocl_program_build(ef_device *dev, const char *src, const char *opts, const char *label,
+                             cl_program *out, ef_error *err)
 {
     ocl_program_dump(src, opts, label);
     char dir[600], stem[64], path[1024] = "";
@@ -220,8 +239,10 @@ static int ocl_program_build(ef_device *dev, const char *src, const char *opts,
         clGetProgramBuildInfo(prog, dev->id, CL_PROGRAM_BUILD_LOG, sizeof log - 1, log, &got);
         log[sizeof log - 1] = '\0';
         clReleaseProgram(prog);
-        return ef_fail(err, EF_ERROR, "building the OpenCL %s program (%s) for %s: %s (%d); "
-                       "build log: %s", label, opts, dev->info.name, ocl_error_name(e), (int)e,
+        return ef_fail(err, EF_ERROR,
+                       "building the OpenCL %s program (%s) for %s: %s (%d); "
+                       "build log: %s",
+                       label, opts, dev->info.name, ocl_error_name(e), (int)e,
                        log[0] ? log : "(empty)");
     }
     if (path[0]) ocl_binary_save(prog, path);
@@ -229,8 +250,8 @@ static int ocl_program_build(ef_device *dev, const char *src, const char *opts,
     return EF_OK;
 }
 
-static int ocl_kernel_create(cl_program prog, const char *name, const char *suffix,
-                            cl_kernel *k, ef_error *err)
+static int ocl_kernel_create(cl_program prog, const char *name, const char *suffix, cl_kernel *k,
+                             ef_error *err)
 {
     char full[96];
     cl_int e;
@@ -249,9 +270,10 @@ int ocl_generic_kernel(ef_device *dev, ef_workload w, ef_precision p, cl_kernel 
         snprintf(name, sizeof name, "wl_%s", ef_workload_name(w));
         ef_error why = {{0}};
         if (ocl_kernel_create(dev->aux, name, prec_suffix[p], slot, &why) != EF_OK)
-            return ef_fail(err, EF_ERROR, "opencl has no launcher for %s and no generic "
-                           "kernel %s_%s in shaders/opencl/workloads.cl", ef_workload_name(w),
-                           name, prec_suffix[p]);
+            return ef_fail(err, EF_ERROR,
+                           "opencl has no launcher for %s and no generic "
+                           "kernel %s_%s in shaders/opencl/workloads.cl",
+                           ef_workload_name(w), name, prec_suffix[p]);
     }
     *k = *slot;
     return EF_OK;
@@ -279,11 +301,11 @@ int ocl_program_aux_build(ef_device *dev, ef_error *err)
         if (id < OCLK_PER_PREC_COUNT) {
             for (int p = 0; p < EF_PREC_COUNT && rc == EF_OK; p++)
                 rc = ocl_kernel_create(dev->aux, aux_names[id], prec_suffix[p],
-                                      &dev->k[id * EF_PREC_COUNT + p], err);
+                                       &dev->k[id * EF_PREC_COUNT + p], err);
         } else {
-            rc = ocl_kernel_create(dev->aux, aux_names[id], NULL,
-                                  &dev->k[OCLK_PER_PREC_COUNT * EF_PREC_COUNT +
-                                          (id - OCLK_PER_PREC_COUNT)], err);
+            rc = ocl_kernel_create(
+                dev->aux, aux_names[id], NULL,
+                &dev->k[OCLK_PER_PREC_COUNT * EF_PREC_COUNT + (id - OCLK_PER_PREC_COUNT)], err);
         }
     }
     return rc;
@@ -305,15 +327,19 @@ static char *ocl_source_one(const char *templated, ef_precision p)
     if (rc == EF_OK) rc = ocl_src_append(&s, &len, &cap, prec_prelude[p]);
     if (rc == EF_OK) rc = ocl_src_append(&s, &len, &cap, templated);
     if (rc == EF_OK) rc = ocl_src_append(&s, &len, &cap, prec_epilogue);
-    if (rc != EF_OK) { free(s); return NULL; }
+    if (rc != EF_OK) {
+        free(s);
+        return NULL;
+    }
     return s;
 }
 
 int ocl_program_energy_build(ef_device *dev, ocl_tiles t, ef_precision p, cl_program *prog,
-                            cl_kernel *kernel, ef_error *err)
+                             cl_kernel *kernel, ef_error *err)
 {
-    const char *templated = t.vec == OCL_FORM_CPU ? ef_cl_energy_cpu
-                            : t.vec == OCL_FORM_VEC ? ef_cl_energy_vec : ef_cl_energy;
+    const char *templated = t.vec == OCL_FORM_CPU   ? ef_cl_energy_cpu
+                            : t.vec == OCL_FORM_VEC ? ef_cl_energy_vec
+                                                    : ef_cl_energy;
     char opts[192], label[64], shape[32];
     ocl_tiles_name(t, shape, sizeof shape);
     snprintf(label, sizeof label, "energy-%s-%s", prec_suffix[p], shape);
@@ -321,8 +347,10 @@ int ocl_program_energy_build(ef_device *dev, ocl_tiles t, ef_precision p, cl_pro
         snprintf(opts, sizeof opts, "-cl-std=CL1.2 -DRED_WG=%d -DTM=%d -DVW=%d -DNV=%d -DGI=%d",
                  dev->red_wg, t.tm, t.tn, t.bn / t.tn, t.bm / t.tm);
     else
-        snprintf(opts, sizeof opts, "-cl-std=CL1.2 -DRED_WG=%d -DBM=%d -DBN=%d -DBK=%d -DTM=%d "
-                 "-DTN=%d", dev->red_wg, t.bm, t.bn, t.bk, t.tm, t.tn);
+        snprintf(opts, sizeof opts,
+                 "-cl-std=CL1.2 -DRED_WG=%d -DBM=%d -DBN=%d -DBK=%d -DTM=%d "
+                 "-DTN=%d",
+                 dev->red_wg, t.bm, t.bn, t.bk, t.tm, t.tn);
     char *src = ocl_source_one(templated, p);
     if (!src) return ef_fail(err, EF_NOMEM, "out of host memory assembling OpenCL sources");
     *prog = NULL;

@@ -19,11 +19,17 @@
  * of the list the default when tuning is off (EF_OPENCL_TUNE=0) or fails. */
 static const ocl_tiles cand_tiles[] = {
     /* GPU-shaped: local-memory blocks, many items (energy.cl, energy_vec.cl) */
-    {64, 64, 16, 4, 4, 0}, {128, 128, 8, 8, 8, 0}, {128, 128, 8, 8, 8, 1},
-    {128, 128, 16, 8, 8, 1}, {64, 64, 16, 4, 4, 1}, {128, 64, 8, 8, 4, 1},
+    {64, 64, 16, 4, 4, 0},
+    {128, 128, 8, 8, 8, 0},
+    {128, 128, 8, 8, 8, 1},
+    {128, 128, 16, 8, 8, 1},
+    {64, 64, 16, 4, 4, 1},
+    {128, 64, 8, 8, 4, 1},
     {64, 128, 16, 4, 8, 0},
     /* CPU-shaped: register tiles of float16 / float8, transposed keys (energy_cpu.cl) */
-    {48, 32, 1, 6, 16, 2}, {32, 64, 1, 4, 16, 2}, {64, 32, 1, 8, 16, 2},
+    {48, 32, 1, 6, 16, 2},
+    {32, 64, 1, 4, 16, 2},
+    {64, 32, 1, 8, 16, 2},
     {48, 16, 1, 6, 8, 2},
 };
 
@@ -57,25 +63,27 @@ static void ocl_tiles_path(const ef_device *dev, char *buf, size_t len)
 {
     char dir[600], stem[64];
     ocl_cache_dir(dir, sizeof dir);
-    if (!dir[0]) { buf[0] = '\0'; return; }
+    if (!dir[0]) {
+        buf[0] = '\0';
+        return;
+    }
     ocl_cache_stem(dev, stem, sizeof stem);
     unsigned long long h = ocl_hash(0, dev->platform_name);
     h = ocl_hash(h, dev->info.name);
     h = ocl_hash(h, dev->info.driver_version);
-    h = ocl_hash(h, "tiles v2");     /* v2: the form field may name the CPU shape */
+    h = ocl_hash(h, "tiles v2"); /* v2: the form field may name the CPU shape */
     /* a choice measured on other kernels is stale: retune when any kernel changed */
     h ^= ocl_sources_hash();
     snprintf(buf, len, "%s/%s-%016llx.tiles", dir, stem, h);
 }
 
-static const char *const pass_names[OCL_PASS_COUNT] = {"rowsum", "colenergy", "gram",
-                                                       "leverage"};
+static const char *const pass_names[OCL_PASS_COUNT] = {"rowsum", "colenergy", "gram", "leverage"};
 
 /* The cache file: lines "energy BM BN BK TM TN FORM" and "<pass> FORM"; any may be absent. */
 typedef struct ocl_tune_file {
     int has_tiles;
     ocl_tiles tiles;
-    int pass[OCL_PASS_COUNT];   /* -1 absent */
+    int pass[OCL_PASS_COUNT]; /* -1 absent */
 } ocl_tune_file;
 
 static void ocl_tune_file_read(const ef_device *dev, ocl_tune_file *tf)
@@ -89,8 +97,9 @@ static void ocl_tune_file_read(const ef_device *dev, ocl_tune_file *tf)
     while (fgets(line, sizeof line, f)) {
         ocl_tiles t;
         int form;
-        if (sscanf(line, "energy %d %d %d %d %d %d", &t.bm, &t.bn, &t.bk, &t.tm, &t.tn,
-                   &t.vec) == 6 && ocl_tiles_valid(dev, t)) {
+        if (sscanf(line, "energy %d %d %d %d %d %d", &t.bm, &t.bn, &t.bk, &t.tm, &t.tn, &t.vec) ==
+                6 &&
+            ocl_tiles_valid(dev, t)) {
             tf->has_tiles = 1;
             tf->tiles = t;
         } else if (sscanf(line, "%31s %d", key, &form) == 2 && (form == 0 || form == 1)) {
@@ -136,7 +145,7 @@ void ocl_tiles_init(ef_device *dev)
     dev->tiles_from = 0;
     if (!ocl_tiles_valid(dev, dev->tiles)) dev->tiles = (ocl_tiles){16, 16, 16, 2, 2, 0};
     ocl_tiles t;
-    const char *env = getenv("EF_OPENCL_TILES");    /* "bm bn bk tm tn vec": experiments */
+    const char *env = getenv("EF_OPENCL_TILES"); /* "bm bn bk tm tn vec": experiments */
     if (env && sscanf(env, "%d %d %d %d %d %d", &t.bm, &t.bn, &t.bk, &t.tm, &t.tn, &t.vec) == 6 &&
         ocl_tiles_valid(dev, t)) {
         dev->tiles = t;
@@ -180,11 +189,16 @@ static void ocl_tiles_install(ef_device *dev, ocl_tiles t, cl_program prog, cl_k
 
 /* Device time of one launch of energy kernel k (shape t), fp32, full mask, on the tuning
  * inputs; the field goes to the partials scratch. */
-static int ocl_tiles_once(ef_device *dev, cl_kernel k, ocl_tiles t, cl_mem q, cl_mem kc,
-                          cl_mem kt, int n, int d, double *ms, ef_error *err)
+static int ocl_tiles_once(ef_device *dev, cl_kernel k, ocl_tiles t, cl_mem q, cl_mem kc, cl_mem kt,
+                          int n, int d, double *ms, ef_error *err)
 {
-    ocl_energy_args x = {.q = q, .keys = t.vec == OCL_FORM_CPU ? kt : kc, .shift = kc,
-                         .n = n, .d = d, .rows = n, .scale = 1.0f};
+    ocl_energy_args x = {.q = q,
+                         .keys = t.vec == OCL_FORM_CPU ? kt : kc,
+                         .shift = kc,
+                         .n = n,
+                         .d = d,
+                         .rows = n,
+                         .scale = 1.0f};
     int rc = ocl_scratch_get(dev, OCLS_PART, (size_t)n * n * sizeof(float), &x.e, err);
     ocl_timer tm = {0};
     if (rc == EF_OK) rc = ocl_energy_launch(dev, k, t, &x, &tm, err);
@@ -220,8 +234,9 @@ static int ocl_tiles_inputs(ef_device *dev, int n, int d, cl_mem *q, cl_mem *kc,
  * allocations) until a launch of the first candidate takes OCL_TUNE_MS, so that launch
  * overhead is small against the work on any device. */
 #define OCL_TUNE_MS 4.0
-#define OCL_TUNE_SLOW 3.0       /* a candidate this many times slower than the best so far
-                                   at its first timed launch is not timed again */
+#define OCL_TUNE_SLOW                                              \
+    3.0 /* a candidate this many times slower than the best so far \
+           at its first timed launch is not timed again */
 
 typedef struct ocl_tune_state {
     int n, d, sized;
@@ -258,7 +273,7 @@ static double ocl_tune_one(ef_device *dev, ocl_tune_state *st, int c)
             next * next * sizeof(float) > dev->info.max_buffer_bytes ||
             next * next * sizeof(float) > dev->info.memory_bytes / 4)
             break;
-        st->n = (int)next;            /* a larger problem: inputs are made again */
+        st->n = (int)next; /* a larger problem: inputs are made again */
         st->q = NULL;
     }
     if (rc == EF_OK) {
@@ -275,9 +290,11 @@ static double ocl_tune_one(ef_device *dev, ocl_tune_state *st, int c)
     if (ocl_trace_on()) {
         char shape[32];
         ocl_tiles_name(tc, shape, sizeof shape);
-        fprintf(stderr, "efbench opencl: tune n %d d %d: %-20s %9.3f ms%s (build %.0f ms, then "
-                "%.0f ms)\n", st->n, st->d, shape, ms < 1e30 ? ms : -1.0,
-                rc ? " (failed)" : "", w1 - w0, ocl_wall_ms() - w1);
+        fprintf(stderr,
+                "efbench opencl: tune n %d d %d: %-20s %9.3f ms%s (build %.0f ms, then "
+                "%.0f ms)\n",
+                st->n, st->d, shape, ms < 1e30 ? ms : -1.0, rc ? " (failed)" : "", w1 - w0,
+                ocl_wall_ms() - w1);
     }
     if (ms < st->best_ms) {
         st->best_ms = ms;
@@ -313,7 +330,7 @@ int ocl_tiles_tune(ef_device *dev, ef_error *err)
         if (!tried[c] && ocl_tiles_valid(dev, cand_tiles[c]) &&
             (full || ocl_tiles_class(cand_tiles[c]) == win))
             ocl_tune_one(dev, &st, c);
-    ocl_scratch_free_all(dev);      /* the tuning inputs (up to n = 16384 fields) */
+    ocl_scratch_free_all(dev); /* the tuning inputs (up to n = 16384 fields) */
     if (st.best < 0)
         return ef_fail(err, EF_ERROR, "tuning %s: no tile shape built and ran (last: %s)",
                        dev->info.name, st.last_err);
@@ -333,7 +350,7 @@ int ocl_tiles_ready(ef_device *dev, ef_precision p, ef_error *err)
         ef_error terr;
         int rc = ocl_tiles_tune(dev, &terr);
         if (rc == EF_OK && dev->energy_k[p]) return EF_OK;
-        if (rc != EF_OK) dev->tiles_from = 4;   /* the default, not tuned again */
+        if (rc != EF_OK) dev->tiles_from = 4; /* the default, not tuned again */
     }
     return ocl_program_energy_build(dev, dev->tiles, p, &dev->energy[p], &dev->energy_k[p], err);
 }
@@ -364,8 +381,8 @@ static int ocl_pass_input(ef_device *dev, ocl_scratch_id id, size_t bytes, float
     int rc = ocl_scratch_get(dev, id, bytes, &buf->mem, err);
     if (rc != EF_OK) return rc;
     buf->bytes = bytes;
-    cl_int e = clEnqueueFillBuffer(dev->queue, buf->mem, &value, sizeof value, 0, bytes, 0, NULL,
-                                   NULL);
+    cl_int e =
+        clEnqueueFillBuffer(dev->queue, buf->mem, &value, sizeof value, 0, bytes, 0, NULL, NULL);
     return e == CL_SUCCESS ? EF_OK : ocl_fail(err, e, "filling a tuning input");
 }
 
@@ -388,9 +405,18 @@ int ocl_pass_tune(ef_device *dev, int pass, ef_error *err)
                                  &out, err)) ||
             (!field && (rc = ocl_pass_input(dev, OCLS_W, (size_t)d * d * 4, 0.01f, &tmat, err))))
             return rc;
-        ef_op op = {.workload = field ? EF_WL_ROWSUM : EF_WL_GRAM, .precision = EF_PREC_FP32,
-                    .n = n, .d = d, .rows = n, .scale = 1.0, .mask = {EF_MASK_FULL, 0},
-                    .q = &x, .k = &x, .e = &e, .aux = &tmat, .out = &out};
+        ef_op op = {.workload = field ? EF_WL_ROWSUM : EF_WL_GRAM,
+                    .precision = EF_PREC_FP32,
+                    .n = n,
+                    .d = d,
+                    .rows = n,
+                    .scale = 1.0,
+                    .mask = {EF_MASK_FULL, 0},
+                    .q = &x,
+                    .k = &x,
+                    .e = &e,
+                    .aux = &tmat,
+                    .out = &out};
         for (int form = 0; form < 2; form++) {
             ef_error ferr;
             if (ocl_pass_time(dev, &op, pass, form, &ms[form], &ferr) != EF_OK) ms[form] = 1e30;
@@ -403,7 +429,7 @@ int ocl_pass_tune(ef_device *dev, int pass, ef_error *err)
             break;
         n *= 2;
     }
-    ocl_scratch_free_all(dev);      /* the tuning inputs */
+    ocl_scratch_free_all(dev); /* the tuning inputs */
     if (ms[0] >= 1e30 && ms[1] >= 1e30)
         return ef_fail(err, EF_ERROR, "tuning %s on %s: neither form ran", pass_names[pass],
                        dev->info.name);
@@ -419,7 +445,7 @@ int ocl_pass_form(ef_device *dev, int pass)
     const char *env = getenv("EF_OPENCL_TUNE");
     ef_error err;
     if ((env && strcmp(env, "0") == 0) || ocl_pass_tune(dev, pass, &err) != EF_OK) {
-        dev->pass_form[pass] = OCL_PASS_GROUP;     /* not tuned again in this process */
+        dev->pass_form[pass] = OCL_PASS_GROUP; /* not tuned again in this process */
         dev->pass_from[pass] = 4;
     }
     return dev->pass_form[pass];

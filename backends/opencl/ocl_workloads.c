@@ -22,7 +22,7 @@ int ocl_trace_on(void)
 }
 
 int ocl_kernel_run(ef_device *dev, cl_kernel k, const ocl_arg *args, int nargs, cl_uint dims,
-                  const size_t *global, const size_t *local, ocl_timer *t, ef_error *err)
+                   const size_t *global, const size_t *local, ocl_timer *t, ef_error *err)
 {
     char name[64] = "?";
     cl_int e = CL_SUCCESS;
@@ -31,19 +31,20 @@ int ocl_kernel_run(ef_device *dev, cl_kernel k, const ocl_arg *args, int nargs, 
     for (int i = 0; i < nargs && e == CL_SUCCESS; i++) {
         e = clSetKernelArg(k, (cl_uint)i, args[i].size, args[i].ptr);
         if (e != CL_SUCCESS)
-            return ef_fail(err, EF_ERROR, "setting argument %d of OpenCL kernel %s: %s (%d)",
-                           i, name, ocl_error_name(e), (int)e);
+            return ef_fail(err, EF_ERROR, "setting argument %d of OpenCL kernel %s: %s (%d)", i,
+                           name, ocl_error_name(e), (int)e);
     }
     cl_event ev = NULL;
     e = clEnqueueNDRangeKernel(dev->queue, k, dims, NULL, global, local, 0, NULL, &ev);
     if (e != CL_SUCCESS) {
         int code = ocl_error_code(e);
-        return ef_fail(err, code, "launching OpenCL kernel %s (global %zu x %zu, local %zu x "
-                       "%zu): %s (%d)", name, global[0], dims > 1 ? global[1] : 1,
-                       local ? local[0] : 0, local && dims > 1 ? local[1] : 0,
-                       ocl_error_name(e), (int)e);
+        return ef_fail(err, code,
+                       "launching OpenCL kernel %s (global %zu x %zu, local %zu x "
+                       "%zu): %s (%d)",
+                       name, global[0], dims > 1 ? global[1] : 1, local ? local[0] : 0,
+                       local && dims > 1 ? local[1] : 0, ocl_error_name(e), (int)e);
     }
-    if (ocl_trace_on()) {       /* EF_OPENCL_TRACE=1: each launch's device time on stderr */
+    if (ocl_trace_on()) { /* EF_OPENCL_TRACE=1: each launch's device time on stderr */
         cl_ulong s = 0, f = 0;
         clWaitForEvents(1, &ev);
         clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_START, sizeof s, &s, NULL);
@@ -73,7 +74,10 @@ int ocl_timer_finish(ef_device *dev, ocl_timer *t, double *ms, ef_error *err)
     cl_ulong start = 0, end = 0;
     cl_int e = clFinish(dev->queue);
     if (e != CL_SUCCESS) return ocl_fail(err, e, "waiting for the OpenCL queue (clFinish)");
-    if (!last) { *ms = 0; return EF_OK; }
+    if (!last) {
+        *ms = 0;
+        return EF_OK;
+    }
     cl_int status = CL_COMPLETE;
     clGetEventInfo(last, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof status, &status, NULL);
     if (status < 0) return ocl_fail(err, status, "an OpenCL kernel failed while running");
@@ -85,34 +89,32 @@ int ocl_timer_finish(ef_device *dev, ocl_timer *t, double *ms, ef_error *err)
     return EF_OK;
 }
 
-static int ocl_rowsum_run(ef_device *dev, const ef_op *op, int form, ocl_timer *t,
-                          ef_error *err)
+static int ocl_rowsum_run(ef_device *dev, const ef_op *op, int form, ocl_timer *t, ef_error *err)
 {
     int n = op->n, rows = op->rows;
     ocl_arg a[] = {OCLA(op->e->mem), OCLA(n), OCLA(rows), OCLA(op->out->mem)};
-    if (form == OCL_PASS_ITEM) {        /* one item per row */
+    if (form == OCL_PASS_ITEM) { /* one item per row */
         size_t local = 16, global = ocl_round_up(rows, 16);
         return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_ROWSUM_ROWS, 0), a, OCL_COUNT(a), 1,
                               &global, &local, t, err);
     }
     size_t local = (size_t)dev->red_wg, global = (size_t)rows * local;
     return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_ROWSUM, 0), a, OCL_COUNT(a), 1, &global,
-                         &local, t, err);
+                          &local, t, err);
 }
 
-static int ocl_colenergy_run(ef_device *dev, const ef_op *op, int form, ocl_timer *t,
-                             ef_error *err)
+static int ocl_colenergy_run(ef_device *dev, const ef_op *op, int form, ocl_timer *t, ef_error *err)
 {
     int n = op->n, rows = op->rows;
     ocl_arg a[] = {OCLA(op->e->mem), OCLA(n), OCLA(rows), OCLA(op->out->mem)};
-    if (form == OCL_PASS_ITEM) {        /* one item per 64 columns (PASS_COLS of passes.cl) */
+    if (form == OCL_PASS_ITEM) { /* one item per 64 columns (PASS_COLS of passes.cl) */
         size_t local = 1, global = (size_t)(n + 63) / 64;
-        return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_COLENERGY_STRIPS, 0), a,
-                              OCL_COUNT(a), 1, &global, &local, t, err);
+        return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_COLENERGY_STRIPS, 0), a, OCL_COUNT(a),
+                              1, &global, &local, t, err);
     }
     size_t local = 64, global = ocl_round_up(n, 64);
     return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_COLENERGY, 0), a, OCL_COUNT(a), 1, &global,
-                         &local, t, err);
+                          &local, t, err);
 }
 
 /* Rows per chunk of a split-along-n product: at least 256, at most `max_chunks` chunks. */
@@ -132,11 +134,11 @@ static int ocl_gram_one(ef_device *dev, int form, ef_precision p, cl_mem x, int 
     if ((rc = ocl_scratch_get(dev, OCLS_PART, (size_t)chunks * d * d * sizeof(float), &part, err)))
         return rc;
     ocl_arg a[] = {OCLA(x), OCLA(n), OCLA(d), OCLA(chunk), OCLA(part)};
-    if (form == OCL_PASS_ITEM) {        /* GRAM_A x 32 tiles of gram.cl's gram_rows */
+    if (form == OCL_PASS_ITEM) { /* GRAM_A x 32 tiles of gram.cl's gram_rows */
         size_t local[3] = {1, 1, 1};
         size_t global[3] = {(size_t)(d + 3) / 4, (size_t)(d + 31) / 32, (size_t)chunks};
-        rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_GRAM_ROWS, p), a, OCL_COUNT(a), 3,
-                            global, local, t, err);
+        rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_GRAM_ROWS, p), a, OCL_COUNT(a), 3, global,
+                            local, t, err);
     } else {
         int tiles = (d + 15) / 16;
         size_t local[2] = {16, 16};
@@ -148,7 +150,7 @@ static int ocl_gram_one(ef_device *dev, int form, ef_precision p, cl_mem x, int 
     size_t l1 = 64, g1 = ocl_round_up((size_t)d * d, 64);
     ocl_arg r[] = {OCLA(part), OCLA(chunks), OCLA(d), OCLA(off), OCLA(out)};
     return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_GRAM_REDUCE, 0), r, OCL_COUNT(r), 1, &g1,
-                         &l1, t, err);
+                          &l1, t, err);
 }
 
 static int ocl_gram_run(ef_device *dev, const ef_op *op, int form, ocl_timer *t, ef_error *err)
@@ -157,8 +159,8 @@ static int ocl_gram_run(ef_device *dev, const ef_op *op, int form, ocl_timer *t,
     if ((rc = ocl_gram_one(dev, form, op->precision, op->q->mem, n, d, op->out->mem, 0, t, err)))
         return rc;
     if ((rc = ocl_keys_prepare(dev, op, OCL_KEYS_KC, t, err))) return rc;
-    return ocl_gram_one(dev, form, EF_PREC_FP32, dev->scratch[OCLS_KC], n, d, op->out->mem,
-                        d * d, t, err);
+    return ocl_gram_one(dev, form, EF_PREC_FP32, dev->scratch[OCLS_KC], n, d, op->out->mem, d * d,
+                        t, err);
 }
 
 static int ocl_ranktail_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_error *err)
@@ -175,14 +177,15 @@ static int ocl_ranktail_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_er
         (rc = ocl_scratch_get(dev, OCLS_PART, (size_t)chunks * d * n * sizeof(float), &wpart, err)))
         return rc;
     size_t local3[3] = {16, 16, 1}, global3[3] = {(size_t)tn * 16, (size_t)td * 16, (size_t)chunks};
-    ocl_arg a1[] = {OCLA(op->aux->mem), OCLA(op->e->mem), OCLA(n), OCLA(d), OCLA(chunk), OCLA(wpart)};
+    ocl_arg a1[] = {OCLA(op->aux->mem), OCLA(op->e->mem), OCLA(n), OCLA(d),
+                    OCLA(chunk),        OCLA(wpart)};
     if ((rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_RANK_W_PARTIAL, 0), a1, OCL_COUNT(a1), 3,
-                            global3, local3, t, err)))
+                             global3, local3, t, err)))
         return rc;
     size_t l1 = 64, g1 = ocl_round_up((size_t)d * n, 64);
     ocl_arg a2[] = {OCLA(wpart), OCLA(chunks), OCLA(d), OCLA(n), OCLA(w)};
     if ((rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_RANK_W_REDUCE, 0), a2, OCL_COUNT(a2), 1,
-                            &g1, &l1, t, err)))
+                             &g1, &l1, t, err)))
         return rc;
     /* the residual partials reuse the partial scratch (U^T E is reduced by now) */
     long blocks = (long)tn * tn;
@@ -191,51 +194,50 @@ static int ocl_ranktail_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_er
     size_t local2[2] = {16, 16}, global2[2] = {(size_t)tn * 16, (size_t)tn * 16};
     ocl_arg a3[] = {OCLA(op->aux->mem), OCLA(w), OCLA(op->e->mem), OCLA(n), OCLA(d), OCLA(part)};
     if ((rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_RANK_RESID, 0), a3, OCL_COUNT(a3), 2,
-                            global2, local2, t, err)))
+                             global2, local2, t, err)))
         return rc;
     size_t lr = (size_t)dev->red_wg;
     ocl_arg a4[] = {OCLA(part), OCLA(blocks), OCLA(op->out->mem)};
     return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_SUM_PAIRS, 0), a4, OCL_COUNT(a4), 1, &lr,
-                         &lr, t, err);
+                          &lr, t, err);
 }
 
-static int ocl_leverage_run(ef_device *dev, const ef_op *op, int form, ocl_timer *t,
-                            ef_error *err)
+static int ocl_leverage_run(ef_device *dev, const ef_op *op, int form, ocl_timer *t, ef_error *err)
 {
     int n = op->n, d = op->d, rc;
     if ((rc = ocl_keys_prepare(dev, op, OCL_KEYS_KC, t, err))) return rc;
-    if (form == OCL_PASS_ITEM) {        /* T transposed and padded, then LEV_ROWS keys an item */
+    if (form == OCL_PASS_ITEM) { /* T transposed and padded, then LEV_ROWS keys an item */
         int ldt = (int)ocl_round_up(d, 32);
         cl_mem tt;
         if ((rc = ocl_scratch_get(dev, OCLS_TT, (size_t)ldt * d * sizeof(float), &tt, err)))
             return rc;
         size_t lt[2] = {16, 1}, gt[2] = {(size_t)ldt, (size_t)d};
         ocl_arg at[] = {OCLA(op->aux->mem), OCLA(d), OCLA(ldt), OCLA(tt)};
-        if ((rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_TRANSPOSE_PAD, 0), at,
-                                 OCL_COUNT(at), 2, gt, lt, t, err)))
+        if ((rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_TRANSPOSE_PAD, 0), at, OCL_COUNT(at),
+                                 2, gt, lt, t, err)))
             return rc;
         size_t local = 1, global = (size_t)(n + 3) / 4;
         ocl_arg a[] = {OCLA(dev->scratch[OCLS_KC]), OCLA(tt), OCLA(ldt), OCLA(n), OCLA(d),
                        OCLA(op->out->mem)};
-        return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_LEVERAGE_ROWS, 0), a, OCL_COUNT(a),
-                              1, &global, &local, t, err);
+        return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_LEVERAGE_ROWS, 0), a, OCL_COUNT(a), 1,
+                              &global, &local, t, err);
     }
     size_t local[2] = {16, 16}, global[2] = {ocl_round_up(n, 16), 16};
     ocl_arg a[] = {OCLA(dev->scratch[OCLS_KC]), OCLA(op->aux->mem), OCLA(n), OCLA(d),
-                  OCLA(op->out->mem)};
+                   OCLA(op->out->mem)};
     return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_LEVERAGE, 0), a, OCL_COUNT(a), 2, global,
-                         local, t, err);
+                          local, t, err);
 }
 
 int ocl_pass_launch(ef_device *dev, const ef_op *op, int pass, int form, ocl_timer *t,
                     ef_error *err)
 {
     switch (pass) {
-    case OCL_PASS_ROWSUM: return ocl_rowsum_run(dev, op, form, t, err);
-    case OCL_PASS_COLENERGY: return ocl_colenergy_run(dev, op, form, t, err);
-    case OCL_PASS_GRAM: return ocl_gram_run(dev, op, form, t, err);
-    case OCL_PASS_LEVERAGE: return ocl_leverage_run(dev, op, form, t, err);
-    default: return ef_fail(err, EF_ERROR, "no pass %d", pass);
+        case OCL_PASS_ROWSUM: return ocl_rowsum_run(dev, op, form, t, err);
+        case OCL_PASS_COLENERGY: return ocl_colenergy_run(dev, op, form, t, err);
+        case OCL_PASS_GRAM: return ocl_gram_run(dev, op, form, t, err);
+        case OCL_PASS_LEVERAGE: return ocl_leverage_run(dev, op, form, t, err);
+        default: return ef_fail(err, EF_ERROR, "no pass %d", pass);
     }
 }
 
@@ -260,8 +262,9 @@ static int ocl_generic_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_err
     int n = op->n, d = op->d, row0 = op->row0, rows = op->rows, mask = (int)op->mask.kind;
     int window = op->mask.window, count = (int)op->out_count;
     float scale = (float)op->scale;
-    ocl_arg a[] = {OCLA(q), OCLA(kk), OCLA(e), OCLA(aux), OCLA(out), OCLA(n), OCLA(d),
-                   OCLA(row0), OCLA(rows), OCLA(scale), OCLA(mask), OCLA(window), OCLA(count)};
+    ocl_arg a[] = {OCLA(q),    OCLA(kk),     OCLA(e),    OCLA(aux),  OCLA(out),
+                   OCLA(n),    OCLA(d),      OCLA(row0), OCLA(rows), OCLA(scale),
+                   OCLA(mask), OCLA(window), OCLA(count)};
     size_t local = 64, global = ocl_round_up(op->out_count ? op->out_count : 1, 64);
     return ocl_kernel_run(dev, k, a, OCL_COUNT(a), 1, &global, &local, t, err);
 }
@@ -293,10 +296,11 @@ int ocl_workload_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_err
     if (op->workload == EF_WL_ENERGY) return ocl_energy_run(dev, op, res, err);
 
     ocl_timer t = {0};
-    int pass = op->workload == EF_WL_ROWSUM ? OCL_PASS_ROWSUM
+    int pass = op->workload == EF_WL_ROWSUM      ? OCL_PASS_ROWSUM
                : op->workload == EF_WL_COLENERGY ? OCL_PASS_COLENERGY
-               : op->workload == EF_WL_GRAM ? OCL_PASS_GRAM
-               : op->workload == EF_WL_LEVERAGE ? OCL_PASS_LEVERAGE : -1;
+               : op->workload == EF_WL_GRAM      ? OCL_PASS_GRAM
+               : op->workload == EF_WL_LEVERAGE  ? OCL_PASS_LEVERAGE
+                                                 : -1;
     /* ranktail's launcher takes the whole field; a row block of it (rows < n) is its
      * generic kernel, which is the blocked form only */
     int whole_tail = op->workload == EF_WL_RANKTAIL && op->rows == op->n;
@@ -314,8 +318,9 @@ int ocl_workload_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_err
     if (rc == EF_OK) rc = ocl_timer_finish(dev, &t, &res->time_ms, err);
     if (rc == EF_OK)
         snprintf(res->path, sizeof res->path, "%s%s", generic ? "generic-wl_" : "",
-                 generic ? ef_workload_name(op->workload)
-                 : pass >= 0 ? pass_path[pass][form] : "ranktail-split-n");
+                 generic     ? ef_workload_name(op->workload)
+                 : pass >= 0 ? pass_path[pass][form]
+                             : "ranktail-split-n");
     ocl_timer_release(&t);
     return rc;
 }

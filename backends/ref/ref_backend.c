@@ -122,7 +122,8 @@ static int ref_colenergy(const ef_op *op, ef_error *err)
     double *out = (double *)op->out->data;
     memset(out, 0, sizeof(double) * op->n);
     for (int r = 0; r < op->rows; r++)
-        for (int j = 0; j < op->n; j++) out[j] += E[(size_t)r * op->n + j] * E[(size_t)r * op->n + j];
+        for (int j = 0; j < op->n; j++)
+            out[j] += E[(size_t)r * op->n + j] * E[(size_t)r * op->n + j];
     return EF_OK;
 }
 
@@ -146,9 +147,10 @@ static int ref_ranktail(const ef_op *op, ef_error *err)
     if (rows == n) /* the whole field: the residual itself */
         return ref_rank_tail(n, d, E, U, &out[0], &out[1], err);
     /* a row block: P_blk = U_blk^T E_blk and each row's ||E_r||^2 (workload.c's layout) */
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, n, rows, 1.0, U + (size_t)op->row0 * d, d, E, n,
-                0.0, out, n);
-    for (int r = 0; r < rows; r++) out[(size_t)d * n + r] = cblas_ddot(n, E + (size_t)r * n, 1, E + (size_t)r * n, 1);
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, n, rows, 1.0, U + (size_t)op->row0 * d,
+                d, E, n, 0.0, out, n);
+    for (int r = 0; r < rows; r++)
+        out[(size_t)d * n + r] = cblas_ddot(n, E + (size_t)r * n, 1, E + (size_t)r * n, 1);
     return EF_OK;
 }
 

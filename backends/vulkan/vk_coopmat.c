@@ -15,7 +15,9 @@
 
 /* Subgroups (rows x keys) and accumulators per subgroup (rows x keys) of a tile; the
  * first is the default (before the tuner measures, and with EF_VK_TUNE=0). */
-static const struct { uint32_t sr, sc, wm, wn; } vk_coop_layouts[] = {
+static const struct {
+    uint32_t sr, sc, wm, wn;
+} vk_coop_layouts[] = {
     {2, 2, 2, 2}, {2, 2, 4, 2}, {2, 2, 4, 4}, {4, 2, 2, 2}, {1, 1, 2, 2},
 };
 #define VK_COOP_LAYOUTS (int)(sizeof vk_coop_layouts / sizeof vk_coop_layouts[0])
@@ -23,19 +25,19 @@ static const struct { uint32_t sr, sc, wm, wn; } vk_coop_layouts[] = {
 static const char *vk_component_name(VkComponentTypeKHR t)
 {
     switch ((int)t) {
-    case VK_COMPONENT_TYPE_FLOAT16_KHR: return "f16";
-    case VK_COMPONENT_TYPE_FLOAT32_KHR: return "f32";
-    case VK_COMPONENT_TYPE_FLOAT64_KHR: return "f64";
-    case VK_COMPONENT_TYPE_SINT8_KHR: return "s8";
-    case VK_COMPONENT_TYPE_SINT16_KHR: return "s16";
-    case VK_COMPONENT_TYPE_SINT32_KHR: return "s32";
-    case VK_COMPONENT_TYPE_SINT64_KHR: return "s64";
-    case VK_COMPONENT_TYPE_UINT8_KHR: return "u8";
-    case VK_COMPONENT_TYPE_UINT16_KHR: return "u16";
-    case VK_COMPONENT_TYPE_UINT32_KHR: return "u32";
-    case VK_COMPONENT_TYPE_UINT64_KHR: return "u64";
-    case VK_COMPONENT_TYPE_BFLOAT16_KHR: return "bf16";
-    default: return "other";
+        case VK_COMPONENT_TYPE_FLOAT16_KHR: return "f16";
+        case VK_COMPONENT_TYPE_FLOAT32_KHR: return "f32";
+        case VK_COMPONENT_TYPE_FLOAT64_KHR: return "f64";
+        case VK_COMPONENT_TYPE_SINT8_KHR: return "s8";
+        case VK_COMPONENT_TYPE_SINT16_KHR: return "s16";
+        case VK_COMPONENT_TYPE_SINT32_KHR: return "s32";
+        case VK_COMPONENT_TYPE_SINT64_KHR: return "s64";
+        case VK_COMPONENT_TYPE_UINT8_KHR: return "u8";
+        case VK_COMPONENT_TYPE_UINT16_KHR: return "u16";
+        case VK_COMPONENT_TYPE_UINT32_KHR: return "u32";
+        case VK_COMPONENT_TYPE_UINT64_KHR: return "u64";
+        case VK_COMPONENT_TYPE_BFLOAT16_KHR: return "bf16";
+        default: return "other";
     }
 }
 
@@ -51,7 +53,8 @@ static uint32_t vk_coop_list(VkInstance inst, VkPhysicalDevice phys,
     if (!list || list(phys, &count, NULL) != VK_SUCCESS) return 0;
     count = count < cap ? count : cap;
     for (uint32_t i = 0; i < count; i++)
-        p[i] = (VkCooperativeMatrixPropertiesKHR){.sType = VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_KHR};
+        p[i] = (VkCooperativeMatrixPropertiesKHR){
+            .sType = VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_KHR};
     VkResult r = list(phys, &count, p);
     return r == VK_SUCCESS || r == VK_INCOMPLETE ? count : 0;
 }
@@ -62,8 +65,8 @@ static uint32_t vk_coop_list(VkInstance inst, VkPhysicalDevice phys,
  * 4 and K of 8 (the stage rows and the 8-half loads stay 16-byte aligned). */
 static int vk_coop_entry_usable(const VkCooperativeMatrixPropertiesKHR *p, ef_precision prec)
 {
-    VkComponentTypeKHR in = prec == EF_PREC_FP16 ? VK_COMPONENT_TYPE_FLOAT16_KHR
-                                                 : VK_COMPONENT_TYPE_BFLOAT16_KHR;
+    VkComponentTypeKHR in =
+        prec == EF_PREC_FP16 ? VK_COMPONENT_TYPE_FLOAT16_KHR : VK_COMPONENT_TYPE_BFLOAT16_KHR;
     return prec != EF_PREC_FP32 && p->AType == in && p->BType == in &&
            p->CType == VK_COMPONENT_TYPE_FLOAT32_KHR &&
            p->ResultType == VK_COMPONENT_TYPE_FLOAT32_KHR && !p->saturatingAccumulation &&
@@ -107,8 +110,8 @@ int vk_coop_query(VkInstance inst, VkPhysicalDevice phys, vk_coop_caps *caps)
      * for every cooperative-matrix shader) and the input type */
     int base = coop.cooperativeMatrix && mm.vulkanMemoryModel;
     int ok[EF_PREC_COUNT] = {
-        [EF_PREC_FP16] = base && f16.shaderFloat16 &&
-                         vk_shaders[vk_coop_shader(EF_PREC_FP16)].words != NULL,
+        [EF_PREC_FP16] =
+            base && f16.shaderFloat16 && vk_shaders[vk_coop_shader(EF_PREC_FP16)].words != NULL,
         [EF_PREC_BF16] = base && caps->bf16_ext && bf.shaderBFloat16Type &&
                          bf.shaderBFloat16CooperativeMatrix &&
                          vk_shaders[vk_coop_shader(EF_PREC_BF16)].words != NULL,
@@ -132,8 +135,10 @@ void vk_coop_describe(VkInstance inst, VkPhysicalDevice phys, char *buf, size_t 
     size_t w = 0;
     buf[0] = '\0';
     if (count == 0) {
-        snprintf(buf, len, "%s", vk_extension_present(phys, "VK_NV_cooperative_matrix")
-                                     ? "NV only (this build runs the KHR extension)" : "none");
+        snprintf(buf, len, "%s",
+                 vk_extension_present(phys, "VK_NV_cooperative_matrix")
+                     ? "NV only (this build runs the KHR extension)"
+                     : "none");
         return;
     }
     /* "KHR f16*f16+f32 16x16x16 16x8x16, bf16*bf16+f32 16x16x16 (subgroup)" */
@@ -141,7 +146,8 @@ void vk_coop_describe(VkInstance inst, VkPhysicalDevice phys, char *buf, size_t 
     for (uint32_t i = 0; i < count && w < len; i++) {
         int same = i > 0 && p[i].AType == p[i - 1].AType && p[i].BType == p[i - 1].BType &&
                    p[i].CType == p[i - 1].CType && p[i].ResultType == p[i - 1].ResultType &&
-                   p[i].scope == p[i - 1].scope && p[i].saturatingAccumulation == p[i - 1].saturatingAccumulation;
+                   p[i].scope == p[i - 1].scope &&
+                   p[i].saturatingAccumulation == p[i - 1].saturatingAccumulation;
         if (!same)
             w += (size_t)snprintf(buf + w, len - w, "%s %s*%s+%s%s%s", i ? "," : "",
                                   vk_component_name(p[i].AType), vk_component_name(p[i].BType),
@@ -149,17 +155,18 @@ void vk_coop_describe(VkInstance inst, VkPhysicalDevice phys, char *buf, size_t 
                                   p[i].saturatingAccumulation ? " sat" : "",
                                   p[i].scope == VK_SCOPE_SUBGROUP_KHR ? "" : " workgroup-scope");
         if (w < len)
-            w += (size_t)snprintf(buf + w, len - w, " %ux%ux%u", p[i].MSize, p[i].NSize, p[i].KSize);
+            w +=
+                (size_t)snprintf(buf + w, len - w, " %ux%ux%u", p[i].MSize, p[i].NSize, p[i].KSize);
     }
     vk_coop_caps caps;
     vk_coop_query(inst, phys, &caps);
     if (w < len)
         w += (size_t)snprintf(buf + w, len - w, " (subgroup scope; variant %s: %s%s%s)",
-                              VK_VARIANT_COOPMAT_KHR,
-                              caps.nshapes[EF_PREC_FP16] ? "fp16" : "",
+                              VK_VARIANT_COOPMAT_KHR, caps.nshapes[EF_PREC_FP16] ? "fp16" : "",
                               caps.nshapes[EF_PREC_FP16] && caps.nshapes[EF_PREC_BF16] ? ", " : "",
-                              caps.nshapes[EF_PREC_BF16] ? "bf16"
-                              : caps.nshapes[EF_PREC_FP16] ? "" : "none usable by this build");
+                              caps.nshapes[EF_PREC_BF16]   ? "bf16"
+                              : caps.nshapes[EF_PREC_FP16] ? ""
+                                                           : "none usable by this build");
 }
 
 int vk_coop_candidate(const ef_device *dev, ef_precision prec, int i, vk_coop_tile *t)
@@ -169,8 +176,10 @@ int vk_coop_candidate(const ef_device *dev, ef_precision prec, int i, vk_coop_ti
         return 0;
     int l = i % VK_COOP_LAYOUTS;
     *t = (vk_coop_tile){.s = dev->coop.shapes[prec][i / VK_COOP_LAYOUTS],
-                        .sr = vk_coop_layouts[l].sr, .sc = vk_coop_layouts[l].sc,
-                        .wm = vk_coop_layouts[l].wm, .wn = vk_coop_layouts[l].wn};
+                        .sr = vk_coop_layouts[l].sr,
+                        .sc = vk_coop_layouts[l].sc,
+                        .wm = vk_coop_layouts[l].wm,
+                        .wn = vk_coop_layouts[l].wn};
     return 1;
 }
 
@@ -187,15 +196,20 @@ int vk_coop_fits(const ef_device *dev, const ef_op *op, const vk_coop_tile *t, c
                  size_t len)
 {
     if (!dev->coop.nshapes[op->precision]) {
-        snprintf(why, len, "needs VK_KHR_cooperative_matrix with %s x %s -> fp32 at subgroup "
-                 "scope%s", ef_precision_name(op->precision), ef_precision_name(op->precision),
-                 vk_shaders[vk_coop_shader(op->precision)].words ? ""
-                 : " (and a glslc that compiles the shader at build time)");
+        snprintf(why, len,
+                 "needs VK_KHR_cooperative_matrix with %s x %s -> fp32 at subgroup "
+                 "scope%s",
+                 ef_precision_name(op->precision), ef_precision_name(op->precision),
+                 vk_shaders[vk_coop_shader(op->precision)].words
+                     ? ""
+                     : " (and a glslc that compiles the shader at build time)");
         return 0;
     }
     if (op->rows < (int)t->s.m || op->n < (int)t->s.n || op->d % (int)t->s.k || op->d % 8) {
-        snprintf(why, len, "needs rows >= %u, n >= %u and d a multiple of %u and 8 "
-                 "(rows = %d, n = %d, d = %d)", t->s.m, t->s.n, t->s.k, op->rows, op->n, op->d);
+        snprintf(why, len,
+                 "needs rows >= %u, n >= %u and d a multiple of %u and 8 "
+                 "(rows = %d, n = %d, d = %d)",
+                 t->s.m, t->s.n, t->s.k, op->rows, op->n, op->d);
         return 0;
     }
     return 1;
@@ -207,7 +221,8 @@ int vk_energy_coopmat_record(ef_device *dev, const ef_op *op, const vk_coop_tile
     char why[160];
     if (!vk_coop_fits(dev, op, t, why, sizeof why))
         return ef_fail(err, EF_UNSUPPORTED, "vulkan: variant %s %s", VK_VARIANT_COOPMAT_KHR, why);
-    int masked = op->mask.kind != EF_MASK_FULL, fault = masked && op->fault == EF_FAULT_MASK_OFF_BY_ONE;
+    int masked = op->mask.kind != EF_MASK_FULL,
+        fault = masked && op->fault == EF_FAULT_MASK_OFF_BY_ONE;
     int npad;
     uint64_t tree;
     vk_push pc;

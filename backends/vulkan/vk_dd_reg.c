@@ -10,8 +10,8 @@
 
 #include <stdio.h>
 
-#define VK_DD_TM 8u   /* rows per workgroup (multiple of 4, at most 8) */
-#define VK_DD_TN 4u   /* columns per invocation */
+#define VK_DD_TM 8u /* rows per workgroup (multiple of 4, at most 8) */
+#define VK_DD_TN 4u /* columns per invocation */
 
 static uint32_t vk_up(uint32_t x, uint32_t m) { return (x + m - 1) / m * m; }
 
@@ -32,8 +32,12 @@ int vk_gram_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef_e
     if (rc == EF_OK) rc = vk_reg_keys_record(dev, op, npad, ds, 1, err);
     if (rc != EF_OK) return rc;
     vk_spec spec = vk_spec_1d(op->precision);
-    vk_push qd = {.n = op->n, .d = op->d, .row0 = 0, .rows = (int32_t)nq,
-                  .off_dst = (int32_t)qx, .count = (int32_t)ds};
+    vk_push qd = {.n = op->n,
+                  .d = op->d,
+                  .row0 = 0,
+                  .rows = (int32_t)nq,
+                  .off_dst = (int32_t)qx,
+                  .count = (int32_t)ds};
     ef_buffer *with_q[VK_BINDINGS] = {op->q, dev->scratch};
     if (op->precision == EF_PREC_FP32 && ds == d) { /* a copy (memcpy) and zero rows */
         size_t qb = (size_t)op->n * d * 4;
@@ -55,7 +59,10 @@ int vk_gram_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef_e
     tile.v[VK_SPEC_TN] = VK_DD_TN;
     tile.v[VK_SPEC_SG] = sg;
     uint32_t gx = vk_groups(d, sg * VK_DD_TN), gy = vk_groups(d, VK_DD_TM);
-    vk_push pc = {.n = op->n, .d = op->d, .len = (int32_t)ds, .off_src = (int32_t)qx,
+    vk_push pc = {.n = op->n,
+                  .d = op->d,
+                  .len = (int32_t)ds,
+                  .off_src = (int32_t)qx,
                   .aux0 = (int32_t)((uint64_t)(2 * npad - 2) * ds)};
     ef_buffer *bufs[VK_BINDINGS] = {[1] = op->out, [6] = dev->scratch, [7] = dev->scratch};
     if (rc == EF_OK) /* z = 0: Q, z = 1: the keys centered */
@@ -76,8 +83,10 @@ int vk_leverage_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, 
     /* scratch: key tree at 0 (rows of d), T^T panels (d x ld) */
     uint64_t panels = (uint64_t)(2 * npad - 1) * d, end = panels + (uint64_t)d * ld;
     if (end > INT32_MAX)
-        return ef_fail(err, EF_UNSUPPORTED, "vulkan: leverage n = %d, d = %d exceeds 32-bit "
-                       "offsets", op->n, op->d);
+        return ef_fail(err, EF_UNSUPPORTED,
+                       "vulkan: leverage n = %d, d = %d exceeds 32-bit "
+                       "offsets",
+                       op->n, op->d);
     int rc = vk_scratch_reserve(dev, end * 4, err);
     if (rc == EF_OK) rc = vk_cmd_begin(dev, err);
     if (rc == EF_OK) rc = vk_reg_keys_record(dev, op, npad, d, 1, err);
@@ -85,9 +94,15 @@ int vk_leverage_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, 
     vk_spec spec = vk_spec_1d(op->precision);
     /* T (d x d, rows a) as "keys" into panels of `cols` rows a: T^T, d rows of c each */
     ef_buffer *tr_bufs[VK_BINDINGS] = {dev->scratch, [6] = op->aux};
-    vk_push tr = {.n = op->d, .d = op->d, .off_src = 0, .off_dst = (int32_t)panels,
-                  .count = (int32_t)d, .len = (int32_t)d, .rows = (int32_t)ld,
-                  .window = (int32_t)cols, .shift = 0};
+    vk_push tr = {.n = op->d,
+                  .d = op->d,
+                  .off_src = 0,
+                  .off_dst = (int32_t)panels,
+                  .count = (int32_t)d,
+                  .len = (int32_t)d,
+                  .rows = (int32_t)ld,
+                  .window = (int32_t)cols,
+                  .shift = 0};
     rc = vk_cmd_dispatch_linear(dev, VK_SH_KEYS_TRANSPOSE, &spec, tr_bufs, &tr,
                                 vk_groups((uint64_t)ld * (d / 4), VK_WG), err);
     vk_spec tile = spec;
@@ -96,8 +111,12 @@ int vk_leverage_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, 
     tile.v[VK_SPEC_TN] = VK_DD_TN;
     tile.v[VK_SPEC_BK] = bk;
     tile.v[VK_SPEC_SG] = sg;
-    vk_push pc = {.n = op->n, .d = op->d, .off_src = (int32_t)panels, .window = (int32_t)groups,
-                  .count = (int32_t)d, .len = (int32_t)d,
+    vk_push pc = {.n = op->n,
+                  .d = op->d,
+                  .off_src = (int32_t)panels,
+                  .window = (int32_t)groups,
+                  .count = (int32_t)d,
+                  .len = (int32_t)d,
                   .aux0 = (int32_t)((uint64_t)(2 * npad - 2) * d)};
     ef_buffer *bufs[VK_BINDINGS] = {[1] = op->out, [6] = dev->scratch};
     if (rc == EF_OK)

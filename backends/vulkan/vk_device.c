@@ -204,7 +204,8 @@ static const char *vk_variant_name(ef_device *dev, const ef_op *op, int i)
     /* the cooperative-matrix energy, for the input types the device multiplies */
     return op->workload == EF_WL_ENERGY && op->precision != EF_PREC_FP32 && dev &&
                    dev->coop.nshapes[op->precision] > 0 && i == 0
-               ? VK_VARIANT_COOPMAT_KHR : NULL;
+               ? VK_VARIANT_COOPMAT_KHR
+               : NULL;
 }
 
 const ef_backend ef_backend_vulkan = {

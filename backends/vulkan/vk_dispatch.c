@@ -46,22 +46,24 @@ static void vk_cmd_barrier(ef_device *dev)
     };
     vkCmdPipelineBarrier(dev->cmd,
                          VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
-                         VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
-                         0, 1, &barrier, 0, NULL, 0, NULL);
+                         VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT, 0,
+                         1, &barrier, 0, NULL, 0, NULL);
 }
 
 int vk_cmd_dispatch(ef_device *dev, vk_shader_id sh, const vk_spec *spec,
-                    ef_buffer *const bufs[VK_BINDINGS], const vk_push *pc,
-                    uint32_t gx, uint32_t gy, uint32_t gz, ef_error *err)
+                    ef_buffer *const bufs[VK_BINDINGS], const vk_push *pc, uint32_t gx, uint32_t gy,
+                    uint32_t gz, ef_error *err)
 {
     const uint32_t *maxg = dev->props.limits.maxComputeWorkGroupCount;
     if (gx > maxg[0] || gy > maxg[1] || gz > maxg[2])
-        return ef_fail(err, EF_UNSUPPORTED, "vulkan: shader %s needs %u x %u x %u workgroups, "
-                       "the device allows %u x %u x %u", vk_shaders[sh].name, gx, gy, gz,
-                       maxg[0], maxg[1], maxg[2]);
+        return ef_fail(err, EF_UNSUPPORTED,
+                       "vulkan: shader %s needs %u x %u x %u workgroups, "
+                       "the device allows %u x %u x %u",
+                       vk_shaders[sh].name, gx, gy, gz, maxg[0], maxg[1], maxg[2]);
     if (gx == 0 || gy == 0 || gz == 0) return EF_OK;
     if (dev->sets_used >= VK_SETS_PER_RUN)
-        return ef_fail(err, EF_ERROR, "vulkan: more than %d dispatches in one run", VK_SETS_PER_RUN);
+        return ef_fail(err, EF_ERROR, "vulkan: more than %d dispatches in one run",
+                       VK_SETS_PER_RUN);
     VkPipeline pipe;
     int rc = vk_pipeline_get(dev, sh, spec, &pipe, err);
     if (rc != EF_OK) return rc;
@@ -88,16 +90,16 @@ int vk_cmd_dispatch(ef_device *dev, vk_shader_id sh, const vk_spec *spec,
             .dstSet = set,
             .dstBinding = i,
             .descriptorCount = 1,
-            .descriptorType = texel ? VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER
-                                    : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+            .descriptorType =
+                texel ? VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
             .pBufferInfo = texel ? NULL : &infos[i],
             .pTexelBufferView = texel ? &views[i] : NULL,
         };
     }
     vkUpdateDescriptorSets(dev->dev, VK_BINDINGS, writes, 0, NULL);
     vkCmdBindPipeline(dev->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipe);
-    vkCmdBindDescriptorSets(dev->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, dev->layout, 0, 1, &set,
-                            0, NULL);
+    vkCmdBindDescriptorSets(dev->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, dev->layout, 0, 1, &set, 0,
+                            NULL);
     vkCmdPushConstants(dev->cmd, dev->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof *pc, pc);
     vkCmdDispatch(dev->cmd, gx, gy, gz);
     vk_cmd_barrier(dev);
@@ -105,8 +107,8 @@ int vk_cmd_dispatch(ef_device *dev, vk_shader_id sh, const vk_spec *spec,
 }
 
 int vk_cmd_dispatch_linear(ef_device *dev, vk_shader_id sh, const vk_spec *spec,
-                           ef_buffer *const bufs[VK_BINDINGS], const vk_push *pc,
-                           uint64_t groups, ef_error *err)
+                           ef_buffer *const bufs[VK_BINDINGS], const vk_push *pc, uint64_t groups,
+                           ef_error *err)
 {
     uint64_t gx = groups, limit = dev->props.limits.maxComputeWorkGroupCount[0];
     if (gx > limit) gx = limit;
@@ -123,8 +125,8 @@ void vk_cmd_fill(ef_device *dev, ef_buffer *dst, size_t off, size_t bytes, uint3
     vk_cmd_barrier(dev);
 }
 
-int vk_cmd_copy(ef_device *dev, ef_buffer *src, size_t src_off, ef_buffer *dst,
-                size_t dst_off, size_t bytes, ef_error *err)
+int vk_cmd_copy(ef_device *dev, ef_buffer *src, size_t src_off, ef_buffer *dst, size_t dst_off,
+                size_t bytes, ef_error *err)
 {
     (void)err;
     const VkBufferCopy region = {.srcOffset = src_off, .dstOffset = dst_off, .size = bytes};
@@ -145,13 +147,15 @@ int vk_cmd_submit(ef_device *dev, double *ms, ef_error *err)
     };
     VkResult r = vkQueueSubmit(dev->queue, 1, &submit, dev->fence);
     if (r != VK_SUCCESS) return vk_lost_check(dev, r, "vkQueueSubmit", err);
-    uint64_t wait = dev->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? VK_WAIT_CPU_NS
-                                                                         : VK_WAIT_GPU_NS;
+    uint64_t wait =
+        dev->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? VK_WAIT_CPU_NS : VK_WAIT_GPU_NS;
     r = vkWaitForFences(dev->dev, 1, &dev->fence, VK_TRUE, wait);
     if (r == VK_TIMEOUT) {
         dev->lost = 1;
-        return ef_fail(err, EF_ERROR, "vulkan: a command buffer ran longer than %llu s; the "
-                       "device is treated as hung", (unsigned long long)(wait / 1000000000ull));
+        return ef_fail(err, EF_ERROR,
+                       "vulkan: a command buffer ran longer than %llu s; the "
+                       "device is treated as hung",
+                       (unsigned long long)(wait / 1000000000ull));
     }
     if (r != VK_SUCCESS) return vk_lost_check(dev, r, "vkWaitForFences", err);
     if (ms) {

@@ -18,7 +18,10 @@ static int vk_tree_record(ef_device *dev, const ef_op *op, int npad, ef_error *e
     ef_buffer *bufs[VK_BINDINGS] = {dev->scratch};
     int32_t off = 0;
     for (int size = npad; size > 1; size /= 2) {
-        vk_push pc = {.n = op->n, .d = op->d, .off_src = off, .off_dst = off + size * op->d,
+        vk_push pc = {.n = op->n,
+                      .d = op->d,
+                      .off_src = off,
+                      .off_dst = off + size * op->d,
                       .count = size / 2};
         int rc = vk_cmd_dispatch_linear(dev, VK_SH_TREE_LEVEL, &spec, bufs, &pc,
                                         vk_groups((uint64_t)(size / 2) * op->d, VK_WG), err);
@@ -48,8 +51,8 @@ int vk_keys_record(ef_device *dev, const ef_op *op, int npad, int mode, ef_error
 /* Row shifts of a masked field: the means of the visible keys (rows x d, coalesced over
  * d) at scratch tree + rows, then c_r = a q_i . m_r at scratch tree (the layout every
  * energy shader reads). `base` holds n, d, row0, rows, window, shift, scale. */
-int vk_shift_record(ef_device *dev, const ef_op *op, const vk_push *base, int npad,
-                    uint64_t tree, ef_error *err)
+int vk_shift_record(ef_device *dev, const ef_op *op, const vk_push *base, int npad, uint64_t tree,
+                    ef_error *err)
 {
     vk_spec spec = vk_spec_1d(op->precision);
     ef_buffer *own[VK_BINDINGS] = {dev->scratch};
@@ -75,9 +78,14 @@ int vk_energy_prepare(ef_device *dev, const ef_op *op, int *npad, uint64_t *tree
     *npad = vk_pow2_at_least(op->n);
     *tree = (uint64_t)(2 * *npad - 1) * op->d;
     *pc = (vk_push){
-        .n = op->n, .d = op->d, .row0 = op->row0, .rows = op->rows,
+        .n = op->n,
+        .d = op->d,
+        .row0 = op->row0,
+        .rows = op->rows,
         .window = op->mask.kind == EF_MASK_WINDOW ? op->mask.window : op->n + 1,
-        .off_dst = (int32_t)*tree, .count = *npad, .scale = (float)op->scale,
+        .off_dst = (int32_t)*tree,
+        .count = *npad,
+        .scale = (float)op->scale,
     };
     return vk_scratch_reserve(dev, (*tree + (uint64_t)op->rows * (op->d + 1)) * 4, err);
 }
@@ -100,16 +108,22 @@ static int vk_energy_record(ef_device *dev, const ef_op *op, ef_run_result *res,
     if (masked && (rc = vk_shift_record(dev, op, &pc, npad, tree, err)) != EF_OK) return rc;
     vk_tile t = dev->tile;
     vk_spec spec = {.v = {
-        [VK_SPEC_PREC] = op->precision, [VK_SPEC_WGX] = t.wgx, [VK_SPEC_WGY] = t.wgy,
-        [VK_SPEC_TM] = t.tm, [VK_SPEC_TN] = t.tn, [VK_SPEC_BK] = t.bk,
-        [VK_SPEC_MASKED] = (uint32_t)masked, [VK_SPEC_SG] = 1, [VK_SPEC_LEVELS] = 1,
-    }};
+                        [VK_SPEC_PREC] = op->precision,
+                        [VK_SPEC_WGX] = t.wgx,
+                        [VK_SPEC_WGY] = t.wgy,
+                        [VK_SPEC_TM] = t.tm,
+                        [VK_SPEC_TN] = t.tn,
+                        [VK_SPEC_BK] = t.bk,
+                        [VK_SPEC_MASKED] = (uint32_t)masked,
+                        [VK_SPEC_SG] = 1,
+                        [VK_SPEC_LEVELS] = 1,
+                    }};
     ef_buffer *bufs[VK_BINDINGS] = {op->q, dev->scratch, dev->scratch, op->e};
     rc = vk_cmd_dispatch(dev, VK_SH_ENERGY, &spec, bufs, &pc, vk_groups(op->n, t.tn * t.wgx),
                          vk_groups(op->rows, t.tm * t.wgy), 1, err);
     if (rc != EF_OK) return rc;
-    snprintf(res->path, sizeof res->path, "fused-%ux%u-k%u%s", t.tm * t.wgy, t.tn * t.wgx,
-             t.bk, pc.shift ? "-fault" : "");
+    snprintf(res->path, sizeof res->path, "fused-%ux%u-k%u%s", t.tm * t.wgy, t.tn * t.wgx, t.bk,
+             pc.shift ? "-fault" : "");
     return vk_cmd_submit(dev, &res->time_ms, err);
 }
 
@@ -132,7 +146,8 @@ int vk_energy_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error 
     char why[160];
     if (op->variant && op->variant[0]) { /* coopmat-khr, the one variant (vk_op_check) */
         if (!vk_coop_tile_for(dev, op->precision, &t))
-            return ef_fail(err, EF_UNSUPPORTED, "vulkan: variant %s needs fp16 or bf16 inputs "
+            return ef_fail(err, EF_UNSUPPORTED,
+                           "vulkan: variant %s needs fp16 or bf16 inputs "
                            "and VK_KHR_cooperative_matrix with that type (%s: none usable)",
                            VK_VARIANT_COOPMAT_KHR, ef_precision_name(op->precision));
         return vk_energy_coopmat_record(dev, op, &t, res, err);

@@ -25,8 +25,7 @@ typedef struct vk_reg_layout {
 
 static uint64_t vk_up4(uint64_t x) { return (x + 3) / 4 * 4; }
 
-static int vk_reg_layout_make(const vk_tile t, const ef_op *op, vk_reg_layout *l,
-                              ef_error *err)
+static int vk_reg_layout_make(const vk_tile t, const ef_op *op, vk_reg_layout *l, ef_error *err)
 {
     l->npad = vk_pow2_at_least(op->n);
     l->levels = 1;
@@ -41,8 +40,10 @@ static int vk_reg_layout_make(const vk_tile t, const ef_op *op, vk_reg_layout *l
     l->rows_q = l->panels + (uint64_t)l->dk * l->ld;
     l->end = l->rows_q + (uint64_t)op->rows * l->dk;
     if (l->end > INT32_MAX)
-        return ef_fail(err, EF_UNSUPPORTED, "vulkan: n = %d, d = %d needs %llu floats of scratch, "
-                       "more than 32-bit offsets reach", op->n, op->d, (unsigned long long)l->end);
+        return ef_fail(err, EF_UNSUPPORTED,
+                       "vulkan: n = %d, d = %d needs %llu floats of scratch, "
+                       "more than 32-bit offsets reach",
+                       op->n, op->d, (unsigned long long)l->end);
     return EF_OK;
 }
 
@@ -73,9 +74,14 @@ int vk_reg_keys_record(ef_device *dev, const ef_op *op, int npad, uint32_t ds, i
     int32_t off = 0;
     for (int size = npad; size > 1 && rc == EF_OK;) {
         int h = size >= 8 ? 3 : size >= 4 ? 2 : 1;
-        vk_push lv = {.n = op->n, .d = op->d, .off_src = off,
-                      .off_dst = off + size * (int32_t)ds, .count = size >> h,
-                      .len = (int32_t)ds, .aux0 = size / 2, .shift = root_only};
+        vk_push lv = {.n = op->n,
+                      .d = op->d,
+                      .off_src = off,
+                      .off_dst = off + size * (int32_t)ds,
+                      .count = size >> h,
+                      .len = (int32_t)ds,
+                      .aux0 = size / 2,
+                      .shift = root_only};
         spec.v[VK_SPEC_LEVELS] = (uint32_t)h;
         rc = vk_cmd_dispatch_linear(dev, VK_SH_TREE_LEVEL4, &spec, own, &lv,
                                     vk_groups((uint64_t)(size >> h) * (ds / 4), VK_WG), err);
@@ -92,17 +98,28 @@ static int vk_reg_operands_record(ef_device *dev, const ef_op *op, const vk_reg_
     vk_spec spec = vk_spec_1d(op->precision);
     ef_buffer *own[VK_BINDINGS] = {dev->scratch, [6] = dev->scratch};
     ef_buffer *with_q[VK_BINDINGS] = {op->q, dev->scratch};
-    vk_push tr = {.n = op->n, .d = op->d, .off_src = 0, .off_dst = (int32_t)l->panels,
-                  .count = (int32_t)l->dk, .len = (int32_t)l->ds, .rows = (int32_t)l->ld,
-                  .window = (int32_t)l->cols, .shift = !masked, .aux0 = (int32_t)l->root};
-    vk_push qd = {.n = op->n, .d = op->d, .row0 = op->row0, .rows = op->rows,
-                  .off_dst = (int32_t)l->rows_q, .count = (int32_t)l->dk};
+    vk_push tr = {.n = op->n,
+                  .d = op->d,
+                  .off_src = 0,
+                  .off_dst = (int32_t)l->panels,
+                  .count = (int32_t)l->dk,
+                  .len = (int32_t)l->ds,
+                  .rows = (int32_t)l->ld,
+                  .window = (int32_t)l->cols,
+                  .shift = !masked,
+                  .aux0 = (int32_t)l->root};
+    vk_push qd = {.n = op->n,
+                  .d = op->d,
+                  .row0 = op->row0,
+                  .rows = op->rows,
+                  .off_dst = (int32_t)l->rows_q,
+                  .count = (int32_t)l->dk};
     int rc = vk_cmd_dispatch_linear(dev, VK_SH_KEYS_TRANSPOSE, &spec, own, &tr,
                                     vk_groups((uint64_t)l->ld * (l->dk / 4), VK_WG), err);
     if (rc != EF_OK) return rc;
     if (op->precision == EF_PREC_FP32 && l->dk == (uint32_t)op->d)
-        return vk_cmd_copy(dev, op->q, (size_t)op->row0 * op->d * 4, dev->scratch,
-                           l->rows_q * 4, (size_t)op->rows * op->d * 4, err);
+        return vk_cmd_copy(dev, op->q, (size_t)op->row0 * op->d * 4, dev->scratch, l->rows_q * 4,
+                           (size_t)op->rows * op->d * 4, err);
     if (op->d % 4 == 0) { /* 4 elements a load through the typed view */
         ef_buffer *typed[VK_BINDINGS] = {dev->scratch};
         typed[vk_input_binding(op->precision)] = op->q;
@@ -149,7 +166,10 @@ int vk_energy_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef
     if (rc == EF_OK) rc = vk_cmd_begin(dev, err);
     if (rc != EF_OK) return rc;
     vk_push pc = {
-        .n = op->n, .d = op->d, .row0 = op->row0, .rows = op->rows,
+        .n = op->n,
+        .d = op->d,
+        .row0 = op->row0,
+        .rows = op->rows,
         .window = op->mask.kind == EF_MASK_WINDOW ? op->mask.window : op->n + 1,
         .shift = masked && op->fault == EF_FAULT_MASK_OFF_BY_ONE ? 1 : 0,
         .scale = (float)op->scale,
@@ -161,11 +181,16 @@ int vk_energy_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef
      * no key then neither compute nor store */
     if (masked) vk_cmd_fill(dev, op->e, 0, (size_t)op->rows * op->n * 4, 0);
     vk_spec spec = {.v = {
-        [VK_SPEC_PREC] = op->precision, [VK_SPEC_WGX] = t.wgx, [VK_SPEC_WGY] = 1,
-        [VK_SPEC_TM] = t.tm, [VK_SPEC_TN] = t.tn, [VK_SPEC_BK] = t.bk,
-        [VK_SPEC_MASKED] = (uint32_t)masked, [VK_SPEC_SG] = dev->subgroup_size,
-        [VK_SPEC_LEVELS] = 1,
-    }};
+                        [VK_SPEC_PREC] = op->precision,
+                        [VK_SPEC_WGX] = t.wgx,
+                        [VK_SPEC_WGY] = 1,
+                        [VK_SPEC_TM] = t.tm,
+                        [VK_SPEC_TN] = t.tn,
+                        [VK_SPEC_BK] = t.bk,
+                        [VK_SPEC_MASKED] = (uint32_t)masked,
+                        [VK_SPEC_SG] = dev->subgroup_size,
+                        [VK_SPEC_LEVELS] = 1,
+                    }};
     ef_buffer *bufs[VK_BINDINGS] = {[2] = dev->scratch, [3] = op->e, [6] = dev->scratch};
     pc.off_src = (int32_t)l.panels;
     pc.off_dst = (int32_t)l.shifts;
@@ -178,8 +203,8 @@ int vk_energy_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef
     if (masked && op->mask.kind == EF_MASK_WINDOW)
         tiles = vk_groups((uint64_t)op->mask.window + t.tm + 1, l.cols) + 1;
     uint32_t gx = vk_groups(tiles, VK_REG_TILES);
-    rc = vk_cmd_dispatch(dev, VK_SH_ENERGY_REG, &spec, bufs, &pc, gx, vk_groups(op->rows, t.tm),
-                         1, err);
+    rc = vk_cmd_dispatch(dev, VK_SH_ENERGY_REG, &spec, bufs, &pc, gx, vk_groups(op->rows, t.tm), 1,
+                         err);
     if (rc != EF_OK) return rc;
     snprintf(res->path, sizeof res->path, "reg-%ux%u-wg%u-k%u%s", t.tm, t.tn, t.wgx, t.bk,
              pc.shift ? "-fault" : "");

@@ -23,44 +23,46 @@ static struct {
 static long vk_validation_count;
 static char vk_validation_msg[1024];
 
-long ef_vulkan_validation_errors(void) { return __atomic_load_n(&vk_validation_count, __ATOMIC_SEQ_CST); }
+long ef_vulkan_validation_errors(void)
+{
+    return __atomic_load_n(&vk_validation_count, __ATOMIC_SEQ_CST);
+}
 const char *ef_vulkan_validation_first(void) { return vk_validation_msg; }
 
 const char *vk_result_name(VkResult r)
 {
     switch (r) {
-    case VK_SUCCESS: return "VK_SUCCESS";
-    case VK_NOT_READY: return "VK_NOT_READY";
-    case VK_TIMEOUT: return "VK_TIMEOUT";
-    case VK_INCOMPLETE: return "VK_INCOMPLETE";
-    case VK_ERROR_OUT_OF_HOST_MEMORY: return "VK_ERROR_OUT_OF_HOST_MEMORY";
-    case VK_ERROR_OUT_OF_DEVICE_MEMORY: return "VK_ERROR_OUT_OF_DEVICE_MEMORY";
-    case VK_ERROR_INITIALIZATION_FAILED: return "VK_ERROR_INITIALIZATION_FAILED";
-    case VK_ERROR_DEVICE_LOST: return "VK_ERROR_DEVICE_LOST";
-    case VK_ERROR_MEMORY_MAP_FAILED: return "VK_ERROR_MEMORY_MAP_FAILED";
-    case VK_ERROR_LAYER_NOT_PRESENT: return "VK_ERROR_LAYER_NOT_PRESENT";
-    case VK_ERROR_EXTENSION_NOT_PRESENT: return "VK_ERROR_EXTENSION_NOT_PRESENT";
-    case VK_ERROR_FEATURE_NOT_PRESENT: return "VK_ERROR_FEATURE_NOT_PRESENT";
-    case VK_ERROR_INCOMPATIBLE_DRIVER: return "VK_ERROR_INCOMPATIBLE_DRIVER";
-    case VK_ERROR_TOO_MANY_OBJECTS: return "VK_ERROR_TOO_MANY_OBJECTS";
-    case VK_ERROR_OUT_OF_POOL_MEMORY: return "VK_ERROR_OUT_OF_POOL_MEMORY";
-    case VK_ERROR_INVALID_SHADER_NV: return "VK_ERROR_INVALID_SHADER_NV";
-    default: return "VkResult (unnamed)";
+        case VK_SUCCESS: return "VK_SUCCESS";
+        case VK_NOT_READY: return "VK_NOT_READY";
+        case VK_TIMEOUT: return "VK_TIMEOUT";
+        case VK_INCOMPLETE: return "VK_INCOMPLETE";
+        case VK_ERROR_OUT_OF_HOST_MEMORY: return "VK_ERROR_OUT_OF_HOST_MEMORY";
+        case VK_ERROR_OUT_OF_DEVICE_MEMORY: return "VK_ERROR_OUT_OF_DEVICE_MEMORY";
+        case VK_ERROR_INITIALIZATION_FAILED: return "VK_ERROR_INITIALIZATION_FAILED";
+        case VK_ERROR_DEVICE_LOST: return "VK_ERROR_DEVICE_LOST";
+        case VK_ERROR_MEMORY_MAP_FAILED: return "VK_ERROR_MEMORY_MAP_FAILED";
+        case VK_ERROR_LAYER_NOT_PRESENT: return "VK_ERROR_LAYER_NOT_PRESENT";
+        case VK_ERROR_EXTENSION_NOT_PRESENT: return "VK_ERROR_EXTENSION_NOT_PRESENT";
+        case VK_ERROR_FEATURE_NOT_PRESENT: return "VK_ERROR_FEATURE_NOT_PRESENT";
+        case VK_ERROR_INCOMPATIBLE_DRIVER: return "VK_ERROR_INCOMPATIBLE_DRIVER";
+        case VK_ERROR_TOO_MANY_OBJECTS: return "VK_ERROR_TOO_MANY_OBJECTS";
+        case VK_ERROR_OUT_OF_POOL_MEMORY: return "VK_ERROR_OUT_OF_POOL_MEMORY";
+        case VK_ERROR_INVALID_SHADER_NV: return "VK_ERROR_INVALID_SHADER_NV";
+        default: return "VkResult (unnamed)";
     }
 }
 
 int vk_result_fail(ef_error *err, VkResult r, const char *what)
 {
-    int code = r == VK_ERROR_OUT_OF_HOST_MEMORY || r == VK_ERROR_OUT_OF_DEVICE_MEMORY
-                   ? EF_NOMEM : EF_ERROR;
+    int code = r == VK_ERROR_OUT_OF_HOST_MEMORY || r == VK_ERROR_OUT_OF_DEVICE_MEMORY ? EF_NOMEM
+                                                                                      : EF_ERROR;
     return ef_fail(err, code, "vulkan: %s failed: %s (%d)%s", what, vk_result_name(r), (int)r,
                    r == VK_ERROR_DEVICE_LOST ? "; the device is lost" : "");
 }
 
-static VKAPI_ATTR VkBool32 VKAPI_CALL
-vk_validation_message(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
-                      VkDebugUtilsMessageTypeFlagsEXT type,
-                      const VkDebugUtilsMessengerCallbackDataEXT *data, void *user)
+static VKAPI_ATTR VkBool32 VKAPI_CALL vk_validation_message(
+    VkDebugUtilsMessageSeverityFlagBitsEXT severity, VkDebugUtilsMessageTypeFlagsEXT type,
+    const VkDebugUtilsMessengerCallbackDataEXT *data, void *user)
 {
     (void)type;
     (void)user;
@@ -96,8 +98,10 @@ static int vk_instance_create(ef_error *err)
 {
     int validate = vk_validation_wanted();
     if (validate && !vk_layer_present(VK_LAYER_VALIDATION))
-        return ef_fail(err, EF_ERROR, "vulkan: EF_VK_VALIDATION=1 but %s is not installed "
-                       "(apt-get install vulkan-validationlayers)", VK_LAYER_VALIDATION);
+        return ef_fail(err, EF_ERROR,
+                       "vulkan: EF_VK_VALIDATION=1 but %s is not installed "
+                       "(apt-get install vulkan-validationlayers)",
+                       VK_LAYER_VALIDATION);
     const VkDebugUtilsMessengerCreateInfoEXT messenger_info = {
         .sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT,
         .messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT |
@@ -129,12 +133,14 @@ static int vk_instance_create(ef_error *err)
     };
     VkResult r = vkCreateInstance(&info, NULL, &vk_inst.instance);
     if (r == VK_ERROR_INCOMPATIBLE_DRIVER)
-        return ef_fail(err, EF_ERROR, "vulkan: no Vulkan 1.1 driver is installed "
+        return ef_fail(err, EF_ERROR,
+                       "vulkan: no Vulkan 1.1 driver is installed "
                        "(lavapipe: apt-get install mesa-vulkan-drivers)");
     if (r != VK_SUCCESS) return vk_result_fail(err, r, "vkCreateInstance");
     if (validate) {
-        PFN_vkCreateDebugUtilsMessengerEXT create = (PFN_vkCreateDebugUtilsMessengerEXT)
-            vkGetInstanceProcAddr(vk_inst.instance, "vkCreateDebugUtilsMessengerEXT");
+        PFN_vkCreateDebugUtilsMessengerEXT create =
+            (PFN_vkCreateDebugUtilsMessengerEXT)vkGetInstanceProcAddr(
+                vk_inst.instance, "vkCreateDebugUtilsMessengerEXT");
         if (!create) {
             vkDestroyInstance(vk_inst.instance, NULL);
             vk_inst.instance = VK_NULL_HANDLE;
@@ -165,8 +171,9 @@ void vk_instance_release(void)
 {
     if (vk_inst.refs <= 0 || --vk_inst.refs > 0) return;
     if (vk_inst.messenger) {
-        PFN_vkDestroyDebugUtilsMessengerEXT destroy = (PFN_vkDestroyDebugUtilsMessengerEXT)
-            vkGetInstanceProcAddr(vk_inst.instance, "vkDestroyDebugUtilsMessengerEXT");
+        PFN_vkDestroyDebugUtilsMessengerEXT destroy =
+            (PFN_vkDestroyDebugUtilsMessengerEXT)vkGetInstanceProcAddr(
+                vk_inst.instance, "vkDestroyDebugUtilsMessengerEXT");
         if (destroy) destroy(vk_inst.instance, vk_inst.messenger, NULL);
         vk_inst.messenger = VK_NULL_HANDLE;
     }
@@ -214,11 +221,11 @@ int vk_device_count(ef_error *err)
 static const char *vk_type_name(VkPhysicalDeviceType t)
 {
     switch (t) {
-    case VK_PHYSICAL_DEVICE_TYPE_CPU: return "cpu";
-    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU:
-    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU:
-    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return "gpu";
-    default: return "other";
+        case VK_PHYSICAL_DEVICE_TYPE_CPU: return "cpu";
+        case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU:
+        case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU:
+        case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return "gpu";
+        default: return "other";
     }
 }
 
@@ -239,14 +246,14 @@ int vk_extension_present(VkPhysicalDevice phys, const char *name)
 static const char *vk_vendor_name(uint32_t id)
 {
     switch (id) {
-    case 0x10de: return "NVIDIA";
-    case 0x1002: return "AMD";
-    case 0x8086: return "Intel";
-    case 0x13b5: return "ARM";
-    case 0x5143: return "Qualcomm";
-    case 0x106b: return "Apple";
-    case 0x10005: return "Mesa";
-    default: return NULL;
+        case 0x10de: return "NVIDIA";
+        case 0x1002: return "AMD";
+        case 0x8086: return "Intel";
+        case 0x13b5: return "ARM";
+        case 0x5143: return "Qualcomm";
+        case 0x106b: return "Apple";
+        case 0x10005: return "Mesa";
+        default: return NULL;
     }
 }
 
@@ -327,8 +334,8 @@ int vk_device_info(int index, ef_device_info *info, ef_error *err)
              "subgroup %u, shared %u KiB, max storage buffer %" PRIu64 " MiB, "
              "timestamp period %.3g ns, cooperative matrix: %s",
              sub.subgroupSize, p->limits.maxComputeSharedMemorySize / 1024,
-             (uint64_t)p->limits.maxStorageBufferRange >> 20,
-             (double)p->limits.timestampPeriod, coop);
+             (uint64_t)p->limits.maxStorageBufferRange >> 20, (double)p->limits.timestampPeriod,
+             coop);
 release:
     vk_instance_release();
     return rc;

@@ -12,9 +12,9 @@
 #include "vk_khr_compat.h"
 
 /* Turn a failed VkResult into an error code with the call named; returns from the caller. */
-#define VK_CHECK(err, call)                                                      \
-    do {                                                                         \
-        VkResult vk_check_r_ = (call);                                           \
+#define VK_CHECK(err, call)                                                              \
+    do {                                                                                 \
+        VkResult vk_check_r_ = (call);                                                   \
         if (vk_check_r_ != VK_SUCCESS) return vk_result_fail((err), vk_check_r_, #call); \
     } while (0)
 
@@ -30,7 +30,7 @@ const char *vk_result_name(VkResult r);
 
 typedef struct vk_shader_code {
     const char *name;
-    const uint32_t *words;     /* NULL: not built (glslc could not compile it) */
+    const uint32_t *words; /* NULL: not built (glslc could not compile it) */
     size_t bytes;
 } vk_shader_code;
 extern const vk_shader_code vk_shaders[VK_SH_COUNT];
@@ -39,9 +39,23 @@ extern const vk_shader_code vk_shaders[VK_SH_COUNT];
  * columns per thread, k-slice, masked, the device's subgroup size, tree levels; then
  * energy_coopmat_khr.comp's own: the matrix shape M x N x K and its subgroups per
  * workgroup along rows and keys. */
-enum { VK_SPEC_PREC, VK_SPEC_WGX, VK_SPEC_WGY, VK_SPEC_TM, VK_SPEC_TN, VK_SPEC_BK,
-       VK_SPEC_MASKED, VK_SPEC_SG, VK_SPEC_LEVELS, VK_SPEC_CM, VK_SPEC_CN, VK_SPEC_CK,
-       VK_SPEC_SR, VK_SPEC_SC, VK_SPEC_COUNT };
+enum {
+    VK_SPEC_PREC,
+    VK_SPEC_WGX,
+    VK_SPEC_WGY,
+    VK_SPEC_TM,
+    VK_SPEC_TN,
+    VK_SPEC_BK,
+    VK_SPEC_MASKED,
+    VK_SPEC_SG,
+    VK_SPEC_LEVELS,
+    VK_SPEC_CM,
+    VK_SPEC_CN,
+    VK_SPEC_CK,
+    VK_SPEC_SR,
+    VK_SPEC_SC,
+    VK_SPEC_COUNT
+};
 typedef struct vk_spec {
     uint32_t v[VK_SPEC_COUNT];
 } vk_spec;
@@ -76,8 +90,8 @@ typedef struct vk_coop_shape {
 } vk_coop_shape;
 #define VK_COOP_SHAPES 4
 typedef struct vk_coop_caps {
-    int listed;                                         /* the extension answered */
-    int bf16_ext;                                       /* VK_KHR_shader_bfloat16 listed */
+    int listed;                                          /* the extension answered */
+    int bf16_ext;                                        /* VK_KHR_shader_bfloat16 listed */
     vk_coop_shape shapes[EF_PREC_COUNT][VK_COOP_SHAPES]; /* by input precision */
     int nshapes[EF_PREC_COUNT];
 } vk_coop_caps;
@@ -91,9 +105,9 @@ typedef struct vk_coop_tile {
 struct ef_buffer {
     VkBuffer buf;
     VkDeviceMemory mem;
-    VkDeviceSize size;     /* bytes allocated (request rounded up to 16) */
-    void *map;             /* persistent mapping when host-visible and coherent, else NULL */
-    VkBufferView view[3];  /* texel views by vk_view_format (vk_buffer_view), on first use */
+    VkDeviceSize size;    /* bytes allocated (request rounded up to 16) */
+    void *map;            /* persistent mapping when host-visible and coherent, else NULL */
+    VkBufferView view[3]; /* texel views by vk_view_format (vk_buffer_view), on first use */
 };
 
 #define VK_PIPELINE_CACHE_MAX 64
@@ -108,7 +122,10 @@ struct ef_buffer {
 #define VK_STORAGE_BINDINGS 6
 enum { VK_VIEW_RGBA32F, VK_VIEW_RGBA16F, VK_VIEW_RGBA16UI };
 /* The view format of texel binding i (>= VK_STORAGE_BINDINGS). */
-static inline int vk_binding_view(uint32_t i) { return i <= 7 ? VK_VIEW_RGBA32F : i == 8 ? VK_VIEW_RGBA16F : VK_VIEW_RGBA16UI; }
+static inline int vk_binding_view(uint32_t i)
+{
+    return i <= 7 ? VK_VIEW_RGBA32F : i == 8 ? VK_VIEW_RGBA16F : VK_VIEW_RGBA16UI;
+}
 
 typedef struct vk_pipeline_entry {
     vk_shader_id shader;
@@ -128,23 +145,23 @@ struct ef_device {
     VkCommandPool cmd_pool;
     VkCommandBuffer cmd;
     VkFence fence;
-    VkQueryPool queries;       /* 2 timestamps per run */
-    uint64_t ts_mask;          /* valid bits of the queue's timestamps */
+    VkQueryPool queries; /* 2 timestamps per run */
+    uint64_t ts_mask;    /* valid bits of the queue's timestamps */
     VkDescriptorSetLayout set_layout;
     VkPipelineLayout layout;
     VkDescriptorPool desc_pool;
     int sets_used;
     vk_pipeline_entry pipes[VK_PIPELINE_CACHE_MAX];
     int pipe_count;
-    ef_buffer *scratch;        /* key tree, row shifts, partial sums (grown on demand) */
-    ef_buffer *dummy;          /* bound to unused bindings */
-    ef_buffer *staging;        /* for devices without host-visible device memory */
+    ef_buffer *scratch; /* key tree, row shifts, partial sums (grown on demand) */
+    ef_buffer *dummy;   /* bound to unused bindings */
+    ef_buffer *staging; /* for devices without host-visible device memory */
     vk_tile tile;
-    uint32_t passes;           /* VK_PASSES_*: the form of rowsum, colenergy, gram, leverage */
-    char tile_source[16];      /* "untuned", "tuning", "tuned", "cache", "env", "default" */
-    int lost;                  /* VK_ERROR_DEVICE_LOST seen: every later call fails */
+    uint32_t passes;      /* VK_PASSES_*: the form of rowsum, colenergy, gram, leverage */
+    char tile_source[16]; /* "untuned", "tuning", "tuned", "cache", "env", "default" */
+    int lost;             /* VK_ERROR_DEVICE_LOST seen: every later call fails */
     uint32_t subgroup_size;
-    vk_coop_caps coop;         /* cooperative-matrix shapes usable per input precision */
+    vk_coop_caps coop; /* cooperative-matrix shapes usable per input precision */
     /* per input precision, the tuner's choice: the cooperative-matrix tile the variant
      * runs (a vk_coop_candidate index, -1: none) and whether the default energy runs it */
     int coop_best[EF_PREC_COUNT];
@@ -193,10 +210,10 @@ void vk_device_close(ef_device *dev);
 /* vk_memory.c */
 int vk_buffer_alloc(ef_device *dev, size_t bytes, ef_buffer **buf, ef_error *err);
 void vk_buffer_free(ef_device *dev, ef_buffer *buf);
-int vk_buffer_upload(ef_device *dev, ef_buffer *buf, size_t offset, const void *src,
-                     size_t bytes, ef_error *err);
-int vk_buffer_download(ef_device *dev, ef_buffer *buf, size_t offset, void *dst,
-                       size_t bytes, ef_error *err);
+int vk_buffer_upload(ef_device *dev, ef_buffer *buf, size_t offset, const void *src, size_t bytes,
+                     ef_error *err);
+int vk_buffer_download(ef_device *dev, ef_buffer *buf, size_t offset, void *dst, size_t bytes,
+                       ef_error *err);
 /* Make dev->scratch hold at least `bytes`. */
 int vk_scratch_reserve(ef_device *dev, size_t bytes, ef_error *err);
 /* A texel view of buf in format `view` (VK_VIEW_*; made on first use, freed with it):
@@ -216,22 +233,25 @@ void vk_pipeline_trim(ef_device *dev, int keep);
 int vk_cmd_begin(ef_device *dev, ef_error *err);
 /* Bind bufs[0..VK_BINDINGS) (NULL: dummy), push `pc`, dispatch, barrier after. */
 int vk_cmd_dispatch(ef_device *dev, vk_shader_id sh, const vk_spec *spec,
-                    ef_buffer *const bufs[VK_BINDINGS], const vk_push *pc,
-                    uint32_t gx, uint32_t gy, uint32_t gz, ef_error *err);
+                    ef_buffer *const bufs[VK_BINDINGS], const vk_push *pc, uint32_t gx, uint32_t gy,
+                    uint32_t gz, ef_error *err);
 /* A 1-D launch of `groups` workgroups, folded into x * y when it exceeds the device's
  * x limit (the shaders read ef_linear_id / ef_linear_group). */
 int vk_cmd_dispatch_linear(ef_device *dev, vk_shader_id sh, const vk_spec *spec,
-                           ef_buffer *const bufs[VK_BINDINGS], const vk_push *pc,
-                           uint64_t groups, ef_error *err);
+                           ef_buffer *const bufs[VK_BINDINGS], const vk_push *pc, uint64_t groups,
+                           ef_error *err);
 /* Fill `bytes` (a multiple of 4) of dst from `off` with the 32-bit word `word`. */
 void vk_cmd_fill(ef_device *dev, ef_buffer *dst, size_t off, size_t bytes, uint32_t word);
-int vk_cmd_copy(ef_device *dev, ef_buffer *src, size_t src_off, ef_buffer *dst,
-                size_t dst_off, size_t bytes, ef_error *err);
+int vk_cmd_copy(ef_device *dev, ef_buffer *src, size_t src_off, ef_buffer *dst, size_t dst_off,
+                size_t bytes, ef_error *err);
 /* End, submit, wait; *ms = GPU time between the first and last command (may be NULL). */
 int vk_cmd_submit(ef_device *dev, double *ms, ef_error *err);
 
 /* The texel binding (inputs4.glsl) an input of precision p is read at. */
-static inline uint32_t vk_input_binding(ef_precision p) { return p == EF_PREC_FP32 ? 7 : p == EF_PREC_FP16 ? 8 : 9; }
+static inline uint32_t vk_input_binding(ef_precision p)
+{
+    return p == EF_PREC_FP32 ? 7 : p == EF_PREC_FP16 ? 8 : 9;
+}
 
 /* Workgroups of `per` items covering `items`; the power of two >= n (at least 2). */
 static inline uint32_t vk_groups(uint64_t items, uint32_t per)
@@ -258,8 +278,8 @@ int vk_energy_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_error 
  * (pc->shift and pc->window say which keys row i sees). */
 int vk_energy_prepare(ef_device *dev, const ef_op *op, int *npad, uint64_t *tree, vk_push *pc,
                       ef_error *err);
-int vk_shift_record(ef_device *dev, const ef_op *op, const vk_push *base, int npad,
-                    uint64_t tree, ef_error *err);
+int vk_shift_record(ef_device *dev, const ef_op *op, const vk_push *base, int npad, uint64_t tree,
+                    ef_error *err);
 /* vk_energy_reg.c: the energy field in the CPU shape (dev->tile.shape == VK_SHAPE_REG),
  * and the key passes of every CPU form: level 0 of the key tree at scratch 0 (the keys in
  * fp32, rows of ds floats, ds a multiple of 4 >= d, zero-padded to npad rows; a copy for

@@ -15,7 +15,8 @@
 /* the NV enums (1.1.x) have the same values as the KHR ones */
 typedef VkComponentTypeNV VkComponentTypeKHR;
 typedef VkScopeNV VkScopeKHR;
-#define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR ((VkStructureType)1000506000)
+#define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR \
+    ((VkStructureType)1000506000)
 #define VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_KHR ((VkStructureType)1000506001)
 #define VK_COMPONENT_TYPE_FLOAT16_KHR ((VkComponentTypeKHR)0)
 #define VK_COMPONENT_TYPE_FLOAT32_KHR ((VkComponentTypeKHR)1)
@@ -46,7 +47,7 @@ typedef struct VkPhysicalDeviceCooperativeMatrixFeaturesKHR {
     VkBool32 cooperativeMatrix;
     VkBool32 cooperativeMatrixRobustBufferAccess;
 } VkPhysicalDeviceCooperativeMatrixFeaturesKHR;
-typedef VkResult (VKAPI_PTR *PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR)(
+typedef VkResult(VKAPI_PTR *PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR)(
     VkPhysicalDevice physicalDevice, uint32_t *pPropertyCount,
     VkCooperativeMatrixPropertiesKHR *pProperties);
 #endif

@@ -10,8 +10,8 @@
 
 #define VK_STAGING_BYTES ((size_t)64 << 20)
 
-static int vk_memory_type_find(const ef_device *dev, uint32_t type_bits,
-                               VkMemoryPropertyFlags want, VkMemoryPropertyFlags avoid)
+static int vk_memory_type_find(const ef_device *dev, uint32_t type_bits, VkMemoryPropertyFlags want,
+                               VkMemoryPropertyFlags avoid)
 {
     for (uint32_t i = 0; i < dev->mem_props.memoryTypeCount; i++) {
         VkMemoryPropertyFlags f = dev->mem_props.memoryTypes[i].propertyFlags;
@@ -26,11 +26,15 @@ static int vk_buffer_memory(ef_device *dev, ef_buffer *b, int host, ef_error *er
 {
     VkMemoryRequirements req;
     vkGetBufferMemoryRequirements(dev->dev, b->buf, &req);
-    const VkMemoryPropertyFlags hv = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
-                                     VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+    const VkMemoryPropertyFlags hv =
+        VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
     const VkMemoryPropertyFlags dl = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT;
-    struct vk_memory_class { VkMemoryPropertyFlags want, avoid; } order[3] = {
-        {dl, VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT}, {dl | hv, 0}, {hv, 0},
+    struct vk_memory_class {
+        VkMemoryPropertyFlags want, avoid;
+    } order[3] = {
+        {dl, VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT},
+        {dl | hv, 0},
+        {hv, 0},
     };
     if (host) order[0] = (struct vk_memory_class){hv | VK_MEMORY_PROPERTY_HOST_CACHED_BIT, 0};
     VkResult last = VK_ERROR_OUT_OF_DEVICE_MEMORY;
@@ -46,7 +50,8 @@ static int vk_buffer_memory(ef_device *dev, ef_buffer *b, int host, ef_error *er
         if (last == VK_SUCCESS) {
             VkMemoryPropertyFlags f = dev->mem_props.memoryTypes[type].propertyFlags;
             VK_CHECK(err, vkBindBufferMemory(dev->dev, b->buf, b->mem, 0));
-            if ((f & hv) == hv) VK_CHECK(err, vkMapMemory(dev->dev, b->mem, 0, VK_WHOLE_SIZE, 0, &b->map));
+            if ((f & hv) == hv)
+                VK_CHECK(err, vkMapMemory(dev->dev, b->mem, 0, VK_WHOLE_SIZE, 0, &b->map));
             return EF_OK;
         }
         if (last != VK_ERROR_OUT_OF_DEVICE_MEMORY && last != VK_ERROR_OUT_OF_HOST_MEMORY) break;
@@ -64,9 +69,10 @@ static int vk_buffer_make(ef_device *dev, size_t bytes, int host, ef_buffer **ou
     size_t size = (bytes + 15) & ~(size_t)15;
     if (size == 0) size = 16;
     if (size > dev->max_buffer_bytes)
-        return ef_fail(err, EF_NOMEM, "vulkan: a buffer of %zu bytes exceeds the device's "
-                       "largest storage buffer (%llu bytes)", bytes,
-                       (unsigned long long)dev->max_buffer_bytes);
+        return ef_fail(err, EF_NOMEM,
+                       "vulkan: a buffer of %zu bytes exceeds the device's "
+                       "largest storage buffer (%llu bytes)",
+                       bytes, (unsigned long long)dev->max_buffer_bytes);
     ef_buffer *b = calloc(1, sizeof *b);
     if (!b) return ef_fail(err, EF_NOMEM, "vulkan: %zu bytes of host memory", sizeof *b);
     b->size = size;
@@ -99,8 +105,8 @@ int vk_buffer_alloc(ef_device *dev, size_t bytes, ef_buffer **buf, ef_error *err
 
 int vk_buffer_view(ef_device *dev, ef_buffer *buf, int view, VkBufferView *out, ef_error *err)
 {
-    static const VkFormat format[3] = {VK_FORMAT_R32G32B32A32_SFLOAT,
-                                       VK_FORMAT_R16G16B16A16_SFLOAT, VK_FORMAT_R16G16B16A16_UINT};
+    static const VkFormat format[3] = {VK_FORMAT_R32G32B32A32_SFLOAT, VK_FORMAT_R16G16B16A16_SFLOAT,
+                                       VK_FORMAT_R16G16B16A16_UINT};
     const VkDeviceSize texel = view == VK_VIEW_RGBA32F ? 16 : 8;
     if (!buf->view[view]) {
         VkDeviceSize range = (VkDeviceSize)dev->props.limits.maxTexelBufferElements * texel;
@@ -132,8 +138,10 @@ void vk_buffer_free(ef_device *dev, ef_buffer *buf)
 static int vk_range_check(const ef_buffer *buf, size_t offset, size_t bytes, ef_error *err)
 {
     if (offset > buf->size || bytes > buf->size - offset)
-        return ef_fail(err, EF_ERROR, "vulkan: transfer of %zu bytes at offset %zu outside a "
-                       "buffer of %zu bytes", bytes, offset, (size_t)buf->size);
+        return ef_fail(err, EF_ERROR,
+                       "vulkan: transfer of %zu bytes at offset %zu outside a "
+                       "buffer of %zu bytes",
+                       bytes, offset, (size_t)buf->size);
     return EF_OK;
 }
 
@@ -143,8 +151,8 @@ static int vk_staging_get(ef_device *dev, ef_error *err)
     return vk_buffer_make(dev, VK_STAGING_BYTES, 1, &dev->staging, err);
 }
 
-int vk_buffer_upload(ef_device *dev, ef_buffer *buf, size_t offset, const void *src,
-                     size_t bytes, ef_error *err)
+int vk_buffer_upload(ef_device *dev, ef_buffer *buf, size_t offset, const void *src, size_t bytes,
+                     ef_error *err)
 {
     int rc = vk_range_check(buf, offset, bytes, err);
     if (rc != EF_OK) return rc;
@@ -165,8 +173,8 @@ int vk_buffer_upload(ef_device *dev, ef_buffer *buf, size_t offset, const void *
     return EF_OK;
 }
 
-int vk_buffer_download(ef_device *dev, ef_buffer *buf, size_t offset, void *dst,
-                       size_t bytes, ef_error *err)
+int vk_buffer_download(ef_device *dev, ef_buffer *buf, size_t offset, void *dst, size_t bytes,
+                       ef_error *err)
 {
     int rc = vk_range_check(buf, offset, bytes, err);
     if (rc != EF_OK) return rc;

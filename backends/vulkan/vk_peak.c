@@ -12,20 +12,17 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define VK_PEAK_CHAINS 24        /* multiply-adds per invocation and step in peak_fma */
-#define VK_PEAK_UNROLL 16        /* steps per loop iteration (pc.count) of peak_fma */
-#define VK_PEAK_REPS 5           /* timed dispatches at most; the median is kept */
-#define VK_PEAK_FMA_MS 8.0       /* lengthen the chains until one dispatch takes this long */
+#define VK_PEAK_CHAINS 24  /* multiply-adds per invocation and step in peak_fma */
+#define VK_PEAK_UNROLL 16  /* steps per loop iteration (pc.count) of peak_fma */
+#define VK_PEAK_REPS 5     /* timed dispatches at most; the median is kept */
+#define VK_PEAK_FMA_MS 8.0 /* lengthen the chains until one dispatch takes this long */
 #define VK_PEAK_MAX_ITERS (1 << 22)
 #define VK_PEAK_MIB ((size_t)1 << 20)
-#define VK_PEAK_WG 256           /* vk_spec_1d's workgroup */
+#define VK_PEAK_WG 256 /* vk_spec_1d's workgroup */
 
 /* Timed repetitions for a dispatch whose first timed run took `ms`: 5, fewer for a slow
  * one, so a slow device still answers in a few tenths of a second. Odd, for the median. */
-static int vk_peak_reps(double ms)
-{
-    return ms <= 20.0 ? VK_PEAK_REPS : ms <= 60.0 ? 3 : 1;
-}
+static int vk_peak_reps(double ms) { return ms <= 20.0 ? VK_PEAK_REPS : ms <= 60.0 ? 3 : 1; }
 
 /* One command buffer holding one dispatch of `sh` over `items` invocations; *ms between
  * its timestamps. */
@@ -35,7 +32,8 @@ static int vk_peak_dispatch(ef_device *dev, vk_shader_id sh, ef_buffer *const bu
     const vk_spec spec = vk_spec_1d(EF_PREC_FP32);
     int rc = vk_cmd_begin(dev, err);
     if (rc == EF_OK)
-        rc = vk_cmd_dispatch_linear(dev, sh, &spec, bufs, pc, (items + VK_PEAK_WG - 1) / VK_PEAK_WG, err);
+        rc = vk_cmd_dispatch_linear(dev, sh, &spec, bufs, pc, (items + VK_PEAK_WG - 1) / VK_PEAK_WG,
+                                    err);
     if (rc == EF_OK) rc = vk_cmd_submit(dev, ms, err);
     return rc;
 }
@@ -63,7 +61,8 @@ static int vk_peak_fma(ef_device *dev, double *gflops, int *iters_out, uint64_t 
         if (pc.count > VK_PEAK_MAX_ITERS) pc.count = VK_PEAK_MAX_ITERS;
     }
     for (int r = 0; r < VK_PEAK_REPS; r++)
-        if ((rc = vk_peak_dispatch(dev, VK_SH_PEAK_FMA, bufs, &pc, items, &t[r], err))) goto cleanup;
+        if ((rc = vk_peak_dispatch(dev, VK_SH_PEAK_FMA, bufs, &pc, items, &t[r], err)))
+            goto cleanup;
     ms = ef_median_sort(t, VK_PEAK_REPS);
     if (ms <= 0) {
         rc = ef_fail(err, EF_ERROR, "vulkan: the FMA dispatches report no elapsed time");
@@ -98,13 +97,15 @@ static size_t vk_peak_copy_bytes(const ef_device *dev)
 }
 
 /* GB/s of peak_copy (bytes read + written): one dispatch to touch the pages, then the
- * median of vk_peak_reps (by the first timed dispatch). Each invocation copies `per` uvec4: 1 on a GPU; 8 on a CPU
- * driver, whose cost is per invocation (lavapipe: twice the rate of 1 per invocation). */
+ * median of vk_peak_reps (by the first timed dispatch). Each invocation copies `per` uvec4: 1 on a
+ * GPU; 8 on a CPU driver, whose cost is per invocation (lavapipe: twice the rate of 1 per
+ * invocation). */
 static int vk_peak_copy(ef_device *dev, double *gbps, size_t *bytes_out, int *per_out,
                         int *reps_out, ef_error *err)
 {
     size_t bytes = vk_peak_copy_bytes(dev);
-    if (bytes == 0) return ef_fail(err, EF_UNSUPPORTED, "vulkan: too little memory for a copy buffer");
+    if (bytes == 0)
+        return ef_fail(err, EF_UNSUPPORTED, "vulkan: too little memory for a copy buffer");
     ef_buffer *src = NULL, *dst = NULL;
     double t[VK_PEAK_REPS], ms;
     int rc = vk_buffer_alloc(dev, bytes, &src, err);
@@ -114,11 +115,14 @@ static int vk_peak_copy(ef_device *dev, double *gbps, size_t *bytes_out, int *pe
     int per = dev->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? 8 : 1;
     uint64_t vec4s = bytes / 16; /* a multiple of 256 per */
     const vk_push pc = {.len = (int32_t)vec4s, .count = per};
-    if ((rc = vk_peak_dispatch(dev, VK_SH_PEAK_COPY, bufs, &pc, vec4s / per, &ms, err))) goto cleanup;
-    if ((rc = vk_peak_dispatch(dev, VK_SH_PEAK_COPY, bufs, &pc, vec4s / per, &t[0], err))) goto cleanup;
+    if ((rc = vk_peak_dispatch(dev, VK_SH_PEAK_COPY, bufs, &pc, vec4s / per, &ms, err)))
+        goto cleanup;
+    if ((rc = vk_peak_dispatch(dev, VK_SH_PEAK_COPY, bufs, &pc, vec4s / per, &t[0], err)))
+        goto cleanup;
     int reps = vk_peak_reps(t[0]);
     for (int r = 1; r < reps; r++)
-        if ((rc = vk_peak_dispatch(dev, VK_SH_PEAK_COPY, bufs, &pc, vec4s / per, &t[r], err))) goto cleanup;
+        if ((rc = vk_peak_dispatch(dev, VK_SH_PEAK_COPY, bufs, &pc, vec4s / per, &t[r], err)))
+            goto cleanup;
     ms = ef_median_sort(t, reps);
     if (ms <= 0) {
         rc = ef_fail(err, EF_ERROR, "vulkan: the copy dispatches report no elapsed time");
@@ -141,8 +145,10 @@ int vk_peak_measure(ef_device *dev, ef_peak *out, ef_error *err)
     size_t bytes = 0;
     if ((rc = vk_peak_fma(dev, &out->gflops, &iters, &items, err))) return rc;
     if ((rc = vk_peak_copy(dev, &out->gbps, &bytes, &per, &reps, err))) return rc;
-    snprintf(out->method, sizeof out->method, "fma %d chains x %d steps x %llu inv., copy %zu "
-             "MiB uvec4 x%d; medians of %d, %d", VK_PEAK_CHAINS, iters,
-             (unsigned long long)items, bytes / VK_PEAK_MIB, per, VK_PEAK_REPS, reps);
+    snprintf(out->method, sizeof out->method,
+             "fma %d chains x %d steps x %llu inv., copy %zu "
+             "MiB uvec4 x%d; medians of %d, %d",
+             VK_PEAK_CHAINS, iters, (unsigned long long)items, bytes / VK_PEAK_MIB, per,
+             VK_PEAK_REPS, reps);
     return EF_OK;
 }

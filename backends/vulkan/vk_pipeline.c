@@ -59,19 +59,27 @@ void vk_layout_destroy(ef_device *dev)
 vk_spec vk_spec_1d(ef_precision prec)
 {
     return (vk_spec){.v = {
-        [VK_SPEC_PREC] = (uint32_t)prec, [VK_SPEC_WGX] = 256, [VK_SPEC_WGY] = 1,
-        [VK_SPEC_TM] = 1, [VK_SPEC_TN] = 1, [VK_SPEC_BK] = 1, [VK_SPEC_MASKED] = 0,
-        [VK_SPEC_SG] = 1, [VK_SPEC_LEVELS] = 1,
-    }};
+                         [VK_SPEC_PREC] = (uint32_t)prec,
+                         [VK_SPEC_WGX] = 256,
+                         [VK_SPEC_WGY] = 1,
+                         [VK_SPEC_TM] = 1,
+                         [VK_SPEC_TN] = 1,
+                         [VK_SPEC_BK] = 1,
+                         [VK_SPEC_MASKED] = 0,
+                         [VK_SPEC_SG] = 1,
+                         [VK_SPEC_LEVELS] = 1,
+                     }};
 }
 
-static int vk_pipeline_build(ef_device *dev, vk_shader_id sh, const vk_spec *spec,
-                             VkPipeline *out, ef_error *err)
+static int vk_pipeline_build(ef_device *dev, vk_shader_id sh, const vk_spec *spec, VkPipeline *out,
+                             ef_error *err)
 {
     const vk_shader_code *code = &vk_shaders[sh];
     if (!code->words)
-        return ef_fail(err, EF_UNSUPPORTED, "vulkan: shader %s was not built (glslc could not "
-                       "compile it at configure time)", code->name);
+        return ef_fail(err, EF_UNSUPPORTED,
+                       "vulkan: shader %s was not built (glslc could not "
+                       "compile it at configure time)",
+                       code->name);
     const VkShaderModuleCreateInfo module_info = {
         .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
         .codeSize = code->bytes,
@@ -81,14 +89,18 @@ static int vk_pipeline_build(ef_device *dev, vk_shader_id sh, const vk_spec *spe
     VkResult r = vkCreateShaderModule(dev->dev, &module_info, NULL, &module);
     if (r != VK_SUCCESS) {
         vk_result_fail(err, r, "vkCreateShaderModule");
-        return ef_fail(err, r == VK_ERROR_OUT_OF_HOST_MEMORY || r == VK_ERROR_OUT_OF_DEVICE_MEMORY
-                           ? EF_NOMEM : EF_ERROR,
+        return ef_fail(err,
+                       r == VK_ERROR_OUT_OF_HOST_MEMORY || r == VK_ERROR_OUT_OF_DEVICE_MEMORY
+                           ? EF_NOMEM
+                           : EF_ERROR,
                        "vulkan: shader %s: %s", code->name, vk_result_name(r));
     }
     VkSpecializationMapEntry entries[VK_SPEC_COUNT];
     for (uint32_t i = 0; i < VK_SPEC_COUNT; i++)
         entries[i] = (VkSpecializationMapEntry){
-            .constantID = i, .offset = i * sizeof(uint32_t), .size = sizeof(uint32_t),
+            .constantID = i,
+            .offset = i * sizeof(uint32_t),
+            .size = sizeof(uint32_t),
         };
     const VkSpecializationInfo spec_info = {
         .mapEntryCount = VK_SPEC_COUNT,
@@ -98,24 +110,27 @@ static int vk_pipeline_build(ef_device *dev, vk_shader_id sh, const vk_spec *spe
     };
     const VkComputePipelineCreateInfo info = {
         .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
-        .stage = {
-            .sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
-            .stage = VK_SHADER_STAGE_COMPUTE_BIT,
-            .module = module,
-            .pName = "main",
-            .pSpecializationInfo = &spec_info,
-        },
+        .stage =
+            {
+                .sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+                .stage = VK_SHADER_STAGE_COMPUTE_BIT,
+                .module = module,
+                .pName = "main",
+                .pSpecializationInfo = &spec_info,
+            },
         .layout = dev->layout,
     };
     r = vkCreateComputePipelines(dev->dev, VK_NULL_HANDLE, 1, &info, NULL, out);
     vkDestroyShaderModule(dev->dev, module, NULL);
     if (r != VK_SUCCESS)
-        return ef_fail(err, r == VK_ERROR_OUT_OF_HOST_MEMORY || r == VK_ERROR_OUT_OF_DEVICE_MEMORY
-                           ? EF_NOMEM : EF_ERROR,
+        return ef_fail(err,
+                       r == VK_ERROR_OUT_OF_HOST_MEMORY || r == VK_ERROR_OUT_OF_DEVICE_MEMORY
+                           ? EF_NOMEM
+                           : EF_ERROR,
                        "vulkan: pipeline for shader %s (tile %ux%u x %ux%u, bk %u) could not "
-                       "be created: %s", code->name, spec->v[VK_SPEC_WGX],
-                       spec->v[VK_SPEC_WGY], spec->v[VK_SPEC_TM], spec->v[VK_SPEC_TN],
-                       spec->v[VK_SPEC_BK], vk_result_name(r));
+                       "be created: %s",
+                       code->name, spec->v[VK_SPEC_WGX], spec->v[VK_SPEC_WGY], spec->v[VK_SPEC_TM],
+                       spec->v[VK_SPEC_TN], spec->v[VK_SPEC_BK], vk_result_name(r));
     return EF_OK;
 }
 

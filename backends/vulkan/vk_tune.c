@@ -37,7 +37,9 @@ static const vk_tile vk_shared_candidates[] = {
 /* CPU shape: wgx = `groups` subgroups of invocations sharing tm rows, each holding tm x tn
  * results (tm x tn / 4 vec4 registers: at most 8 of 32 on an AVX-512 llvmpipe), d in
  * unrolled chunks of bk. */
-static const struct { uint32_t groups, tm, tn, bk; } vk_reg_candidates[] = {
+static const struct {
+    uint32_t groups, tm, tn, bk;
+} vk_reg_candidates[] = {
     {1, 8, 4, 16}, {1, 8, 4, 32}, {2, 8, 4, 16}, {1, 6, 4, 16}, {1, 4, 8, 16}, {1, 4, 4, 16},
 };
 #define VK_COUNT(a) (int)(sizeof(a) / sizeof((a)[0]))
@@ -48,8 +50,11 @@ static vk_tile vk_candidate(const ef_device *dev, int i)
 {
     if (i < VK_COUNT(vk_shared_candidates)) return vk_shared_candidates[i];
     i -= VK_COUNT(vk_shared_candidates);
-    return (vk_tile){.shape = VK_SHAPE_REG, .wgx = vk_reg_candidates[i].groups * dev->subgroup_size,
-                     .wgy = 1, .tm = vk_reg_candidates[i].tm, .tn = vk_reg_candidates[i].tn,
+    return (vk_tile){.shape = VK_SHAPE_REG,
+                     .wgx = vk_reg_candidates[i].groups * dev->subgroup_size,
+                     .wgy = 1,
+                     .tm = vk_reg_candidates[i].tm,
+                     .tn = vk_reg_candidates[i].tn,
                      .bk = vk_reg_candidates[i].bk};
 }
 
@@ -57,8 +62,8 @@ int vk_tile_check(const ef_device *dev, vk_tile t)
 {
     const VkPhysicalDeviceLimits *l = &dev->props.limits;
     if (t.shape == VK_SHAPE_REG) /* energy_reg.comp: tm rows of one subgroup's loads */
-        return t.wgx >= 1 && t.wgx % dev->subgroup_size == 0 && t.wgy == 1 &&
-               t.bk >= 4 && t.bk <= 64 && t.bk % 4 == 0 && t.tm >= 1 && t.tm <= 8 &&
+        return t.wgx >= 1 && t.wgx % dev->subgroup_size == 0 && t.wgy == 1 && t.bk >= 4 &&
+               t.bk <= 64 && t.bk % 4 == 0 && t.tm >= 1 && t.tm <= 8 &&
                t.tm <= dev->subgroup_size && (t.tn == 4 || t.tn == 8) &&
                t.wgx <= l->maxComputeWorkGroupInvocations && t.wgx <= l->maxComputeWorkGroupSize[0];
     if (t.shape != VK_SHAPE_SHARED) return 0;
@@ -123,7 +128,8 @@ static int vk_cache_path(const ef_device *dev, char *path, size_t len, int make_
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
               *p == '-' || *p == '.'))
             *p = '_';
-    int w = snprintf(path, len, "%s/%s-%016llx.tile", dir, name, (unsigned long long)vk_cache_fingerprint());
+    int w = snprintf(path, len, "%s/%s-%016llx.tile", dir, name,
+                     (unsigned long long)vk_cache_fingerprint());
     return w > 0 && (size_t)w < len ? 0 : -1;
 }
 
@@ -131,13 +137,12 @@ static int vk_cache_path(const ef_device *dev, char *path, size_t len, int make_
  * dev's cooperative-matrix choice, if the device accepts them. passes is optional (the
  * GPU form), and so are the cooperative-matrix fields where need_coop is 0; a device with
  * cooperative matrices needs them from a cache, which otherwise predates them. */
-static int vk_tile_parse(ef_device *dev, const char *s, vk_tile *t, uint32_t *passes,
-                         int need_coop)
+static int vk_tile_parse(ef_device *dev, const char *s, vk_tile *t, uint32_t *passes, int need_coop)
 {
     *passes = VK_PASSES_TREE;
     int best[2] = {-1, -1}, use[2] = {0, 0};
-    int got = sscanf(s, "%u %u %u %u %u %u %u %d %d %d %d", &t->shape, &t->wgx, &t->wgy,
-                     &t->tm, &t->tn, &t->bk, passes, &best[0], &use[0], &best[1], &use[1]);
+    int got = sscanf(s, "%u %u %u %u %u %u %u %d %d %d %d", &t->shape, &t->wgx, &t->wgy, &t->tm,
+                     &t->tn, &t->bk, passes, &best[0], &use[0], &best[1], &use[1]);
     int coop = dev->coop.nshapes[EF_PREC_FP16] + dev->coop.nshapes[EF_PREC_BF16] > 0;
     if (got < 6 || *passes > VK_PASSES_REG || !vk_tile_check(dev, *t) ||
         (need_coop && coop && got < 11))
@@ -146,7 +151,8 @@ static int vk_tile_parse(ef_device *dev, const char *s, vk_tile *t, uint32_t *pa
     for (int i = 0; i < 2 && got >= 9 + 2 * i; i++) {
         ef_precision p = i ? EF_PREC_BF16 : EF_PREC_FP16;
         vk_coop_tile ct;
-        if (best[i] >= 0 && vk_coop_candidate(dev, p, best[i], &ct) && vk_coop_tile_check(dev, &ct)) {
+        if (best[i] >= 0 && vk_coop_candidate(dev, p, best[i], &ct) &&
+            vk_coop_tile_check(dev, &ct)) {
             dev->coop_best[p] = best[i];
             dev->coop_use[p] = use[i] != 0;
         }
@@ -184,17 +190,20 @@ void vk_tile_load(ef_device *dev)
 typedef struct vk_tune_problem {
     int n, d;
     ef_buffer *q, *k, *e;
-    float *host_q, *host_k;  /* n x d each */
-    double *ref;             /* VK_TUNE_ROWS x n */
-    double *row_tol;         /* VK_TUNE_ROWS */
-    float *got;              /* one downloaded row */
+    float *host_q, *host_k; /* n x d each */
+    double *ref;            /* VK_TUNE_ROWS x n */
+    double *row_tol;        /* VK_TUNE_ROWS */
+    float *got;             /* one downloaded row */
 } vk_tune_problem;
 #define VK_TUNE_ROWS 4
 #define VK_TUNE_SCALE 0.125
-#define VK_TUNE_ROUNDS 12     /* timed rounds of the finalists */
-#define VK_TUNE_NEAR 2.0      /* finalists: within this factor of the fastest first time */
+#define VK_TUNE_ROUNDS 12 /* timed rounds of the finalists */
+#define VK_TUNE_NEAR 2.0  /* finalists: within this factor of the fastest first time */
 
-static int vk_tune_row(const vk_tune_problem *p, int s) { return s * (p->n - 1) / (VK_TUNE_ROWS - 1); }
+static int vk_tune_row(const vk_tune_problem *p, int s)
+{
+    return s * (p->n - 1) / (VK_TUNE_ROWS - 1);
+}
 
 static void vk_tune_problem_free(ef_device *dev, vk_tune_problem *p)
 {
@@ -251,7 +260,8 @@ static int vk_tune_problem_make(ef_device *dev, int n, int d, vk_tune_problem *p
         p->row_tol[s] = 64.0 * d * 0x1p-24 * VK_TUNE_SCALE * sqrt(qn) * kmax;
         for (int j = 0; j < n; j++) {
             double acc = 0;
-            for (int c = 0; c < d; c++) acc += (double)qi[c] * (p->host_k[(size_t)j * d + c] - kbar[c]);
+            for (int c = 0; c < d; c++)
+                acc += (double)qi[c] * (p->host_k[(size_t)j * d + c] - kbar[c]);
             p->ref[(size_t)s * n + j] = VK_TUNE_SCALE * acc;
         }
     }
@@ -271,7 +281,8 @@ static int vk_tune_output_ok(ef_device *dev, vk_tune_problem *p)
     for (int s = 0; s < VK_TUNE_ROWS; s++) {
         ef_error ignored;
         size_t row = (size_t)vk_tune_row(p, s);
-        if (vk_buffer_download(dev, p->e, row * p->n * 4, p->got, (size_t)p->n * 4, &ignored) != EF_OK)
+        if (vk_buffer_download(dev, p->e, row * p->n * 4, p->got, (size_t)p->n * 4, &ignored) !=
+            EF_OK)
             return 0;
         for (int j = 0; j < p->n; j++)
             if (!(fabs(p->got[j] - p->ref[(size_t)s * p->n + j]) <= p->row_tol[s])) return 0;
@@ -304,9 +315,17 @@ static double vk_tile_run(ef_device *dev, vk_tile t, vk_tune_problem *p, int che
     dev->tile = t;
     double c0 = vk_tune_clock(dev);
     const ef_op op = {
-        .workload = EF_WL_ENERGY, .mask = {EF_MASK_FULL, 0}, .precision = EF_PREC_FP32,
-        .n = p->n, .d = p->d, .row0 = 0, .rows = p->n, .scale = VK_TUNE_SCALE,
-        .q = p->q, .k = p->k, .e = p->e,
+        .workload = EF_WL_ENERGY,
+        .mask = {EF_MASK_FULL, 0},
+        .precision = EF_PREC_FP32,
+        .n = p->n,
+        .d = p->d,
+        .row0 = 0,
+        .rows = p->n,
+        .scale = VK_TUNE_SCALE,
+        .q = p->q,
+        .k = p->k,
+        .e = p->e,
     };
     ef_run_result res;
     ef_error ignored;
@@ -333,10 +352,9 @@ static void vk_tile_save(const ef_device *dev)
     FILE *f = fopen(tmp, "w");
     if (!f) return;
     const vk_tile t = dev->tile;
-    int ok = fprintf(f, "%u %u %u %u %u %u %u %d %d %d %d\n", t.shape, t.wgx, t.wgy, t.tm,
-                     t.tn, t.bk, dev->passes, dev->coop_best[EF_PREC_FP16],
-                     dev->coop_use[EF_PREC_FP16], dev->coop_best[EF_PREC_BF16],
-                     dev->coop_use[EF_PREC_BF16]) > 0;
+    int ok = fprintf(f, "%u %u %u %u %u %u %u %d %d %d %d\n", t.shape, t.wgx, t.wgy, t.tm, t.tn,
+                     t.bk, dev->passes, dev->coop_best[EF_PREC_FP16], dev->coop_use[EF_PREC_FP16],
+                     dev->coop_best[EF_PREC_BF16], dev->coop_use[EF_PREC_BF16]) > 0;
     ok = fclose(f) == 0 && ok;
     if (!ok || rename(tmp, path) != 0) remove(tmp);
 }
@@ -379,20 +397,29 @@ int vk_tune(ef_device *dev, ef_error *err)
     best = pick >= 0 ? ms[pick] : 1.0 / 0.0;
     if (best == 1.0 / 0.0) {
         vk_tune_problem_free(dev, &p);
-        rc = ef_fail(err, EF_ERROR, "vulkan: no tile candidate ran and computed the field "
+        rc = ef_fail(err, EF_ERROR,
+                     "vulkan: no tile candidate ran and computed the field "
                      "correctly on this device");
         goto restore;
     }
     dev->tile = chosen;
     /* the other passes, on the field the chosen shape computes */
     const ef_op op = {
-        .workload = EF_WL_ENERGY, .mask = {EF_MASK_FULL, 0}, .precision = EF_PREC_FP32,
-        .n = p.n, .d = p.d, .row0 = 0, .rows = p.n, .scale = VK_TUNE_SCALE,
-        .q = p.q, .k = p.k, .e = p.e,
+        .workload = EF_WL_ENERGY,
+        .mask = {EF_MASK_FULL, 0},
+        .precision = EF_PREC_FP32,
+        .n = p.n,
+        .d = p.d,
+        .row0 = 0,
+        .rows = p.n,
+        .scale = VK_TUNE_SCALE,
+        .q = p.q,
+        .k = p.k,
+        .e = p.e,
     };
     ef_run_result res;
-    const vk_tune_inputs in = {.n = p.n, .d = p.d, .q = p.q, .k = p.k, .e = p.e,
-                               .hq = p.host_q, .hk = p.host_k};
+    const vk_tune_inputs in = {
+        .n = p.n, .d = p.d, .q = p.q, .k = p.k, .e = p.e, .hq = p.host_q, .hk = p.host_k};
     ef_error ignored;
     dev->passes = VK_PASSES_TREE; /* where neither form checks out, the GPU form's errors show */
     if (vk_run(dev, &op, &res, &ignored) == EF_OK) vk_tune_passes(dev, &in, &dev->passes, &ignored);

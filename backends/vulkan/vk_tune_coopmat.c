@@ -32,7 +32,7 @@ void vk_coop_default(ef_device *dev)
  * far above the rounding of a correct tile, far below the error of a wrong one. */
 typedef struct vk_coop_problem {
     ef_buffer *q, *k;
-    double *rows;                        /* VK_COOP_ROWS x n */
+    double *rows; /* VK_COOP_ROWS x n */
     double tol[VK_COOP_ROWS];
     float *got;
 } vk_coop_problem;
@@ -60,7 +60,8 @@ static int vk_coop_problem_make(ef_device *dev, const vk_tune_inputs *in, ef_pre
     p->rows = malloc((size_t)VK_COOP_ROWS * n * sizeof(double));
     p->got = malloc((size_t)n * sizeof(float));
     int rc = hq && hk && rq && rk && kbar && p->rows && p->got
-                 ? EF_OK : ef_fail(err, EF_NOMEM, "vulkan: host memory for tuning n = %d", n);
+                 ? EF_OK
+                 : ef_fail(err, EF_NOMEM, "vulkan: host memory for tuning n = %d", n);
     if (rc != EF_OK) goto done;
     for (size_t i = 0; i < count; i++) {
         hq[i] = prec == EF_PREC_BF16 ? ef_f32_to_bf16(in->hq[i]) : ef_f32_to_f16(in->hq[i]);
@@ -139,9 +140,17 @@ static int vk_tune_coopmat_one(ef_device *dev, const vk_tune_inputs *in, ef_prec
     int rc = vk_coop_problem_make(dev, in, prec, scale, &p, err);
     if (rc != EF_OK) return rc;
     const ef_op op = {
-        .workload = EF_WL_ENERGY, .mask = {EF_MASK_FULL, 0}, .precision = prec,
-        .n = in->n, .d = in->d, .row0 = 0, .rows = in->n, .scale = scale,
-        .q = p.q, .k = p.k, .e = in->e,
+        .workload = EF_WL_ENERGY,
+        .mask = {EF_MASK_FULL, 0},
+        .precision = prec,
+        .n = in->n,
+        .d = in->d,
+        .row0 = 0,
+        .rows = in->n,
+        .scale = scale,
+        .q = p.q,
+        .k = p.k,
+        .e = in->e,
     };
     vk_coop_tile tiles[VK_COOP_MAX];
     double ms[VK_COOP_MAX], best = INFINITY;
@@ -156,11 +165,13 @@ static int vk_tune_coopmat_one(ef_device *dev, const vk_tune_inputs *in, ef_prec
     }
     /* the tuned shape on the same inputs: a first run builds its pipelines */
     double shape = vk_coop_time(dev, &op, NULL, &p, 0) < INFINITY
-                       ? vk_coop_time(dev, &op, NULL, &p, 0) : INFINITY;
+                       ? vk_coop_time(dev, &op, NULL, &p, 0)
+                       : INFINITY;
     for (int round = 0; round < VK_COOP_ROUNDS && best < INFINITY; round++) {
         shape = fmin(shape, vk_coop_time(dev, &op, NULL, &p, 0));
         for (int i = 0; i < count; i++)
-            if (ms[i] <= VK_COOP_NEAR * best) ms[i] = fmin(ms[i], vk_coop_time(dev, &op, &tiles[i], &p, 0));
+            if (ms[i] <= VK_COOP_NEAR * best)
+                ms[i] = fmin(ms[i], vk_coop_time(dev, &op, &tiles[i], &p, 0));
     }
     int pick = -1;
     for (int i = 0; i < count; i++)

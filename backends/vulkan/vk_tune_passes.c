@@ -9,18 +9,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define VK_PASS_TOL 1e-4   /* relative to a sum of magnitudes: far above fp32 rounding */
+#define VK_PASS_TOL 1e-4 /* relative to a sum of magnitudes: far above fp32 rounding */
 
 typedef struct vk_pass_host {
     double *rs, *ra, *col, *gram, *gabs, *lev, *lev_tol; /* float64 results and scales */
-    float *t;                                             /* T, d x d */
-    float *got;                                           /* a downloaded output */
+    float *t;                                            /* T, d x d */
+    float *got;                                          /* a downloaded output */
 } vk_pass_host;
 
 static void vk_pass_host_free(vk_pass_host *h)
 {
-    free(h->rs); free(h->ra); free(h->col); free(h->gram); free(h->gabs);
-    free(h->lev); free(h->lev_tol); free(h->t); free(h->got);
+    free(h->rs);
+    free(h->ra);
+    free(h->col);
+    free(h->gram);
+    free(h->gabs);
+    free(h->lev);
+    free(h->lev_tol);
+    free(h->t);
+    free(h->got);
     memset(h, 0, sizeof *h);
 }
 
@@ -41,9 +48,10 @@ static int vk_pass_host_make(ef_device *dev, const vk_tune_inputs *in, vk_pass_h
     h->lev_tol = calloc((size_t)n, sizeof(double));
     h->t = malloc((size_t)d * d * sizeof(float));
     h->got = malloc((2 * (size_t)d * d + 2 * (size_t)n) * sizeof(float));
-    int rc = e && kbar && h->rs && h->ra && h->col && h->gram && h->gabs && h->lev &&
-             h->lev_tol && h->t && h->got ? EF_OK
-             : ef_fail(err, EF_NOMEM, "vulkan: host memory for tuning the passes");
+    int rc = e && kbar && h->rs && h->ra && h->col && h->gram && h->gabs && h->lev && h->lev_tol &&
+                     h->t && h->got
+                 ? EF_OK
+                 : ef_fail(err, EF_NOMEM, "vulkan: host memory for tuning the passes");
     if (rc == EF_OK) rc = vk_buffer_download(dev, in->e, 0, e, (size_t)n * n * 4, err);
     if (rc != EF_OK) goto done;
     for (int i = 0; i < n; i++)
@@ -76,7 +84,8 @@ static int vk_pass_host_make(ef_device *dev, const vk_tune_inputs *in, vk_pass_h
         double kn = 0;
         for (int a = 0; a < d; a++) {
             double y = 0;
-            for (int b = 0; b < d; b++) y += h->t[(size_t)a * d + b] * (in->hk[(size_t)j * d + b] - kbar[b]);
+            for (int b = 0; b < d; b++)
+                y += h->t[(size_t)a * d + b] * (in->hk[(size_t)j * d + b] - kbar[b]);
             h->lev[j] += y * y;
         }
         for (int b = 0; b < d; b++) kn += pow(in->hk[(size_t)j * d + b] - kbar[b], 2);
@@ -96,8 +105,8 @@ static int vk_near(double got, double want, double scale)
 
 /* Run the four passes in `form`; *ms = their summed device time; 0 if one fails, or
  * (check) if a result is off. */
-static int vk_passes_run(ef_device *dev, const vk_tune_inputs *in, vk_pass_host *h,
-                         ef_buffer *out, ef_buffer *aux, uint32_t form, int check, double *ms)
+static int vk_passes_run(ef_device *dev, const vk_tune_inputs *in, vk_pass_host *h, ef_buffer *out,
+                         ef_buffer *aux, uint32_t form, int check, double *ms)
 {
     const int n = in->n, d = in->d;
     uint32_t saved = dev->passes;
@@ -108,9 +117,19 @@ static int vk_passes_run(ef_device *dev, const vk_tune_inputs *in, vk_pass_host 
     *ms = 0;
     for (int w = 0; w < 4 && ok; w++) {
         ef_op op = {
-            .workload = wl[w], .mask = {EF_MASK_FULL, 0}, .precision = EF_PREC_FP32,
-            .n = n, .d = d, .row0 = 0, .rows = n, .scale = 1.0,
-            .q = in->q, .k = in->k, .e = in->e, .aux = aux, .out = out,
+            .workload = wl[w],
+            .mask = {EF_MASK_FULL, 0},
+            .precision = EF_PREC_FP32,
+            .n = n,
+            .d = d,
+            .row0 = 0,
+            .rows = n,
+            .scale = 1.0,
+            .q = in->q,
+            .k = in->k,
+            .e = in->e,
+            .aux = aux,
+            .out = out,
         };
         ef_run_result res;
         ef_error ignored;
@@ -121,13 +140,13 @@ static int vk_passes_run(ef_device *dev, const vk_tune_inputs *in, vk_pass_host 
         ok = vk_buffer_download(dev, out, 0, g, outs[w] * 4, &ignored) == EF_OK;
         for (size_t i = 0; ok && i < outs[w]; i++) {
             switch (wl[w]) {
-            case EF_WL_ROWSUM:
-                ok = i < (size_t)n ? vk_near(g[i], h->rs[i], h->ra[i])
-                                   : vk_near(g[i], h->ra[i - n], h->ra[i - n]);
-                break;
-            case EF_WL_COLENERGY: ok = vk_near(g[i], h->col[i], h->col[i]); break;
-            case EF_WL_GRAM: ok = vk_near(g[i], h->gram[i], h->gabs[i]); break;
-            default: ok = fabs(g[i] - h->lev[i]) <= h->lev_tol[i]; break;
+                case EF_WL_ROWSUM:
+                    ok = i < (size_t)n ? vk_near(g[i], h->rs[i], h->ra[i])
+                                       : vk_near(g[i], h->ra[i - n], h->ra[i - n]);
+                    break;
+                case EF_WL_COLENERGY: ok = vk_near(g[i], h->col[i], h->col[i]); break;
+                case EF_WL_GRAM: ok = vk_near(g[i], h->gram[i], h->gabs[i]); break;
+                default: ok = fabs(g[i] - h->lev[i]) <= h->lev_tol[i]; break;
             }
         }
     }
@@ -150,7 +169,7 @@ int vk_tune_passes(ef_device *dev, const vk_tune_inputs *in, uint32_t *form, ef_
         double ms, t = 1.0 / 0.0;
         if (!vk_passes_run(dev, in, &h, out, aux, f, 1, &ms)) continue; /* builds, checks */
         for (int r = 0; r < 3 && vk_passes_run(dev, in, &h, out, aux, f, 0, &ms); r++)
-            t = ms < t ? ms : t;                    /* the minimum: noise only adds time */
+            t = ms < t ? ms : t; /* the minimum: noise only adds time */
         if (t < best) {
             best = t;
             *form = f;

@@ -57,9 +57,8 @@ int efm_key_leverage(int n, int d, const float *k, double *leverage, double *mu_
  * it all) and v_max = max_j v_j. q, k: n x d row-major float32; scale: the logit scale a
  * (finite, nonzero). col: n doubles out, or NULL. pr_over_n and v_max are NAN for an
  * all-zero field. Same size rule as efm_key_leverage. */
-int efm_column_energy_pr(int n, int d, const float *q, const float *k, double scale,
-                         double *col, double *pr_over_n, double *v_max, char *err,
-                         size_t err_len);
+int efm_column_energy_pr(int n, int d, const float *q, const float *k, double scale, double *col,
+                         double *pr_over_n, double *v_max, char *err, size_t err_len);
 
 /* Both of the above for one head. */
 typedef struct efm_head_stats {

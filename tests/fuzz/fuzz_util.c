@@ -40,7 +40,8 @@ int fuzz_file_named(const uint8_t *data, size_t size, const char *name, char *pa
 {
     if (!*fuzz_dir) { /* in memory where there is a tmpfs: an input a file, millions of times */
         struct stat st;
-        int shm = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0;
+        int shm =
+            stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0;
         snprintf(fuzz_dir, sizeof fuzz_dir, "%s/efbench-fuzz-XXXXXX", shm ? "/dev/shm" : "/tmp");
         if (!mkdtemp(fuzz_dir)) return -1;
         atexit(fuzz_dir_remove);

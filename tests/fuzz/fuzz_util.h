@@ -12,8 +12,8 @@
 int fuzz_file(const uint8_t *data, size_t size, char *path, size_t len);
 
 /* The input as the file `name` in a directory of this process under /dev/shm (else /tmp;
- * made on first use, removed at exit), for readers that resolve their path (realpath cannot resolve a
- * memfd's). Writes *path; 0 on success. */
+ * made on first use, removed at exit), for readers that resolve their path (realpath cannot resolve
+ * a memfd's). Writes *path; 0 on success. */
 int fuzz_file_named(const uint8_t *data, size_t size, const char *name, char *path, size_t len);
 
 /* Write the micro model of `arch` (gemma3, llama, qwen2: n_embd 16, 2 layers, 2 heads of
