@@ -22,7 +22,7 @@ PACKAGES="gcc libc6-dev pkg-config meson ninja-build git python3 python3-pip unz
   debian-reference-de fortunes-ru
   python3-venv python3-numpy debootstrap
   slurm-wlm munge"
-[ "${EF_SETUP_SANITIZERS:-yes}" = no ] || PACKAGES="$PACKAGES clang libclang-rt-dev llvm"
+[ "${EF_SETUP_SANITIZERS:-yes}" = no ] || PACKAGES="$PACKAGES clang libclang-rt-dev llvm clang-format"
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 
 missing=""
