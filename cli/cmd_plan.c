@@ -58,10 +58,10 @@ void plan_print_estimate(FILE *f, const ef_plan *p, int shard_index, int shard_c
             groups++, cases += p->units[i].cases * devices;
     human_seconds(s, t, sizeof t);
     human_bytes(p->peak_memory, m, sizeof m);
-    fprintf(
-        f,
-        "estimate: %d case groups, %d cases on %d device%s%s, about %s, peak host memory about %s\n",
-        groups, cases, devices, devices == 1 ? "" : "s", sharded ? " (this shard)" : "", t, m);
+    fprintf(f,
+            "estimate: %d case groups, %d cases on %d device%s%s (and the variants a device adds, "
+            "e.g. clblast), about %s, peak host memory about %s\n",
+            groups, cases, devices, devices == 1 ? "" : "s", sharded ? " (this shard)" : "", t, m);
 }
 
 static void mask_name(const ef_case_set *set, int m, char *buf, size_t len)
