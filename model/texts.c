@@ -154,9 +154,12 @@ static int text_name_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Files of `dir` whose names end in `suffix`, sorted; appended (valid UTF-8 only) until
- * `limit` bytes. Returns the number of files used, -1 on allocation failure. */
-static int text_concat_dir(const char *dir, const char *suffix, size_t limit, text_buf *b)
+/* The files of `dir` that `take(dir, name, ctx)` accepts, sorted by name; appended (valid
+ * UTF-8 only) until `limit` bytes. Returns the number of files used, -1 on allocation
+ * failure. */
+static int text_concat_dir_files(const char *dir,
+                                 int (*take)(const char *dir, const char *name, const void *ctx),
+                                 const void *ctx, size_t limit, text_buf *b)
 {
     DIR *d = opendir(dir);
     if (!d) return 0;
@@ -165,8 +168,7 @@ static int text_concat_dir(const char *dir, const char *suffix, size_t limit, te
     int used = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
-        size_t l = strlen(e->d_name), sl = strlen(suffix);
-        if (l <= sl || strcmp(e->d_name + l - sl, suffix) || e->d_name[0] == '.') continue;
+        if (e->d_name[0] == '.' || !take(dir, e->d_name, ctx)) continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 64;
             char **nn = realloc(names, cap * sizeof *names);
@@ -200,6 +202,20 @@ cleanup:
     free(names);
     closedir(d);
     return used;
+}
+
+static int name_has_suffix(const char *dir, const char *name, const void *suffix)
+{
+    (void)dir;
+    size_t l = strlen(name), sl = strlen(suffix);
+    return l > sl && !strcmp(name + l - sl, suffix);
+}
+
+/* Files of `dir` whose names end in `suffix`, sorted; appended (valid UTF-8 only) until
+ * `limit` bytes. Returns the number of files used, -1 on allocation failure. */
+static int text_concat_dir(const char *dir, const char *suffix, size_t limit, text_buf *b)
+{
+    return text_concat_dir_files(dir, name_has_suffix, suffix, limit, b);
 }
 
 /* A seeded table of numbers: id, date, station, three measurements, a count, a flag. */
@@ -247,57 +263,22 @@ static const char *text_debref_paths[] = {
     NULL,
 };
 
-/* The regular files of `dir` that are not fortune indexes (*.dat), sorted (the .u8
- * symlinks of fortunes-ru point at them), appended until `limit` bytes. */
+/* A regular file that is not a fortune index (*.dat): the .u8 symlinks of fortunes-ru
+ * point at these. */
+static int fortune_file(const char *dir, const char *name, const void *ctx)
+{
+    (void)ctx;
+    char path[1024];
+    struct stat st;
+    size_t l = strlen(name);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return !(l > 4 && !strcmp(name + l - 4, ".dat")) && !lstat(path, &st) && S_ISREG(st.st_mode);
+}
+
+/* The fortune files of `dir`, sorted, appended until `limit` bytes. */
 static int text_concat_fortunes(const char *dir, size_t limit, text_buf *b)
 {
-    DIR *d = opendir(dir);
-    if (!d) return 0;
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    int used = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        char path[1024];
-        struct stat st;
-        size_t l = strlen(e->d_name);
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if (e->d_name[0] == '.' || (l > 4 && !strcmp(e->d_name + l - 4, ".dat")) ||
-            lstat(path, &st) || !S_ISREG(st.st_mode))
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **nn = realloc(names, cap * sizeof *names);
-            if (!nn) {
-                used = -1;
-                goto cleanup;
-            }
-            names = nn;
-        }
-        if (!(names[n] = strdup(e->d_name))) {
-            used = -1;
-            goto cleanup;
-        }
-        n++;
-    }
-    qsort(names, n, sizeof *names, text_name_cmp);
-    for (size_t i = 0; i < n && b->n < limit; i++) {
-        char path[1024];
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        text_buf f = {0};
-        ef_error e2;
-        if (text_read_file(path, &f, &e2) == EF_OK && f.n && unicode_utf8_valid(f.p, f.n, NULL)) {
-            if (text_buf_add(b, f.p, f.n)) used = -1;
-            else used++;
-        }
-        free(f.p);
-        if (used < 0) break;
-    }
-cleanup:
-    for (size_t i = 0; i < n; i++) free(names[i]);
-    free(names);
-    closedir(d);
-    return used;
+    return text_concat_dir_files(dir, fortune_file, NULL, limit, b);
 }
 
 /* The texts in other languages: the Debian reference manual's translations, read like
