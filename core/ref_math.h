@@ -24,6 +24,13 @@ int ref_key_means(ef_mask m, int n, int d, const double *K, int absolute, double
 void ref_energy_block(ef_mask m, int n, int d, double a, const double *Q, const double *K,
                       const double *Kc, const double *M, int r0, int rows, double *E);
 
+/* c_j = sum over the rows i that see key j under mask m of (x_i.y_j - t_i)^2, j < n, for
+ * X, Y (n x d) and t (n, or NULL for 0), without forming the n x n product: by d x d Grams
+ * for the full and causal masks (O(n d^2)), directly over the band for a window
+ * (O(n w d)). ref_columns.c. EF_NOMEM with err. */
+int ref_visible_col_squares(ef_mask m, int n, int d, const double *X, const double *Y,
+                            const double *t, double *c, ef_error *err);
+
 /* G = X^T X (d x d, both triangles) with dsyrk. */
 void ref_gram(int n, int d, const double *X, double *G);
 

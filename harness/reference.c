@@ -1,6 +1,7 @@
-/* harness/reference.c — builds the float64 reference of one case group: one pass over
- * the field in row blocks (dgemm), keeping the sampled rows and the row / column sums the
- * verifier's bounds need, then the d x d quantities of the full field. See reference.h.
+/* harness/reference.c — builds the float64 reference of one case group: the checked rows
+ * of the field (dgemm), the row and column statistics the verifier's bounds need by d x d
+ * Grams (ref_columns.c) instead of a pass over all n^2 entries, then the d x d quantities of
+ * the full field. O(rows n d + n d^2). See reference.h.
  */
 #include "reference.h"
 
@@ -113,57 +114,94 @@ out:
     return rc;
 }
 
-/* One pass over the field in row blocks: E, the bound base B, their sums. */
-static int field_pass(ef_reference *r, ef_error *err)
+/* The checked rows of E and of its bound base B, a run of consecutive rows at a time (one
+ * GEMM each: the runs are contiguous in E_rows), with their row sums. When every row is
+ * checked, the column sums sum_i |E_ij| B_ij too. O(rows n d). */
+static int checked_rows_pass(ef_reference *r, const double *Qa, const double *Ka, const double *M)
 {
-    int n = r->n, d = r->d, rc = EF_OK, next = 0;
+    int n = r->n, d = r->d, all = r->check_count == n;
+    for (int c0 = 0, c1; c0 < r->check_count; c0 = c1) {
+        c1 = c0 + 1; /* a run: consecutive rows, BLOCK_ROWS at most */
+        while (c1 < r->check_count && c1 - c0 < BLOCK_ROWS && r->rows[c1] == r->rows[c1 - 1] + 1)
+            c1++;
+        int r0 = r->rows[c0], rows = c1 - c0;
+        double *E = r->E_rows + (size_t)c0 * n, *B = r->B_rows + (size_t)c0 * n;
+        ref_energy_block(r->mask, n, d, r->a, r->Q, r->K, r->Kc, M, r0, rows, E);
+        /* B_ij = a |q_i|.|k_j| + a |q_i|.mabs_i on visible entries */
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n, d, r->a, Qa + (size_t)r0 * d,
+                    d, Ka, d, 0.0, B, n);
+        for (int k = 0; k < rows; k++) {
+            int i = r0 + k;
+            double shift = r->a * cblas_ddot(d, Qa + (size_t)i * d, 1, r->Mabs + (size_t)i * d, 1);
+            double sum = 0, abs_sum = 0, *e = E + (size_t)k * n, *b = B + (size_t)k * n;
+            for (int j = 0; j < n; j++) {
+                b[j] = ef_mask_visible(r->mask, i, j) ? b[j] + shift : 0.0;
+                sum += e[j];
+                abs_sum += fabs(e[j]);
+                if (all) r->col_eb[j] += fabs(e[j]) * b[j];
+            }
+            r->row_sum[c0 + k] = sum;
+            r->row_abs[c0 + k] = abs_sum;
+        }
+    }
+    return EF_OK;
+}
+
+/* The row and column statistics of the whole field without forming it (ref_columns.c):
+ *   sum_j B_ij = 2 a n_i |q_i|.mabs_i (mabs_i is the mean of the n_i visible |k_j|);
+ *   c_j = a^2 sum_i (q_i.k_j - q_i.m_i)^2 and sum_i B_ij^2 = a^2 sum_i (|q_i|.|k_j| +
+ *   |q_i|.mabs_i)^2 over the rows that see key j, by d x d Grams;
+ *   sum_i |E_ij| B_ij, exact when every row is checked, else its Cauchy-Schwarz bound
+ *   sqrt(c_j sum_i B_ij^2) (verify.c's colenergy bound uses it as an upper bound). */
+static int column_stats(ef_reference *r, const double *Qa, const double *Ka, const double *M,
+                        ef_error *err)
+{
+    int n = r->n, d = r->d, full = r->mask.kind == EF_MASK_FULL, rc;
+    double a2 = r->a * r->a, *t = malloc(sizeof(double) * n), *tb = malloc(sizeof(double) * n);
+    if (!t || !tb) {
+        rc = ef_fail(err, EF_NOMEM, "reference columns n = %d: out of memory", n);
+        goto out;
+    }
+    for (int i = 0; i < n; i++) {
+        const double *qa = Qa + (size_t)i * d, *ma = r->Mabs + (size_t)i * d;
+        int seen = ef_mask_last(r->mask, i, n) - ef_mask_first(r->mask, i) + 1;
+        t[i] = cblas_ddot(d, r->Q + (size_t)i * d, 1, M + (size_t)i * d, 1);
+        tb[i] = -cblas_ddot(d, qa, 1, ma, 1);
+        r->row_bound[i] = -2 * r->a * seen * tb[i];
+    }
+    /* the full mask's centering is the same for every row: the centered keys, no shift */
+    if ((rc = ref_visible_col_squares(r->mask, n, d, r->Q, full ? r->Kc : r->K, full ? NULL : t,
+                                      r->col, err)))
+        goto out;
+    if ((rc = ref_visible_col_squares(r->mask, n, d, Qa, Ka, tb, r->col_bb, err))) goto out;
+    for (int j = 0; j < n; j++) {
+        r->col[j] *= a2;
+        r->col_bb[j] *= a2;
+        if (r->check_count < n) r->col_eb[j] = sqrt(r->col[j] * r->col_bb[j]);
+        r->fro2 += r->col[j];
+        r->bound_fro2 += r->col_bb[j];
+    }
+out:
+    free(t);
+    free(tb);
+    return rc;
+}
+
+/* The checked rows, then the column statistics: no pass over the whole field. */
+static int field_stats(ef_reference *r, ef_error *err)
+{
+    int n = r->n, d = r->d, rc;
     size_t nd = (size_t)n * d;
-    double *E = malloc(sizeof(double) * BLOCK_ROWS * n),
-           *B = malloc(sizeof(double) * BLOCK_ROWS * n);
     double *Qa = malloc(nd * 8), *Ka = malloc(nd * 8), *M = malloc(nd * 8);
-    if (!E || !B || !Qa || !Ka || !M) {
+    if (!Qa || !Ka || !M) {
         rc = ef_fail(err, EF_NOMEM, "reference n = %d: out of memory", n);
         goto out;
     }
     for (size_t i = 0; i < nd; i++) Qa[i] = fabs(r->Q[i]), Ka[i] = fabs(r->K[i]);
     if ((rc = ref_key_means(r->mask, n, d, r->K, 0, M, err))) goto out;
-    for (int r0 = 0; r0 < n; r0 += BLOCK_ROWS) {
-        int rows = n - r0 < BLOCK_ROWS ? n - r0 : BLOCK_ROWS;
-        ref_energy_block(r->mask, n, d, r->a, r->Q, r->K, r->Kc, M, r0, rows, E);
-        /* B_ij = a |q_i|.|k_j| + a |q_i|.mabs_i on visible entries */
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n, d, r->a, Qa + (size_t)r0 * d,
-                    d, Ka, d, 0.0, B, n);
-        for (int t = 0; t < rows; t++) {
-            int i = r0 + t;
-            double shift = r->a * cblas_ddot(d, Qa + (size_t)i * d, 1, r->Mabs + (size_t)i * d, 1);
-            double sum = 0, abs_sum = 0, bsum = 0;
-            double *e = E + (size_t)t * n, *b = B + (size_t)t * n;
-            for (int j = 0; j < n; j++) {
-                b[j] = ef_mask_visible(r->mask, i, j) ? b[j] + shift : 0.0;
-                sum += e[j];
-                abs_sum += fabs(e[j]);
-                bsum += b[j];
-                r->col[j] += e[j] * e[j];
-                r->col_eb[j] += fabs(e[j]) * b[j];
-                r->col_bb[j] += b[j] * b[j];
-                r->fro2 += e[j] * e[j];
-                r->bound_fro2 += b[j] * b[j];
-            }
-            for (int w = 0; w < EF_WL_COUNT; w++)
-                if (r->own[w]) ef_workloads[w].reference_row(i, n, e, b, r->own[w]);
-            r->row_sum[i] = sum;
-            r->row_abs[i] = abs_sum;
-            r->row_bound[i] = bsum;
-            if (next < r->check_count && r->rows[next] == i) {
-                memcpy(r->E_rows + (size_t)next * n, e, sizeof(double) * n);
-                memcpy(r->B_rows + (size_t)next * n, b, sizeof(double) * n);
-                next++;
-            }
-        }
-    }
+    if ((rc = checked_rows_pass(r, Qa, Ka, M))) goto out;
+    rc = column_stats(r, Qa, Ka, M, err);
 out:
-    free(E);
-    free(B);
     free(Qa);
     free(Ka);
     free(M);
@@ -252,7 +290,7 @@ static void reference_invariants(ef_reference *r)
     double u = 0x1p-53;
     ref_colenergy_stats(r->n, r->col, &r->inv.pr_over_n, &r->inv.v_max);
     verdict_init(&v, u); /* the zero sum of the reference's own rows, judged at u = 2^-53 */
-    verify_rowsum(r, u, r->row_sum, r->row_abs, &v);
+    verify_rowsum_rows(r, u, r->rows, r->check_count, r->row_sum, r->row_abs, &v);
     r->inv.rowsum_rel = v.inv.rowsum_rel;
     r->inv.rowsum_bound = v.inv.rowsum_bound;
     if (r->mask.kind != EF_MASK_FULL) return;
@@ -280,7 +318,9 @@ static void reference_invariants(ef_reference *r)
 
 double reference_bytes(int n, int d, int checked)
 {
-    return 14.0 * n * d * 8 + 4.0 * checked * n * 8 + 4.0 * BLOCK_ROWS * n * 8;
+    /* the n x d arrays (inputs, their copies, means, U, the leverage's), the checked rows
+     * of E and B, input_error's row, the dozen n-vectors */
+    return 14.0 * n * d * 8 + 2.0 * checked * n * 8 + 16.0 * n * 8;
 }
 
 int reference_build(const ef_head *h, ef_mask mask, ef_precision precision,
@@ -333,9 +373,12 @@ int reference_build(const ef_head *h, ef_mask mask, ef_precision precision,
         ref_keys_center(n, d, r->K, kbar, r->Kc);
     }
     if ((rc = ref_key_means(mask, n, d, r->K, 1, r->Mabs, err))) goto fail;
-    if ((rc = field_pass(r, err))) goto fail;
+    if ((rc = field_stats(r, err))) goto fail;
     if ((rc = input_error(r, h, err))) goto fail;
     if (mask.kind == EF_MASK_FULL && (rc = full_extras(r, err))) goto fail;
+    /* the workloads' own quantities, last: they may use any of the above */
+    for (int w = 0; w < EF_WL_COUNT; w++)
+        if (r->own[w] && (rc = ef_workloads[w].reference_own(r, r->own[w], err))) goto fail;
     reference_invariants(r);
     return EF_OK;
 fail:

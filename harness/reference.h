@@ -1,7 +1,8 @@
 /* harness/reference.h — everything the verifier needs about one case group (one head,
  * one mask, one input precision), computed once in float64 from the rounded inputs:
  * the checked rows of E, the rounding-bound bases, row and column statistics, Grams,
- * singular values, the basis U_Q and the key leverage. Built by the runner.
+ * singular values, the basis U_Q and the key leverage. Built by the runner in
+ * O(rows n d + n d^2) time and memory: the n x n field is never formed.
  */
 #ifndef EF_REFERENCE_H
 #define EF_REFERENCE_H
@@ -27,11 +28,12 @@ typedef struct ef_reference {
     double *B_rows;       /* check_count x n: bound base a |q_i|.(|k_j| + mabs_i), 0 if masked */
     double input_rel_err; /* rounding of the inputs alone, on the checked rows */
 
-    double *row_sum;         /* (n) sum_j E_ij */
-    double *row_abs;         /* (n) sum_j |E_ij| */
+    double *row_sum;         /* (check_count) sum_j E_ij on the checked rows */
+    double *row_abs;         /* (check_count) sum_j |E_ij| on the checked rows */
     double *row_bound;       /* (n) sum_j B_ij */
     double *col;             /* (n) c_j = sum_i E_ij^2 */
-    double *col_eb;          /* (n) sum_i |E_ij| B_ij */
+    double *col_eb;          /* (n) sum_i |E_ij| B_ij when every row is checked, else its
+                              * Cauchy-Schwarz bound sqrt(c_j col_bb_j) */
     double *col_bb;          /* (n) sum_i B_ij^2 */
     double fro2, bound_fro2; /* ||E||_F^2, ||B||_F^2 */
 
@@ -50,7 +52,7 @@ typedef struct ef_reference {
     int rank_k;
 
     ef_invariants inv;        /* the invariants of the reference itself */
-    double *own[EF_WL_COUNT]; /* each workload's own quantities: its reference_row
+    double *own[EF_WL_COUNT]; /* each workload's own quantities: its reference_own
                                * (harness/workload.h); NULL for most */
 } ef_reference;
 
@@ -66,7 +68,7 @@ int reference_build(const ef_head *head, ef_mask mask, ef_precision precision,
 void reference_free(ef_reference *ref);
 
 /* Host bytes a reference of n x d with `checked` checked rows holds at its peak (the dozen
- * n x d arrays, the checked rows of E and of its bound, the field pass's blocks): what the
+ * n x d arrays, the checked rows of E and of its bound): what the
  * runner refuses up front and what --max-memory leaves the field. */
 double reference_bytes(int n, int d, int checked);
 

@@ -142,40 +142,53 @@ void verify_energy(const ef_reference *r, double u, const double *E, ef_verdict 
             bad, (long)r->check_count * n, VERIFY_C, worst);
 }
 
-void verify_rowsum(const ef_reference *r, double u, const double *s, const double *t, ef_verdict *v)
+void verify_rowsum_rows(const ef_reference *r, double u, const int *rows, int count,
+                        const double *s, const double *t, ef_verdict *v)
 {
     double g = gamma_energy(r, u), gn = ef_gamma(r->n, u), worst = -1, worst_bound = NAN,
            max_abs = 0;
     long bad = 0;
-    for (int i = 0; i < r->n; i++) {
-        double bound = VERIFY_C * (g * r->row_bound[i] + gn * fabs(t[i]));
+    for (int c = 0; c < count; c++) {
+        int i = rows ? rows[c] : c;
+        double bound = VERIFY_C * (g * r->row_bound[i] + gn * fabs(t[c]));
         /* a row whose every entry is zero up to rounding (row 0 of a causal field: one
          * key, minus its own mean) counts as an all-zero row: rowsum_rel 0 */
-        int zero_row = fabs(t[i]) <= VERIFY_C * g * r->row_bound[i];
-        double rel = zero_row ? 0 : t[i] > 0 ? fabs(s[i]) / t[i] : (s[i] == 0 ? 0 : INFINITY);
-        if (!(fabs(s[i]) <= bound)) bad++;
-        if (!(rel <= worst)) worst = rel, worst_bound = t[i] > 0 ? bound / t[i] : 0;
-        if (!(fabs(s[i]) <= max_abs)) max_abs = fabs(s[i]);
+        int zero_row = fabs(t[c]) <= VERIFY_C * g * r->row_bound[i];
+        double rel = zero_row ? 0 : t[c] > 0 ? fabs(s[c]) / t[c] : (s[c] == 0 ? 0 : INFINITY);
+        if (!(fabs(s[c]) <= bound)) bad++;
+        if (!(rel <= worst)) worst = rel, worst_bound = t[c] > 0 ? bound / t[c] : 0;
+        if (!(fabs(s[c]) <= max_abs)) max_abs = fabs(s[c]);
     }
     v->inv.rowsum_rel = worst;
     v->inv.rowsum_bound = worst_bound;
     v->acc.max_abs_err = max_abs;
     v->acc.bound_violations = bad;
-    v->acc.rows_checked = r->n;
+    v->acc.rows_checked = count;
     v->acc.input_rel_err = r->input_rel_err;
     if (bad)
         verdict_fail(
             v,
             "rowsum: %ld of %d rows do not sum to zero within %g*(gamma_e*sum_j B_ij + gamma_n*sum_j|E_ij|) (worst rowsum_rel %.3g, bound %.3g)",
-            bad, r->n, VERIFY_C, worst, worst_bound);
+            bad, count, VERIFY_C, worst, worst_bound);
 }
 
-/* Bound on |c_dev_j - c_ref_j| (also used by the link check). */
+void verify_rowsum(const ef_reference *r, double u, const double *s, const double *t, ef_verdict *v)
+{
+    verify_rowsum_rows(r, u, NULL, r->n, s, t, v);
+}
+
+/* Bound on |c_dev_j - c_ref_j| (also used by the link check): the device's field error
+ * through the square (col_eb is sum_i |E_ij| B_ij, or its Cauchy-Schwarz bound when not
+ * every row is checked: reference.c), its sum of n squares, and the reference's own
+ * rounding. The reference sums a^2 (x_i.y_j - t_i)^2 by d x d Grams (ref_columns.c); each
+ * term's error is within gamma_{n+2d+4}(2^-53) of sum_i (|x_i|.|y_j| + |t_i|)^2, which
+ * col_bb bounds (|t_i| = |q_i.m_i| <= |q_i|.mabs_i, |k_j - kbar| <= |k_j| + mabs). */
 static double colenergy_bound(const ef_reference *r, double u, int j)
 {
     double g = gamma_energy(r, u);
     double field = 2 * g * r->col_eb[j] + g * g * r->col_bb[j];
-    return VERIFY_C * (field + ef_gamma(r->n + 1, u) * (r->col[j] + field));
+    double host = ef_gamma(r->n + 2.0 * r->d + 4, 0x1p-53) * r->col_bb[j];
+    return VERIFY_C * (field + ef_gamma(r->n + 1, u) * (r->col[j] + field) + host);
 }
 
 long verify_entries(const ef_reference *r, double u, const double *got, const double *want,

@@ -71,6 +71,9 @@ struct ef_reference;
 void verify_energy(const struct ef_reference *r, double u, const double *E_rows, ef_verdict *v);
 void verify_rowsum(const struct ef_reference *r, double u, const double *s, const double *t,
                    ef_verdict *v);
+/* The same on `count` rows listed in `rows` (s[c], t[c] belong to row rows[c]). */
+void verify_rowsum_rows(const struct ef_reference *r, double u, const int *rows, int count,
+                        const double *s, const double *t, ef_verdict *v);
 void verify_colenergy(const struct ef_reference *r, double u, const double *c, ef_verdict *v);
 /* also returns the device's singular values in sv (d values) when sv != NULL */
 void verify_gram(const struct ef_reference *r, double u, const double *GQ, const double *GK,

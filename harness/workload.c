@@ -6,7 +6,7 @@
  *
  * Adding a workload: its id and name in core/types.h (EF_WORKLOAD_LIST), a row here with
  * its layout, cost, read-back and verifier (a verifier of its own can live here, built on
- * verify.h's helpers, and a reference quantity of its own is a `reference_row`), and one
+ * verify.h's helpers, and a reference quantity of its own is a `reference_own`), and one
  * kernel per backend: backends/ref (float64), backends/cpu, OpenCL `wl_<name>` in
  * shaders/opencl/workloads.cl and Vulkan shaders/vulkan/wl_<name>.comp (the generic
  * launch of backends/backend.h).

@@ -80,11 +80,13 @@ typedef struct ef_workload_desc {
                    ef_verdict *v);
     unsigned provides, uses; /* EF_SHARE_* */
     /* a reference quantity of the workload's own, beyond the shared ones of ef_reference:
-     * `reference_size(n, d)` doubles, zeroed, at ref->own[id], accumulated by
-     * `reference_row` on every row i of the float64 field (e: row i of E, b: of the bound
-     * base B, n entries each, masked entries 0 in both). NULL when it needs none. */
+     * `reference_size(n, d)` doubles, zeroed, at ref->own[id], computed by `reference_own`
+     * once the shared ones are built, from them and the reference's inputs (Q, K, Kc, M,
+     * the checked rows). The reference never forms the whole field: a quantity that needs
+     * every row walks it with ref_energy_block in row blocks (O(n^2 d)), one that has a Gram
+     * form uses it (ref_math.h). NULL when it needs none. */
     size_t (*reference_size)(int n, int d);
-    void (*reference_row)(int i, int n, const double *e, const double *b, double *own);
+    int (*reference_own)(const ef_reference *ref, double *own, ef_error *err);
 } ef_workload_desc;
 
 extern const ef_workload_desc ef_workloads[EF_WL_COUNT];

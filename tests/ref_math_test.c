@@ -159,6 +159,62 @@ Test(identities, causal_lifts_rank)
     reference_free(&r);
 }
 
+/* The reference's row and column statistics come from d x d Grams (ref_columns.c), not
+ * from the field: they must equal the sums over the explicit field (every row checked)
+ * within float64 rounding. Keys with a large common offset make the expanded Gram form
+ * cancel, as real models' keys do. Bounds: both sides carry gamma_{n+2d+4}(u64) of
+ * sum_i B_ij^2 (verify.c's colenergy bound); row sums gamma_{n+d+4}(u64) of sum_j B_ij. The
+ * sampled reference (a few rows checked) has the same columns and bounds sum_i |E_ij| B_ij
+ * by Cauchy-Schwarz. Windows narrower and wider than the key block of ref_columns.c. */
+static void check_columns(const char *kind, ef_mask m, float offset)
+{
+    int n = 300, d = 16;
+    ef_head h;
+    ef_reference r, s;
+    ef_error err = {{0}};
+    ef_test_head(kind, n, d, ef_test_seed(), &h);
+    for (int i = 0; i < n * d; i++) h.k[i] += offset;
+    ef_reference_opts all = {.check_rows = n, .full_check_max = n, .seed = 1};
+    ef_reference_opts few = {.check_rows = 7, .full_check_max = 2, .seed = 1};
+    cr_assert_eq(reference_build(&h, m, EF_PREC_FP32, &all, &r, &err), EF_OK, "%s", err.msg);
+    cr_assert_eq(reference_build(&h, m, EF_PREC_FP32, &few, &s, &err), EF_OK, "%s", err.msg);
+    double gc = 2 * ef_gamma(n + 2 * d + 4, U64), gr = ef_gamma(n + d + 4, U64), fro2 = 0;
+    for (int j = 0; j < n; j++) {
+        double c = 0, bb = 0, eb = 0;
+        for (int i = 0; i < n; i++) {
+            double e = r.E_rows[(size_t)i * n + j], b = r.B_rows[(size_t)i * n + j];
+            c += e * e, bb += b * b, eb += fabs(e) * b;
+        }
+        fro2 += c;
+        cr_assert_leq(fabs(r.col[j] - c), gc * bb, "%s column %d: %.17g by Grams, %.17g direct",
+                      kind, j, r.col[j], c);
+        cr_assert_leq(fabs(r.col_bb[j] - bb), gc * bb, "column %d bound base", j);
+        cr_assert_leq(fabs(r.col_eb[j] - eb), gc * bb, "column %d: exact when all rows checked", j);
+        cr_assert_eq(s.col[j], r.col[j], "column %d: the same route for any row sample", j);
+        cr_assert_geq(s.col_eb[j], eb * (1 - gc), "column %d: Cauchy-Schwarz bounds the sum", j);
+    }
+    cr_assert_leq(fabs(r.fro2 - fro2), gc * r.bound_fro2);
+    for (int i = 0; i < n; i++) {
+        double b = 0;
+        for (int j = 0; j < n; j++) b += r.B_rows[(size_t)i * n + j];
+        cr_assert_leq(fabs(r.row_bound[i] - b), gr * b, "row %d: %.17g, direct %.17g", i,
+                      r.row_bound[i], b);
+    }
+    reference_free(&r);
+    reference_free(&s);
+    ef_head_free(&h);
+}
+
+Test(identities, columns_by_gram_full) { check_columns("gaussian", FULL, 0); }
+Test(identities, columns_by_gram_full_offset) { check_columns("sink", FULL, 40); }
+Test(identities, columns_by_gram_causal) { check_columns("gaussian", CAUSAL, 0); }
+Test(identities, columns_by_gram_causal_offset) { check_columns("outlier", CAUSAL, 40); }
+Test(identities, columns_by_gram_window) { check_columns("gaussian", WINDOW, 40); }
+Test(identities, columns_by_gram_wide_window)
+{
+    check_columns("sink", (ef_mask){EF_MASK_WINDOW, 200}, 40);
+}
+
 /* Input rounding: fp16 / bf16 nearest-even on values with known encodings. */
 Test(half, known_values)
 {
