@@ -3,13 +3,16 @@
  * results folder that records its shard and the suite's hash; the plan is deterministic,
  * covers every group once and is balanced within one group of the best split; report
  * refuses a shard missing, twice there or from another suite version (one line, exit 2);
- * bad --shard / --shards are exit 2 before any work, and --dry-run does no work.
+ * bad --shard / --shards are exit 2 before any work, and --dry-run does no work; the
+ * SLURM task script maps the task's GPU to --device, resumes a requeued shard and passes a
+ * failed case as success (with a stand-in efbench: no GPU or SLURM needed).
  */
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "report/results_load.h"
 #include "test_util.h"
@@ -231,4 +234,75 @@ Test(shard, slurm_array_is_one_sweep)
     cr_expect_eq(efbench("report a1 a2 --out r1"), 0, "%s", ef_test_read(dir, "stderr"));
     cr_expect_eq(efbench("report a1 b2 --out r2"), 2);
     expect_one_line("is missing");
+}
+
+/* scripts/slurm/shard.sh with EFBENCH a stand-in that answers `devices --json` with
+ * `seen` GPUs and records the arguments of `run` (exiting `status`). Returns the script's
+ * exit status; the arguments are then in DIR/args. */
+static int shard_task(const char *gpu_env, int seen, int status, const char *options)
+{
+    static const char stand_in[] =
+        "#!/bin/sh\n"
+        "if [ \"$1\" = devices ]; then\n"
+        "  printf '{\"backends\": [{\"devices\": ['\n"
+        "  i=0; while [ $i -lt $FAKE_SEEN ]; do [ $i -gt 0 ] && printf ,; printf "
+        "'{\"type\": \"gpu\"}'; i=$((i+1)); done\n"
+        "  printf ']}, {\"devices\": [{\"type\": \"cpu\"}]}]}\\n'; exit 0\n"
+        "fi\n"
+        "shift; echo \"$*\" > \"$FAKE_DIR/args\"; exit $FAKE_STATUS\n";
+    char path[512], cmd[2048];
+    snprintf(path, sizeof path, "%s/efbench-stand-in", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert(f);
+    fputs(stand_in, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && rm -f args && chmod +x efbench-stand-in && env -u SLURM_STEP_GPUS -u "
+             "SLURM_JOB_GPUS SLURM_ARRAY_TASK_ID=2 SLURM_ARRAY_TASK_COUNT=3 "
+             "SLURM_ARRAY_JOB_ID=7 SLURM_SUBMIT_DIR='%s' EFBENCH='%s' FAKE_DIR='%s' FAKE_SEEN=%d "
+             "FAKE_STATUS=%d %s sh '%s/../scripts/slurm/shard.sh' %s >stdout 2>stderr",
+             dir, dir, path, dir, seen, status, gpu_env, getenv("EF_SUITE_DIR"), options);
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* What the stand-in's `run` was given, one line. */
+static const char *task_args(void)
+{
+    const char *args = ef_test_read(dir, "args");
+    cr_assert(args, "shard.sh did not run efbench: %s", ef_test_read(dir, "stderr"));
+    return args;
+}
+
+Test(shard, slurm_task_maps_its_gpu)
+{
+    cr_assert(getenv("EF_SUITE_DIR"), "run by meson test (EF_SUITE_DIR)");
+    char want[512];
+    /* no GPU given: no --device; the task's shard and folder */
+    cr_assert_eq(shard_task("", 0, 0, "--suite quick"), 0, "%s", ef_test_read(dir, "stderr"));
+    snprintf(want, sizeof want, "--suite quick --shard 2/3 --out %s/results/slurm/7/shard-2\n",
+             dir);
+    cr_expect_str_eq(task_args(), want);
+    /* the node hides the other GPUs (efbench sees as many as SLURM gave): the first */
+    cr_assert_eq(shard_task("SLURM_STEP_GPUS=3", 1, 0, "--suite quick"), 0);
+    cr_expect(strstr(task_args(), "--device gpu:0\n"), "%s", task_args());
+    /* every GPU of the node is visible: SLURM's index of the task's first */
+    cr_assert_eq(shard_task("SLURM_JOB_GPUS=2,3", 4, 0, "--suite quick"), 0);
+    cr_expect(strstr(task_args(), "--device gpu:2\n"), "%s", task_args());
+    /* the options choose a device: left alone */
+    cr_assert_eq(shard_task("SLURM_JOB_GPUS=2", 4, 0, "--suite quick --device cpu:0"), 0);
+    cr_expect(!strstr(task_args(), "gpu:"), "%s", task_args());
+    /* a failed case is a verdict for the merged report; a refused run is not */
+    cr_expect_eq(shard_task("", 0, 1, "--suite quick"), 0);
+    cr_expect_eq(shard_task("", 0, 2, "--suite quick"), 2);
+    /* requeued after a kill: the shard's folder has cases.jsonl, no results.json */
+    char cmd[600];
+    snprintf(
+        cmd, sizeof cmd,
+        "mkdir -p '%s/results/slurm/7/shard-2' && touch '%s/results/slurm/7/shard-2/cases.jsonl'",
+        dir, dir);
+    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(shard_task("SLURM_STEP_GPUS=5", 1, 0, "--suite quick"), 0);
+    snprintf(want, sizeof want, "--resume %s/results/slurm/7/shard-2 --device gpu:0\n", dir);
+    cr_expect_str_eq(task_args(), want);
 }
