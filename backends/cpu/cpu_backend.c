@@ -89,32 +89,40 @@ static int cpu_ranktail_block(const ef_op *op)
     return EF_OK;
 }
 
+enum { RESIDUAL_ROWS = 64 }; /* rows of the residual held at once: 64 n floats, not n^2 */
+
 static int cpu_ranktail(ef_device *dev, const ef_op *op, ef_error *err)
 {
     (void)dev;
     if (op->rows < op->n) return cpu_ranktail_block(op);
     int n = op->n, d = op->d; /* the whole field */
     const float *E = (const float *)op->e->data, *U = (const float *)op->aux->data;
-    float *P = malloc(sizeof(float) * d * n), *R = malloc(sizeof(float) * n * n);
+    float *P = malloc(sizeof(float) * d * n), *R = malloc(sizeof(float) * RESIDUAL_ROWS * n);
     if (!P || !R) {
         free(P);
         free(R);
         return ef_fail(err, EF_NOMEM, "ranktail n = %d: out of memory", n);
     }
-    /* R = E - U (U^T E), then both squared norms; row partials in float, rows added in
-     * double so the total's rounding stays below the row sums' */
+    /* P = U^T E over the whole field, then the residual R = E - U P a row block at a time
+     * (the direct form, bound O(u)); row partials in float, rows added in double so the
+     * total's rounding stays below the row sums' */
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, n, n, 1.0f, U, d, E, n, 0.0f, P, n);
-    memcpy(R, E, sizeof(float) * n * n);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, d, -1.0f, U, d, P, n, 1.0f, R, n);
     double tail = 0, total = 0;
-    for (int i = 0; i < n; i++) {
-        float t = 0, s = 0;
-        for (int j = 0; j < n; j++) {
-            t += R[(size_t)i * n + j] * R[(size_t)i * n + j];
-            s += E[(size_t)i * n + j] * E[(size_t)i * n + j];
+    for (int r0 = 0; r0 < n; r0 += RESIDUAL_ROWS) {
+        int rows = n - r0 < RESIDUAL_ROWS ? n - r0 : RESIDUAL_ROWS;
+        const float *Eb = E + (size_t)r0 * n;
+        memcpy(R, Eb, sizeof(float) * rows * n);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, n, d, -1.0f,
+                    U + (size_t)r0 * d, d, P, n, 1.0f, R, n);
+        for (int i = 0; i < rows; i++) {
+            float t = 0, s = 0;
+            for (int j = 0; j < n; j++) {
+                t += R[(size_t)i * n + j] * R[(size_t)i * n + j];
+                s += Eb[(size_t)i * n + j] * Eb[(size_t)i * n + j];
+            }
+            tail += t;
+            total += s;
         }
-        tail += t;
-        total += s;
     }
     float *out = (float *)op->out->data;
     out[0] = (float)tail;
