@@ -1,7 +1,8 @@
 /* tests/model_testdata.h — test helpers that WRITE small GGUF files: a seeded RNG, simple
  * quantisers for every type dequant.c reads, a GGUF builder (any metadata, raw or quantised
  * tensors), and tiny random-weight models of the architectures gemma3, llama and qwen2.
- * Used by tests/model_gguf_test.c and the forward-pass and tokenizer tests (part B).
+ * Used by tests/model_gguf_test.c and the forward-pass and tokenizer tests (part B); the
+ * last section, which opens the tiny models, is for the Criterion tests only.
  */
 #ifndef EF_TESTS_MODEL_TESTDATA_H
 #define EF_TESTS_MODEL_TESTDATA_H
@@ -145,5 +146,15 @@ int testdata_write_bytes(const char *path, const void *bytes, size_t n);
 char *testdata_tmp_path(char *buf, size_t len, const char *name);
 /* Remove that directory if it is empty (call from a suite's .fini). */
 void testdata_tmp_cleanup(void);
+
+/* ---- opening them (model_testdata_open.c: Criterion tests only) -------------------- */
+
+/* The architectures of the tiny models: "gemma3", "llama", "qwen2". */
+extern const char *const testdata_archs[3];
+
+/* Write the tiny model of `arch` (matrices in every quant type, seed 1234) to path, a
+ * testdata_tmp_path of len bytes, open it and remove the file (the mapping stays valid).
+ * A write or open failure fails the calling test. */
+struct model *testdata_tiny_open(const char *arch, char *path, size_t len);
 
 #endif
