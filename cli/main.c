@@ -1,9 +1,11 @@
 /* cli/main.c — `efbench`: the energy-field benchmark. Dispatches to a subcommand;
- * only the cmd_* functions print and choose the exit status.
+ * only the cmd_* functions print and choose the exit status. Sets the backends' trace sink
+ * (backends/trace.h) to stderr for every command.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "backends/trace.h"
 #include "cli/cli.h"
 #include "version.h"
 
@@ -42,8 +44,17 @@ static void usage(FILE *f)
         "or memory failed (one line on stderr says which)\n");
 }
 
+/* The backends' developer traces (EF_OPENCL_TRACE=1, EF_OPENCL_DUMP failures), one line
+ * each on stderr. */
+static void trace_print(void *user, const char *line)
+{
+    (void)user;
+    fprintf(stderr, "%s\n", line);
+}
+
 int main(int argc, char **argv)
 {
+    ef_trace_set(trace_print, NULL);
     if (argc < 2) {
         usage(stderr);
         return EF_EXIT_USAGE;

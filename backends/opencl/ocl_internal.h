@@ -192,8 +192,9 @@ typedef struct ocl_timer {
     cl_event first, last;
 } ocl_timer;
 
-/* 1 when EF_OPENCL_TRACE is set (not "0"): ocl_kernel_run waits for each launch and prints
- * its kernel and device time on stderr (slows everything; for finding where time goes). */
+/* 1 when EF_OPENCL_TRACE is set (not "0"): ocl_kernel_run waits for each launch and traces
+ * its kernel and device time (backends/trace.h; the CLI prints them on stderr), and the
+ * tuner each candidate's time (slows everything; for finding where time goes). */
 int ocl_trace_on(void);
 int ocl_kernel_run(ef_device *dev, cl_kernel k, const ocl_arg *args, int nargs, cl_uint dims,
                    const size_t *global, const size_t *local, ocl_timer *t, ef_error *err);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backends/trace.h"
 #include "ocl_internal.h"
 #include "opencl/ocl_kernels.h"
 
@@ -196,7 +197,7 @@ static void ocl_binary_save(cl_program prog, const char *path)
 
 /* EF_OPENCL_DUMP=DIR: write each program's source as DIR/<label>.cl, its build options on
  * the first line, so it can be compiled outside the driver (scripts/ptx-check.sh assembles
- * them for NVIDIA's sm_90 with clang and ptxas). A failed write is reported, not fatal. */
+ * them for NVIDIA's sm_90 with clang and ptxas). A failed write is traced, not fatal. */
 static void ocl_program_dump(const char *src, const char *opts, const char *label)
 {
     const char *dir = getenv("EF_OPENCL_DUMP");
@@ -206,8 +207,7 @@ static void ocl_program_dump(const char *src, const char *opts, const char *labe
     FILE *f = fopen(path, "w");
     int ok = f && fprintf(f, "// options: %s\n%s", opts, src) > 0;
     if (f) ok = fclose(f) == 0 && ok;
-    if (!ok)
-        fprintf(stderr, "efbench: EF_OPENCL_DUMP: cannot write %s: %s\n", path, strerror(errno));
+    if (!ok) ef_trace("efbench: EF_OPENCL_DUMP: cannot write %s: %s", path, strerror(errno));
 }
 
 /* Build `src` with `opts` for the device, through the binary cache. */

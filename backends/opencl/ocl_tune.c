@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backends/trace.h"
 #include "ocl_internal.h"
 
 /* Candidates of both classes; the first of each class is its representative, the first
@@ -290,11 +291,10 @@ static double ocl_tune_one(ef_device *dev, ocl_tune_state *st, int c)
     if (ocl_trace_on()) {
         char shape[32];
         ocl_tiles_name(tc, shape, sizeof shape);
-        fprintf(stderr,
-                "efbench opencl: tune n %d d %d: %-20s %9.3f ms%s (build %.0f ms, then "
-                "%.0f ms)\n",
-                st->n, st->d, shape, ms < 1e30 ? ms : -1.0, rc ? " (failed)" : "", w1 - w0,
-                ocl_wall_ms() - w1);
+        ef_trace("efbench opencl: tune n %d d %d: %-20s %9.3f ms%s (build %.0f ms, then "
+                 "%.0f ms)",
+                 st->n, st->d, shape, ms < 1e30 ? ms : -1.0, rc ? " (failed)" : "", w1 - w0,
+                 ocl_wall_ms() - w1);
     }
     if (ms < st->best_ms) {
         st->best_ms = ms;
@@ -422,8 +422,8 @@ int ocl_pass_tune(ef_device *dev, int pass, ef_error *err)
             if (ocl_pass_time(dev, &op, pass, form, &ms[form], &ferr) != EF_OK) ms[form] = 1e30;
         }
         if (ocl_trace_on())
-            fprintf(stderr, "efbench opencl: tune %s n %d: group %.3f ms, item %.3f ms\n",
-                    pass_names[pass], n, ms[0], ms[1]);
+            ef_trace("efbench opencl: tune %s n %d: group %.3f ms, item %.3f ms", pass_names[pass],
+                     n, ms[0], ms[1]);
         if ((ms[0] >= OCL_PASS_TUNE_MS && ms[0] < 1e30) || 2 * n > nmax ||
             (field && (size_t)4 * n * n * sizeof(float) > dev->info.memory_bytes / 4))
             break;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends/trace.h"
 #include "ocl_internal.h"
 
 int ocl_trace_on(void)
@@ -44,13 +45,13 @@ int ocl_kernel_run(ef_device *dev, cl_kernel k, const ocl_arg *args, int nargs, 
                        name, global[0], dims > 1 ? global[1] : 1, local ? local[0] : 0,
                        local && dims > 1 ? local[1] : 0, ocl_error_name(e), (int)e);
     }
-    if (ocl_trace_on()) { /* EF_OPENCL_TRACE=1: each launch's device time on stderr */
+    if (ocl_trace_on()) { /* EF_OPENCL_TRACE=1: each launch's device time, to the trace sink */
         cl_ulong s = 0, f = 0;
         clWaitForEvents(1, &ev);
         clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_START, sizeof s, &s, NULL);
         clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_END, sizeof f, &f, NULL);
-        fprintf(stderr, "efbench opencl: %-24s global %zu x %zu: %.3f ms\n", name, global[0],
-                dims > 1 ? global[1] : 1, f > s ? (double)(f - s) * 1e-6 : 0.0);
+        ef_trace("efbench opencl: %-24s global %zu x %zu: %.3f ms", name, global[0],
+                 dims > 1 ? global[1] : 1, f > s ? (double)(f - s) * 1e-6 : 0.0);
     }
     if (!t->first) {
         t->first = ev;
