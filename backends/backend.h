@@ -125,6 +125,10 @@ typedef struct ef_backend {
      * FMA throughput and memory bandwidth now, in about 100-250 ms (median of a few timed
      * repetitions, with the API's own timers). */
     int (*measure_peak)(ef_device *dev, ef_peak *out, ef_error *err);
+    /* optional (NULL: none worth counting): the most bytes of its own scratch the backend
+     * holds while it runs a group of n x d ops, beside the five buffers (device memory, or
+     * the host's for a device on the host). The harness counts it in the memory budget. */
+    double (*scratch_bytes)(ef_device *dev, int n, int d);
 } ef_backend;
 
 /* ---- registry (backends/registry.c) ------------------------------------------------ */

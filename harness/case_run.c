@@ -225,6 +225,7 @@ static int group_setup(ef_group *g, const ef_group_plan *plan, ef_error *err)
     double other =
         (double)(rest.q + rest.k) * in + (double)(rest.aux + rest.out) * os + 4.0 * n * d * 8;
     if (!strcmp(g->info->type, "cpu")) other += reference_bytes(n, d, r->check_count);
+    if (g->backend->scratch_bytes) other += g->backend->scratch_bytes(g->dev, n, d);
     if (!(g->block_rows = choose_block_rows(g, plan, other, why, sizeof why)))
         return ef_fail(err, EF_UNSUPPORTED, "%s", why);
     /* each buffer as large as the largest op of the table needs it */

@@ -183,6 +183,15 @@ static int cpu_measure_peak(ef_device *dev, ef_peak *out, ef_error *err)
     return host_peak_measure(HOST_PEAK_SGEMM, out, err);
 }
 
+/* The inputs as float (q, k), leverage's Y, the passes' partial sums, the masked path's
+ * tiles, and ranktail's U^T E and residual rows (cpu_scratch, cpu_ranktail). */
+static double cpu_scratch_bytes(ef_device *dev, int n, int d)
+{
+    (void)dev;
+    return 4.0 * (3.0 * n * d + 2.0 * n) + cpu_masked_scratch_bytes(n, d) +
+           4.0 * ((double)d * n + (double)RESIDUAL_ROWS * n);
+}
+
 const ef_backend ef_backend_cpu = {
     .name = "cpu",
     .description =
@@ -197,4 +206,5 @@ const ef_backend ef_backend_cpu = {
     .buffer_download = hostmem_download,
     .run = cpu_run,
     .measure_peak = cpu_measure_peak,
+    .scratch_bytes = cpu_scratch_bytes,
 };

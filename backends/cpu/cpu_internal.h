@@ -42,6 +42,8 @@ int cpu_inputs_get(ef_device *dev, const ef_op *op, int want_kc, cpu_inputs *in,
  * (cpu_energy.c). */
 int cpu_energy(ef_device *dev, const ef_op *op, char *path, size_t path_len, ef_error *err);
 /* The causal and window fields (cpu_masked.c). */
+/* The masked path's scratch for n x d: the workers' panel tiles and the key block sums. */
+double cpu_masked_scratch_bytes(int n, int d);
 int cpu_energy_masked(ef_device *dev, const ef_op *op, float *E, char *path, size_t path_len,
                       ef_error *err);
 /* A masked energy row, written once: row[j] = vals[j - first] - c for first <= j <= last,

@@ -140,6 +140,12 @@ static void masked_worker(void *ctx, int worker)
     cpu_store_fence();
 }
 
+double cpu_masked_scratch_bytes(int n, int d)
+{
+    int panel = CAUSAL_PANEL > WINDOW_PANEL ? CAUSAL_PANEL : WINDOW_PANEL;
+    return 4.0 * cpu_workers() * panel * n + 8.0 * (n / KEY_BLOCK + 1) * d;
+}
+
 int cpu_energy_masked(ef_device *dev, const ef_op *op, float *E, char *path, size_t path_len,
                       ef_error *err)
 {

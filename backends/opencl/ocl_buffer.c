@@ -76,6 +76,17 @@ int ocl_buffer_download(ef_device *dev, ef_buffer *buf, size_t offset, void *dst
     return e == CL_SUCCESS ? EF_OK : ocl_fail(err, e, "downloading from an OpenCL buffer");
 }
 
+/* The tree (2 n d), centered keys twice (n d each), U^T E (d n), q as float (n d), the
+ * shifts (n), and the partials of ranktail's direct form: up to 64 chunks of d n, within
+ * 256 MiB unless one chunk is more (ocl_workloads.c). */
+double ocl_scratch_bytes(ef_device *dev, int n, int d)
+{
+    (void)dev;
+    double chunk = 4.0 * n * d, cap = 256.0 * (1 << 20);
+    double part = 64 * chunk < cap ? 64 * chunk : chunk > cap ? chunk : cap;
+    return 4.0 * (6.0 * n * d + n) + part;
+}
+
 int ocl_scratch_get(ef_device *dev, ocl_scratch_id id, size_t bytes, cl_mem *mem, ef_error *err)
 {
     if (dev->scratch[id] && dev->scratch_bytes[id] >= bytes) {

@@ -306,4 +306,5 @@ const ef_backend ef_backend_opencl = {
     .variant_name = ocl_variant_name,
     .tune = ocl_tune_all,
     .measure_peak = ocl_peak_measure,
+    .scratch_bytes = ocl_scratch_bytes,
 };

@@ -132,6 +132,8 @@ int ocl_buffer_download(ef_device *dev, ef_buffer *buf, size_t offset, void *dst
                         ef_error *err);
 /* A scratch buffer of at least `bytes` (kept across runs, freed at close). */
 int ocl_scratch_get(ef_device *dev, ocl_scratch_id id, size_t bytes, cl_mem *mem, ef_error *err);
+/* The most the scratch buffers above hold for a group of n x d ops (backend.h). */
+double ocl_scratch_bytes(ef_device *dev, int n, int d);
 void ocl_scratch_free_all(ef_device *dev);
 
 /* ---- ocl_program.c ------------------------------------------------------------------- */

@@ -223,4 +223,5 @@ const ef_backend ef_backend_vulkan = {
     .variant_name = vk_variant_name,
     .tune = vk_tune,
     .measure_peak = vk_peak_measure,
+    .scratch_bytes = vk_scratch_bytes,
 };

@@ -216,6 +216,8 @@ int vk_buffer_download(ef_device *dev, ef_buffer *buf, size_t offset, void *dst,
                        ef_error *err);
 /* Make dev->scratch hold at least `bytes`. */
 int vk_scratch_reserve(ef_device *dev, size_t bytes, ef_error *err);
+/* The most the scratch buffer holds for a group of n x d ops (backend.h). */
+double vk_scratch_bytes(ef_device *dev, int n, int d);
 /* A texel view of buf in format `view` (VK_VIEW_*; made on first use, freed with it):
  * its first min(size, maxTexelBufferElements texels) bytes. */
 int vk_buffer_view(ef_device *dev, ef_buffer *buf, int view, VkBufferView *out, ef_error *err);

@@ -195,6 +195,14 @@ int vk_buffer_download(ef_device *dev, ef_buffer *buf, size_t offset, void *dst,
     return EF_OK;
 }
 
+/* The largest reservation is about 3 n d floats (a key-sum tree and a row block's shifts;
+ * ranktail's U^T E; leverage's tree), and a reservation grows by half again. */
+double vk_scratch_bytes(ef_device *dev, int n, int d)
+{
+    (void)dev;
+    return 1.5 * 4.0 * (3.0 * n * d + 2.0 * n);
+}
+
 int vk_scratch_reserve(ef_device *dev, size_t bytes, ef_error *err)
 {
     if (dev->scratch && dev->scratch->size >= bytes) return EF_OK;
