@@ -177,9 +177,11 @@ int vk_energy_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef
     if ((rc = vk_reg_keys_record(dev, op, l.npad, l.ds, !masked, err)) != EF_OK) return rc;
     if ((rc = vk_reg_operands_record(dev, op, &l, masked, err)) != EF_OK) return rc;
     if (masked && (rc = vk_reg_shift_record(dev, op, &l, &pc, err)) != EF_OK) return rc;
-    /* masked: the zeros come from a fill (a memset on a CPU driver); workgroups that see
-     * no key then neither compute nor store */
-    if (masked) vk_cmd_fill(dev, op->e, 0, (size_t)op->rows * op->n * 4, 0);
+    /* a window's zeros come from a fill (a memset on a CPU driver), and only the tiles
+     * near the diagonal are launched; a causal field's workgroups store the zeros of the
+     * tiles their rows do not see (MASKED = 2), on every thread, each entry written once */
+    int causal = op->mask.kind == EF_MASK_CAUSAL;
+    if (masked && !causal) vk_cmd_fill(dev, op->e, 0, (size_t)op->rows * op->n * 4, 0);
     vk_spec spec = {.v = {
                         [VK_SPEC_PREC] = op->precision,
                         [VK_SPEC_WGX] = t.wgx,
@@ -187,7 +189,7 @@ int vk_energy_reg_record(ef_device *dev, const ef_op *op, ef_run_result *res, ef
                         [VK_SPEC_TM] = t.tm,
                         [VK_SPEC_TN] = t.tn,
                         [VK_SPEC_BK] = t.bk,
-                        [VK_SPEC_MASKED] = (uint32_t)masked,
+                        [VK_SPEC_MASKED] = causal ? 2u : (uint32_t)masked,
                         [VK_SPEC_SG] = dev->subgroup_size,
                         [VK_SPEC_LEVELS] = 1,
                     }};

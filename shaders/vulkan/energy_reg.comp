@@ -61,16 +61,34 @@ void store4(uint r, uint col, vec4 acc, uint n)
     }
 }
 
+// zeros for 4 columns of row block-relative r: a tile no row of the block sees
+void zero4(uint r, uint col, uint n)
+{
+    if (r >= uint(pc.rows) || col >= n) return;
+    if ((n & 3u) == 0u) {
+        e4[(r * n + col) >> 2] = vec4(0.0);
+    } else {
+        for (uint s = 0u; s < 4u && col + s < n; s++) e[r * n + col + s] = 0.0;
+    }
+}
+
 void main()
 {
     uint n = uint(pc.n), d4 = uint(pc.count) / 4u, rows = uint(pc.rows);  // count: d padded
     const uint W = gl_WorkGroupSize.x * uint(TN);                        // a tile's columns
-    uint rbase = gl_WorkGroupID.y * uint(TM);
+    // A masked field's row blocks are taken in pairs from both ends (0, last, 1, last - 1,
+    // ...): a CPU driver that hands each thread a contiguous range of workgroups (llvmpipe
+    // splits a dispatch that way) then gives every thread the same share of a causal
+    // triangle, not the top half one thread and the three times heavier bottom half the other.
+    uint gy = gl_WorkGroupID.y, ny = gl_NumWorkGroups.y;
+    uint rblock = MASKED != 0 && (gy & 1u) != 0u ? ny - 1u - gy / 2u : MASKED != 0 ? gy / 2u : gy;
+    uint rbase = rblock * uint(TM);
 
     // The column tiles this row block sees: all of them for the full field; for a mask,
-    // those that touch keys i - window < j <= i + shift of its rows (the host zero-filled
-    // E first, so the others are neither computed nor stored). Workgroup x takes every
-    // gl_NumWorkGroups.x-th of them, so a row block's launch costs no empty workgroups.
+    // those that touch keys i - window < j <= i + shift of its rows. The others are not
+    // computed: a causal field's (MASKED = 2) get their zeros here, a window's few visible
+    // tiles are all this launch walks (the host zero-filled E first). Workgroup x takes
+    // every gl_NumWorkGroups.x-th tile, so a row block's launch costs no empty workgroups.
     int ilo = pc.row0 + int(rbase), ihi = pc.row0 + int(min(rbase + uint(TM), rows)) - 1;
     int jlo = MASKED != 0 ? max(ilo - pc.window + 1, 0) : 0;
     int jhi = MASKED != 0 ? min(ihi + pc.shift, int(n) - 1) : int(n) - 1;
@@ -78,8 +96,16 @@ void main()
 
     int qb = int(uint(pc.aux0) / 4u +
                  min(rbase + gl_SubgroupInvocationID % uint(TM), rows - 1u) * d4);
-    for (uint tile = tlo + gl_WorkGroupID.x; tile < thi; tile += gl_NumWorkGroups.x) {
+    uint tfirst = MASKED == 2 ? 0u : tlo, tend = MASKED == 2 ? (n + W - 1u) / W : thi;
+    for (uint tile = tfirst + gl_WorkGroupID.x; tile < tend; tile += gl_NumWorkGroups.x) {
         uint j0 = tile * W + gl_LocalInvocationID.x * uint(TN);          // this invocation's
+        if (tile < tlo || tile >= thi) {
+            [[unroll]] for (uint r = 0u; r < uint(TM); r++) {
+                zero4(rbase + r, j0, n);
+                if (NV > 1u) zero4(rbase + r, j0 + 4u, n);
+            }
+            continue;
+        }
         vec4 a00 = vec4(0.0), a10 = vec4(0.0), a20 = vec4(0.0), a30 = vec4(0.0);
         vec4 a40 = vec4(0.0), a50 = vec4(0.0), a60 = vec4(0.0), a70 = vec4(0.0);
         vec4 a01 = vec4(0.0), a11 = vec4(0.0), a21 = vec4(0.0), a31 = vec4(0.0);
