@@ -18,20 +18,26 @@ static void teardown(void) { ef_test_scratch_remove(dir); }
 
 TestSuite(memory, .init = setup, .fini = teardown, .timeout = 300);
 
-/* results.json of `run --suite blocks.ini --backend BACKEND --max-memory BYTES` into dir/out */
-static json_t *run_on(const char *backend, double bytes, const char *out)
+/* results.json of `env ENV run --suite blocks.ini --backend BACKEND --max-memory BYTES`
+ * into dir/out */
+static json_t *run_env(const char *env, const char *backend, double bytes, const char *out)
 {
     char args[1024], path[600];
     snprintf(args, sizeof args,
              "run --suite '%s' --backend %s --no-peak --quiet --max-memory %.0f --out %s",
              ef_test_suite_path("blocks.ini"), backend, bytes, out);
-    int st = ef_test_efbench(dir, "", args);
+    int st = ef_test_efbench(dir, env, args);
     cr_assert(st == 0 || st == 1, "exit %d: %s", st, ef_test_read(dir, "stderr"));
     snprintf(path, sizeof path, "%s/%s/results.json", dir, out);
     json_error_t jerr;
     json_t *doc = json_load_file(path, 0, &jerr);
     cr_assert(doc, "%s: %s", path, jerr.text);
     return doc;
+}
+
+static json_t *run_on(const char *backend, double bytes, const char *out)
+{
+    return run_env("", backend, bytes, out);
 }
 
 static json_t *run_with(double bytes, const char *out) { return run_on("cpu", bytes, out); }
@@ -96,10 +102,10 @@ Test(memory, budget_splits_the_field)
     json_decref(doc);
 }
 
-/* ranktail on `backend`: in row blocks it runs the streamed form (its generic kernel on
- * the GPU APIs) and passes against its O(sqrt u) bound; with the field in one buffer it
- * keeps the direct form: the whole-field launcher (`direct_path`) and the direct bound,
- * which is O(u), far below the streamed one. */
+/* ranktail on `backend`: in row blocks it runs the streamed form (OpenCL's row-block
+ * launcher, Vulkan's generic kernel) and passes against its O(sqrt u) bound; with the
+ * field in one buffer it keeps the direct form: the whole-field launcher (`direct_path`)
+ * and the direct bound, which is O(u), far below the streamed one. */
 static void expect_ranktail_streamed(const char *backend, const char *blocked_path,
                                      const char *direct_path)
 {
@@ -136,7 +142,18 @@ Test(memory, ranktail_streamed_cpu)
 }
 Test(memory, ranktail_streamed_opencl)
 {
-    expect_ranktail_streamed("opencl", "generic-wl_ranktail", "ranktail-split-n");
+    expect_ranktail_streamed("opencl", "ranktail-rows-group16", "ranktail-split-n");
+}
+/* OpenCL's generic wl_ranktail, which its row-block launcher replaced, still computes the
+ * same streamed form (EF_GENERIC_LAUNCH=1 runs it). */
+Test(memory, ranktail_streamed_opencl_generic)
+{
+    ef_test_require_device("opencl");
+    json_t *doc = run_env("EF_GENERIC_LAUNCH=1", "opencl", half_field_budget("opencl"), "generic");
+    json_t *c = ranktail_case(doc);
+    cr_expect_str_eq(status_of(c), "pass", "%s", json_dumps(json_object_get(c, "reasons"), 0));
+    cr_expect_str_eq(json_string_value(json_object_get(c, "path")), "generic-wl_ranktail");
+    json_decref(doc);
 }
 Test(memory, ranktail_streamed_vulkan)
 {

@@ -56,6 +56,7 @@ typedef enum {
     OCLK_TRANSPOSE_PAD,
     OCLK_LEVERAGE_ROWS,
     OCLK_ROW_CENTER,
+    OCLK_ROW_SQUARES,
     OCLK_COUNT
 } ocl_kernel_id;
 

@@ -58,6 +58,7 @@ static const char *const aux_names[OCLK_COUNT] = {
     [OCLK_COLENERGY_STRIPS] = "colenergy_strips",
     [OCLK_TRANSPOSE_PAD] = "transpose_pad",
     [OCLK_LEVERAGE_ROWS] = "leverage_rows",
+    [OCLK_ROW_SQUARES] = "row_squares",
 };
 
 unsigned long long ocl_hash(unsigned long long h, const char *s)

@@ -178,8 +178,9 @@ static int ocl_ranktail_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_er
         (rc = ocl_scratch_get(dev, OCLS_PART, (size_t)chunks * d * n * sizeof(float), &wpart, err)))
         return rc;
     size_t local3[3] = {16, 16, 1}, global3[3] = {(size_t)tn * 16, (size_t)td * 16, (size_t)chunks};
-    ocl_arg a1[] = {OCLA(op->aux->mem), OCLA(op->e->mem), OCLA(n), OCLA(d),
-                    OCLA(chunk),        OCLA(wpart)};
+    int row0 = 0;
+    ocl_arg a1[] = {OCLA(op->aux->mem), OCLA(op->e->mem), OCLA(n),     OCLA(d),
+                    OCLA(row0),         OCLA(n),          OCLA(chunk), OCLA(wpart)};
     if ((rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_RANK_W_PARTIAL, 0), a1, OCL_COUNT(a1), 3,
                              global3, local3, t, err)))
         return rc;
@@ -201,6 +202,24 @@ static int ocl_ranktail_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_er
     ocl_arg a4[] = {OCLA(part), OCLA(blocks), OCLA(op->out->mem)};
     return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_SUM_PAIRS, 0), a4, OCL_COUNT(a4), 1, &lr,
                           &lr, t, err);
+}
+
+/* ranktail on a row block (rows < n, the streamed form of backend.h's layout): out[0, d n)
+ * = U_blk^T E_blk by the whole field's step 1 with one chunk, out[d n + r] = ||E_r||^2. */
+static int ocl_ranktail_block_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_error *err)
+{
+    int n = op->n, d = op->d, row0 = op->row0, rows = op->rows, off = d * n, rc;
+    int tn = (n + 15) / 16, td = (d + 15) / 16;
+    size_t local3[3] = {16, 16, 1}, global3[3] = {(size_t)tn * 16, (size_t)td * 16, 1};
+    ocl_arg a1[] = {OCLA(op->aux->mem), OCLA(op->e->mem), OCLA(n),    OCLA(d),
+                    OCLA(row0),         OCLA(rows),       OCLA(rows), OCLA(op->out->mem)};
+    if ((rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_RANK_W_PARTIAL, 0), a1, OCL_COUNT(a1), 3,
+                             global3, local3, t, err)))
+        return rc;
+    size_t local = 16, global = ocl_round_up(rows, 16);
+    ocl_arg a2[] = {OCLA(op->e->mem), OCLA(n), OCLA(rows), OCLA(off), OCLA(op->out->mem)};
+    return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_ROW_SQUARES, 0), a2, OCL_COUNT(a2), 1,
+                          &global, &local, t, err);
 }
 
 static int ocl_leverage_run(ef_device *dev, const ef_op *op, int form, ocl_timer *t, ef_error *err)
@@ -302,10 +321,9 @@ int ocl_workload_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_err
                : op->workload == EF_WL_GRAM      ? OCL_PASS_GRAM
                : op->workload == EF_WL_LEVERAGE  ? OCL_PASS_LEVERAGE
                                                  : -1;
-    /* ranktail's launcher takes the whole field; a row block of it (rows < n) is its
-     * generic kernel, which is the blocked form only */
-    int whole_tail = op->workload == EF_WL_RANKTAIL && op->rows == op->n;
-    int form = 0, generic = whole_tail ? 0 : ocl_generic_wanted(dev, op, pass >= 0);
+    /* ranktail has two launchers: the whole field's residual, and a row block's U^T E */
+    int tail = op->workload == EF_WL_RANKTAIL, whole_tail = tail && op->rows == op->n;
+    int form = 0, generic = whole_tail ? 0 : ocl_generic_wanted(dev, op, pass >= 0 || tail);
     if (generic) {
         rc = ocl_generic_run(dev, op, &t, err);
     } else if (pass >= 0) {
@@ -313,15 +331,18 @@ int ocl_workload_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_err
         rc = ocl_pass_launch(dev, op, pass, form, &t, err);
     } else if (whole_tail) {
         rc = ocl_ranktail_run(dev, op, &t, err);
+    } else if (tail) {
+        rc = ocl_ranktail_block_run(dev, op, &t, err);
     } else {
         rc = ef_fail(err, EF_UNSUPPORTED, "unknown workload");
     }
     if (rc == EF_OK) rc = ocl_timer_finish(dev, &t, &res->time_ms, err);
     if (rc == EF_OK)
         snprintf(res->path, sizeof res->path, "%s%s", generic ? "generic-wl_" : "",
-                 generic     ? ef_workload_name(op->workload)
-                 : pass >= 0 ? pass_path[pass][form]
-                             : "ranktail-split-n");
+                 generic      ? ef_workload_name(op->workload)
+                 : pass >= 0  ? pass_path[pass][form]
+                 : whole_tail ? "ranktail-split-n"
+                              : "ranktail-rows-group16");
     ocl_timer_release(&t);
     return rc;
 }

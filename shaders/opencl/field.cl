@@ -69,20 +69,22 @@ __kernel void gram_reduce(__global const float *part, int chunks, int d, int off
     out[off + t] = s;
 }
 
-/* Rank tail, step 1: wpart[ch] = U^T E over the rows of chunk ch (d x n each).
- * Global (ceil(n/GT)*GT, ceil(d/GT)*GT, chunks), local (GT, GT, 1). */
+/* Rank tail, step 1: wpart[ch] = U^T E over the `rows` rows of E in chunks of chunk_rows
+ * (d x n each); E's row r goes with U's row row0 + r (a row block of the field starts at
+ * row0, the whole field at 0). Global (ceil(n/GT)*GT, ceil(d/GT)*GT, chunks), local
+ * (GT, GT, 1). */
 __kernel __attribute__((reqd_work_group_size(GT, GT, 1)))
-void rank_w_partial(__global const float *u, __global const float *e, int n, int d,
-                    int chunk_rows, __global float *wpart)
+void rank_w_partial(__global const float *u, __global const float *e, int n, int d, int row0,
+                    int rows, int chunk_rows, __global float *wpart)
 {
     __local float Us[GT][GT + 1], Es[GT][GT + 1];   /* [row][column] */
     const int lx = get_local_id(0), ly = get_local_id(1);
     const int j0 = get_group_id(0) * GT, c0 = get_group_id(1) * GT, ch = get_group_id(2);
-    const int rbeg = ch * chunk_rows, rend = min(n, rbeg + chunk_rows);
+    const int rbeg = ch * chunk_rows, rend = min(rows, rbeg + chunk_rows);
     float acc = 0.0f;
     for (int r0 = rbeg; r0 < rend; r0 += GT) {
         const int r = r0 + ly;
-        Us[ly][lx] = r < rend && c0 + lx < d ? u[(size_t)r * d + c0 + lx] : 0.0f;
+        Us[ly][lx] = r < rend && c0 + lx < d ? u[(size_t)(row0 + r) * d + c0 + lx] : 0.0f;
         Es[ly][lx] = r < rend && j0 + lx < n ? e[(size_t)r * n + j0 + lx] : 0.0f;
         barrier(CLK_LOCAL_MEM_FENCE);
         float slice = 0.0f;

@@ -34,6 +34,25 @@ __kernel void rowsum_rows(__global const float *e, int n, int rows, __global flo
     out[rows + r] = ef_hsum16(a0 + a1) + ta;
 }
 
+/* out[off + r] = sum_j E_rj^2 (ranktail's row norms of a row block): one item per row,
+ * like rowsum_rows. */
+__kernel void row_squares(__global const float *e, int n, int rows, int off, __global float *out)
+{
+    const int r = get_global_id(0);
+    if (r >= rows) return;
+    __global const float *row = e + (size_t)r * n;
+    float16 s0 = (float16)(0.0f), s1 = s0;
+    int j = 0;
+    for (; j + 32 <= n; j += 32) {
+        const float16 x0 = vload16(0, row + j), x1 = vload16(0, row + j + 16);
+        s0 = fma(x0, x0, s0);
+        s1 = fma(x1, x1, s1);
+    }
+    float t = 0.0f;
+    for (; j < n; j++) t = fma(row[j], row[j], t);
+    out[off + r] = ef_hsum16(s0 + s1) + t;
+}
+
 /* out[j] = sum over the block's rows of E_rj^2, one item per PASS_COLS columns: the rows
  * in blocks of 64 (fma within a block, then the block added to the total), the same
  * arithmetic per column as field_colenergy. */
