@@ -43,6 +43,10 @@ for t in $list; do
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
     if [ "$rc" -eq 0 ]; then
         echo "fuzz: $t: ${runs:-?} executions (${rate:-?}/s), nothing found" >&2
+    elif [ "$rc" -eq 72 ] && ! ls build-fuzz/artifacts/"$t"-* >/dev/null 2>&1; then
+        # libFuzzer's exit on SIGINT/SIGTERM, with no artifact written: a stop, not a finding
+        echo "fuzz: $t: interrupted after ${runs:-?} executions (${rate:-?}/s), nothing found" >&2
+        status=1
     else
         echo "fuzz: $t FAILED (exit $rc) after ${runs:-?} executions; the end of $log:" >&2
         tail -n 60 "$log" >&2
