@@ -25,7 +25,7 @@ static size_t ocl_tree_rows_total(int n)
 
 /* Element offset of the root (the key sums, d floats; the last row of the tree). The
  * kernels take the mean key as root / n from there. */
-static cl_long ocl_tree_root(int n, int d) { return (cl_long)(ocl_tree_rows_total(n) - 1) * d; }
+cl_long ocl_tree_root(int n, int d) { return (cl_long)(ocl_tree_rows_total(n) - 1) * d; }
 
 int ocl_keys_prepare(ef_device *dev, const ef_op *op, int center, ocl_timer *t, ef_error *err)
 {

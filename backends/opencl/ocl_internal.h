@@ -215,6 +215,8 @@ int ocl_tree_levels(int n);
  * (OCL_KEYS_KT). */
 enum { OCL_KEYS_TREE = 0, OCL_KEYS_KC = 1, OCL_KEYS_KT = 2 };
 int ocl_keys_prepare(ef_device *dev, const ef_op *op, int center, ocl_timer *t, ef_error *err);
+/* Element offset in that tree of its root, the key sums (the mean key is root / n). */
+cl_long ocl_tree_root(int n, int d);
 /* Row stride of the transposed keys: room for a 64-key tile past n, and 16 floats more so
  * that consecutive rows do not fall into the same cache sets (n a power of two). */
 static inline int ocl_kt_ld(int n) { return (n + 127) / 64 * 64 + 16; }

@@ -126,9 +126,10 @@ static int ocl_chunk_rows(int n, int max_chunks)
     return (int)ocl_round_up(rows, 16);
 }
 
-/* X^T X of x (n x d, precision p) into out at element offset `off`. */
-static int ocl_gram_one(ef_device *dev, int form, ef_precision p, cl_mem x, int n, int d,
-                        cl_mem out, int off, ocl_timer *t, ef_error *err)
+/* X^T X of x (n x d, precision p) into out at element offset `off`; the item form
+ * centers x as it reads it when `tree` (the key tree of ocl_keys_prepare) is given. */
+static int ocl_gram_one(ef_device *dev, int form, ef_precision p, cl_mem x, cl_mem tree, int n,
+                        int d, cl_mem out, int off, ocl_timer *t, ef_error *err)
 {
     int chunk = ocl_chunk_rows(n, 64), chunks = (n + chunk - 1) / chunk, rc;
     cl_mem part;
@@ -136,10 +137,15 @@ static int ocl_gram_one(ef_device *dev, int form, ef_precision p, cl_mem x, int 
         return rc;
     ocl_arg a[] = {OCLA(x), OCLA(n), OCLA(d), OCLA(chunk), OCLA(part)};
     if (form == OCL_PASS_ITEM) { /* GRAM_A x 32 tiles of gram.cl's gram_rows */
+        int center = tree != NULL;
+        cl_long root = ocl_tree_root(n, d);
+        cl_mem means = center ? tree : x; /* without a tree, an argument the kernel skips */
+        ocl_arg ai[] = {OCLA(x),     OCLA(n),    OCLA(d),      OCLA(chunk),
+                        OCLA(means), OCLA(root), OCLA(center), OCLA(part)};
         size_t local[3] = {1, 1, 1};
         size_t global[3] = {(size_t)(d + 3) / 4, (size_t)(d + 31) / 32, (size_t)chunks};
-        rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_GRAM_ROWS, p), a, OCL_COUNT(a), 3, global,
-                            local, t, err);
+        rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_GRAM_ROWS, p), ai, OCL_COUNT(ai), 3,
+                            global, local, t, err);
     } else {
         int tiles = (d + 15) / 16;
         size_t local[2] = {16, 16};
@@ -154,14 +160,22 @@ static int ocl_gram_one(ef_device *dev, int form, ef_precision p, cl_mem x, int 
                           &l1, t, err);
 }
 
+/* Q^T Q, then Kc^T Kc: the item form centers the keys as it reads them (one pass fewer);
+ * the group form reads the centered keys of keys_center. */
 static int ocl_gram_run(ef_device *dev, const ef_op *op, int form, ocl_timer *t, ef_error *err)
 {
     int n = op->n, d = op->d, rc;
-    if ((rc = ocl_gram_one(dev, form, op->precision, op->q->mem, n, d, op->out->mem, 0, t, err)))
+    if ((rc = ocl_gram_one(dev, form, op->precision, op->q->mem, NULL, n, d, op->out->mem, 0, t,
+                           err)))
         return rc;
+    if (form == OCL_PASS_ITEM) {
+        if ((rc = ocl_keys_prepare(dev, op, OCL_KEYS_TREE, t, err))) return rc;
+        return ocl_gram_one(dev, form, op->precision, op->k->mem, dev->scratch[OCLS_TREE], n, d,
+                            op->out->mem, d * d, t, err);
+    }
     if ((rc = ocl_keys_prepare(dev, op, OCL_KEYS_KC, t, err))) return rc;
-    return ocl_gram_one(dev, form, EF_PREC_FP32, dev->scratch[OCLS_KC], n, d, op->out->mem, d * d,
-                        t, err);
+    return ocl_gram_one(dev, form, EF_PREC_FP32, dev->scratch[OCLS_KC], NULL, n, d, op->out->mem,
+                        d * d, t, err);
 }
 
 static int ocl_ranktail_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_error *err)

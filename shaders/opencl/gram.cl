@@ -47,23 +47,39 @@ float16 KNAME(ef_load_row16)(__global const IN_T *x, int d, int r, int c0)
 
 /* Item (ta, tb, chunk): part[chunk][a][b] for a in ta*GRAM_A + 0..GRAM_A-1, b in
  * tb*32 + 0..31, summed over the chunk's rows in order; tiles wholly below the diagonal
- * return at once. Global (ceil(d/GRAM_A), ceil(d/32), chunks). */
+ * return at once. With `center`, the rows are centered as they are read: x_rc - xbar_c,
+ * xbar = the key tree's root (at element `root`) / n, the same float operation as
+ * keys_center, so the centered keys need no pass of their own. Global (ceil(d/GRAM_A),
+ * ceil(d/32), chunks). */
 __kernel void KNAME(gram_rows)(__global const IN_T *x, int n, int d, int chunk_rows,
+                               __global const float *tree, long root, int center,
                                __global float *part)
 {
     const int a0 = get_global_id(0) * GRAM_A, b0 = get_global_id(1) * 32;
     const int ch = get_global_id(2);
     if (a0 >= d || b0 >= d || a0 > b0 + 31) return;
     const int rbeg = ch * chunk_rows, rend = min(n, rbeg + chunk_rows);
+    /* the means (0 without centering: x - 0 is x) of the item's columns */
+    float16 mb0 = (float16)(0.0f), mb1 = mb0;
+    float ma[GRAM_A];
+    #pragma unroll
+    for (int m = 0; m < GRAM_A; m++) ma[m] = 0.0f;
+    if (center) {
+        mb0 = ef_load16(tree + root + b0, min(16, d - b0)) / (float)n;
+        if (b0 + 16 < d) mb1 = ef_load16(tree + root + b0 + 16, min(16, d - b0 - 16)) / (float)n;
+        #pragma unroll
+        for (int m = 0; m < GRAM_A; m++) ma[m] = a0 + m < d ? tree[root + a0 + m] / (float)n : 0.0f;
+    }
     float16 acc[GRAM_A][2];
     #pragma unroll
     for (int m = 0; m < GRAM_A; m++) acc[m][0] = acc[m][1] = (float16)(0.0f);
     for (int r = rbeg; r < rend; r++) {
-        const float16 x0 = KNAME(ef_load_row16)(x, d, r, b0);
-        const float16 x1 = KNAME(ef_load_row16)(x, d, r, b0 + 16);
+        const float16 x0 = KNAME(ef_load_row16)(x, d, r, b0) - mb0;
+        const float16 x1 = KNAME(ef_load_row16)(x, d, r, b0 + 16) - mb1;
         #pragma unroll
         for (int m = 0; m < GRAM_A; m++) {
-            const float16 a = (float16)(a0 + m < d ? LOAD_IN(x, (size_t)r * d + a0 + m) : 0.0f);
+            const float16 a =
+                (float16)(a0 + m < d ? LOAD_IN(x, (size_t)r * d + a0 + m) - ma[m] : 0.0f);
             acc[m][0] = fma(a, x0, acc[m][0]);
             acc[m][1] = fma(a, x1, acc[m][1]);
         }
