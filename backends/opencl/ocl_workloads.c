@@ -143,7 +143,8 @@ static int ocl_gram_one(ef_device *dev, int form, ef_precision p, cl_mem x, cl_m
         ocl_arg ai[] = {OCLA(x),     OCLA(n),    OCLA(d),      OCLA(chunk),
                         OCLA(means), OCLA(root), OCLA(center), OCLA(part)};
         size_t local[3] = {1, 1, 1};
-        size_t global[3] = {(size_t)(d + 3) / 4, (size_t)(d + 31) / 32, (size_t)chunks};
+        /* an item: GRAM_A = 8 rows a (gram.cl) x 32 columns b */
+        size_t global[3] = {(size_t)(d + 7) / 8, (size_t)(d + 31) / 32, (size_t)chunks};
         rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_GRAM_ROWS, p), ai, OCL_COUNT(ai), 3,
                             global, local, t, err);
     } else {
@@ -279,7 +280,7 @@ int ocl_pass_launch(ef_device *dev, const ef_op *op, int pass, int form, ocl_tim
 static const char *const pass_path[OCL_PASS_COUNT][2] = {
     [OCL_PASS_ROWSUM] = {"rowsum-group-tree", "rowsum-rows-v16"},
     [OCL_PASS_COLENERGY] = {"colenergy-blocked", "colenergy-strips64-v16"},
-    [OCL_PASS_GRAM] = {"gram-split-n-group16", "gram-split-n-rows4x32"},
+    [OCL_PASS_GRAM] = {"gram-split-n-group16", "gram-split-n-rows8x32"},
     [OCL_PASS_LEVERAGE] = {"leverage-group16", "leverage-rows4x32"},
 };
 

@@ -7,7 +7,7 @@
  * (CPU: a GRAM_A x 32 register tile per work-item, float16 loads along the rows of X, no
  * local memory, no barrier). Host side: backends/opencl/ocl_workloads.c.
  */
-#define GRAM_A 4        /* rows a of X^T X per gram_rows item; its columns b: 32 */
+#define GRAM_A 8 /* rows a of X^T X per gram_rows item (ocl_gram_one too); columns b: 32 */
 __kernel __attribute__((reqd_work_group_size(GT, GT, 1)))
 void KNAME(gram_partial)(__global const IN_T *x, int n, int d, int chunk_rows,
                          __global float *part)
