@@ -59,7 +59,8 @@ int ocl_keys_prepare(ef_device *dev, const ef_op *op, int center, ocl_timer *t, 
                               OCL_COUNT(at), 2, g2, l2, t, err);
     }
     if ((rc = ocl_scratch_get(dev, OCLS_KC, (size_t)n * d * sizeof(float), &kc, err))) return rc;
-    size_t l2[2] = {16, 1}, g2[2] = {ocl_round_up(d, 16), (size_t)n};
+    /* 16 x 16 items a group: a CPU driver pays per group, a GPU is as well served */
+    size_t l2[2] = {16, 16}, g2[2] = {ocl_round_up(d, 16), ocl_round_up(n, 16)};
     ocl_arg ac[] = {OCLA(op->k->mem), OCLA(n), OCLA(d), OCLA(tree), OCLA(root), OCLA(kc)};
     return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_CENTER, op->precision), ac, OCL_COUNT(ac),
                           2, g2, l2, t, err);

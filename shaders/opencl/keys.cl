@@ -24,7 +24,7 @@ __kernel void KNAME(keys_tree_first)(__global const IN_T *k, int n, int d, int L
 }
 
 /* kc (n x d) = k - kbar, kbar = the tree's root (at element `root`) / n.
- * Global (ceil(d/16)*16, n), local (16, 1). */
+ * Global (ceil(d/16)*16, ceil(n/16)*16), local (16, 16). */
 __kernel void KNAME(keys_center)(__global const IN_T *k, int n, int d,
                                  __global const float *tree, long root, __global float *kc)
 {
