@@ -230,13 +230,14 @@ Test(opencl, vector_kernel_passes_the_verifier)
 /* Forms the tuner does not pick on PoCL, forced through EF_OPENCL_TILES / EF_OPENCL_PASSES:
  * the GPU-shaped scalar energy kernel with the group form of every pass, and the
  * CPU-shaped energy kernel on float8 with the item forms. Every case passes, with d not a
- * multiple of 16 (vector tails) and n not a multiple of any tile. */
+ * multiple of 16 (vector tails) and n not a multiple of any tile; ranktail too, on the
+ * whole field and in row blocks of 64 (its streamed form). */
 Test(opencl, forced_forms_pass_the_verifier)
 {
     static const char *const forced[2][4] = {
         /* tiles, passes, energy path part, a pass path part */
-        {"32 32 16 4 4 0", "0 0 0 0", "-32x32x16-4x4", "group"},
-        {"48 16 1 6 8 2", "1 1 1 1", "-cpu-6x16-v8-g8", "rows"},
+        {"32 32 16 4 4 0", "0 0 0 0 0", "-32x32x16-4x4", "group"},
+        {"48 16 1 6 8 2", "1 1 1 1 1", "-cpu-6x16-v8-g8", "rows"},
     };
     char path[] = "/tmp/efbench-opencl-forms-XXXXXX.ini";
     int fd = mkstemps(path, 4);
@@ -245,29 +246,35 @@ Test(opencl, forced_forms_pass_the_verifier)
                        "min_reps = 1\nmax_reps = 1\n\n"
                        "[cases forms]\nsources = gaussian\nlengths = 150\ndims = 36, 22\n"
                        "masks = full, causal, window:9\nprecisions = fp32, bf16\n"
-                       "workloads = energy, rowsum, colenergy, gram, leverage\n";
+                       "workloads = energy, rowsum, colenergy, gram, leverage, ranktail\n";
     cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
     close(fd);
     for (int f = 0; f < 2; f++) {
         setenv("EF_OPENCL_TILES", forced[f][0], 1);
         setenv("EF_OPENCL_PASSES", forced[f][1], 1);
-        ef_run_config cfg = {.suite = path, .backends = "opencl"};
-        ef_run run;
-        ef_error err = {{0}};
-        cr_assert_eq(runner_run(&cfg, &run, &err), EF_OK, "runner_run: %s", err.msg);
-        int energy = 0, gram = 0;
-        for (int i = 0; i < run.case_count; i++) {
-            const ef_case *c = &run.cases[i];
-            if (c->variant[0]) continue;
-            energy += strstr(c->path, forced[f][2]) != NULL;
-            gram += strncmp(c->path, "gram-", 5) == 0 && strstr(c->path, forced[f][3]);
-            cr_expect_eq(c->status, EF_CASE_PASS, "%s: %s", c->path, c->reasons);
+        for (int blocks = 0; blocks < 2; blocks++) {
+            ef_run_config cfg = {
+                .suite = path, .backends = "opencl", .max_block_rows = 64 * blocks};
+            ef_run run;
+            ef_error err = {{0}};
+            cr_assert_eq(runner_run(&cfg, &run, &err), EF_OK, "runner_run: %s", err.msg);
+            int energy = 0, gram = 0, tail = 0;
+            const char *tail_path = blocks ? "ranktail-block-" : "ranktail-";
+            for (int i = 0; i < run.case_count; i++) {
+                const ef_case *c = &run.cases[i];
+                if (c->variant[0]) continue;
+                energy += strstr(c->path, forced[f][2]) != NULL;
+                gram += strncmp(c->path, "gram-", 5) == 0 && strstr(c->path, forced[f][3]);
+                tail += strncmp(c->path, tail_path, strlen(tail_path)) == 0 &&
+                        strstr(c->path, forced[f][3]);
+                cr_expect_eq(c->status, EF_CASE_PASS, "%s: %s", c->path, c->reasons);
+            }
+            cr_expect_eq(energy, 12, "%d of 12 energy cases ran %s", energy, forced[f][2]);
+            cr_expect_gt(gram, 0, "no gram case ran the %s form", forced[f][3]);
+            cr_expect_eq(tail, 4, "%d of 4 ranktail cases ran %s%s", tail, tail_path, forced[f][3]);
+            runner_free(&run);
         }
-        cr_expect_eq(energy, 12, "%d of 12 energy cases ran %s", energy, forced[f][2]);
-        cr_expect_gt(gram, 0, "no gram case ran the %s form", forced[f][3]);
-        runner_free(&run);
     }
     unlink(path);
-    unsetenv("EF_OPENCL_TILES");
     unsetenv("EF_OPENCL_PASSES");
 }

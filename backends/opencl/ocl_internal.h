@@ -29,7 +29,14 @@ typedef struct ocl_tiles {
  * OCL_PASS_GROUP (GPU-shaped: workgroup trees, local-memory tiles; field.cl, gram.cl) and
  * OCL_PASS_ITEM (CPU-shaped: long float16 runs per work-item, no barrier; passes.cl,
  * gram.cl's gram_rows). */
-enum { OCL_PASS_ROWSUM, OCL_PASS_COLENERGY, OCL_PASS_GRAM, OCL_PASS_LEVERAGE, OCL_PASS_COUNT };
+enum {
+    OCL_PASS_ROWSUM,
+    OCL_PASS_COLENERGY,
+    OCL_PASS_GRAM,
+    OCL_PASS_LEVERAGE,
+    OCL_PASS_RANKTAIL,
+    OCL_PASS_COUNT
+};
 enum { OCL_PASS_GROUP = 0, OCL_PASS_ITEM = 1 };
 
 /* Kernels of the aux program. The first group exists once per input precision. */
@@ -57,6 +64,8 @@ typedef enum {
     OCLK_LEVERAGE_ROWS,
     OCLK_ROW_CENTER,
     OCLK_ROW_SQUARES,
+    OCLK_RANK_W_ROWS,
+    OCLK_RANK_RESID_ROWS,
     OCLK_COUNT
 } ocl_kernel_id;
 

@@ -59,6 +59,8 @@ static const char *const aux_names[OCLK_COUNT] = {
     [OCLK_TRANSPOSE_PAD] = "transpose_pad",
     [OCLK_LEVERAGE_ROWS] = "leverage_rows",
     [OCLK_ROW_SQUARES] = "row_squares",
+    [OCLK_RANK_W_ROWS] = "rank_w_rows",
+    [OCLK_RANK_RESID_ROWS] = "rank_resid_rows",
 };
 
 unsigned long long ocl_hash(unsigned long long h, const char *s)

@@ -78,7 +78,8 @@ static void ocl_tiles_path(const ef_device *dev, char *buf, size_t len)
     snprintf(buf, len, "%s/%s-%016llx.tiles", dir, stem, h);
 }
 
-static const char *const pass_names[OCL_PASS_COUNT] = {"rowsum", "colenergy", "gram", "leverage"};
+static const char *const pass_names[OCL_PASS_COUNT] = {"rowsum", "colenergy", "gram", "leverage",
+                                                       "ranktail"};
 
 /* The cache file: lines "energy BM BN BK TM TN FORM" and "<pass> FORM"; any may be absent. */
 typedef struct ocl_tune_file {
@@ -155,11 +156,12 @@ void ocl_tiles_init(ef_device *dev)
         dev->tiles = tf.tiles;
         dev->tiles_from = 1;
     }
-    /* EF_OPENCL_PASSES="R C G L": forms of rowsum, colenergy, gram, leverage (0 group, 1
-     * item, - not forced) */
+    /* EF_OPENCL_PASSES="R C G L T": forms of rowsum, colenergy, gram, leverage, ranktail
+     * (0 group, 1 item, - or absent: not forced) */
     const char *penv = getenv("EF_OPENCL_PASSES");
-    char forced[OCL_PASS_COUNT][4] = {"-", "-", "-", "-"};
-    if (penv) sscanf(penv, "%3s %3s %3s %3s", forced[0], forced[1], forced[2], forced[3]);
+    char forced[OCL_PASS_COUNT][4] = {"-", "-", "-", "-", "-"};
+    if (penv)
+        sscanf(penv, "%3s %3s %3s %3s %3s", forced[0], forced[1], forced[2], forced[3], forced[4]);
     for (int p = 0; p < OCL_PASS_COUNT; p++) {
         dev->pass_form[p] = -1;
         dev->pass_from[p] = 0;
@@ -388,9 +390,12 @@ static int ocl_pass_input(ef_device *dev, ocl_scratch_id id, size_t bytes, float
 
 #define OCL_PASS_TUNE_MS 1.0
 
+/* The tuning inputs of each pass: a field (rowsum, colenergy), keys (gram, leverage, with
+ * T in aux), or both (ranktail: the field and U in aux; not in the scratch it uses itself). */
 int ocl_pass_tune(ef_device *dev, int pass, ef_error *err)
 {
-    const int field = pass == OCL_PASS_ROWSUM || pass == OCL_PASS_COLENERGY;
+    const int tail = pass == OCL_PASS_RANKTAIL;
+    const int field = pass == OCL_PASS_ROWSUM || pass == OCL_PASS_COLENERGY || tail;
     const int d = 128, nmax = field ? 8192 : 65536;
     int n = field ? 1024 : 4096, rc;
     double ms[2] = {1e30, 1e30};
@@ -399,13 +404,19 @@ int ocl_pass_tune(ef_device *dev, int pass, ef_error *err)
         ef_buffer e = {0}, x = {0}, tmat = {0}, out = {0};
         size_t fbytes = field ? (size_t)n * n * sizeof(float) : (size_t)n * d * sizeof(float);
         if (fbytes > dev->info.max_buffer_bytes) break;
-        if ((rc = ocl_pass_input(dev, field ? OCLS_W : OCLS_QF, fbytes, 0.5f, field ? &e : &x,
-                                 err)) ||
+        if ((rc = ocl_pass_input(dev,
+                                 tail    ? OCLS_KT
+                                 : field ? OCLS_W
+                                         : OCLS_QF,
+                                 fbytes, 0.5f, field ? &e : &x, err)) ||
             (rc = ocl_pass_input(dev, OCLS_SHIFT, (size_t)2 * (field ? n : d * d + n) * 4, 0.0f,
                                  &out, err)) ||
-            (!field && (rc = ocl_pass_input(dev, OCLS_W, (size_t)d * d * 4, 0.01f, &tmat, err))))
+            (!field && (rc = ocl_pass_input(dev, OCLS_W, (size_t)d * d * 4, 0.01f, &tmat, err))) ||
+            (tail && (rc = ocl_pass_input(dev, OCLS_TT, (size_t)n * d * 4, 0.01f, &tmat, err))))
             return rc;
-        ef_op op = {.workload = field ? EF_WL_ROWSUM : EF_WL_GRAM,
+        ef_op op = {.workload = tail    ? EF_WL_RANKTAIL
+                                : field ? EF_WL_ROWSUM
+                                        : EF_WL_GRAM,
                     .precision = EF_PREC_FP32,
                     .n = n,
                     .d = d,

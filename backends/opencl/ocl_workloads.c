@@ -1,9 +1,10 @@
 /* backends/opencl/ocl_workloads.c — launching and timing (profiling events), the dispatch
  * of an ef_op, and the workloads other than the energy field: rowsum, colenergy, gram
- * (split along n, fixed-order reduction) and leverage, each in a group (GPU-shaped) and an
- * item (CPU-shaped) form of which ocl_tune.c picks one per device, and ranktail, with the
- * buffer layouts of backends/backend.h. Called through the backend table's `run`
- * (ocl_device.c) and by the tuner (ocl_pass_launch).
+ * (split along n, fixed-order reduction), leverage and ranktail (the whole field's direct
+ * form, or a row block's U^T E), each in a group (GPU-shaped) and an item (CPU-shaped)
+ * form of which ocl_tune.c picks one per device, with the buffer layouts of
+ * backends/backend.h. Called through the backend table's `run` (ocl_device.c) and by the
+ * tuner (ocl_pass_launch).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,62 +180,91 @@ static int ocl_gram_run(ef_device *dev, const ef_op *op, int form, ocl_timer *t,
                         d * d, t, err);
 }
 
-static int ocl_ranktail_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_error *err)
+/* ranktail on a row block (rows < n, the streamed form of backend.h's layout): out[0, d n)
+ * = U_blk^T E_blk by the whole field's step 1 in one chunk, then out[d n + r] = ||E_r||^2. */
+static int ocl_ranktail_block_run(ef_device *dev, const ef_op *op, int form, ocl_timer *t,
+                                  ef_error *err)
 {
-    int n = op->n, d = op->d, rc; /* the whole full field: the harness checked */
-    /* chunks bounded so the partials of U^T E stay within 256 MiB */
+    int n = op->n, d = op->d, row0 = op->row0, rows = op->rows, off = d * n, rc;
+    ocl_arg a1[] = {OCLA(op->aux->mem), OCLA(op->e->mem), OCLA(n),    OCLA(d),
+                    OCLA(row0),         OCLA(rows),       OCLA(rows), OCLA(op->out->mem)};
+    if (form == OCL_PASS_ITEM) { /* RANK_A = 8 components x 32 keys an item (passes.cl) */
+        size_t l3[3] = {1, 1, 1}, g3[3] = {(size_t)(d + 7) / 8, (size_t)(n + 31) / 32, 1};
+        rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_RANK_W_ROWS, 0), a1, OCL_COUNT(a1), 3, g3,
+                            l3, t, err);
+    } else {
+        size_t l3[3] = {16, 16, 1};
+        size_t g3[3] = {ocl_round_up(n, 16), ocl_round_up(d, 16), 1};
+        rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_RANK_W_PARTIAL, 0), a1, OCL_COUNT(a1), 3,
+                            g3, l3, t, err);
+    }
+    if (rc != EF_OK) return rc;
+    size_t local = 16, global = ocl_round_up(rows, 16);
+    ocl_arg a2[] = {OCLA(op->e->mem), OCLA(n), OCLA(rows), OCLA(off), OCLA(op->out->mem)};
+    return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_ROW_SQUARES, 0), a2, OCL_COUNT(a2), 1,
+                          &global, &local, t, err);
+}
+
+/* ranktail on the whole field, the direct form: W = U^T E (d x n), then the sums of
+ * (E - U W)^2 and E^2 per tile, added by sum_pairs. The group form splits W along n in
+ * chunks (partials within 256 MiB, then rank_w_reduce) and tiles the residual 16 x 16
+ * through local memory; the item form computes W in one chunk and the residual in
+ * RANK_A x 32 register tiles (passes.cl). */
+static int ocl_ranktail_run(ef_device *dev, const ef_op *op, int form, ocl_timer *t, ef_error *err)
+{
+    int n = op->n, d = op->d, rc;
+    if (op->rows < n) return ocl_ranktail_block_run(dev, op, form, t, err);
+    int item = form == OCL_PASS_ITEM;
     int max_chunks = (int)((256u << 20) / ((size_t)d * n * sizeof(float)));
     if (max_chunks < 1) max_chunks = 1;
     if (max_chunks > 64) max_chunks = 64;
-    int chunk = ocl_chunk_rows(n, max_chunks), chunks = (n + chunk - 1) / chunk;
-    int tn = (n + 15) / 16, td = (d + 15) / 16;
-    cl_mem wpart, w, part;
-    if ((rc = ocl_scratch_get(dev, OCLS_W, (size_t)d * n * sizeof(float), &w, err)) ||
-        (rc = ocl_scratch_get(dev, OCLS_PART, (size_t)chunks * d * n * sizeof(float), &wpart, err)))
-        return rc;
-    size_t local3[3] = {16, 16, 1}, global3[3] = {(size_t)tn * 16, (size_t)td * 16, (size_t)chunks};
+    int chunk = item ? n : ocl_chunk_rows(n, max_chunks), chunks = (n + chunk - 1) / chunk;
     int row0 = 0;
-    ocl_arg a1[] = {OCLA(op->aux->mem), OCLA(op->e->mem), OCLA(n),     OCLA(d),
-                    OCLA(row0),         OCLA(n),          OCLA(chunk), OCLA(wpart)};
-    if ((rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_RANK_W_PARTIAL, 0), a1, OCL_COUNT(a1), 3,
-                             global3, local3, t, err)))
-        return rc;
-    size_t l1 = 64, g1 = ocl_round_up((size_t)d * n, 64);
-    ocl_arg a2[] = {OCLA(wpart), OCLA(chunks), OCLA(d), OCLA(n), OCLA(w)};
-    if ((rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_RANK_W_REDUCE, 0), a2, OCL_COUNT(a2), 1,
-                             &g1, &l1, t, err)))
-        return rc;
+    cl_mem wpart, w, part;
+    if ((rc = ocl_scratch_get(dev, OCLS_W, (size_t)d * n * sizeof(float), &w, err))) return rc;
+    if (item) {
+        size_t l3[3] = {1, 1, 1}, g3[3] = {(size_t)(d + 7) / 8, (size_t)(n + 31) / 32, 1};
+        ocl_arg a1[] = {OCLA(op->aux->mem), OCLA(op->e->mem), OCLA(n),     OCLA(d),
+                        OCLA(row0),         OCLA(n),          OCLA(chunk), OCLA(w)};
+        if ((rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_RANK_W_ROWS, 0), a1, OCL_COUNT(a1),
+                                 3, g3, l3, t, err)))
+            return rc;
+    } else {
+        if ((rc = ocl_scratch_get(dev, OCLS_PART, (size_t)chunks * d * n * sizeof(float), &wpart,
+                                  err)))
+            return rc;
+        size_t l3[3] = {16, 16, 1};
+        size_t g3[3] = {ocl_round_up(n, 16), ocl_round_up(d, 16), (size_t)chunks};
+        ocl_arg a1[] = {OCLA(op->aux->mem), OCLA(op->e->mem), OCLA(n),     OCLA(d),
+                        OCLA(row0),         OCLA(n),          OCLA(chunk), OCLA(wpart)};
+        if ((rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_RANK_W_PARTIAL, 0), a1,
+                                 OCL_COUNT(a1), 3, g3, l3, t, err)))
+            return rc;
+        size_t l1 = 64, g1 = ocl_round_up((size_t)d * n, 64);
+        ocl_arg a2[] = {OCLA(wpart), OCLA(chunks), OCLA(d), OCLA(n), OCLA(w)};
+        if ((rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_RANK_W_REDUCE, 0), a2, OCL_COUNT(a2),
+                                 1, &g1, &l1, t, err)))
+            return rc;
+    }
     /* the residual partials reuse the partial scratch (U^T E is reduced by now) */
-    long blocks = (long)tn * tn;
+    size_t l2[2] = {16, 16}, g2[2] = {ocl_round_up(n, 16), ocl_round_up(n, 16)};
+    if (item) { /* RANK_A = 8 rows x 32 keys an item, 16 items along the keys a group */
+        l2[1] = 1;
+        g2[0] = ocl_round_up((size_t)(n + 31) / 32, 16);
+        g2[1] = (size_t)(n + 7) / 8;
+    }
+    long blocks = item ? (long)(g2[0] * g2[1]) : (long)(g2[0] / 16) * (long)(g2[1] / 16);
     if ((rc = ocl_scratch_get(dev, OCLS_PART, (size_t)blocks * 2 * sizeof(float), &part, err)))
         return rc;
-    size_t local2[2] = {16, 16}, global2[2] = {(size_t)tn * 16, (size_t)tn * 16};
     ocl_arg a3[] = {OCLA(op->aux->mem), OCLA(w), OCLA(op->e->mem), OCLA(n), OCLA(d), OCLA(part)};
-    if ((rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_RANK_RESID, 0), a3, OCL_COUNT(a3), 2,
-                             global2, local2, t, err)))
+    if ((rc = ocl_kernel_run(dev,
+                             ocl_kernel_get(dev, item ? OCLK_RANK_RESID_ROWS : OCLK_RANK_RESID, 0),
+                             a3, OCL_COUNT(a3), 2, g2, l2, t, err)))
         return rc;
     size_t lr = (size_t)dev->red_wg;
     ocl_arg a4[] = {OCLA(part), OCLA(blocks), OCLA(op->out->mem)};
     return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_SUM_PAIRS, 0), a4, OCL_COUNT(a4), 1, &lr,
                           &lr, t, err);
-}
-
-/* ranktail on a row block (rows < n, the streamed form of backend.h's layout): out[0, d n)
- * = U_blk^T E_blk by the whole field's step 1 with one chunk, out[d n + r] = ||E_r||^2. */
-static int ocl_ranktail_block_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_error *err)
-{
-    int n = op->n, d = op->d, row0 = op->row0, rows = op->rows, off = d * n, rc;
-    int tn = (n + 15) / 16, td = (d + 15) / 16;
-    size_t local3[3] = {16, 16, 1}, global3[3] = {(size_t)tn * 16, (size_t)td * 16, 1};
-    ocl_arg a1[] = {OCLA(op->aux->mem), OCLA(op->e->mem), OCLA(n),    OCLA(d),
-                    OCLA(row0),         OCLA(rows),       OCLA(rows), OCLA(op->out->mem)};
-    if ((rc = ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_RANK_W_PARTIAL, 0), a1, OCL_COUNT(a1), 3,
-                             global3, local3, t, err)))
-        return rc;
-    size_t local = 16, global = ocl_round_up(rows, 16);
-    ocl_arg a2[] = {OCLA(op->e->mem), OCLA(n), OCLA(rows), OCLA(off), OCLA(op->out->mem)};
-    return ocl_kernel_run(dev, ocl_kernel_get(dev, OCLK_ROW_SQUARES, 0), a2, OCL_COUNT(a2), 1,
-                          &global, &local, t, err);
 }
 
 static int ocl_leverage_run(ef_device *dev, const ef_op *op, int form, ocl_timer *t, ef_error *err)
@@ -272,17 +302,21 @@ int ocl_pass_launch(ef_device *dev, const ef_op *op, int pass, int form, ocl_tim
         case OCL_PASS_COLENERGY: return ocl_colenergy_run(dev, op, form, t, err);
         case OCL_PASS_GRAM: return ocl_gram_run(dev, op, form, t, err);
         case OCL_PASS_LEVERAGE: return ocl_leverage_run(dev, op, form, t, err);
+        case OCL_PASS_RANKTAIL: return ocl_ranktail_run(dev, op, form, t, err);
         default: return ef_fail(err, EF_ERROR, "no pass %d", pass);
     }
 }
 
-/* Path of each pass per form. */
+/* Path of each pass per form (ranktail: on the whole field; a row block's is below). */
 static const char *const pass_path[OCL_PASS_COUNT][2] = {
     [OCL_PASS_ROWSUM] = {"rowsum-group-tree", "rowsum-rows-v16"},
     [OCL_PASS_COLENERGY] = {"colenergy-blocked", "colenergy-strips64-v16"},
     [OCL_PASS_GRAM] = {"gram-split-n-group16", "gram-split-n-rows8x32"},
     [OCL_PASS_LEVERAGE] = {"leverage-group16", "leverage-rows4x32"},
+    [OCL_PASS_RANKTAIL] = {"ranktail-split-n-group16", "ranktail-rows8x32"},
 };
+static const char *const ranktail_block_path[2] = {"ranktail-block-group16",
+                                                   "ranktail-block-rows8x32"};
 
 /* The generic launch of backend.h: wl_<name>, one work-item per element of out. */
 static int ocl_generic_run(ef_device *dev, const ef_op *op, ocl_timer *t, ef_error *err)
@@ -335,29 +369,25 @@ int ocl_workload_run(ef_device *dev, const ef_op *op, ef_run_result *res, ef_err
                : op->workload == EF_WL_COLENERGY ? OCL_PASS_COLENERGY
                : op->workload == EF_WL_GRAM      ? OCL_PASS_GRAM
                : op->workload == EF_WL_LEVERAGE  ? OCL_PASS_LEVERAGE
+               : op->workload == EF_WL_RANKTAIL  ? OCL_PASS_RANKTAIL
                                                  : -1;
-    /* ranktail has two launchers: the whole field's residual, and a row block's U^T E */
-    int tail = op->workload == EF_WL_RANKTAIL, whole_tail = tail && op->rows == op->n;
-    int form = 0, generic = whole_tail ? 0 : ocl_generic_wanted(dev, op, pass >= 0 || tail);
+    /* ranktail's generic kernel is its row-block form only */
+    int block_tail = pass == OCL_PASS_RANKTAIL && op->rows < op->n;
+    int form = 0, generic = pass == OCL_PASS_RANKTAIL && !block_tail
+                                ? 0
+                                : ocl_generic_wanted(dev, op, pass >= 0);
     if (generic) {
         rc = ocl_generic_run(dev, op, &t, err);
-    } else if (pass >= 0) {
+    } else {
         form = ocl_pass_form(dev, pass);
         rc = ocl_pass_launch(dev, op, pass, form, &t, err);
-    } else if (whole_tail) {
-        rc = ocl_ranktail_run(dev, op, &t, err);
-    } else if (tail) {
-        rc = ocl_ranktail_block_run(dev, op, &t, err);
-    } else {
-        rc = ef_fail(err, EF_UNSUPPORTED, "unknown workload");
     }
     if (rc == EF_OK) rc = ocl_timer_finish(dev, &t, &res->time_ms, err);
     if (rc == EF_OK)
         snprintf(res->path, sizeof res->path, "%s%s", generic ? "generic-wl_" : "",
                  generic      ? ef_workload_name(op->workload)
-                 : pass >= 0  ? pass_path[pass][form]
-                 : whole_tail ? "ranktail-split-n"
-                              : "ranktail-rows-group16");
+                 : block_tail ? ranktail_block_path[form]
+                              : pass_path[pass][form]);
     ocl_timer_release(&t);
     return rc;
 }

@@ -8,6 +8,14 @@
 #define PASS_COLS 64    /* columns per item of colenergy_strips */
 #define LEV_ROWS 4      /* keys per item of leverage_rows */
 #define LEV_COLS 32     /* outputs of T per register tile of leverage_rows (ldt % 32 == 0) */
+#define RANK_A 8        /* rows of U^T E (rank_w_rows) or of E (rank_resid_rows) per item;
+                           its columns: 32 (ocl_workloads.c's global sizes too) */
+
+/* Columns j0 .. j0+15 of a row of n floats, zero past n. */
+float16 ef_row16(__global const float *row, int n, int j0)
+{
+    return j0 + 16 <= n ? vload16(0, row + j0) : ef_load16(row + j0, n - j0);
+}
 
 /* out[r] = sum_j E_rj, out[rows + r] = sum_j |E_rj|: one item per row, four float16
  * accumulators per sum (32 columns a step), then lanes and tail in a fixed order. */
@@ -144,4 +152,83 @@ __kernel void leverage_rows(__global const float *kc, __global const float *tt, 
     #pragma unroll
     for (int m = 0; m < LEV_ROWS; m++)
         if (j0 + m < n) out[j0 + m] = ef_hsum16(sq[m]);
+}
+
+/* Rank tail, the CPU form of rank_w_partial (the same arguments and result): item (ca, jb,
+ * chunk) holds wpart[chunk][c][j] for c in ca*RANK_A + 0..RANK_A-1, j in jb*32 + 0..31, summed
+ * over the chunk's rows r of E in order, each with U's row row0 + r: a register tile,
+ * float16 loads along E's rows, no local memory. Global (ceil(d/RANK_A), ceil(n/32),
+ * chunks). */
+__kernel void rank_w_rows(__global const float *u, __global const float *e, int n, int d,
+                          int row0, int rows, int chunk_rows, __global float *wpart)
+{
+    const int c0 = get_global_id(0) * RANK_A, j0 = get_global_id(1) * 32;
+    const int ch = get_global_id(2);
+    if (c0 >= d || j0 >= n) return;
+    const int rbeg = ch * chunk_rows, rend = min(rows, rbeg + chunk_rows);
+    float16 acc[RANK_A][2];
+    #pragma unroll
+    for (int m = 0; m < RANK_A; m++) acc[m][0] = acc[m][1] = (float16)(0.0f);
+    for (int r = rbeg; r < rend; r++) {
+        __global const float *er = e + (size_t)r * n;
+        const float16 x0 = ef_row16(er, n, j0), x1 = ef_row16(er, n, j0 + 16);
+        __global const float *ur = u + (size_t)(row0 + r) * d;
+        #pragma unroll
+        for (int m = 0; m < RANK_A; m++) {
+            const float16 a = (float16)(c0 + m < d ? ur[c0 + m] : 0.0f);
+            acc[m][0] = fma(a, x0, acc[m][0]);
+            acc[m][1] = fma(a, x1, acc[m][1]);
+        }
+    }
+    #pragma unroll
+    for (int m = 0; m < RANK_A; m++) {
+        if (c0 + m >= d) break;
+        __global float *dst = wpart + ((size_t)ch * d + c0 + m) * n + j0;
+        ef_store16(dst, acc[m][0], n - j0);
+        if (j0 + 16 < n) ef_store16(dst + 16, acc[m][1], n - j0 - 16);
+    }
+}
+
+/* Rank tail, the CPU form of rank_resid (the same arguments): item (jb, ib) holds the
+ * RANK_A x 32 tile of U W at rows ib*RANK_A.., columns jb*32.. (a register tile: c = 0..d-1
+ * in order, float16 loads along W's rows), then writes the tile's sums of (E - U W)^2 and
+ * E^2, rows in order, to part[2 item], part[2 item + 1], item = ib * (global size 0) + jb.
+ * Global (ceil(n/32) rounded up to the local size, ceil(n/RANK_A)). */
+__kernel void rank_resid_rows(__global const float *u, __global const float *w,
+                              __global const float *e, int n, int d, __global float *part)
+{
+    const int j0 = get_global_id(0) * 32, i0 = get_global_id(1) * RANK_A;
+    const size_t item = (size_t)get_global_id(1) * get_global_size(0) + get_global_id(0);
+    if (j0 >= n || i0 >= n) { /* a padding item of the rounded global size adds nothing */
+        part[2 * item] = part[2 * item + 1] = 0.0f;
+        return;
+    }
+    float16 acc[RANK_A][2];
+    #pragma unroll
+    for (int m = 0; m < RANK_A; m++) acc[m][0] = acc[m][1] = (float16)(0.0f);
+    for (int c = 0; c < d; c++) {
+        __global const float *wr = w + (size_t)c * n;
+        const float16 w0 = ef_row16(wr, n, j0), w1 = ef_row16(wr, n, j0 + 16);
+        #pragma unroll
+        for (int m = 0; m < RANK_A; m++) {
+            const float16 a = (float16)(i0 + m < n ? u[(size_t)(i0 + m) * d + c] : 0.0f);
+            acc[m][0] = fma(a, w0, acc[m][0]);
+            acc[m][1] = fma(a, w1, acc[m][1]);
+        }
+    }
+    float16 s1 = (float16)(0.0f), s2 = s1;
+    #pragma unroll
+    for (int m = 0; m < RANK_A; m++) {
+        if (i0 + m >= n) break;
+        __global const float *er = e + (size_t)(i0 + m) * n;
+        const float16 x0 = ef_row16(er, n, j0), x1 = ef_row16(er, n, j0 + 16);
+        const float16 r0 = x0 - acc[m][0], r1 = x1 - acc[m][1];
+        /* lanes past n: x and U W are both 0 there */
+        s1 = fma(r0, r0, s1);
+        s1 = fma(r1, r1, s1);
+        s2 = fma(x0, x0, s2);
+        s2 = fma(x1, x1, s2);
+    }
+    part[2 * item] = ef_hsum16(s1);
+    part[2 * item + 1] = ef_hsum16(s2);
 }
