@@ -48,6 +48,7 @@ shapes=$(sed -n '/cand_tiles\[\] = {/,/};/p' "$here/backends/opencl/ocl_tune.c" 
 dump() {    # dump MMA TILES RUN-ARGS...: one PoCL run with EF_OPENCL_DUMP
     mma=$1 tiles=$2
     shift 2
+    rm -rf "$work/run" # a new run each time (efbench refuses an --out that holds a run)
     XDG_CACHE_HOME=$work/cache EF_OPENCL_DUMP=$work/src EF_OPENCL_MMA=$mma EF_OPENCL_TUNE=0 \
     EF_OPENCL_TILES="$tiles" "$efbench" run "$@" --backend opencl --quiet --out "$work/run" \
         >"$work/run.log" 2>&1 || { echo "ptx-check: the PoCL run failed:" >&2; tail -5 "$work/run.log" >&2; return 1; }
