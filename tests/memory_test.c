@@ -18,26 +18,20 @@ static void teardown(void) { ef_test_scratch_remove(dir); }
 
 TestSuite(memory, .init = setup, .fini = teardown, .timeout = 300);
 
-/* results.json of `env ENV run --suite blocks.ini --backend BACKEND --max-memory BYTES`
- * into dir/out */
-static json_t *run_env(const char *env, const char *backend, double bytes, const char *out)
+/* results.json of `run --suite blocks.ini --backend BACKEND --max-memory BYTES` into dir/out */
+static json_t *run_on(const char *backend, double bytes, const char *out)
 {
     char args[1024], path[600];
     snprintf(args, sizeof args,
              "run --suite '%s' --backend %s --no-peak --quiet --max-memory %.0f --out %s",
              ef_test_suite_path("blocks.ini"), backend, bytes, out);
-    int st = ef_test_efbench(dir, env, args);
+    int st = ef_test_efbench(dir, "", args);
     cr_assert(st == 0 || st == 1, "exit %d: %s", st, ef_test_read(dir, "stderr"));
     snprintf(path, sizeof path, "%s/%s/results.json", dir, out);
     json_error_t jerr;
     json_t *doc = json_load_file(path, 0, &jerr);
     cr_assert(doc, "%s: %s", path, jerr.text);
     return doc;
-}
-
-static json_t *run_on(const char *backend, double bytes, const char *out)
-{
-    return run_env("", backend, bytes, out);
 }
 
 static json_t *run_with(double bytes, const char *out) { return run_on("cpu", bytes, out); }
@@ -146,17 +140,6 @@ Test(memory, ranktail_streamed_cpu)
 Test(memory, ranktail_streamed_opencl)
 {
     expect_ranktail_streamed("opencl", "ranktail-block-", "ranktail-");
-}
-/* OpenCL's generic wl_ranktail, which its row-block launcher replaced, still computes the
- * same streamed form (EF_GENERIC_LAUNCH=1 runs it). */
-Test(memory, ranktail_streamed_opencl_generic)
-{
-    ef_test_require_device("opencl");
-    json_t *doc = run_env("EF_GENERIC_LAUNCH=1", "opencl", half_field_budget("opencl"), "generic");
-    json_t *c = ranktail_case(doc);
-    cr_expect_str_eq(status_of(c), "pass", "%s", json_dumps(json_object_get(c, "reasons"), 0));
-    cr_expect_str_eq(json_string_value(json_object_get(c, "path")), "generic-wl_ranktail");
-    json_decref(doc);
 }
 Test(memory, ranktail_streamed_vulkan)
 {

@@ -25,9 +25,9 @@ void ef_test_head(const char *kind, int n, int d, uint64_t seed, ef_head *out);
  * precision passed with the default kernel, under every mask for the workloads that read
  * a masked field (gram, ranktail and leverage are full-field only). */
 void ef_test_expect_suite_passes(const ef_run *run);
-/* colenergy through the generic launch of backend.h (wl_colenergy, EF_GENERIC_LAUNCH=1)
- * under every mask, in row blocks of 64 (n = 77, 200), fp32 and bf16: every case passes
- * the verifier and names the generic path. */
+/* colenergy and ranktail through the generic launch of backend.h (wl_colenergy,
+ * wl_ranktail; EF_GENERIC_LAUNCH=1), colenergy under every mask, in row blocks of 64
+ * (n = 77, 200), fp32 and bf16: every case passes the verifier and names the generic path. */
 void ef_test_expect_generic_launch(const char *backend);
 /* Run masked energy (causal, window:8; n = 64, d = 32) in `precisions` on `backend` with
  * the off-by-one mask fault; the caller checks that verification failed. */
